@@ -1,0 +1,26 @@
+"""Canary's own events, sealed into the same chain as vendor events (source ``CANARY``).
+
+They are evidence about the evidence — a redaction under the right to be forgotten, for instance,
+lists which sealed payloads were erased, when, by whom and why — so they produce no canonical rows.
+"""
+
+from __future__ import annotations
+
+import json
+
+from core.domain.parsing import Ignored, ParseContext, ParseError, ParseOutcome, RawEvent
+
+KNOWN = {
+    "canary.redaction": "redaction record: evidence that named payloads were erased (no canonical rows)",
+}
+
+
+def parse(event: RawEvent, _ctx: ParseContext) -> ParseOutcome:
+    try:
+        body = json.loads(event.raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ParseError(f"internal event is not JSON: {exc.msg if hasattr(exc, 'msg') else exc}") from None
+    kind = body.get("type") if isinstance(body, dict) else None
+    if kind not in KNOWN:
+        raise ParseError(f"unknown internal event type {kind!r}", field="type")
+    return Ignored(KNOWN[kind])

@@ -1,0 +1,107 @@
+"""The composition root: builds every long-lived object of a process once, from settings.
+
+Nothing connects at import time; entry points (CLI, ingress, workers, MCP servers) call
+``bootstrap(settings)`` and tests call it with other settings or fakes.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any
+
+from core.bus.memory import InProcessBus
+from core.bus.port import StreamBus
+from core.clock import Clock, SystemClock
+from core.db.engine import make_engine
+from core.db.migrate import create_sqlite_schema
+from core.db.uow import Database
+from core.ingest.inbox import Inbox
+from core.ingest.routing import MerchantDirectory
+from core.ledger.signer import CheckpointSigner
+from core.pipeline.health import HealthService
+from core.pipeline.parse import FetcherFactory, ParseStage
+from core.pipeline.replay import Replayer
+from core.pipeline.seal import SealStage
+from core.pipeline.sweeper import InboxSweeper
+from core.pipeline.verify import LedgerVerifier
+from core.security.keyring import MerchantKeyring, decode_key, load_or_create_key_file
+from core.settings import Settings
+
+
+class ConfigurationError(RuntimeError):
+    """Settings that cannot work; the message says which variable to set."""
+
+
+@dataclass
+class Container:
+    settings: Settings
+    db: Database
+    bus: StreamBus
+    clock: Clock
+    keyring: MerchantKeyring
+    signer: CheckpointSigner
+    directory: MerchantDirectory
+    inbox: Inbox
+    seal: SealStage
+    parse: ParseStage
+    sweeper: InboxSweeper
+    health: HealthService
+    verifier: LedgerVerifier
+    replayer: Replayer
+
+    def close(self) -> None:
+        self.bus.close()
+        self.db.dispose()
+
+
+def _secret(settings: Settings, value: Any, env: str, filename: str) -> bytes:
+    if value is not None:
+        return decode_key(value.get_secret_value(), name=env)
+    if settings.is_postgres:
+        raise ConfigurationError(
+            f"{env} is required with Postgres (base64 of 32 random bytes: `openssl rand -base64 32`)"
+        )
+    return load_or_create_key_file(settings.var_dir / filename)
+
+
+def make_bus(settings: Settings) -> StreamBus:
+    if settings.redis_url is None:
+        return InProcessBus(prefix=settings.bus_prefix, max_len=settings.bus_max_len)
+    from core.bus.redis_streams import RedisStreamBus
+
+    return RedisStreamBus.from_url(
+        settings.redis_url.get_secret_value(), prefix=settings.bus_prefix, max_len=settings.bus_max_len
+    )
+
+
+def bootstrap(
+    settings: Settings, *, clock: Clock | None = None, bus: StreamBus | None = None,
+    fetcher_factory: FetcherFactory | None = None,
+) -> Container:
+    clock = clock or SystemClock()
+    master = _secret(settings, settings.master_key, "CANARY_MASTER_KEY", "master.key")
+    seed = _secret(settings, settings.ledger_signing_key, "CANARY_LEDGER_SIGNING_KEY", "ledger-signing.key")
+    engine = make_engine(settings.database_url.get_secret_value(), pool_size=settings.database_pool_size)
+    if engine.dialect.name == "sqlite":
+        create_sqlite_schema(engine)  # embedded mode sets itself up; Postgres needs `canary db upgrade`
+    db = Database(engine)
+    bus = bus or make_bus(settings)
+    keyring = MerchantKeyring(master)
+    signer = CheckpointSigner.from_seed(seed, settings.ledger_key_name)
+    parse_stage = ParseStage(db, bus, keyring, clock, fetcher_factory)
+    return Container(
+        settings=settings, db=db, bus=bus, clock=clock, keyring=keyring, signer=signer,
+        directory=MerchantDirectory(db, keyring),
+        inbox=Inbox(db, bus, keyring, clock, dedup_hours=settings.dedup_window_hours),
+        seal=SealStage(db, bus, keyring, signer, clock),
+        parse=parse_stage,
+        sweeper=InboxSweeper(db, bus, clock, grace_seconds=settings.inbox_sweep_after_seconds),
+        health=HealthService(db, bus, clock),
+        verifier=LedgerVerifier(db, keyring, signer),
+        replayer=Replayer(db, parse_stage),
+    )
+
+
+def key_b64(raw: bytes) -> str:
+    return base64.b64encode(raw).decode()

@@ -1,0 +1,28 @@
+"""``canary``: the command line. Each group of sub-commands lives in its own module."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+
+from core.cli import db, ledger, merchant, run
+
+app = typer.Typer(
+    name="canary",
+    help="Canary: loss prevention for independent retailers on Square and NCR Counterpoint.",
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(merchant.app, name="merchant")
+for module in (run, ledger):
+    module.register(app)
+
+
+@app.callback()
+def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log at DEBUG level.")) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING, stream=sys.stderr,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )

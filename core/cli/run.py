@@ -1,0 +1,89 @@
+"""``canary serve`` and ``canary worker``: the long-running processes."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import typer
+from rich.console import Console
+from starlette.applications import Starlette
+
+from core.cli.context import load
+from core.cli.errors import UsageError, friendly
+from core.pipeline.workers import STAGE_NAMES, InlineWorkers, runner, sweep_forever
+
+out = Console(stderr=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)
+    app.command()(worker)
+
+
+@friendly
+def serve(
+    host: str | None = typer.Option(None, help="Bind address (default CANARY_HTTP_HOST)."),
+    port: int | None = typer.Option(None, help="Port (default CANARY_HTTP_PORT)."),
+    inline_workers: bool | None = typer.Option(
+        None, "--inline-workers/--no-inline-workers",
+        help="Run the pipeline stages in this process (default: on in embedded mode, where the bus is in-process).",
+    ),
+) -> None:
+    """Serve the HTTP API: /webhooks/square, /ingest/{source}, /mcp/<server>, /healthz, /metrics."""
+    import uvicorn
+
+    from core.web.app import create_app
+
+    container = load()
+    inline = container.settings.is_embedded if inline_workers is None else inline_workers
+    workers = InlineWorkers(container) if inline else None
+    app = create_app(container)
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        if workers:
+            workers.start()
+        try:
+            yield
+        finally:
+            if workers:
+                workers.stop()
+            container.close()
+
+    app.router.lifespan_context = lifespan
+    uvicorn.run(app, host=host or container.settings.http_host, port=port or container.settings.http_port,
+                log_level="warning")
+
+
+@friendly
+def worker(
+    stage: str = typer.Argument(..., help=f"One of: {', '.join(STAGE_NAMES)}, sweeper, all."),
+    consumer: str | None = typer.Option(None, help="Consumer name in the group (default: host and pid)."),
+) -> None:
+    """Run a pipeline stage over its stream until SIGTERM (finishes the batch, acknowledges, exits)."""
+    container = load()
+    if stage not in (*STAGE_NAMES, "sweeper", "all"):
+        raise UsageError(f"unknown stage {stage!r}: choose from {', '.join(STAGE_NAMES)}, sweeper, all")
+    stop = threading.Event()
+    runners = [runner(container, n, consumer=consumer) for n in (STAGE_NAMES if stage == "all" else (stage,))
+               if n != "sweeper"]
+
+    def shutdown(_signum: int, _frame: object) -> None:
+        stop.set()
+        for r in runners:
+            r.stop()
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    threads = [threading.Thread(target=r.run_forever, name=r.stage.name) for r in runners]
+    if stage in ("sweeper", "all"):
+        threads.append(threading.Thread(target=sweep_forever, args=(container, stop), name="sweeper"))
+    out.print(f"canary worker {stage}: running ({'Redis' if container.settings.redis_url else 'in-process'} bus)")
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    container.close()

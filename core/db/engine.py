@@ -1,0 +1,88 @@
+"""Engines for the two storage backends, and the one-line errors a wrong URL deserves."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+
+# Postgres keeps tables in these schemas; SQLite has none, so the names are mapped away.
+SCHEMAS = ("app", "sales", "metrics")
+SQLITE_SCHEMA_MAP: dict[str | None, str | None] = dict.fromkeys(SCHEMAS)
+
+
+class StorageUnavailableError(RuntimeError):
+    """The database cannot be reached or the URL is wrong; the message is one line for a human."""
+
+
+def redact(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<unparseable URL>"
+
+
+def normalise_url(url: str) -> str:
+    """Accept the URLs people paste (``postgres://``, ``postgresql://``) and pick the psycopg 3 driver."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+def make_engine(url: str, *, pool_size: int = 10) -> Engine:
+    url = normalise_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise StorageUnavailableError(f"CANARY_DATABASE_URL is not a database URL: {exc}") from None
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(url, parsed.database)
+    if parsed.get_backend_name() != "postgresql":
+        raise StorageUnavailableError(
+            f"unsupported database {parsed.get_backend_name()!r}: use sqlite:/// or postgresql://"
+        )
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+        connect_args={"connect_timeout": 5, "application_name": "canary"},
+    )
+
+
+def _sqlite_engine(url: str, database: str | None) -> Engine:
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        execution_options={"schema_translate_map": SQLITE_SCHEMA_MAP},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        # WAL lets the ingress read while a worker writes; NORMAL sync is durable across process crashes.
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    return engine
+
+
+def check_connection(engine: Engine) -> None:
+    """Connect once, turning driver tracebacks into one line that names the (redacted) URL."""
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise StorageUnavailableError(
+            f"cannot connect to the database at {redact(str(engine.url))}: {reason}"
+        ) from None

@@ -1,0 +1,63 @@
+"""Units of work. Every tenant operation runs in one transaction with the tenant bound to it.
+
+On Postgres the binding is ``set_config('canary.current_merchant_id', …, true)`` — the transaction-local
+form of ``SET LOCAL`` — so row-level security filters every statement, and a pooled connection cannot
+carry one tenant's setting into another's transaction. On SQLite the repositories filter by
+``merchant_id`` themselves; they do so on Postgres too, so both backends run the same queries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
+
+from core.db.engine import StorageUnavailableError, redact
+
+TENANT_SETTING = "canary.current_merchant_id"
+
+
+class Database:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.is_postgres = engine.dialect.name == "postgresql"
+
+    @contextmanager
+    def tenant(self, merchant_id: str) -> Iterator[Session]:
+        """One transaction scoped to ``merchant_id``: commits on success, rolls back on error."""
+        if not merchant_id:
+            raise ValueError("a tenant unit of work needs a merchant id")
+        with self._session() as session, session.begin():
+            if self.is_postgres:
+                session.execute(
+                    text("SELECT set_config(:name, :merchant, true)"),
+                    {"name": TENANT_SETTING, "merchant": merchant_id},
+                )
+            yield session
+
+    @contextmanager
+    def system(self) -> Iterator[Session]:
+        """A transaction with no tenant: under RLS it sees no tenant rows. For the few cross-tenant
+        look-ups (routing an incoming webhook, listing merchants) that go through SECURITY DEFINER
+        functions, and for non-tenant tables."""
+        with self._session() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        try:
+            with Session(self.engine, expire_on_commit=False) as session:
+                yield session
+        except OperationalError as exc:
+            if exc.connection_invalidated or "connect" in str(exc).lower():
+                raise StorageUnavailableError(
+                    f"database unavailable at {redact(str(self.engine.url))}: "
+                    f"{str(exc.orig).strip().splitlines()[0] if exc.orig else exc}"
+                ) from None
+            raise
+
+    def dispose(self) -> None:
+        self.engine.dispose()

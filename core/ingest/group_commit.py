@@ -1,0 +1,117 @@
+"""Group commit for the inbox: many concurrent ``accept`` calls share one transaction per merchant.
+
+A durable commit costs a WAL flush (about 0.25 ms here) plus a round of SQLAlchemy session set-up,
+and with one transaction per webhook that, not hashing or parsing, bounds ingress. Here each
+``accept`` puts ``(event, future)`` on a queue and waits; a writer thread takes what is queued (up to
+``max_events``, waiting at most ``max_wait_s`` after the first for more), writes it with
+``Inbox.accept_many`` (one transaction per merchant) and only then resolves the futures. So the
+promise of ``Inbox.accept`` holds unchanged: it returns after the row has committed, and a 2xx still
+means the event survives a crash. Two writers overlap one group's commit with the next one's
+gathering.
+
+If a group's write fails, its events are retried one by one, so one bad event fails only its own
+request (a 5xx the vendor retries), never its neighbours'.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from concurrent.futures import Future
+
+from core.bus.port import StreamBus
+from core.clock import Clock
+from core.db.uow import Database
+from core.ingest.inbox import Acceptance, Inbox, IncomingEvent
+from core.security.keyring import MerchantKeyring
+
+Pending = tuple[IncomingEvent, "Future[Acceptance]"]
+
+
+class InboxClosedError(RuntimeError):
+    pass
+
+
+class GroupCommitInbox(Inbox):
+    def __init__(
+        self,
+        db: Database,
+        bus: StreamBus,
+        keyring: MerchantKeyring,
+        clock: Clock,
+        *,
+        dedup_hours: int,
+        max_events: int = 64,
+        max_wait_s: float = 0.002,
+        writers: int = 2,
+        timeout_s: float = 30.0,
+    ) -> None:
+        super().__init__(db, bus, keyring, clock, dedup_hours=dedup_hours)
+        self._queue: queue.SimpleQueue[Pending | None] = queue.SimpleQueue()
+        self._max_events, self._max_wait, self._timeout = max_events, max_wait_s, timeout_s
+        self._closed = False
+        self._threads = [
+            threading.Thread(target=self._write_loop, name=f"inbox-group-commit-{i}", daemon=True)
+            for i in range(writers)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def accept(self, event: IncomingEvent) -> Acceptance:
+        """Durably record one event (sharing a transaction with concurrent callers), then return."""
+        if self._closed:
+            raise InboxClosedError("the inbox is shutting down")
+        future: Future[Acceptance] = Future()
+        self._queue.put((event, future))
+        return future.result(timeout=self._timeout)
+
+    def close(self) -> None:
+        """Finish what is queued, then stop the writers."""
+        self._closed = True
+        for _ in self._threads:
+            self._queue.put(None)
+        for thread in self._threads:
+            thread.join(timeout=self._timeout)
+
+    def _gather(self, first: Pending) -> tuple[list[Pending], bool]:
+        """``first`` plus whatever arrives within ``max_wait_s``; True if a stop sentinel was taken."""
+        group, deadline = [first], time.monotonic() + self._max_wait
+        while len(group) < self._max_events:
+            remaining = deadline - time.monotonic()
+            try:
+                item = self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if item is None:
+                return group, True
+            group.append(item)
+        return group, False
+
+    def _write_loop(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            group, stop = self._gather(first)
+            self._write(group)
+            if stop:
+                return
+
+    def _write(self, group: list[Pending]) -> None:
+        try:
+            accepted = self.accept_many([event for event, _ in group])
+        # The writer is the top-level handler for its callers: whatever failed must reach the requests
+        # as an error (5xx) rather than kill the thread and leave them waiting.
+        except Exception:  # noqa: BLE001
+            for event, future in group:
+                self._write_one(event, future)
+            return
+        for (_, future), acceptance in zip(group, accepted, strict=True):
+            future.set_result(acceptance)
+
+    def _write_one(self, event: IncomingEvent, future: Future[Acceptance]) -> None:
+        try:
+            future.set_result(self.accept_many([event])[0])
+        except Exception as exc:  # noqa: BLE001 — delivered to the one request it belongs to
+            future.set_exception(exc)

@@ -1,0 +1,150 @@
+"""Seal: inbox rows become links of the merchant's hash chain and leaves of its Merkle log.
+
+Per merchant and batch, one transaction: take ``pg_advisory_xact_lock`` on the merchant *before*
+reading the chain head (so ``seq`` and ``prev_chain_hash`` are assigned by one writer at a time and
+released at commit, safe with transaction pooling), re-verify each payload against the hash taken at
+ingress, append the links, the Merkle leaves and their perfect-subtree nodes, sign one checkpoint for
+the new tree size, mark the inbox rows sealed, commit. Then the sealed seqs go to ``canary:sealed``.
+
+Idempotent: a redelivered inbox id is already sealed and is skipped; the unique constraints on
+(merchant, prev_chain_hash) and (merchant, inbox_id) turn any lock bypass into an error, not a fork.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam, text, update
+from sqlmodel import Session, col, select
+
+from core.bus.port import SEALED, Message, StreamBus
+from core.clock import Clock
+from core.db.tables.ledger import Checkpoint, EventInscription, EvidenceRecord, InboxEntry
+from core.db.uow import Database
+from core.ledger.chain import chain_link, genesis_hash
+from core.ledger.node_store import DbNodeStore
+from core.ledger.signer import CheckpointSigner
+from core.ledger.tree import MerkleLog
+from core.security.crypto import decrypt_payload
+from core.security.keyring import MerchantKeyring
+
+
+class SealIntegrityError(Exception):
+    """Inbox bytes no longer match the hash taken at ingress: the row was altered after acceptance."""
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    seq: int
+    chain_hash: bytes
+
+
+class SealStage:
+    name = "seal"
+    stream = "events"
+    group = "seal"
+
+    def __init__(
+        self, db: Database, bus: StreamBus, keyring: MerchantKeyring, signer: CheckpointSigner, clock: Clock
+    ) -> None:
+        self._db, self._bus, self._keyring, self._signer, self._clock = db, bus, keyring, signer, clock
+        # SQLite has no advisory locks; in embedded mode one process seals, so a lock per merchant suffices.
+        self._local_locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
+
+    def handle(self, batch: Sequence[Message]) -> None:
+        by_merchant: dict[str, list[str]] = defaultdict(list)
+        for message in batch:
+            by_merchant[message.fields["merchant_id"]].append(message.fields["inbox_id"])
+        for merchant_id, inbox_ids in by_merchant.items():
+            sealed = self.seal(merchant_id, inbox_ids)
+            for seq in sealed:
+                self._bus.publish(SEALED, {"merchant_id": merchant_id, "seq": str(seq)})
+
+    def seal(self, merchant_id: str, inbox_ids: Sequence[str]) -> list[int]:
+        """Seal the given inbox rows that are not sealed yet; returns the new sequence numbers."""
+        with self._local_locks[merchant_id], self._db.tenant(merchant_id) as session:
+            self._lock_chain(session, merchant_id)
+            rows = session.exec(
+                select(InboxEntry)
+                .where(
+                    InboxEntry.merchant_id == merchant_id,
+                    col(InboxEntry.id).in_(list(set(inbox_ids))),
+                    col(InboxEntry.sealed_seq).is_(None),
+                )
+                .order_by(col(InboxEntry.received_at), col(InboxEntry.id))
+            ).all()
+            if not rows:
+                return []
+            self._verify_payloads(session, merchant_id, rows)
+            return self._append(session, merchant_id, rows)
+
+    def _lock_chain(self, session: Session, merchant_id: str) -> None:
+        if self._db.is_postgres:
+            session.execute(
+                text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": f"canary.chain:{merchant_id}"}
+            )
+
+    def _verify_payloads(self, session: Session, merchant_id: str, rows: Sequence[InboxEntry]) -> None:
+        data_key = self._keyring.get(session, merchant_id, "data")
+        for row in rows:
+            if row.payload is None:
+                raise SealIntegrityError(f"inbox {row.id}: payload erased before sealing")
+            raw = decrypt_payload(data_key, row.payload, merchant_id=merchant_id, inbox_id=row.id)
+            if hashlib.sha256(raw).digest() != row.event_hash:
+                raise SealIntegrityError(f"inbox {row.id}: bytes do not match the hash taken at ingress")
+
+    def _append(self, session: Session, merchant_id: str, rows: Sequence[InboxEntry]) -> list[int]:
+        head = self.head(session, merchant_id)
+        now = self._clock.now()
+        seq, prev = head.seq, head.chain_hash
+        evidence, seqs = [], []
+        for row in rows:
+            seq += 1
+            link = chain_link(prev, row.event_hash)
+            evidence.append(
+                {
+                    "merchant_id": merchant_id, "seq": seq, "inbox_id": row.id, "event_hash": row.event_hash,
+                    "prev_chain_hash": prev, "chain_hash": link, "source": row.source,
+                    "source_type": row.source_type, "source_event_id": row.source_event_id,
+                    "event_type": row.event_type, "received_at": row.received_at, "sealed_at": now,
+                    "schema_version": 1,
+                }
+            )
+            seqs.append(seq)
+            prev = link
+        session.execute(EvidenceRecord.__table__.insert(), evidence)  # type: ignore[attr-defined]
+        inbox = InboxEntry.__table__  # type: ignore[attr-defined]
+        session.execute(
+            update(inbox)
+            .where(inbox.c.merchant_id == merchant_id, inbox.c.id == bindparam("b_id"))
+            .values(sealed_seq=bindparam("b_seq"), sealed_at=now),
+            [{"b_id": e["inbox_id"], "b_seq": e["seq"]} for e in evidence],
+        )
+        log = MerkleLog(DbNodeStore(session, merchant_id), head.seq)
+        size = log.append_many([row.event_hash for row in rows])
+        root = log.root(size)
+        session.add(
+            Checkpoint(
+                merchant_id=merchant_id, tree_size=size, root=root,
+                note=self._signer.sign(merchant_id, size, root), key_name=self._signer.key_name, created_at=now,
+            )
+        )
+        session.execute(
+            EventInscription.__table__.insert(),  # type: ignore[attr-defined]
+            [{"merchant_id": merchant_id, "seq": s, "leaf_index": s - 1, "checkpoint_size": size} for s in seqs],
+        )
+        return seqs
+
+    @staticmethod
+    def head(session: Session, merchant_id: str) -> ChainHead:
+        last = session.exec(
+            select(EvidenceRecord.seq, EvidenceRecord.chain_hash)
+            .where(EvidenceRecord.merchant_id == merchant_id)
+            .order_by(col(EvidenceRecord.seq).desc())
+            .limit(1)
+        ).first()
+        return ChainHead(*last) if last else ChainHead(0, genesis_hash(merchant_id))

@@ -1,0 +1,71 @@
+"""One typed settings object for a Canary process.
+
+Built once at start-up (``Settings()`` reads ``CANARY_*`` variables) and passed in; nothing below the
+composition root reads ``os.environ``. The defaults are the embedded mode: a SQLite file under
+``./var/`` and the in-process bus. Setting ``CANARY_DATABASE_URL=postgresql://…`` and
+``CANARY_REDIS_URL=redis://…`` switches to the production shape.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EMBEDDED_DATABASE_URL = "sqlite:///./var/canary.db"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CANARY_", extra="ignore", frozen=True)
+
+    # Storage. The application URL connects as the non-superuser role that row-level security binds;
+    # the admin URL (owner of the schema) runs migrations and creates that role.
+    database_url: SecretStr = SecretStr(EMBEDDED_DATABASE_URL)
+    database_admin_url: SecretStr | None = None
+    app_db_role: str = "canary_app"
+    app_db_password: SecretStr = SecretStr("canary_app")
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+
+    # Stream bus: no URL means the in-process bus (embedded mode).
+    redis_url: SecretStr | None = None
+    bus_prefix: str = "canary:"
+    bus_max_len: int = Field(default=1_000_000, ge=1_000)
+
+    # Keys. In embedded mode a missing key is generated once into var/ (mode 0600); production must
+    # provide them, because a key that changes on restart would make stored payloads unreadable.
+    var_dir: Path = Path("./var")
+    master_key: SecretStr | None = None
+    ledger_signing_key: SecretStr | None = None
+    ledger_key_name: str = "canary-ledger"
+
+    # Ingress.
+    max_body_bytes: int = Field(default=1_048_576, ge=1_024)
+    dedup_window_hours: int = Field(default=24, ge=1)
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=8000, ge=1, le=65_535)
+
+    # Workers.
+    worker_batch_size: int = Field(default=200, ge=1, le=10_000)
+    worker_block_ms: int = Field(default=1_000, ge=0)
+    worker_claim_idle_ms: int = Field(default=30_000, ge=0)
+    worker_max_deliveries: int = Field(default=5, ge=1)
+    inbox_sweep_after_seconds: int = Field(default=60, ge=1)
+
+    # MCP and agents.
+    merchant_id: str | None = None
+    agent_model: str | None = None
+
+    log_level: str = "INFO"
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.database_url.get_secret_value().startswith(("postgresql", "postgres:"))
+
+    @property
+    def is_embedded(self) -> bool:
+        return not self.is_postgres and self.redis_url is None
+
+    def admin_database_url(self) -> str:
+        chosen = self.database_admin_url or self.database_url
+        return chosen.get_secret_value()

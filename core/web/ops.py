@@ -1,0 +1,44 @@
+"""``/healthz`` (is this process able to do its job) and ``/metrics`` (Prometheus text)."""
+
+from __future__ import annotations
+
+from anyio import to_thread
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse
+
+from core.bootstrap import Container
+from core.db.engine import StorageUnavailableError, check_connection
+
+
+async def healthz(request: Request) -> JSONResponse:
+    container: Container = request.app.state.container
+    try:
+        await to_thread.run_sync(check_connection, container.db.engine)
+    except StorageUnavailableError as exc:
+        return JSONResponse({"status": "unavailable", "database": str(exc)}, status_code=503)
+    return JSONResponse({"status": "ok"})
+
+
+async def metrics(request: Request) -> PlainTextResponse:
+    container: Container = request.app.state.container
+    health = await to_thread.run_sync(container.health.report)
+    lines = [
+        "# TYPE canary_stream_length gauge",
+        "# TYPE canary_stream_pending gauge",
+        "# TYPE canary_stream_dead_letters gauge",
+    ]
+    for s in health.stages:
+        lines.append(f'canary_stream_length{{stage="{s.stage}"}} {s.length}')
+        lines.append(f'canary_stream_pending{{stage="{s.stage}"}} {s.pending}')
+        lines.append(f'canary_stream_dead_letters{{stage="{s.stage}"}} {s.dead_letters}')
+    lines += [
+        "# TYPE canary_sealed_events gauge", f"canary_sealed_events {health.sealed_events}",
+        "# TYPE canary_unsealed_inbox gauge", f"canary_unsealed_inbox {health.unsealed_inbox}",
+        "# TYPE canary_oldest_unsealed_age_seconds gauge",
+        f"canary_oldest_unsealed_age_seconds {health.oldest_unsealed_age_seconds or 0}",
+        "# TYPE canary_parse_total counter",
+        f'canary_parse_total{{status="parsed"}} {health.parsed}',
+        f'canary_parse_total{{status="ignored"}} {health.ignored}',
+        f'canary_parse_total{{status="failed"}} {health.failed}',
+    ]
+    return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")

@@ -1,0 +1,58 @@
+"""``POST /webhooks/square``: size cap → route → signature → durable inbox → 200.
+
+Answers: oversized 413; unknown merchant 404; revoked merchant 410; bad or missing signature 401;
+duplicate 200 ``{"status": "duplicate"}``; otherwise 200 ``{"status": "accepted"}`` only after the
+raw bytes are committed. A body that is not JSON but is correctly signed is accepted and sealed; it
+then fails at parse, visibly, in ``ingestion_log``.
+"""
+
+from __future__ import annotations
+
+from anyio import to_thread
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from core.adapters.square.signature import verify_square_signature
+from core.bootstrap import Container
+from core.ingest.inbox import IncomingEvent
+from core.web.body import BodyTooLargeError, peek_json, read_capped
+
+SIGNATURE_HEADER = "x-square-hmacsha256-signature"
+
+
+def error(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"status": "error", "error": message}, status_code=status)
+
+
+async def square_webhook(request: Request) -> JSONResponse:
+    container: Container = request.app.state.container
+    try:
+        raw = await read_capped(request, container.settings.max_body_bytes)
+    except BodyTooLargeError:
+        return error(413, f"body larger than {container.settings.max_body_bytes} bytes")
+    envelope = peek_json(raw) or {}
+    square_merchant = envelope.get("merchant_id") if isinstance(envelope.get("merchant_id"), str) else None
+    ref = request.query_params.get("merchant")
+    merchant_id = await to_thread.run_sync(container.directory.resolve, ref, square_merchant)
+    if merchant_id is None:
+        return error(404, "unknown merchant: register it, or add ?merchant=<id> to the notification URL")
+    route = await to_thread.run_sync(container.directory.route, merchant_id, "square_signature")
+    if route is None or not route.square_notification_url:
+        return error(404, f"merchant {merchant_id} has no Square subscription configured")
+    if route.status == "revoked":
+        return error(410, f"merchant {merchant_id} revoked Canary's Square authorisation")
+    if not verify_square_signature(
+        body=raw, signature_header=request.headers.get(SIGNATURE_HEADER),
+        signature_keys=route.keys, notification_url=route.square_notification_url,
+    ):
+        return error(401, "invalid or missing x-square-hmacsha256-signature")
+    event_id = envelope.get("event_id")
+    event_type = envelope.get("type")
+    incoming = IncomingEvent(
+        merchant_id=merchant_id, source="SQUARE", source_type="WEBHOOK", raw=raw,
+        source_event_id=event_id if isinstance(event_id, str) else None,
+        event_type=event_type if isinstance(event_type, str) else None,
+        api_version=request.headers.get("square-version"),
+    )
+    accepted = await to_thread.run_sync(container.inbox.accept, incoming)
+    return JSONResponse({"status": accepted.status, "event_hash": accepted.event_hash})

@@ -1,0 +1,204 @@
+"""Crash and loss faults on the production shape (Postgres + Redis Streams).
+
+Workers run as real subprocesses (`python -m core.cli worker …`) and are killed with SIGKILL
+mid-batch; after a restart, every accepted event must be sealed (and parsed) exactly once.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from sqlmodel import col, func, select
+
+from core.bootstrap import Container
+from core.db.tables.ledger import EvidenceRecord, InboxEntry, IngestionLogEntry
+from core.ingest.inbox import IncomingEvent
+from core.settings import Settings
+from tests.support.pipeline import new_merchant, running_canary, settings_for, webhook
+from tests.support.redis_service import redis_url
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
+ROOT = Path(__file__).parents[3]
+
+
+@pytest.fixture
+def production(postgres_urls: tuple[str, str], tmp_path: Path) -> Iterator[tuple[Container, Settings]]:
+    redis_url()
+    settings = settings_for(postgres_urls[1], tmp_path, redis=True, worker_claim_idle_ms=300,
+                            worker_batch_size=20, inbox_sweep_after_seconds=1)
+    with running_canary(settings) as (container, _client):
+        yield container, settings
+
+
+def _env(settings: Settings) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CANARY_")}
+    assert settings.redis_url and settings.master_key and settings.ledger_signing_key
+    env.update({
+        "CANARY_DATABASE_URL": settings.database_url.get_secret_value(),
+        "CANARY_REDIS_URL": settings.redis_url.get_secret_value(),
+        "CANARY_BUS_PREFIX": settings.bus_prefix,
+        "CANARY_MASTER_KEY": settings.master_key.get_secret_value(),
+        "CANARY_LEDGER_SIGNING_KEY": settings.ledger_signing_key.get_secret_value(),
+        "CANARY_WORKER_CLAIM_IDLE_MS": str(settings.worker_claim_idle_ms),
+        "CANARY_WORKER_BATCH_SIZE": str(settings.worker_batch_size),
+        "CANARY_WORKER_BLOCK_MS": "200",
+        "CANARY_INBOX_SWEEP_AFTER_SECONDS": "1",
+    })
+    return env
+
+
+def _worker(settings: Settings, stage: str, consumer: str) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "core.cli", "worker", stage, "--consumer", consumer],
+        cwd=ROOT, env=_env(settings), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+
+
+def _stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> int:
+    process.send_signal(sig)
+    code = process.wait(timeout=20)
+    if process.stderr:
+        process.stderr.close()
+    return code
+
+
+def _wait_for(
+    condition: Callable[[], bool], timeout: float = 60.0, workers: tuple[subprocess.Popen[bytes], ...] = ()
+) -> None:
+    """Poll until ``condition`` holds; a worker that died meanwhile fails the test with its stderr."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        for w in workers:
+            if w.poll() is not None:
+                stderr = w.stderr.read().decode(errors="replace") if w.stderr else ""
+                raise AssertionError(f"worker exited with {w.returncode}: {stderr[-2000:]}")
+        time.sleep(0.05)
+    raise AssertionError("condition not reached in time")
+
+
+def _accept(container: Container, merchant: str, n: int) -> None:
+    events = [
+        IncomingEvent(merchant_id=merchant, source="SQUARE", source_type="WEBHOOK", raw=webhook("payment.created"),
+                      source_event_id=f"evt-{i}-{merchant}", event_type="payment.created")
+        for i in range(n)
+    ]
+    container.inbox.accept_many(events)
+
+
+def _sealed(container: Container, merchant: str) -> int:
+    with container.db.tenant(merchant) as s:
+        return s.exec(select(func.count()).where(EvidenceRecord.merchant_id == merchant)).one()
+
+
+def _parsed(container: Container, merchant: str) -> int:
+    with container.db.tenant(merchant) as s:
+        return s.exec(select(func.count()).where(IngestionLogEntry.merchant_id == merchant)).one()
+
+
+def _assert_exactly_once(container: Container, merchant: str, n: int) -> None:
+    with container.db.tenant(merchant) as s:
+        inbox_ids = s.exec(select(EvidenceRecord.inbox_id).where(EvidenceRecord.merchant_id == merchant)).all()
+        unsealed = s.exec(select(func.count()).where(InboxEntry.merchant_id == merchant,
+                                                     col(InboxEntry.sealed_seq).is_(None))).one()
+    assert len(inbox_ids) == len(set(inbox_ids)) == n
+    assert unsealed == 0
+    report = container.verifier.verify(merchant)
+    assert report.ok, report.problems
+
+
+def _kill_mid_batch(process: subprocess.Popen[bytes], progress: Callable[[], int], total: int) -> None:
+    _wait_for(lambda: progress() > 0, workers=(process,))
+    assert progress() < total, "the worker finished before it could be killed; raise the event count"
+    _stop(process, signal.SIGKILL)
+
+
+def test_a_seal_worker_killed_mid_batch_leaves_every_event_sealed_exactly_once(
+    production: tuple[Container, Settings],
+) -> None:
+    container, settings = production
+    merchant, _ = new_merchant(container)
+    n = 1_500
+    _accept(container, merchant, n)
+    _kill_mid_batch(_worker(settings, "seal", "seal-a"), lambda: _sealed(container, merchant), n)
+    restarted = _worker(settings, "seal", "seal-b")
+    try:
+        _wait_for(lambda: _sealed(container, merchant) >= n, workers=(restarted,))
+    finally:
+        assert _stop(restarted) == 0
+    _assert_exactly_once(container, merchant, n)
+
+
+def test_a_parse_worker_killed_mid_batch_leaves_every_event_parsed_once(
+    production: tuple[Container, Settings],
+) -> None:
+    container, settings = production
+    merchant, _ = new_merchant(container)
+    n = 600
+    _accept(container, merchant, n)
+    sealer = _worker(settings, "seal", "seal-p")
+    try:
+        _wait_for(lambda: _sealed(container, merchant) >= n, workers=(sealer,))
+        _kill_mid_batch(_worker(settings, "parse", "parse-a"), lambda: _parsed(container, merchant), n)
+        restarted = _worker(settings, "parse", "parse-b")
+        try:
+            _wait_for(lambda: _parsed(container, merchant) >= n, workers=(restarted,))
+        finally:
+            assert _stop(restarted) == 0
+    finally:
+        _stop(sealer)
+    with container.db.tenant(merchant) as s:
+        statuses = s.exec(select(IngestionLogEntry.status, func.count()).where(
+            IngestionLogEntry.merchant_id == merchant).group_by(IngestionLogEntry.status)).all()
+    assert dict(statuses) == {"parsed": n}
+    _assert_exactly_once(container, merchant, n)
+
+
+def test_events_lost_by_redis_between_ingress_and_seal_are_swept_and_sealed_once(
+    production: tuple[Container, Settings],
+) -> None:
+    container, settings = production
+    merchant, _ = new_merchant(container)
+    n = 200
+    _accept(container, merchant, n)
+    # The whole bus keyspace of this deployment disappears (FLUSHALL, scoped to this test's keys so
+    # concurrent test runs on the same server are not disturbed).
+    assert settings.redis_url is not None
+    client = redis.Redis.from_url(settings.redis_url.get_secret_value())
+    client.delete(*client.scan_iter(match=f"{settings.bus_prefix}*"))
+    client.close()
+    worker = _worker(settings, "all", "all-a")  # seal + parse + sweeper
+    try:
+        _wait_for(lambda: _sealed(container, merchant) >= n, workers=(worker,))
+    finally:
+        assert _stop(worker) == 0
+    _assert_exactly_once(container, merchant, n)
+
+
+def test_four_concurrent_seal_workers_over_eight_merchants_produce_no_fork(
+    production: tuple[Container, Settings],
+) -> None:
+    container, settings = production
+    merchants = [new_merchant(container)[0] for _ in range(8)]
+    per_merchant = 150
+    feeder = threading.Thread(target=lambda: [_accept(container, m, per_merchant) for m in merchants])
+    workers = [_worker(settings, "seal", f"seal-{i}") for i in range(4)]
+    feeder.start()
+    try:
+        feeder.join()
+        _wait_for(lambda: all(_sealed(container, m) >= per_merchant for m in merchants), timeout=90,
+                  workers=tuple(workers))
+    finally:
+        assert [_stop(w) for w in workers] == [0, 0, 0, 0]
+    for m in merchants:
+        _assert_exactly_once(container, m, per_merchant)

@@ -1,0 +1,154 @@
+"""The group-commit inbox on Postgres: concurrent accepts share a transaction, every caller hears
+back only after its row committed, and one bad event fails only its own request."""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+
+import pytest
+from sqlalchemy.exc import DBAPIError
+from sqlmodel import col, select
+
+from core.bus.memory import InProcessBus
+from core.clock import SystemClock
+from core.db.tables.ledger import InboxEntry
+from core.db.uow import Database
+from core.ingest.group_commit import GroupCommitInbox, InboxClosedError
+from core.ingest.inbox import Acceptance, IncomingEvent
+from core.security.keyring import MerchantKeyring
+from core.tenancy import onboard_merchant
+
+pytestmark = pytest.mark.postgres
+
+
+class GatedInbox(GroupCommitInbox):
+    """Holds its first write until released, so the calls queued meanwhile form one group."""
+
+    def __init__(self, db: Database, keyring: MerchantKeyring) -> None:
+        self.gate, self.groups = threading.Event(), []
+        super().__init__(db, InProcessBus(), keyring, SystemClock(), dedup_hours=24, max_wait_s=0, writers=1)
+
+    def accept_many(self, events: list[IncomingEvent]) -> list[Acceptance]:
+        self.groups.append(len(events))
+        self.gate.wait(timeout=30)
+        return super().accept_many(events)
+
+
+@pytest.fixture
+def merchant(pg_app: Database) -> tuple[Database, MerchantKeyring, str]:
+    keyring = MerchantKeyring(b"k" * 32)
+    merchant_id = f"m_{uuid.uuid4().hex[:10]}"
+    onboard_merchant(pg_app, keyring, merchant_id=merchant_id, name="Group Commit Garden Center")
+    return pg_app, keyring, merchant_id
+
+
+@pytest.fixture
+def inbox(merchant: tuple[Database, MerchantKeyring, str]) -> Iterator[GatedInbox]:
+    db, keyring, _ = merchant
+    gated = GatedInbox(db, keyring)
+    yield gated
+    gated.gate.set()
+    gated.close()
+
+
+def _event(merchant_id: str, event_id: str | None = None) -> IncomingEvent:
+    event_id = event_id or str(uuid.uuid4())
+    return IncomingEvent(
+        merchant_id=merchant_id,
+        source="SQUARE",
+        source_type="WEBHOOK",
+        raw=f'{{"event_id": "{event_id}"}}'.encode(),
+        source_event_id=event_id,
+        event_type="payment.created",
+    )
+
+
+def _wait_until(condition: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        time.sleep(0.005)
+
+
+def _submit_gated(
+    inbox: GatedInbox, pool: ThreadPoolExecutor, events: list[IncomingEvent]
+) -> list[Future[Acceptance]]:
+    """The first event goes alone (and holds the writer at the gate); the rest queue up behind it."""
+    first = pool.submit(inbox.accept, events[0])
+    _wait_until(lambda: inbox.groups == [1])
+    rest = [pool.submit(inbox.accept, e) for e in events[1:]]
+    _wait_until(lambda: inbox._queue.qsize() == len(events) - 1)
+    return [first, *rest]
+
+
+def _stored(db: Database, merchant_id: str, inbox_ids: list[str]) -> int:
+    with db.tenant(merchant_id) as s:
+        return len(
+            s.exec(
+                select(InboxEntry.id).where(
+                    InboxEntry.merchant_id == merchant_id, col(InboxEntry.id).in_(inbox_ids)
+                )
+            ).all()
+        )
+
+
+def test_concurrent_accepts_share_one_transaction_and_return_after_it_commits(
+    merchant: tuple[Database, MerchantKeyring, str], inbox: GatedInbox
+) -> None:
+    db, _, merchant_id = merchant
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        futures = _submit_gated(inbox, pool, [_event(merchant_id) for _ in range(10)])
+        assert not any(f.done() for f in futures), "a caller heard back before its row was written"
+        inbox.gate.set()
+        answers = [f.result(timeout=30) for f in futures]
+    assert inbox.groups == [1, 9]
+    assert {a.status for a in answers} == {"accepted"}
+    assert _stored(db, merchant_id, [a.inbox_id for a in answers]) == 10
+
+
+def test_a_redelivery_inside_one_group_is_answered_duplicate_of_the_first(
+    merchant: tuple[Database, MerchantKeyring, str], inbox: GatedInbox
+) -> None:
+    _, _, merchant_id = merchant
+    event = _event(merchant_id)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = _submit_gated(inbox, pool, [_event(merchant_id), event, event])
+        inbox.gate.set()
+        _, first, again = [f.result(timeout=30) for f in futures]
+    assert (first.status, again.status) == ("accepted", "duplicate")
+    assert again.inbox_id == first.inbox_id
+
+
+def test_a_bad_event_fails_only_its_own_request(
+    merchant: tuple[Database, MerchantKeyring, str], inbox: GatedInbox
+) -> None:
+    db, _, merchant_id = merchant
+    good = [_event(merchant_id) for _ in range(4)]
+    bad = _event(merchant_id, event_id="x" * 300)  # longer than the column: Postgres refuses it
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        futures = _submit_gated(inbox, pool, [good[0], good[1], bad, good[2], good[3]])
+        inbox.gate.set()
+        with pytest.raises(DBAPIError):
+            futures[2].result(timeout=30)
+        answers = [f.result(timeout=30) for i, f in enumerate(futures) if i != 2]
+    assert {a.status for a in answers} == {"accepted"}
+    assert _stored(db, merchant_id, [a.inbox_id for a in answers]) == 4
+
+
+def test_close_finishes_what_is_queued_then_refuses_new_events(
+    merchant: tuple[Database, MerchantKeyring, str], inbox: GatedInbox
+) -> None:
+    _, _, merchant_id = merchant
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        futures = _submit_gated(inbox, pool, [_event(merchant_id) for _ in range(3)])
+        closing = pool.submit(inbox.close)
+        inbox.gate.set()
+        closing.result(timeout=30)
+        assert {f.result(timeout=30).status for f in futures} == {"accepted"}
+    with pytest.raises(InboxClosedError):
+        inbox.accept(_event(merchant_id))

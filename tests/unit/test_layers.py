@@ -1,0 +1,62 @@
+"""The dependency rule, checked: pure code imports no infrastructure, core imports no entry point.
+
+Pure modules may use sqlmodel/sqlalchemy *type declarations* (a canonical record is the pydantic base
+its table class inherits from) but nothing that connects, queries or talks to a network.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[2]
+PURE = ["core/domain", "core/ledger/merkle.py", "core/ledger/tree.py", "core/ledger/chain.py",
+        "core/ledger/checkpoint.py", "core/rules/families", "core/adapters/square/parser.py",
+        "core/adapters/counterpoint/parser.py", "core/simulate"]
+INFRASTRUCTURE = ("redis", "psycopg", "httpx", "starlette", "uvicorn", "mcp", "fastmcp", "pydantic_ai",
+                  "sqlmodel.Session", "sqlalchemy.orm", "sqlalchemy.engine", "core.db.uow", "core.db.engine",
+                  "core.bus", "core.pipeline", "core.web", "core.cli", "servers", "agents")
+ENTRY_POINTS = ("servers", "agents")
+
+
+def _imports(path: Path) -> list[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    names: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names += [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names += [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+    return names
+
+
+def _files(spec: str) -> list[Path]:
+    target = ROOT / spec
+    if target.is_file():
+        return [target]
+    return sorted(target.rglob("*.py")) if target.exists() else []
+
+
+def _violations(files: list[Path], forbidden: tuple[str, ...]) -> list[str]:
+    return [
+        f"{f.relative_to(ROOT) if f.is_relative_to(ROOT) else f.name} imports {name}"
+        for f in files for name in _imports(f)
+        if any(name == bad or name.startswith(bad + ".") for bad in forbidden)
+    ]
+
+
+@pytest.mark.parametrize("spec", PURE)
+def test_pure_code_imports_no_infrastructure(spec: str) -> None:
+    assert _violations(_files(spec), INFRASTRUCTURE) == []
+
+
+def test_core_never_imports_the_entry_points_built_on_it() -> None:
+    assert _violations(_files("core"), ENTRY_POINTS) == []
+
+
+def test_the_layer_checker_catches_a_forbidden_import(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("import redis\nfrom core.db.uow import Database\n")
+    assert len(_violations([bad], INFRASTRUCTURE)) == 3  # redis, core.db.uow and core.db.uow.Database
