@@ -52,6 +52,10 @@ class Settings(BaseSettings):
     worker_max_deliveries: int = Field(default=5, ge=1)
     inbox_sweep_after_seconds: int = Field(default=60, ge=1)
 
+    # Vendor APIs (polling, and Square order enrichment when a merchant has an access token).
+    square_api_base_url: str = "https://connect.squareup.com"
+    square_api_version: str = "2025-08-20"
+
     # MCP and agents.
     merchant_id: str | None = None
     agent_model: str | None = None

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from core.cli import db, ledger, merchant, run
+from core.cli import backfill, db, demo, ledger, merchant, run
 
 app = typer.Typer(
     name="canary",
@@ -16,7 +16,8 @@ app = typer.Typer(
 )
 app.add_typer(db.app, name="db")
 app.add_typer(merchant.app, name="merchant")
-for module in (run, ledger):
+app.add_typer(backfill.app, name="backfill")
+for module in (run, ledger, demo):
     module.register(app)
 
 

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 9f66f0084028
+Revision ID: b246607b6781
 Revises: 
-Create Date: 2026-11-23 02:45:53.178481
+Create Date: 2026-11-23 02:52:58.556236
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from alembic import op
 
 import core.db.types
 
-revision: str = '9f66f0084028'
+revision: str = 'b246607b6781'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
