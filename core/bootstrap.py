@@ -76,7 +76,10 @@ def make_bus(settings: Settings) -> StreamBus:
 
 
 def bootstrap(
-    settings: Settings, *, clock: Clock | None = None, bus: StreamBus | None = None,
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    bus: StreamBus | None = None,
     fetcher_factory: FetcherFactory | None = None,
 ) -> Container:
     clock = clock or SystemClock()
@@ -91,7 +94,12 @@ def bootstrap(
     signer = CheckpointSigner.from_seed(seed, settings.ledger_key_name)
     parse_stage = ParseStage(db, bus, keyring, clock, fetcher_factory)
     return Container(
-        settings=settings, db=db, bus=bus, clock=clock, keyring=keyring, signer=signer,
+        settings=settings,
+        db=db,
+        bus=bus,
+        clock=clock,
+        keyring=keyring,
+        signer=signer,
         directory=MerchantDirectory(db, keyring),
         inbox=Inbox(db, bus, keyring, clock, dedup_hours=settings.dedup_window_hours),
         seal=SealStage(db, bus, keyring, signer, clock),

@@ -25,8 +25,10 @@ from core.ingest.backfill import (
 )
 from core.pipeline.workers import drain
 
-app = typer.Typer(help="Import history: Square polling and webhook files, Counterpoint exports and API.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="Import history: Square polling and webhook files, Counterpoint exports and API.",
+    no_args_is_help=True,
+)
 out = Console()
 
 
@@ -49,13 +51,19 @@ def _finish(container: Container, result: ImportResult) -> None:
 @friendly
 def square(
     merchant: str = typer.Option(..., "--merchant", "-m", help="Canary merchant id."),
-    file: Path | None = typer.Option(None, "--file", exists=True, dir_okay=False,
-                                     help="Stored webhook bodies, one per line (imported as BATCH)."),
+    file: Path | None = typer.Option(
+        None,
+        "--file",
+        exists=True,
+        dir_okay=False,
+        help="Stored webhook bodies, one per line (imported as BATCH).",
+    ),
     begin: datetime | None = typer.Option(None, help="Window start (polling)."),
     end: datetime | None = typer.Option(None, help="Window end, exclusive (polling)."),
     location: list[str] = typer.Option([], help="Square location id to poll (repeatable)."),
-    access_token: str | None = typer.Option(None, envvar="CANARY_SQUARE_ACCESS_TOKEN",
-                                            help="Square access token for polling."),
+    access_token: str | None = typer.Option(
+        None, envvar="CANARY_SQUARE_ACCESS_TOKEN", help="Square access token for polling."
+    ),
 ) -> None:
     """Pull payments, refunds, orders and cash drawer shifts (with their events) over a time window,
     or import stored webhook bodies with --file."""
@@ -69,8 +77,11 @@ def square(
                 raise UsageError("polling needs at least one --location")
             if not access_token:
                 raise UsageError("polling needs --access-token or CANARY_SQUARE_ACCESS_TOKEN")
-            api = SquareHttpApi.connect(access_token, container.settings.square_api_version,
-                                        base_url=container.settings.square_api_base_url)
+            api = SquareHttpApi.connect(
+                access_token,
+                container.settings.square_api_version,
+                base_url=container.settings.square_api_base_url,
+            )
             result = accept_all(container.inbox, square_polled(merchant, api, location, start, stop))
         _finish(container, result)
     finally:
@@ -81,8 +92,13 @@ def square(
 @friendly
 def counterpoint(
     merchant: str = typer.Option(..., "--merchant", "-m", help="Canary merchant id."),
-    directory: Path | None = typer.Option(None, "--dir", exists=True, file_okay=False,
-                                          help="Document JSON files and *.jsonl history/inventory exports."),
+    directory: Path | None = typer.Option(
+        None,
+        "--dir",
+        exists=True,
+        file_okay=False,
+        help="Document JSON files and *.jsonl history/inventory exports.",
+    ),
     begin: datetime | None = typer.Option(None, help="RS_UTC_DT window start (polling)."),
     end: datetime | None = typer.Option(None, help="RS_UTC_DT window end (polling)."),
     base_url: str | None = typer.Option(None, envvar="CANARY_COUNTERPOINT_URL", help="Counterpoint API URL."),
@@ -103,8 +119,14 @@ def counterpoint(
                 raise UsageError("polling needs --base-url, --company, --user, --password and --api-key")
             import httpx
 
-            api = CounterpointHttpApi(base_url or "", company or "", user or "", password or "", api_key or "",
-                                      httpx.Client(timeout=httpx.Timeout(15.0, connect=5.0)))
+            api = CounterpointHttpApi(
+                base_url or "",
+                company or "",
+                user or "",
+                password or "",
+                api_key or "",
+                httpx.Client(timeout=httpx.Timeout(15.0, connect=5.0)),
+            )
             window = PollWindow(start=start, end=stop, store_ids=tuple(store))
             result = accept_all(container.inbox, counterpoint_polled(merchant, api, window))
         _finish(container, result)

@@ -22,7 +22,9 @@ def upgrade() -> None:
     settings = Settings()
     url = settings.admin_database_url()
     check_connection(make_engine(url, pool_size=1))
-    done = run_upgrade(url, app_role=settings.app_db_role, app_password=settings.app_db_password.get_secret_value())
+    done = run_upgrade(
+        url, app_role=settings.app_db_role, app_password=settings.app_db_password.get_secret_value()
+    )
     out.print(f"[green]✓[/green] {redact(url)}: {done}")
 
 

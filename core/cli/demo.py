@@ -20,7 +20,9 @@ def register(app: typer.Typer) -> None:
 
 @friendly
 def demo(
-    var_dir: Path = typer.Option(Path("./var/demo"), help="Where the demo's own database and keys go (wiped first)."),
+    var_dir: Path = typer.Option(
+        Path("./var/demo"), help="Where the demo's own database and keys go (wiped first)."
+    ),
 ) -> None:
     """Run the embedded end-to-end demo: real signed webhooks through the ingress, polling and batch
     imports, every stage, the ledger verified, and a summary. Exits 1 if anything does not verify."""

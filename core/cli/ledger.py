@@ -32,8 +32,14 @@ def verify(merchant: str | None = typer.Option(None, "--merchant", "-m", help="O
         table = Table("merchant", "records", "payloads", "erased", "checkpoints", "result")
         for m in targets:
             report = container.verifier.verify(m)
-            table.add_row(m, str(report.records), str(report.payloads_checked), str(report.payloads_erased),
-                          str(report.checkpoints), "[green]ok[/green]" if report.ok else f"[red]{report.first_problem}[/red]")
+            table.add_row(
+                m,
+                str(report.records),
+                str(report.payloads_checked),
+                str(report.payloads_erased),
+                str(report.checkpoints),
+                "[green]ok[/green]" if report.ok else f"[red]{report.first_problem}[/red]",
+            )
             bad += not report.ok
         out.print(table)
     finally:
@@ -74,11 +80,16 @@ def health(as_json: bool = typer.Option(False, "--json", help="Machine-readable 
         container.close()
     if as_json:
         payload = {
-            "stages": [s.__dict__ for s in report.stages], "sealed_events": report.sealed_events,
+            "stages": [s.__dict__ for s in report.stages],
+            "sealed_events": report.sealed_events,
             "unsealed_inbox": report.unsealed_inbox,
             "oldest_unsealed_age_seconds": report.oldest_unsealed_age_seconds,
-            "parse": {"parsed": report.parsed, "ignored": report.ignored, "failed": report.failed,
-                      "failure_rate": report.parse_failure_rate},
+            "parse": {
+                "parsed": report.parsed,
+                "ignored": report.ignored,
+                "failed": report.failed,
+                "failure_rate": report.parse_failure_rate,
+            },
         }
         out.print_json(json.dumps(payload))
         return
@@ -86,6 +97,8 @@ def health(as_json: bool = typer.Option(False, "--json", help="Machine-readable 
     for s in report.stages:
         table.add_row(s.stage, s.stream, str(s.length), str(s.pending), str(s.lag), str(s.dead_letters))
     out.print(table)
-    out.print(f"sealed {report.sealed_events}; unsealed inbox {report.unsealed_inbox}"
-              f" (oldest {report.oldest_unsealed_age_seconds or 0:.0f}s); parse failure rate "
-              f"{report.parse_failure_rate:.2%}")
+    out.print(
+        f"sealed {report.sealed_events}; unsealed inbox {report.unsealed_inbox}"
+        f" (oldest {report.oldest_unsealed_age_seconds or 0:.0f}s); parse failure rate "
+        f"{report.parse_failure_rate:.2%}"
+    )

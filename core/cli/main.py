@@ -12,7 +12,9 @@ from core.cli import backfill, db, demo, ledger, merchant, run
 app = typer.Typer(
     name="canary",
     help="Canary: loss prevention for independent retailers on Square and NCR Counterpoint.",
-    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
 )
 app.add_typer(db.app, name="db")
 app.add_typer(merchant.app, name="merchant")
@@ -24,6 +26,7 @@ for module in (run, ledger, demo):
 @app.callback()
 def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log at DEBUG level.")) -> None:
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.WARNING, stream=sys.stderr,
+        level=logging.DEBUG if verbose else logging.WARNING,
+        stream=sys.stderr,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )

@@ -21,10 +21,12 @@ def add(
     timezone: str = typer.Option("UTC", help="Default IANA time zone, e.g. America/Chicago."),
     square_merchant_id: str | None = typer.Option(None, help="Square's merchant id (routes webhooks)."),
     square_notification_url: str | None = typer.Option(None, help="The exact URL registered with Square."),
-    square_signature_key: str | None = typer.Option(None, envvar="CANARY_SQUARE_SIGNATURE_KEY",
-                                                    help="The subscription's signature key."),
-    counterpoint_push_key: str | None = typer.Option(None, envvar="CANARY_COUNTERPOINT_PUSH_KEY",
-                                                     help="Shared key the on-premise agent signs with."),
+    square_signature_key: str | None = typer.Option(
+        None, envvar="CANARY_SQUARE_SIGNATURE_KEY", help="The subscription's signature key."
+    ),
+    counterpoint_push_key: str | None = typer.Option(
+        None, envvar="CANARY_COUNTERPOINT_PUSH_KEY", help="Shared key the on-premise agent signs with."
+    ),
     store: list[str] = typer.Option([], help="SOURCE:EXTERNAL_ID:TIMEZONE, e.g. SQUARE:L88:America/Chicago."),
 ) -> None:
     """Register a merchant, its stores and its webhook secrets (kept wrapped by the master key)."""
@@ -37,9 +39,16 @@ def add(
     container = load()
     try:
         onboard_merchant(
-            container.db, container.keyring, merchant_id=merchant_id, name=name, timezone=timezone,
-            square_merchant_id=square_merchant_id, square_notification_url=square_notification_url,
-            square_signature_key=square_signature_key, counterpoint_push_key=counterpoint_push_key, stores=stores,
+            container.db,
+            container.keyring,
+            merchant_id=merchant_id,
+            name=name,
+            timezone=timezone,
+            square_merchant_id=square_merchant_id,
+            square_notification_url=square_notification_url,
+            square_signature_key=square_signature_key,
+            counterpoint_push_key=counterpoint_push_key,
+            stores=stores,
         )
     except MerchantAlreadyExistsError as exc:
         raise UsageError(str(exc)) from None

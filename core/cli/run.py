@@ -28,8 +28,9 @@ def serve(
     host: str | None = typer.Option(None, help="Bind address (default CANARY_HTTP_HOST)."),
     port: int | None = typer.Option(None, help="Port (default CANARY_HTTP_PORT)."),
     inline_workers: bool | None = typer.Option(
-        None, "--inline-workers/--no-inline-workers",
-        help="Run the pipeline stages in this process (default: on in embedded mode, where the bus is in-process).",
+        None,
+        "--inline-workers/--no-inline-workers",
+        help="Run the stages in this process (default: on in embedded mode, whose bus is in-process).",
     ),
 ) -> None:
     """Serve the HTTP API: /webhooks/square, /ingest/{source}, /mcp/<server>, /healthz, /metrics."""
@@ -54,8 +55,12 @@ def serve(
             container.close()
 
     app.router.lifespan_context = lifespan
-    uvicorn.run(app, host=host or container.settings.http_host, port=port or container.settings.http_port,
-                log_level="warning")
+    uvicorn.run(
+        app,
+        host=host or container.settings.http_host,
+        port=port or container.settings.http_port,
+        log_level="warning",
+    )
 
 
 @friendly
@@ -68,8 +73,11 @@ def worker(
     if stage not in (*STAGE_NAMES, "sweeper", "all"):
         raise UsageError(f"unknown stage {stage!r}: choose from {', '.join(STAGE_NAMES)}, sweeper, all")
     stop = threading.Event()
-    runners = [runner(container, n, consumer=consumer) for n in (STAGE_NAMES if stage == "all" else (stage,))
-               if n != "sweeper"]
+    runners = [
+        runner(container, n, consumer=consumer)
+        for n in (STAGE_NAMES if stage == "all" else (stage,))
+        if n != "sweeper"
+    ]
 
     def shutdown(_signum: int, _frame: object) -> None:
         stop.set()
@@ -81,7 +89,9 @@ def worker(
     threads = [threading.Thread(target=r.run_forever, name=r.stage.name) for r in runners]
     if stage in ("sweeper", "all"):
         threads.append(threading.Thread(target=sweep_forever, args=(container, stop), name="sweeper"))
-    out.print(f"canary worker {stage}: running ({'Redis' if container.settings.redis_url else 'in-process'} bus)")
+    out.print(
+        f"canary worker {stage}: running ({'Redis' if container.settings.redis_url else 'in-process'} bus)"
+    )
     for t in threads:
         t.start()
     for t in threads:

@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from sqlalchemy import Table
 from sqlmodel import Field, SQLModel
 
-
 APP, SALES, METRICS = "app", "sales", "metrics"
 
 

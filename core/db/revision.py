@@ -9,8 +9,8 @@ import psycopg
 from alembic import command
 from psycopg import sql
 
-from core.db.migrate import alembic_config
 from core.db.engine import normalise_url
+from core.db.migrate import alembic_config
 
 
 def autogenerate(admin_url: str, message: str) -> None:

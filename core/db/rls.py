@@ -57,7 +57,8 @@ ROUTING_FUNCTIONS = [
     RETURNS TABLE (merchant_id text, token_hash text, role text, scopes text,
                    expires_at timestamptz, revoked_at timestamptz)
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, app AS $$
-        SELECT t.merchant_id::text, t.token_hash::text, t.role::text, t.scopes::text, t.expires_at, t.revoked_at
+        SELECT t.merchant_id::text, t.token_hash::text, t.role::text, t.scopes::text,
+               t.expires_at, t.revoked_at
         FROM app.api_tokens t WHERE t.id = p_token_id LIMIT 1
     $$
     """,

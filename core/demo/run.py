@@ -9,6 +9,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pydantic import SecretStr
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -51,8 +52,12 @@ def demo_settings(var_dir: Path) -> Settings:
     """Always embedded, always fresh: a demo must not touch a real database or an earlier run."""
     if var_dir.exists():
         shutil.rmtree(var_dir)
-    return Settings(database_url=f"sqlite:///{var_dir / 'canary.db'}", redis_url=None, var_dir=var_dir,  # type: ignore[arg-type]
-                    worker_block_ms=0)
+    return Settings(
+        database_url=SecretStr(f"sqlite:///{var_dir / 'canary.db'}"),
+        redis_url=None,
+        var_dir=var_dir,
+        worker_block_ms=0,
+    )
 
 
 def run_demo(feed: Feed, var_dir: Path, console: Console) -> DemoSummary:
@@ -78,9 +83,16 @@ def run_demo(feed: Feed, var_dir: Path, console: Console) -> DemoSummary:
 
 def _onboard(container: Container, feed: Feed) -> None:
     m = feed.merchant
-    onboard_merchant(container.db, container.keyring, merchant_id=m.merchant_id, name=m.name,
-                     square_merchant_id=m.square_merchant_id, square_notification_url=m.notification_url,
-                     square_signature_key=m.signature_key, stores=m.stores)
+    onboard_merchant(
+        container.db,
+        container.keyring,
+        merchant_id=m.merchant_id,
+        name=m.name,
+        square_merchant_id=m.square_merchant_id,
+        square_notification_url=m.notification_url,
+        square_signature_key=m.signature_key,
+        stores=m.stores,
+    )
 
 
 def _deliver(container: Container, feed: Feed, summary: DemoSummary, progress: Progress) -> None:
@@ -96,12 +108,19 @@ def _deliver(container: Container, feed: Feed, summary: DemoSummary, progress: P
 def _poll_and_batch(container: Container, feed: Feed, summary: DemoSummary) -> None:
     m = feed.merchant.merchant_id
     if feed.square_api is not None and feed.poll_begin and feed.poll_end:
-        summary.polled = accept_all(container.inbox, square_polled(
-            m, feed.square_api, feed.square_locations, feed.poll_begin, feed.poll_end))
-    summary.batch = accept_all(container.inbox, (
-        IncomingEvent(merchant_id=m, source="COUNTERPOINT", source_type="BATCH", raw=raw, source_event_id=unit_id)
-        for unit_id, raw in feed.counterpoint_units
-    ))
+        summary.polled = accept_all(
+            container.inbox,
+            square_polled(m, feed.square_api, feed.square_locations, feed.poll_begin, feed.poll_end),
+        )
+    summary.batch = accept_all(
+        container.inbox,
+        (
+            IncomingEvent(
+                merchant_id=m, source="COUNTERPOINT", source_type="BATCH", raw=raw, source_event_id=unit_id
+            )
+            for unit_id, raw in feed.counterpoint_units
+        ),
+    )
 
 
 def _count(container: Container, summary: DemoSummary) -> None:
@@ -109,25 +128,38 @@ def _count(container: Container, summary: DemoSummary) -> None:
     with container.db.tenant(m) as s:
         summary.sealed = s.exec(select(func.count()).where(EvidenceRecord.merchant_id == m)).one()
         summary.checkpoints = s.exec(select(func.count()).where(Checkpoint.merchant_id == m)).one()
-        summary.ingestion = dict(s.exec(select(IngestionLogEntry.status, func.count())
-                                        .where(IngestionLogEntry.merchant_id == m)
-                                        .group_by(IngestionLogEntry.status)).all())
-        summary.transactions = dict(s.exec(select(TransactionRow.type, func.count())
-                                           .where(TransactionRow.merchant_id == m)
-                                           .group_by(TransactionRow.type)).all())
+        summary.ingestion = dict(
+            s.exec(
+                select(IngestionLogEntry.status, func.count())
+                .where(IngestionLogEntry.merchant_id == m)
+                .group_by(IngestionLogEntry.status)
+            ).all()
+        )
+        summary.transactions = dict(
+            s.exec(
+                select(TransactionRow.type, func.count())
+                .where(TransactionRow.merchant_id == m)
+                .group_by(TransactionRow.type)
+            ).all()
+        )
         summary.drawer_shifts = s.exec(select(func.count()).where(DrawerShiftRow.merchant_id == m)).one()
         summary.customers = s.exec(select(func.count()).where(Customer.merchant_id == m)).one()
 
 
 def render(summary: DemoSummary, console: Console) -> None:
     table = Table("", "", title=f"Canary demo — merchant {summary.merchant_id}", show_header=False)
-    table.add_row("webhooks delivered", f"{summary.delivered} ({', '.join(f'{k}: {v}' for k, v in sorted(summary.answers.items()))})")
+    table.add_row(
+        "webhooks delivered",
+        f"{summary.delivered} ({', '.join(f'{k}: {v}' for k, v in sorted(summary.answers.items()))})",
+    )
     table.add_row("polled (Square drawers)", f"{summary.polled.accepted} accepted")
     table.add_row("batch (Counterpoint)", f"{summary.batch.accepted} accepted")
     table.add_row("events sealed", str(summary.sealed))
     table.add_row("checkpoints signed", str(summary.checkpoints))
-    table.add_row("chain + checkpoints", "[green]verified[/green]" if summary.verified
-                  else f"[red]FAILED: {summary.problems[:1]}[/red]")
+    table.add_row(
+        "chain + checkpoints",
+        "[green]verified[/green]" if summary.verified else f"[red]FAILED: {summary.problems[:1]}[/red]",
+    )
     table.add_row("parse outcomes", ", ".join(f"{k} {v}" for k, v in sorted(summary.ingestion.items())))
     table.add_row("transactions", ", ".join(f"{k} {v}" for k, v in sorted(summary.transactions.items())))
     table.add_row("cash drawer shifts", str(summary.drawer_shifts))

@@ -98,7 +98,9 @@ class Tender(Canonical):
     currency: str = Field(default="USD", max_length=3)
     card_fingerprint: str | None = Field(default=None, max_length=128, index=True)
     card_brand: str | None = Field(default=None, max_length=32)
-    entry_method: str | None = Field(default=None, max_length=24)  # SWIPED | KEYED | EMV | CONTACTLESS | ON_FILE
+    entry_method: str | None = Field(
+        default=None, max_length=24
+    )  # SWIPED | KEYED | EMV | CONTACTLESS | ON_FILE
     new_card: bool | None = None
     authorized: bool | None = None
     employee_id: str | None = Field(default=None, max_length=128)

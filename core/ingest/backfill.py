@@ -16,7 +16,7 @@ from core.adapters.counterpoint.client import CounterpointApi
 from core.adapters.counterpoint.polling import PollWindow, iter_poll
 from core.adapters.square.api import SquareApi
 from core.adapters.square.polling import iter_backfill
-from core.ingest.inbox import IncomingEvent, Inbox
+from core.ingest.inbox import Inbox, IncomingEvent
 
 CHUNK = 500
 
@@ -45,8 +45,14 @@ def square_polled(
     merchant_id: str, api: SquareApi, locations: list[str], begin: datetime, end: datetime
 ) -> Iterator[IncomingEvent]:
     for unit in iter_backfill(api, locations, begin, end):
-        yield IncomingEvent(merchant_id=merchant_id, source="SQUARE", source_type="POLLING", raw=unit.raw,
-                            source_event_id=unit.source_event_id, event_type=unit.event_type)
+        yield IncomingEvent(
+            merchant_id=merchant_id,
+            source="SQUARE",
+            source_type="POLLING",
+            raw=unit.raw,
+            source_event_id=unit.source_event_id,
+            event_type=unit.event_type,
+        )
 
 
 def square_webhook_file(merchant_id: str, path: Path) -> Iterator[IncomingEvent]:
@@ -63,7 +69,10 @@ def square_webhook_file(merchant_id: str, path: Path) -> Iterator[IncomingEvent]
             event_id = envelope.get("event_id") if isinstance(envelope, dict) else None
             event_type = envelope.get("type") if isinstance(envelope, dict) else None
             yield IncomingEvent(
-                merchant_id=merchant_id, source="SQUARE", source_type="BATCH", raw=raw,
+                merchant_id=merchant_id,
+                source="SQUARE",
+                source_type="BATCH",
+                raw=raw,
                 source_event_id=event_id if isinstance(event_id, str) else f"{path.name}:{number}",
                 event_type=event_type if isinstance(event_type, str) else None,
             )
@@ -71,11 +80,25 @@ def square_webhook_file(merchant_id: str, path: Path) -> Iterator[IncomingEvent]
 
 def counterpoint_directory(merchant_id: str, directory: Path) -> Iterator[IncomingEvent]:
     for unit in iter_batch(directory):
-        yield IncomingEvent(merchant_id=merchant_id, source="COUNTERPOINT", source_type="BATCH", raw=unit.raw,
-                            source_event_id=unit.source_event_id, event_type=label(unit.raw).split(":", 1)[0][:100])
+        yield IncomingEvent(
+            merchant_id=merchant_id,
+            source="COUNTERPOINT",
+            source_type="BATCH",
+            raw=unit.raw,
+            source_event_id=unit.source_event_id,
+            event_type=label(unit.raw).split(":", 1)[0][:100],
+        )
 
 
-def counterpoint_polled(merchant_id: str, api: CounterpointApi, window: PollWindow) -> Iterator[IncomingEvent]:
+def counterpoint_polled(
+    merchant_id: str, api: CounterpointApi, window: PollWindow
+) -> Iterator[IncomingEvent]:
     for unit in iter_poll(api, window):
-        yield IncomingEvent(merchant_id=merchant_id, source="COUNTERPOINT", source_type="POLLING", raw=unit.raw,
-                            source_event_id=unit.source_event_id, event_type=label(unit.raw).split(":", 1)[0][:100])
+        yield IncomingEvent(
+            merchant_id=merchant_id,
+            source="COUNTERPOINT",
+            source_type="POLLING",
+            raw=unit.raw,
+            source_event_id=unit.source_event_id,
+            event_type=label(unit.raw).split(":", 1)[0][:100],
+        )

@@ -50,7 +50,9 @@ def new_inbox_id(now: datetime) -> str:
 
 
 class Inbox:
-    def __init__(self, db: Database, bus: StreamBus, keyring: MerchantKeyring, clock: Clock, *, dedup_hours: int) -> None:
+    def __init__(
+        self, db: Database, bus: StreamBus, keyring: MerchantKeyring, clock: Clock, *, dedup_hours: int
+    ) -> None:
         self._db, self._bus, self._keyring, self._clock = db, bus, keyring, clock
         self._window = timedelta(hours=dedup_hours)
 
@@ -70,7 +72,9 @@ class Inbox:
                     results[index] = self._append(session, events[index])
             for index in indexes:
                 if results[index].status == "accepted":
-                    self._bus.publish(EVENTS, {"merchant_id": merchant_id, "inbox_id": results[index].inbox_id})
+                    self._bus.publish(
+                        EVENTS, {"merchant_id": merchant_id, "inbox_id": results[index].inbox_id}
+                    )
         return [results[i] for i in range(len(events))]
 
     def _append(self, session: Session, event: IncomingEvent) -> Acceptance:
@@ -91,7 +95,9 @@ class Inbox:
                 api_version=event.api_version,
                 event_hash=event_hash,
                 size_bytes=len(event.raw),
-                payload=encrypt_payload(data_key, event.raw, merchant_id=event.merchant_id, inbox_id=inbox_id),
+                payload=encrypt_payload(
+                    data_key, event.raw, merchant_id=event.merchant_id, inbox_id=inbox_id
+                ),
                 received_at=now,
             )
         )
@@ -103,20 +109,20 @@ class Inbox:
         taken over: past the window a vendor no longer retries, so a repeat is a new delivery."""
         table = DedupKey.__table__  # type: ignore[attr-defined]
         insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        stmt = insert(table).values(
+        upsert = insert(table).values(
             merchant_id=event.merchant_id,
             source=event.source,
             source_event_id=event.source_event_id,
             inbox_id=inbox_id,
             expires_at=now + self._window,
         )
-        stmt = stmt.on_conflict_do_update(
+        claimed = upsert.on_conflict_do_update(
             index_elements=["merchant_id", "source", "source_event_id"],
-            set_={"inbox_id": stmt.excluded.inbox_id, "expires_at": stmt.excluded.expires_at},
+            set_={"inbox_id": upsert.excluded.inbox_id, "expires_at": upsert.excluded.expires_at},
             where=table.c.expires_at <= now,
         ).returning(table.c.inbox_id)
         # RETURNING, not rowcount: drivers report -1 for some upserts; a returned row is exact.
-        return session.execute(stmt).first() is not None
+        return session.execute(claimed).first() is not None
 
     def _dedup_owner(self, session: Session, event: IncomingEvent) -> str:
         row = session.exec(

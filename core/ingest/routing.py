@@ -11,7 +11,8 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import text
 from sqlmodel import select
@@ -19,6 +20,8 @@ from sqlmodel import select
 from core.db.tables.tenants import Merchant
 from core.db.uow import Database
 from core.security.keyring import MerchantKeyring
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -39,12 +42,12 @@ class MerchantDirectory:
         self._cache: dict[tuple[Any, ...], tuple[float, Any]] = {}
         self._lock = threading.Lock()
 
-    def _cached(self, key: tuple[Any, ...], load: Any) -> Any:
+    def _cached(self, key: tuple[Any, ...], load: Callable[[], T | None]) -> T | None:
         now = time.monotonic()
         with self._lock:
             hit = self._cache.get(key)
         if hit is not None and now - hit[0] < self._ttl:
-            return hit[1]
+            return cast("T", hit[1])
         value = load()
         if value is not None:  # never cache a miss: a merchant onboarded a second ago must route
             with self._lock:
@@ -58,13 +61,16 @@ class MerchantDirectory:
     def resolve(self, ref: str | None, square_merchant_id: str | None) -> str | None:
         if not ref and not square_merchant_id:
             return None
-        return self._cached(("resolve", ref, square_merchant_id), lambda: self._resolve(ref, square_merchant_id))  # type: ignore[no-any-return]
+        return self._cached(
+            ("resolve", ref, square_merchant_id), lambda: self._resolve(ref, square_merchant_id)
+        )
 
     def _resolve(self, ref: str | None, square_merchant_id: str | None) -> str | None:
         with self._db.system() as session:
             if self._db.is_postgres:
                 found = session.execute(
-                    text("SELECT app.resolve_merchant(:ref, :sq)"), {"ref": ref or None, "sq": square_merchant_id}
+                    text("SELECT app.resolve_merchant(:ref, :sq)"),
+                    {"ref": ref or None, "sq": square_merchant_id},
                 ).scalar()
                 return str(found) if found else None
             query = select(Merchant.id).where(
@@ -73,7 +79,9 @@ class MerchantDirectory:
             return session.exec(query).first()
 
     def route(self, merchant_id: str, key_purpose: str) -> MerchantRoute | None:
-        return self._cached(("route", merchant_id, key_purpose), lambda: self._route(merchant_id, key_purpose))  # type: ignore[no-any-return]
+        return self._cached(
+            ("route", merchant_id, key_purpose), lambda: self._route(merchant_id, key_purpose)
+        )
 
     def _route(self, merchant_id: str, key_purpose: str) -> MerchantRoute | None:
         with self._db.tenant(merchant_id) as session:

@@ -53,7 +53,9 @@ class HealthService:
         stages = []
         for stage, stream, group in STAGES:
             stats = self._bus.stats(stream, group)
-            stages.append(StageHealth(stage, stream, stats.length, stats.pending, stats.lag, stats.dead_letters))
+            stages.append(
+                StageHealth(stage, stream, stats.length, stats.pending, stats.lag, stats.dead_letters)
+            )
         merchants = [merchant_id] if merchant_id else merchant_ids(self._db)
         sealed = unsealed = 0
         oldest: datetime | None = None

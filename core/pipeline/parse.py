@@ -49,7 +49,11 @@ class ParseStage:
     group = "parse"
 
     def __init__(
-        self, db: Database, bus: StreamBus, keyring: MerchantKeyring, clock: Clock,
+        self,
+        db: Database,
+        bus: StreamBus,
+        keyring: MerchantKeyring,
+        clock: Clock,
         fetcher_factory: FetcherFactory | None = None,
     ) -> None:
         self._db, self._bus, self._keyring, self._clock = db, bus, keyring, clock
@@ -66,9 +70,14 @@ class ParseStage:
         with self._db.tenant(merchant_id) as session:
             rows = session.exec(
                 select(EvidenceRecord, InboxEntry)
-                .join(InboxEntry, (InboxEntry.merchant_id == EvidenceRecord.merchant_id)  # type: ignore[arg-type]
-                      & (InboxEntry.id == EvidenceRecord.inbox_id))
-                .where(EvidenceRecord.merchant_id == merchant_id, col(EvidenceRecord.seq).in_(list(set(seqs))))
+                .join(
+                    InboxEntry,
+                    (InboxEntry.merchant_id == EvidenceRecord.merchant_id)  # type: ignore[arg-type]
+                    & (InboxEntry.id == EvidenceRecord.inbox_id),
+                )
+                .where(
+                    EvidenceRecord.merchant_id == merchant_id, col(EvidenceRecord.seq).in_(list(set(seqs)))
+                )
                 .order_by(col(EvidenceRecord.seq))
             ).all()
             ctx = self._context(session, merchant_id)
@@ -85,28 +94,46 @@ class ParseStage:
             detection: list[DetectionEvent] = []
             data_key = self._keyring.get(session, merchant_id, "data")
             for evidence, inbox in rows:
-                status, reason, field, records, events = self._parse_one(session, ctx, data_key, evidence, inbox)
+                status, reason, field, records, events = self._parse_one(
+                    session, ctx, data_key, evidence, inbox
+                )
                 counts[status] += 1
                 detection.extend(events)
-                self._log(session, logs.get(evidence.seq), merchant_id, evidence.seq, status, reason, field, records)
+                self._log(
+                    session, logs.get(evidence.seq), merchant_id, evidence.seq, status, reason, field, records
+                )
         for event in detection:
             self._bus.publish(
                 DETECTION,
-                {"merchant_id": merchant_id, "seq": str(event.evidence_seq), "kind": event.kind,
-                 "event": event.model_dump_json()},
+                {
+                    "merchant_id": merchant_id,
+                    "seq": str(event.evidence_seq),
+                    "kind": event.kind,
+                    "event": event.model_dump_json(),
+                },
             )
         return ParseSummary(**counts)
 
     def _parse_one(
-        self, session: Session, ctx: ParseContext, data_key: bytes, evidence: EvidenceRecord, inbox: InboxEntry
+        self,
+        session: Session,
+        ctx: ParseContext,
+        data_key: bytes,
+        evidence: EvidenceRecord,
+        inbox: InboxEntry,
     ) -> tuple[str, str | None, str | None, int, list[DetectionEvent]]:
         if inbox.payload is None:
             return "ignored", "payload erased (right to be forgotten or key destroyed)", None, 0, []
         raw = decrypt_payload(data_key, inbox.payload, merchant_id=evidence.merchant_id, inbox_id=inbox.id)
         event = RawEvent(
-            merchant_id=evidence.merchant_id, seq=evidence.seq, source=evidence.source,
-            source_type=evidence.source_type, source_event_id=evidence.source_event_id,
-            event_type=evidence.event_type, raw=raw, received_at=evidence.received_at,
+            merchant_id=evidence.merchant_id,
+            seq=evidence.seq,
+            source=evidence.source,
+            source_type=evidence.source_type,
+            source_event_id=evidence.source_event_id,
+            event_type=evidence.event_type,
+            raw=raw,
+            received_at=evidence.received_at,
             api_version=inbox.api_version,
         )
         try:
@@ -119,21 +146,36 @@ class ParseStage:
                     self._revoke(session, evidence.merchant_id)
         except ParseError as exc:
             return "failed", str(exc), exc.field, 0, []
-        except Exception as exc:  # noqa: BLE001 — an adapter bug must fail this event visibly, not the batch
+        except Exception as exc:
             log.exception("parser crashed", extra={"merchant_id": evidence.merchant_id, "seq": evidence.seq})
             return "failed", f"{type(exc).__name__}: {exc}", None, 0, []
         return "parsed", None, None, written, list(outcome.detection)
 
     def _log(
-        self, session: Session, existing: IngestionLogEntry | None, merchant_id: str, seq: int,
-        status: str, reason: str | None, field: str | None, records: int,
+        self,
+        session: Session,
+        existing: IngestionLogEntry | None,
+        merchant_id: str,
+        seq: int,
+        status: str,
+        reason: str | None,
+        field: str | None,
+        records: int,
     ) -> None:
         now = self._clock.now()
         if existing is None:
-            session.add(IngestionLogEntry(
-                merchant_id=merchant_id, seq=seq, status=status, reason=reason, error_field=field,
-                records=records, parser_version=PARSER_VERSION, updated_at=now,
-            ))
+            session.add(
+                IngestionLogEntry(
+                    merchant_id=merchant_id,
+                    seq=seq,
+                    status=status,
+                    reason=reason,
+                    error_field=field,
+                    records=records,
+                    parser_version=PARSER_VERSION,
+                    updated_at=now,
+                )
+            )
             return
         existing.status, existing.reason, existing.error_field = status, reason, field
         existing.records, existing.attempts = records, existing.attempts + 1
@@ -142,9 +184,11 @@ class ParseStage:
 
     def _context(self, session: Session, merchant_id: str) -> ParseContext:
         pii_key = self._keyring.get(session, merchant_id, "pii")
-        zones = dict(session.exec(
-            select(Location.external_id, Location.timezone).where(Location.merchant_id == merchant_id)
-        ).all())
+        zones = dict(
+            session.exec(
+                select(Location.external_id, Location.timezone).where(Location.merchant_id == merchant_id)
+            ).all()
+        )
         fetch = self._fetcher_factory(session, merchant_id, "") if self._fetcher_factory else None
 
         def timezone(location_id: str) -> str:
@@ -153,7 +197,8 @@ class ParseStage:
         def resolve_document(store_id: str, doc_id: str) -> str | None:
             return session.exec(
                 select(DocumentRow.id).where(
-                    DocumentRow.merchant_id == merchant_id, DocumentRow.store_id == store_id,
+                    DocumentRow.merchant_id == merchant_id,
+                    DocumentRow.store_id == store_id,
                     DocumentRow.doc_id == doc_id,
                 )
             ).first()
@@ -171,7 +216,9 @@ class ParseStage:
         if merchant is not None and merchant.status != "revoked":
             merchant.status, merchant.revoked_at = "revoked", self._clock.now()
             session.add(merchant)
-            log.warning("merchant revoked our authorisation; ingest stops", extra={"merchant_id": merchant_id})
+            log.warning(
+                "merchant revoked our authorisation; ingest stops", extra={"merchant_id": merchant_id}
+            )
 
 
 def detection_payload(message: Message) -> DetectionEvent:

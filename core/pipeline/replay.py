@@ -13,8 +13,15 @@ class Replayer:
     def __init__(self, db: Database, parse_stage: ParseStage) -> None:
         self._db, self._parse = db, parse_stage
 
-    def replay(self, merchant_id: str, *, first_seq: int, last_seq: int | None = None, only_failed: bool = False,
-               batch: int = 500) -> ParseSummary:
+    def replay(
+        self,
+        merchant_id: str,
+        *,
+        first_seq: int,
+        last_seq: int | None = None,
+        only_failed: bool = False,
+        batch: int = 500,
+    ) -> ParseSummary:
         total = ParseSummary()
         start = first_seq
         while True:
@@ -34,5 +41,7 @@ class Replayer:
             if not seqs:
                 return total
             done = self._parse.parse_seqs(merchant_id, seqs)
-            total = ParseSummary(total.parsed + done.parsed, total.ignored + done.ignored, total.failed + done.failed)
+            total = ParseSummary(
+                total.parsed + done.parsed, total.ignored + done.ignored, total.failed + done.failed
+            )
             start = seqs[-1] + 1

@@ -85,7 +85,8 @@ class SealStage:
     def _lock_chain(self, session: Session, merchant_id: str) -> None:
         if self._db.is_postgres:
             session.execute(
-                text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": f"canary.chain:{merchant_id}"}
+                text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
+                {"k": f"canary.chain:{merchant_id}"},
             )
 
     def _verify_payloads(self, session: Session, merchant_id: str, rows: Sequence[InboxEntry]) -> None:
@@ -107,10 +108,18 @@ class SealStage:
             link = chain_link(prev, row.event_hash)
             evidence.append(
                 {
-                    "merchant_id": merchant_id, "seq": seq, "inbox_id": row.id, "event_hash": row.event_hash,
-                    "prev_chain_hash": prev, "chain_hash": link, "source": row.source,
-                    "source_type": row.source_type, "source_event_id": row.source_event_id,
-                    "event_type": row.event_type, "received_at": row.received_at, "sealed_at": now,
+                    "merchant_id": merchant_id,
+                    "seq": seq,
+                    "inbox_id": row.id,
+                    "event_hash": row.event_hash,
+                    "prev_chain_hash": prev,
+                    "chain_hash": link,
+                    "source": row.source,
+                    "source_type": row.source_type,
+                    "source_event_id": row.source_event_id,
+                    "event_type": row.event_type,
+                    "received_at": row.received_at,
+                    "sealed_at": now,
                     "schema_version": 1,
                 }
             )
@@ -129,13 +138,20 @@ class SealStage:
         root = log.root(size)
         session.add(
             Checkpoint(
-                merchant_id=merchant_id, tree_size=size, root=root,
-                note=self._signer.sign(merchant_id, size, root), key_name=self._signer.key_name, created_at=now,
+                merchant_id=merchant_id,
+                tree_size=size,
+                root=root,
+                note=self._signer.sign(merchant_id, size, root),
+                key_name=self._signer.key_name,
+                created_at=now,
             )
         )
         session.execute(
             EventInscription.__table__.insert(),  # type: ignore[attr-defined]
-            [{"merchant_id": merchant_id, "seq": s, "leaf_index": s - 1, "checkpoint_size": size} for s in seqs],
+            [
+                {"merchant_id": merchant_id, "seq": s, "leaf_index": s - 1, "checkpoint_size": size}
+                for s in seqs
+            ],
         )
         return seqs
 

@@ -27,7 +27,9 @@ def merchant_ids(db: Database) -> list[str]:
 
 
 class InboxSweeper:
-    def __init__(self, db: Database, bus: StreamBus, clock: Clock, *, grace_seconds: int, limit: int = 10_000) -> None:
+    def __init__(
+        self, db: Database, bus: StreamBus, clock: Clock, *, grace_seconds: int, limit: int = 10_000
+    ) -> None:
         self._db, self._bus, self._clock = db, bus, clock
         self._grace = timedelta(seconds=grace_seconds)
         self._limit = limit

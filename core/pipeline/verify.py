@@ -54,7 +54,11 @@ class LedgerVerifier:
             data_key = self._data_key(session, merchant_id)
             for evidence, inbox in self._evidence(session, merchant_id):
                 report.records += 1
-                links.append(ChainLink(evidence.seq, evidence.event_hash, evidence.prev_chain_hash, evidence.chain_hash))
+                links.append(
+                    ChainLink(
+                        evidence.seq, evidence.event_hash, evidence.prev_chain_hash, evidence.chain_hash
+                    )
+                )
                 self._check_payload(report, data_key, evidence, inbox)
             tree.append_many([link.event_hash for link in links])
             chain = verify_chain(merchant_id, links)
@@ -76,8 +80,12 @@ class LedgerVerifier:
         while True:
             chunk = session.exec(
                 select(EvidenceRecord, InboxEntry)
-                .join(InboxEntry, (InboxEntry.merchant_id == EvidenceRecord.merchant_id)  # type: ignore[arg-type]
-                      & (InboxEntry.id == EvidenceRecord.inbox_id), isouter=True)
+                .join(
+                    InboxEntry,
+                    (InboxEntry.merchant_id == EvidenceRecord.merchant_id)  # type: ignore[arg-type]
+                    & (InboxEntry.id == EvidenceRecord.inbox_id),
+                    isouter=True,
+                )
                 .where(EvidenceRecord.merchant_id == merchant_id, EvidenceRecord.seq > after)
                 .order_by(col(EvidenceRecord.seq))
                 .limit(CHUNK)
@@ -98,7 +106,9 @@ class LedgerVerifier:
             report.payloads_erased += 1
             return
         try:
-            raw = decrypt_payload(data_key, inbox.payload, merchant_id=evidence.merchant_id, inbox_id=inbox.id)
+            raw = decrypt_payload(
+                data_key, inbox.payload, merchant_id=evidence.merchant_id, inbox_id=inbox.id
+            )
         except CryptoError:
             report.problems.append(f"seq {evidence.seq}: stored payload does not authenticate (altered)")
             return
@@ -107,7 +117,9 @@ class LedgerVerifier:
             report.problems.append(f"seq {evidence.seq}: payload bytes do not match the sealed event hash")
 
     @staticmethod
-    def _check_nodes(session: Session, report: VerifyReport, merchant_id: str, rebuilt_nodes: MemoryNodeStore) -> None:
+    def _check_nodes(
+        session: Session, report: VerifyReport, merchant_id: str, rebuilt_nodes: MemoryNodeStore
+    ) -> None:
         """The stored leaves must be exactly the leaves rebuilt from the chain's event hashes."""
         stored = session.exec(
             select(MerkleNode.level, MerkleNode.idx, MerkleNode.hash)
@@ -120,11 +132,17 @@ class LedgerVerifier:
                 report.problems.append(f"merkle leaf {idx} (seq {idx + 1}) differs from the evidence chain")
                 return
         if len(stored) != report.records:
-            report.problems.append(f"merkle log has {len(stored)} leaves for {report.records} evidence records")
+            report.problems.append(
+                f"merkle log has {len(stored)} leaves for {report.records} evidence records"
+            )
 
-    def _check_checkpoints(self, session: Session, report: VerifyReport, merchant_id: str, tree: MerkleLog) -> None:
+    def _check_checkpoints(
+        self, session: Session, report: VerifyReport, merchant_id: str, tree: MerkleLog
+    ) -> None:
         for cp in session.exec(
-            select(Checkpoint).where(Checkpoint.merchant_id == merchant_id).order_by(col(Checkpoint.tree_size))
+            select(Checkpoint)
+            .where(Checkpoint.merchant_id == merchant_id)
+            .order_by(col(Checkpoint.tree_size))
         ).all():
             report.checkpoints += 1
             if cp.tree_size > report.records:
@@ -137,6 +155,8 @@ class LedgerVerifier:
                 continue
             rebuilt = tree.root(cp.tree_size)
             if (signed.origin, signed.size, signed.root) != (origin_for(merchant_id), cp.tree_size, cp.root):
-                report.problems.append(f"checkpoint {cp.tree_size}: signed note does not match the stored row")
+                report.problems.append(
+                    f"checkpoint {cp.tree_size}: signed note does not match the stored row"
+                )
             elif rebuilt != cp.root:
                 report.problems.append(f"checkpoint {cp.tree_size}: root does not match the rebuilt log")

@@ -23,10 +23,13 @@ def stage(container: Container, name: str) -> Stage:
 def runner(container: Container, name: str, *, consumer: str | None = None) -> WorkerRunner:
     s = container.settings
     return WorkerRunner(
-        container.bus, stage(container, name),
+        container.bus,
+        stage(container, name),
         consumer=consumer or f"{name}-{socket.gethostname()}-{threading.get_native_id()}",
-        batch_size=s.worker_batch_size, block_ms=s.worker_block_ms,
-        claim_idle_ms=s.worker_claim_idle_ms, max_deliveries=s.worker_max_deliveries,
+        batch_size=s.worker_batch_size,
+        block_ms=s.worker_block_ms,
+        claim_idle_ms=s.worker_claim_idle_ms,
+        max_deliveries=s.worker_max_deliveries,
     )
 
 
@@ -47,8 +50,10 @@ class InlineWorkers:
 
     def __init__(self, container: Container, names: Sequence[str] = STAGE_NAMES) -> None:
         self._runners = [runner(container, n, consumer=f"{n}-inline") for n in names]
-        self._threads = [threading.Thread(target=r.run_forever, name=f"stage-{n}", daemon=True)
-                         for r, n in zip(self._runners, names, strict=True)]
+        self._threads = [
+            threading.Thread(target=r.run_forever, name=f"stage-{n}", daemon=True)
+            for r, n in zip(self._runners, names, strict=True)
+        ]
         self._sweeper = container.sweeper
         self._stop = threading.Event()
         self._sweep_thread = threading.Thread(target=self._sweep_loop, name="sweeper", daemon=True)

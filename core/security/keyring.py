@@ -55,9 +55,9 @@ class MerchantKeyring:
         if cached is not None:
             return cached
         row = session.exec(
-            select(MerchantKey).where(
-                MerchantKey.merchant_id == merchant_id, MerchantKey.purpose == purpose
-            ).order_by(MerchantKey.version.desc())  # type: ignore[attr-defined]
+            select(MerchantKey)
+            .where(MerchantKey.merchant_id == merchant_id, MerchantKey.purpose == purpose)
+            .order_by(MerchantKey.version.desc())  # type: ignore[attr-defined]
         ).first()
         if row is None:
             if not create:
@@ -81,7 +81,9 @@ class MerchantKeyring:
             select(MerchantKey).where(MerchantKey.merchant_id == merchant_id, MerchantKey.purpose == purpose)
         ).all()
         version = max((k.version for k in current), default=0) + 1
-        session.add(MerchantKey(merchant_id=merchant_id, purpose=purpose, version=version, wrapped_key=wrapped))
+        session.add(
+            MerchantKey(merchant_id=merchant_id, purpose=purpose, version=version, wrapped_key=wrapped)
+        )
         with self._lock:
             self._cache[(merchant_id, purpose)] = key
 

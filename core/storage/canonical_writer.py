@@ -41,13 +41,15 @@ def _build_registry() -> None:
         if table is None:
             continue
         for base in cls.__mro__[1:]:
-            if isinstance(base, type) and issubclass(base, Canonical) and getattr(base, "__table__", None) is None:
-                if base is not Canonical:
-                    _TABLE_FOR.setdefault(base, table)
-                    break
+            is_record = isinstance(base, type) and issubclass(base, Canonical) and base is not Canonical
+            if is_record and getattr(base, "__table__", None) is None:
+                _TABLE_FOR.setdefault(base, table)
+                break
 
 
-def write_records(session: Session, merchant_id: str, evidence_seq: int | None, records: Iterable[Canonical]) -> int:
+def write_records(
+    session: Session, merchant_id: str, evidence_seq: int | None, records: Iterable[Canonical]
+) -> int:
     """Upsert ``records`` for one merchant inside the caller's transaction; returns rows offered.
 
     A new row gets every column (defaults included); an existing row is updated only in the fields
@@ -59,8 +61,13 @@ def write_records(session: Session, merchant_id: str, evidence_seq: int | None, 
     count = 0
     for (record_type, fields_set), items in groups.items():
         rows = [_row(r, merchant_id, evidence_seq) for r in items]
-        count += upsert_rows(session, table_for(record_type), record_type.natural_key, rows,
-                             update_only=fields_set | {"version_key", "evidence_seq"})
+        count += upsert_rows(
+            session,
+            table_for(record_type),
+            record_type.natural_key,
+            rows,
+            update_only=fields_set | {"version_key", "evidence_seq"},
+        )
     return count
 
 
@@ -72,8 +79,12 @@ def _row(record: Canonical, merchant_id: str, evidence_seq: int | None) -> dict[
 
 
 def upsert_rows(
-    session: Session, table: Table, natural_key: Sequence[str], rows: list[dict[str, Any]],
-    *, update_only: frozenset[str] | None = None,
+    session: Session,
+    table: Table,
+    natural_key: Sequence[str],
+    rows: list[dict[str, Any]],
+    *,
+    update_only: frozenset[str] | None = None,
 ) -> int:
     if not rows:
         return 0

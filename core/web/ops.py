@@ -32,8 +32,10 @@ async def metrics(request: Request) -> PlainTextResponse:
         lines.append(f'canary_stream_pending{{stage="{s.stage}"}} {s.pending}')
         lines.append(f'canary_stream_dead_letters{{stage="{s.stage}"}} {s.dead_letters}')
     lines += [
-        "# TYPE canary_sealed_events gauge", f"canary_sealed_events {health.sealed_events}",
-        "# TYPE canary_unsealed_inbox gauge", f"canary_unsealed_inbox {health.unsealed_inbox}",
+        "# TYPE canary_sealed_events gauge",
+        f"canary_sealed_events {health.sealed_events}",
+        "# TYPE canary_unsealed_inbox gauge",
+        f"canary_unsealed_inbox {health.unsealed_inbox}",
         "# TYPE canary_oldest_unsealed_age_seconds gauge",
         f"canary_oldest_unsealed_age_seconds {health.oldest_unsealed_age_seconds or 0}",
         "# TYPE canary_parse_total counter",

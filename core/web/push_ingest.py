@@ -30,7 +30,9 @@ async def push_ingest(request: Request) -> JSONResponse:
     container: Container = request.app.state.container
     source = PUSH_SOURCES.get(request.path_params["source"])
     if source is None:
-        return error(404, f"unknown source {request.path_params['source']!r}: use one of {', '.join(PUSH_SOURCES)}")
+        return error(
+            404, f"unknown source {request.path_params['source']!r}: use one of {', '.join(PUSH_SOURCES)}"
+        )
     vendor, key_purpose = source
     try:
         raw = await read_capped(request, container.settings.max_body_bytes)
@@ -44,13 +46,20 @@ async def push_ingest(request: Request) -> JSONResponse:
     if route is None or not route.keys:
         return error(404, f"merchant {merchant_id} has no {request.path_params['source']} push key")
     if not verify_push_signature(
-        raw, request.headers.get("x-canary-signature"), route.keys,
-        timestamp=request.headers.get("x-canary-timestamp"), now=time.time(),
+        raw,
+        request.headers.get("x-canary-signature"),
+        route.keys,
+        timestamp=request.headers.get("x-canary-timestamp"),
+        now=time.time(),
     ):
         return error(401, "invalid, missing or stale X-Canary-Signature / X-Canary-Timestamp")
     kind = label(raw)
     incoming = IncomingEvent(
-        merchant_id=merchant_id, source=vendor, source_type="PUSH", raw=raw, event_type=kind.split(":", 1)[0][:100],
+        merchant_id=merchant_id,
+        source=vendor,
+        source_type="PUSH",
+        raw=raw,
+        event_type=kind.split(":", 1)[0][:100],
         source_event_id=request.headers.get("x-canary-event-id") or unit_id(kind, raw),
     )
     accepted = await to_thread.run_sync(container.inbox.accept, incoming)

@@ -42,14 +42,19 @@ async def square_webhook(request: Request) -> JSONResponse:
     if route.status == "revoked":
         return error(410, f"merchant {merchant_id} revoked Canary's Square authorisation")
     if not verify_square_signature(
-        body=raw, signature_header=request.headers.get(SIGNATURE_HEADER),
-        signature_keys=route.keys, notification_url=route.square_notification_url,
+        body=raw,
+        signature_header=request.headers.get(SIGNATURE_HEADER),
+        signature_keys=route.keys,
+        notification_url=route.square_notification_url,
     ):
         return error(401, "invalid or missing x-square-hmacsha256-signature")
     event_id = envelope.get("event_id")
     event_type = envelope.get("type")
     incoming = IncomingEvent(
-        merchant_id=merchant_id, source="SQUARE", source_type="WEBHOOK", raw=raw,
+        merchant_id=merchant_id,
+        source="SQUARE",
+        source_type="WEBHOOK",
+        raw=raw,
         source_event_id=event_id if isinstance(event_id, str) else None,
         event_type=event_type if isinstance(event_type, str) else None,
         api_version=request.headers.get("square-version"),

@@ -19,8 +19,14 @@ T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
 
 def _tx(amount: int, minute: int) -> Transaction:
     return Transaction(
-        id="sq:order:o1", type="SALE", source="SQUARE", source_type="WEBHOOK", external_id="o1",
-        amount_cents=amount, occurred_at=T0, version_key=version_key(T0.replace(minute=minute)),
+        id="sq:order:o1",
+        type="SALE",
+        source="SQUARE",
+        source_type="WEBHOOK",
+        external_id="o1",
+        amount_cents=amount,
+        occurred_at=T0,
+        version_key=version_key(T0.replace(minute=minute)),
     )
 
 
@@ -49,7 +55,9 @@ def test_a_batch_with_two_versions_of_one_row_keeps_the_newest(any_db: Database)
     with any_db.tenant(m) as s:
         write_records(s, m, 9, [_tx(900, 9), _tx(200, 2)])
     with any_db.tenant(m) as s:
-        assert s.exec(select(TransactionRow.amount_cents).where(TransactionRow.merchant_id == m)).all() == [900]
+        assert s.exec(select(TransactionRow.amount_cents).where(TransactionRow.merchant_id == m)).all() == [
+            900
+        ]
 
 
 def test_redelivery_of_the_same_record_is_harmless(any_db: Database) -> None:

@@ -13,9 +13,13 @@ ROOT = Path(__file__).parents[2]
 
 
 def test_the_demo_runs_every_stage_verifies_the_ledger_and_exits_zero(tmp_path: Path) -> None:
-    result = subprocess.run(  # noqa: S603
+    result = subprocess.run(
         [sys.executable, "-m", "core.cli", "demo", "--var-dir", str(tmp_path / "demo")],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "verified" in result.stdout

@@ -68,9 +68,13 @@ def new_merchant(container: Container, *, square_merchant_id: str | None = None)
     merchant_id = f"m_{uuid.uuid4().hex[:10]}"
     url = f"https://canary.example.com/webhooks/square?merchant={merchant_id}"
     onboard_merchant(
-        container.db, container.keyring, merchant_id=merchant_id, name="Greenleaf Garden Center",
+        container.db,
+        container.keyring,
+        merchant_id=merchant_id,
+        name="Greenleaf Garden Center",
         square_merchant_id=square_merchant_id or f"SQ{uuid.uuid4().hex[:10].upper()}",
-        square_notification_url=url, square_signature_key=SIGNATURE_KEY,
+        square_notification_url=url,
+        square_signature_key=SIGNATURE_KEY,
         stores=[StoreSpec(external_id="L88JQ3E6VG5VQ", source="SQUARE", timezone="America/Chicago")],
     )
     return merchant_id, url
@@ -82,7 +86,10 @@ def square_sample(name: str) -> dict[str, Any]:
 
 def signed(body: bytes, url: str, key: str = SIGNATURE_KEY) -> dict[str, str]:
     digest = hmac.new(key.encode(), url.encode() + body, hashlib.sha256).digest()
-    return {"x-square-hmacsha256-signature": base64.b64encode(digest).decode(), "content-type": "application/json"}
+    return {
+        "x-square-hmacsha256-signature": base64.b64encode(digest).decode(),
+        "content-type": "application/json",
+    }
 
 
 def webhook(

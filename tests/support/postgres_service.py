@@ -27,7 +27,9 @@ def require_postgres() -> None:
         with psycopg.connect(ADMIN_URL, connect_timeout=3):
             pass
     except psycopg.OperationalError as exc:
-        message = f"Postgres is unreachable at {ADMIN_URL.split('@')[-1]} ({str(exc).strip()[:120]}); {START_HINT}"
+        message = (
+            f"Postgres is unreachable at {ADMIN_URL.split('@')[-1]} ({str(exc).strip()[:120]}); {START_HINT}"
+        )
         if os.environ.get("CANARY_SKIP_SERVICES") == "1":
             pytest.skip(message)
         pytest.fail(message, pytrace=False)

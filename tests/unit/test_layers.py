@@ -12,12 +12,38 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).parents[2]
-PURE = ["core/domain", "core/ledger/merkle.py", "core/ledger/tree.py", "core/ledger/chain.py",
-        "core/ledger/checkpoint.py", "core/rules/families", "core/adapters/square/parser.py",
-        "core/adapters/counterpoint/parser.py", "core/simulate"]
-INFRASTRUCTURE = ("redis", "psycopg", "httpx", "starlette", "uvicorn", "mcp", "fastmcp", "pydantic_ai",
-                  "sqlmodel.Session", "sqlalchemy.orm", "sqlalchemy.engine", "core.db.uow", "core.db.engine",
-                  "core.bus", "core.pipeline", "core.web", "core.cli", "servers", "agents")
+PURE = [
+    "core/domain",
+    "core/ledger/merkle.py",
+    "core/ledger/tree.py",
+    "core/ledger/chain.py",
+    "core/ledger/checkpoint.py",
+    "core/rules/families",
+    "core/adapters/square/parser.py",
+    "core/adapters/counterpoint/parser.py",
+    "core/simulate",
+]
+INFRASTRUCTURE = (
+    "redis",
+    "psycopg",
+    "httpx",
+    "starlette",
+    "uvicorn",
+    "mcp",
+    "fastmcp",
+    "pydantic_ai",
+    "sqlmodel.Session",
+    "sqlalchemy.orm",
+    "sqlalchemy.engine",
+    "core.db.uow",
+    "core.db.engine",
+    "core.bus",
+    "core.pipeline",
+    "core.web",
+    "core.cli",
+    "servers",
+    "agents",
+)
 ENTRY_POINTS = ("servers", "agents")
 
 
@@ -42,7 +68,8 @@ def _files(spec: str) -> list[Path]:
 def _violations(files: list[Path], forbidden: tuple[str, ...]) -> list[str]:
     return [
         f"{f.relative_to(ROOT) if f.is_relative_to(ROOT) else f.name} imports {name}"
-        for f in files for name in _imports(f)
+        for f in files
+        for name in _imports(f)
         if any(name == bad or name.startswith(bad + ".") for bad in forbidden)
     ]
 

@@ -27,10 +27,14 @@ def add_row_level_security(_context: Any, _revision: Any, directives: list[Any])
                 continue
             names = {c.name for c in op.columns if hasattr(c, "name")}
             if op.table_name == "merchants":
-                extra += [ops.ExecuteSQLOp(sql) for sql in enable_rls_sql(op.schema or "app", "merchants", "id")]
+                extra += [
+                    ops.ExecuteSQLOp(sql) for sql in enable_rls_sql(op.schema or "app", "merchants", "id")
+                ]
                 extra += [ops.ExecuteSQLOp(" ".join(sql.split())) for sql in ROUTING_FUNCTIONS]
             elif "merchant_id" in names:
-                extra += [ops.ExecuteSQLOp(sql) for sql in enable_rls_sql(op.schema or "public", op.table_name)]
+                extra += [
+                    ops.ExecuteSQLOp(sql) for sql in enable_rls_sql(op.schema or "public", op.table_name)
+                ]
         upgrade_ops.ops.extend(extra)
 
 

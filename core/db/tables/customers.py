@@ -68,7 +68,9 @@ class CustomerTransaction(TenantKey, table=True):
 
     __tablename__ = "customer_transactions"
     __table_args__ = (
-        Index("ix_customer_transactions_customer", "merchant_id", "customer_id", "occurred_at", "transaction_id"),
+        Index(
+            "ix_customer_transactions_customer", "merchant_id", "customer_id", "occurred_at", "transaction_id"
+        ),
         {"schema": APP},
     )
 
@@ -148,7 +150,9 @@ class ExternalIdentity(TenantKey, table=True):
     customer_id: str = Field(max_length=160)
     namespace: str = Field(max_length=32)  # e.g. SHOPIFY, COUNTERPOINT, a second Square account
     external_ref: str = Field(max_length=160)
-    link_method: str = Field(default="deterministic", max_length=16)  # deterministic | probabilistic | confirmed
+    link_method: str = Field(
+        default="deterministic", max_length=16
+    )  # deterministic | probabilistic | confirmed
     db_status: str = Field(default="active", max_length=16)
     valid_from: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     archived_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

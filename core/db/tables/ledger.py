@@ -33,7 +33,9 @@ class InboxEntry(TenantKey, table=True):
     api_version: str | None = Field(default=None, max_length=32)
     event_hash: bytes = Field(sa_type=Bytes)
     size_bytes: int
-    payload: bytes | None = Field(default=None, sa_type=Bytes)  # nonce || AES-GCM ciphertext; None once erased
+    payload: bytes | None = Field(
+        default=None, sa_type=Bytes
+    )  # nonce || AES-GCM ciphertext; None once erased
     key_version: int = 1
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sealed_seq: int | None = None

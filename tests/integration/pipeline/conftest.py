@@ -14,7 +14,9 @@ from tests.support.pipeline import running_canary, settings_for
 from tests.support.redis_service import redis_url
 
 
-@pytest.fixture(params=["embedded", pytest.param("production", marks=[pytest.mark.postgres, pytest.mark.redis])])
+@pytest.fixture(
+    params=["embedded", pytest.param("production", marks=[pytest.mark.postgres, pytest.mark.redis])]
+)
 def canary(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[tuple[Container, TestClient]]:
     if request.param == "embedded":
         settings = settings_for(f"sqlite:///{tmp_path / 'canary.db'}", tmp_path, redis=False)

@@ -33,33 +33,46 @@ ROOT = Path(__file__).parents[3]
 @pytest.fixture
 def production(postgres_urls: tuple[str, str], tmp_path: Path) -> Iterator[tuple[Container, Settings]]:
     redis_url()
-    settings = settings_for(postgres_urls[1], tmp_path, redis=True, worker_claim_idle_ms=300,
-                            worker_batch_size=20, inbox_sweep_after_seconds=1)
+    settings = settings_for(
+        postgres_urls[1],
+        tmp_path,
+        redis=True,
+        worker_claim_idle_ms=300,
+        worker_batch_size=20,
+        inbox_sweep_after_seconds=1,
+    )
     with running_canary(settings) as (container, _client):
         yield container, settings
 
 
 def _env(settings: Settings) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CANARY_")}
-    assert settings.redis_url and settings.master_key and settings.ledger_signing_key
-    env.update({
-        "CANARY_DATABASE_URL": settings.database_url.get_secret_value(),
-        "CANARY_REDIS_URL": settings.redis_url.get_secret_value(),
-        "CANARY_BUS_PREFIX": settings.bus_prefix,
-        "CANARY_MASTER_KEY": settings.master_key.get_secret_value(),
-        "CANARY_LEDGER_SIGNING_KEY": settings.ledger_signing_key.get_secret_value(),
-        "CANARY_WORKER_CLAIM_IDLE_MS": str(settings.worker_claim_idle_ms),
-        "CANARY_WORKER_BATCH_SIZE": str(settings.worker_batch_size),
-        "CANARY_WORKER_BLOCK_MS": "200",
-        "CANARY_INBOX_SWEEP_AFTER_SECONDS": "1",
-    })
+    assert settings.redis_url is not None
+    assert settings.master_key is not None
+    assert settings.ledger_signing_key is not None
+    env.update(
+        {
+            "CANARY_DATABASE_URL": settings.database_url.get_secret_value(),
+            "CANARY_REDIS_URL": settings.redis_url.get_secret_value(),
+            "CANARY_BUS_PREFIX": settings.bus_prefix,
+            "CANARY_MASTER_KEY": settings.master_key.get_secret_value(),
+            "CANARY_LEDGER_SIGNING_KEY": settings.ledger_signing_key.get_secret_value(),
+            "CANARY_WORKER_CLAIM_IDLE_MS": str(settings.worker_claim_idle_ms),
+            "CANARY_WORKER_BATCH_SIZE": str(settings.worker_batch_size),
+            "CANARY_WORKER_BLOCK_MS": "200",
+            "CANARY_INBOX_SWEEP_AFTER_SECONDS": "1",
+        }
+    )
     return env
 
 
 def _worker(settings: Settings, stage: str, consumer: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(  # noqa: S603
+    return subprocess.Popen(
         [sys.executable, "-m", "core.cli", "worker", stage, "--consumer", consumer],
-        cwd=ROOT, env=_env(settings), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT,
+        env=_env(settings),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
 
 
@@ -89,8 +102,14 @@ def _wait_for(
 
 def _accept(container: Container, merchant: str, n: int) -> None:
     events = [
-        IncomingEvent(merchant_id=merchant, source="SQUARE", source_type="WEBHOOK", raw=webhook("payment.created"),
-                      source_event_id=f"evt-{i}-{merchant}", event_type="payment.created")
+        IncomingEvent(
+            merchant_id=merchant,
+            source="SQUARE",
+            source_type="WEBHOOK",
+            raw=webhook("payment.created"),
+            source_event_id=f"evt-{i}-{merchant}",
+            event_type="payment.created",
+        )
         for i in range(n)
     ]
     container.inbox.accept_many(events)
@@ -108,9 +127,14 @@ def _parsed(container: Container, merchant: str) -> int:
 
 def _assert_exactly_once(container: Container, merchant: str, n: int) -> None:
     with container.db.tenant(merchant) as s:
-        inbox_ids = s.exec(select(EvidenceRecord.inbox_id).where(EvidenceRecord.merchant_id == merchant)).all()
-        unsealed = s.exec(select(func.count()).where(InboxEntry.merchant_id == merchant,
-                                                     col(InboxEntry.sealed_seq).is_(None))).one()
+        inbox_ids = s.exec(
+            select(EvidenceRecord.inbox_id).where(EvidenceRecord.merchant_id == merchant)
+        ).all()
+        unsealed = s.exec(
+            select(func.count()).where(
+                InboxEntry.merchant_id == merchant, col(InboxEntry.sealed_seq).is_(None)
+            )
+        ).one()
     assert len(inbox_ids) == len(set(inbox_ids)) == n
     assert unsealed == 0
     report = container.verifier.verify(merchant)
@@ -158,8 +182,11 @@ def test_a_parse_worker_killed_mid_batch_leaves_every_event_parsed_once(
     finally:
         _stop(sealer)
     with container.db.tenant(merchant) as s:
-        statuses = s.exec(select(IngestionLogEntry.status, func.count()).where(
-            IngestionLogEntry.merchant_id == merchant).group_by(IngestionLogEntry.status)).all()
+        statuses = s.exec(
+            select(IngestionLogEntry.status, func.count())
+            .where(IngestionLogEntry.merchant_id == merchant)
+            .group_by(IngestionLogEntry.status)
+        ).all()
     assert dict(statuses) == {"parsed": n}
     _assert_exactly_once(container, merchant, n)
 
@@ -196,8 +223,11 @@ def test_four_concurrent_seal_workers_over_eight_merchants_produce_no_fork(
     feeder.start()
     try:
         feeder.join()
-        _wait_for(lambda: all(_sealed(container, m) >= per_merchant for m in merchants), timeout=90,
-                  workers=tuple(workers))
+        _wait_for(
+            lambda: all(_sealed(container, m) >= per_merchant for m in merchants),
+            timeout=90,
+            workers=tuple(workers),
+        )
     finally:
         assert [_stop(w) for w in workers] == [0, 0, 0, 0]
     for m in merchants:

@@ -43,17 +43,24 @@ def _t(container: Container, name: str) -> str:
 def _flip_payload_byte(db: Database, c: Container, m: str) -> None:
     with db.system() as s:
         inbox_id, payload = s.execute(
-            text(f"SELECT i.id, i.payload FROM {_t(c, 'inbox')} i JOIN {_t(c, 'evidence_records')} e "
-                 "ON e.inbox_id = i.id AND e.merchant_id = i.merchant_id WHERE e.merchant_id = :m AND e.seq = 3"),
+            text(
+                f"SELECT i.id, i.payload FROM {_t(c, 'inbox')} i JOIN {_t(c, 'evidence_records')} e "
+                "ON e.inbox_id = i.id AND e.merchant_id = i.merchant_id "
+                "WHERE e.merchant_id = :m AND e.seq = 3"
+            ),
             {"m": m},
         ).one()
         flipped = bytes(payload[:20]) + bytes([payload[20] ^ 1]) + bytes(payload[21:])
-        s.execute(text(f"UPDATE {_t(c, 'inbox')} SET payload = :p WHERE id = :i"), {"p": flipped, "i": inbox_id})
+        s.execute(
+            text(f"UPDATE {_t(c, 'inbox')} SET payload = :p WHERE id = :i"), {"p": flipped, "i": inbox_id}
+        )
 
 
 def _delete_record(db: Database, c: Container, m: str) -> None:
     with db.system() as s:
-        s.execute(text(f"DELETE FROM {_t(c, 'evidence_records')} WHERE merchant_id = :m AND seq = 3"), {"m": m})
+        s.execute(
+            text(f"DELETE FROM {_t(c, 'evidence_records')} WHERE merchant_id = :m AND seq = 3"), {"m": m}
+        )
 
 
 def _reorder_records(db: Database, c: Container, m: str) -> None:
@@ -70,10 +77,13 @@ def _insert_record(db: Database, c: Container, m: str) -> None:
         s.execute(text(f"UPDATE {table} SET seq = seq + 100 WHERE merchant_id = :m AND seq >= 3"), {"m": m})
         s.execute(text(f"UPDATE {table} SET seq = seq - 99 WHERE merchant_id = :m AND seq >= 103"), {"m": m})
         s.execute(
-            text(f"INSERT INTO {table} (merchant_id, seq, inbox_id, event_hash, prev_chain_hash, chain_hash, source, "
-                 "source_type, received_at, sealed_at, schema_version) SELECT merchant_id, 3, 'forged', event_hash, "
-                 f"event_hash, chain_hash, source, source_type, received_at, sealed_at, 1 FROM {table} "
-                 "WHERE merchant_id = :m AND seq = 2"),
+            text(
+                f"INSERT INTO {table} (merchant_id, seq, inbox_id, event_hash, prev_chain_hash, chain_hash, "
+                "source, source_type, received_at, sealed_at, schema_version) "
+                "SELECT merchant_id, 3, 'forged', event_hash, "
+                f"event_hash, chain_hash, source, source_type, received_at, sealed_at, 1 FROM {table} "
+                "WHERE merchant_id = :m AND seq = 2"
+            ),
             {"m": m},
         )
 
@@ -81,7 +91,9 @@ def _insert_record(db: Database, c: Container, m: str) -> None:
 def _edit_chain_hash(db: Database, c: Container, m: str) -> None:
     with db.system() as s:
         s.execute(
-            text(f"UPDATE {_t(c, 'evidence_records')} SET chain_hash = :h WHERE merchant_id = :m AND seq = 3"),
+            text(
+                f"UPDATE {_t(c, 'evidence_records')} SET chain_hash = :h WHERE merchant_id = :m AND seq = 3"
+            ),
             {"h": b"\x00" * 32, "m": m},
         )
 
@@ -95,10 +107,19 @@ def _edit_chain_hash(db: Database, c: Container, m: str) -> None:
         (_insert_record, "seq 3"),
         (_edit_chain_hash, "seq 3"),
     ],
-    ids=["flipped-payload-byte", "deleted-record", "reordered-records", "inserted-record", "edited-chain-hash"],
+    ids=[
+        "flipped-payload-byte",
+        "deleted-record",
+        "reordered-records",
+        "inserted-record",
+        "edited-chain-hash",
+    ],
 )
 def test_verify_reports_tampering_with_its_position(
-    canary: Canary, request: pytest.FixtureRequest, tamper: Callable[[Database, Container, str], None], expected: str
+    canary: Canary,
+    request: pytest.FixtureRequest,
+    tamper: Callable[[Database, Container, str], None],
+    expected: str,
 ) -> None:
     container, _ = canary
     merchant = _sealed_merchant(canary)

@@ -16,9 +16,21 @@ from core.pipeline.workers import drain
 from tests.support.pipeline import new_merchant, post, signed, webhook
 
 Canary = tuple[Container, TestClient]
-FAMILIES = ["payment.created", "payment.updated", "refund.created", "refund.updated", "customer.created",
-            "loyalty.account.created", "loyalty.event.created", "team_member.created", "device.created",
-            "payout.paid", "dispute.created", "inventory.count.updated", "labor.timecard.created"]
+FAMILIES = [
+    "payment.created",
+    "payment.updated",
+    "refund.created",
+    "refund.updated",
+    "customer.created",
+    "loyalty.account.created",
+    "loyalty.event.created",
+    "team_member.created",
+    "device.created",
+    "payout.paid",
+    "dispute.created",
+    "inventory.count.updated",
+    "labor.timecard.created",
+]
 
 
 def _count(container: Container, merchant: str, model: Any) -> int:
@@ -39,12 +51,21 @@ def test_signed_webhooks_are_sealed_verified_and_parsed(canary: Canary) -> None:
     assert report.ok, report.problems
     assert (report.records, report.payloads_checked) == (len(bodies), len(bodies))
     with container.db.tenant(merchant) as s:
-        covered = s.exec(select(func.max(Checkpoint.tree_size)).where(Checkpoint.merchant_id == merchant)).one()
-        statuses = dict(s.exec(select(IngestionLogEntry.status, func.count())
-                               .where(IngestionLogEntry.merchant_id == merchant)
-                               .group_by(IngestionLogEntry.status)).all())
-        unsealed = s.exec(select(func.count()).where(InboxEntry.merchant_id == merchant,
-                                                     col(InboxEntry.sealed_seq).is_(None))).one()
+        covered = s.exec(
+            select(func.max(Checkpoint.tree_size)).where(Checkpoint.merchant_id == merchant)
+        ).one()
+        statuses = dict(
+            s.exec(
+                select(IngestionLogEntry.status, func.count())
+                .where(IngestionLogEntry.merchant_id == merchant)
+                .group_by(IngestionLogEntry.status)
+            ).all()
+        )
+        unsealed = s.exec(
+            select(func.count()).where(
+                InboxEntry.merchant_id == merchant, col(InboxEntry.sealed_seq).is_(None)
+            )
+        ).one()
     assert covered == len(bodies)
     assert statuses == {"parsed": len(bodies)}
     assert unsealed == 0
