@@ -18,6 +18,9 @@ from core.db.migrate import create_sqlite_schema
 from core.db.uow import Database
 from core.ingest.inbox import Inbox
 from core.ingest.routing import MerchantDirectory
+from core.ledger.anchor import MockAnchor
+from core.ledger.anchoring import AnchorService
+from core.ledger.proofs import ProofService
 from core.ledger.signer import CheckpointSigner
 from core.pipeline.health import HealthService
 from core.pipeline.parse import FetcherFactory, ParseStage
@@ -49,6 +52,8 @@ class Container:
     health: HealthService
     verifier: LedgerVerifier
     replayer: Replayer
+    proofs: ProofService
+    anchoring: AnchorService
 
     def close(self) -> None:
         self.bus.close()
@@ -108,6 +113,9 @@ def bootstrap(
         health=HealthService(db, bus, clock),
         verifier=LedgerVerifier(db, keyring, signer),
         replayer=Replayer(db, parse_stage),
+        proofs=ProofService(db),
+        # The mock anchor confirms at once; OpenTimestamps or Rekor plug in behind the same Anchor port.
+        anchoring=AnchorService(db, MockAnchor(), clock),
     )
 
 

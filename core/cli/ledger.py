@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import typer
@@ -10,6 +11,7 @@ from rich.table import Table
 
 from core.cli.context import load
 from core.cli.errors import UsageError, friendly
+from core.ledger.proofs import ProofError
 from core.pipeline.sweeper import merchant_ids
 
 out = Console()
@@ -19,6 +21,7 @@ def register(app: typer.Typer) -> None:
     app.command()(verify)
     app.command()(replay)
     app.command()(health)
+    app.command()(proof)
 
 
 @friendly
@@ -102,3 +105,29 @@ def health(as_json: bool = typer.Option(False, "--json", help="Machine-readable 
         f" (oldest {report.oldest_unsealed_age_seconds or 0:.0f}s); parse failure rate "
         f"{report.parse_failure_rate:.2%}"
     )
+
+
+@friendly
+def proof(
+    merchant: str = typer.Option(..., "--merchant", "-m", help="The merchant whose ledger to prove from."),
+    seq: int | None = typer.Option(None, "--seq", help="Inclusion: the event's evidence seq."),
+    consistency: int | None = typer.Option(None, "--consistency", help="Consistency: the older tree size."),
+    size: int | None = typer.Option(None, "--size", help="The checkpoint's tree size (default: newest)."),
+) -> None:
+    """Print a receipt as JSON: an event's inclusion proof in a signed checkpoint (--seq), or the
+    consistency proof between two checkpoints (--consistency OLD [--size NEW]). Check them with
+    core.ledger.merkle.verify_inclusion / verify_consistency, or any RFC 6962 verifier."""
+    if (seq is None) == (consistency is None):
+        raise UsageError("give exactly one of --seq or --consistency")
+    container = load()
+    try:
+        if seq is not None:
+            receipt: object = container.proofs.inclusion(merchant, seq, size)
+        else:
+            assert consistency is not None
+            receipt = container.proofs.consistency(merchant, consistency, size)
+    except ProofError as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        container.close()
+    out.print_json(json.dumps(dataclasses.asdict(receipt)))  # type: ignore[call-overload]

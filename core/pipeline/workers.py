@@ -7,6 +7,7 @@ import threading
 from collections.abc import Sequence
 
 from core.bootstrap import Container
+from core.pipeline.sweeper import merchant_ids
 from core.workers.runner import Stage, WorkerRunner
 
 STAGE_NAMES = ("seal", "parse")
@@ -42,7 +43,15 @@ def drain(container: Container, names: Sequence[str] = STAGE_NAMES) -> None:
         for r in runners:
             r.run_until_idle()
         if sum(r.processed for r in runners) == before:
-            return
+            break
+    housekeeping(container)
+
+
+def housekeeping(container: Container) -> None:
+    """The periodic chores: re-publish what the bus lost, anchor new checkpoints."""
+    container.sweeper.sweep()
+    for merchant_id in merchant_ids(container.db):
+        container.anchoring.run(merchant_id)
 
 
 class InlineWorkers:
@@ -54,7 +63,7 @@ class InlineWorkers:
             threading.Thread(target=r.run_forever, name=f"stage-{n}", daemon=True)
             for r, n in zip(self._runners, names, strict=True)
         ]
-        self._sweeper = container.sweeper
+        self._container = container
         self._stop = threading.Event()
         self._sweep_thread = threading.Thread(target=self._sweep_loop, name="sweeper", daemon=True)
         self._interval = container.settings.inbox_sweep_after_seconds
@@ -72,12 +81,12 @@ class InlineWorkers:
 
     def _sweep_loop(self) -> None:
         while not self._stop.wait(self._interval):
-            self._sweeper.sweep()
+            housekeeping(self._container)
 
 
 def sweep_forever(container: Container, stop: threading.Event) -> None:
-    """The sweeper on its own schedule until ``stop`` is set (``canary worker sweeper``)."""
+    """Housekeeping on its own schedule until ``stop`` is set (``canary worker sweeper``)."""
     while True:
-        container.sweeper.sweep()
+        housekeeping(container)
         if stop.wait(container.settings.inbox_sweep_after_seconds):
             return
