@@ -1,0 +1,70 @@
+"""Roles, scopes and the principal a request acts as (pure).
+
+A token maps to one merchant, one role and a set of scopes. Roles name who the person is (the
+five DESIGN §3 lists); scopes say what the token may do, and tools check scopes, never roles. A role
+only supplies the default scopes of a new token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+ROLES = ("analyst", "operator", "gm", "exec", "ops")
+
+# The scope vocabulary every server uses: `read` for read tools, `<area>:write` for writing ones.
+SCOPES: dict[str, str] = {
+    "read": "read tools of every server (customers, rules, cases, baselines, pipeline status)",
+    "rules:write": "tune, allow-list, promote and pin Chirp rules",
+    "cases:write": "work Fox cases: investigate, note, attach, resolve, dismiss, reopen",
+    "pipeline:write": "operate the pipeline: replay events",
+}
+
+DEFAULT_SCOPES: dict[str, tuple[str, ...]] = {
+    "analyst": ("read", "rules:write", "cases:write"),
+    "operator": ("read", "cases:write"),
+    "gm": ("read",),
+    "exec": ("read",),
+    "ops": ("read", "pipeline:write"),
+}
+
+Transport = Literal["http", "stdio", "memory"]
+
+
+class InvalidGrantError(ValueError):
+    """A role or scope that does not exist; the message lists the valid ones."""
+
+
+def check_role(role: str) -> str:
+    if role not in ROLES:
+        raise InvalidGrantError(f"unknown role {role!r}: choose one of {', '.join(ROLES)}")
+    return role
+
+
+def check_scopes(scopes: Iterable[str]) -> frozenset[str]:
+    chosen = frozenset(scopes)
+    unknown = sorted(chosen - SCOPES.keys())
+    if unknown:
+        raise InvalidGrantError(f"unknown scope(s) {', '.join(unknown)}: choose from {', '.join(SCOPES)}")
+    if not chosen:
+        raise InvalidGrantError("a token needs at least one scope")
+    return chosen
+
+
+@dataclass(frozen=True)
+class Principal:
+    merchant_id: str
+    role: str
+    scopes: frozenset[str]
+    transport: Transport
+    token_id: str | None = None
+
+    def allows(self, scope: str) -> bool:
+        return scope in self.scopes
+
+
+def local_principal(merchant_id: str, transport: Transport = "stdio") -> Principal:
+    """Over stdio the caller already holds the database credentials, so every scope is granted;
+    ``--read-only`` is what limits a local server."""
+    return Principal(merchant_id=merchant_id, role="ops", scopes=frozenset(SCOPES), transport=transport)

@@ -1,0 +1,354 @@
+"""R's projection: a consumer of ``canary:detection`` that keeps customers and card profiles current.
+
+Exactly-once in effect: per merchant and batch, one transaction records each message's key in
+``app.processed_messages`` together with the projection's writes, so a redelivered message finds its
+key and changes nothing. Within the transaction the projection
+- keeps, per transaction, what it contributes (``customer_transactions``) and, per card tender, who
+  used the card where (``card_uses``) — forward-only in the vendor's version, like the canonical
+  writer, so a late older payload changes nothing and an updated one moves its money;
+- upserts the customer a transaction names if the registry has no row yet (T catches up later);
+- re-activates an archived customer who is named by a transaction again;
+- records which evidence seqs named which customer (for the right to be forgotten);
+- recomputes the affected customers and card profiles (``core.customers.aggregates``).
+Events derived from a payload erased under the right to be forgotten are skipped, so a stale
+message still in the stream cannot bring a forgotten vendor id back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlmodel import Session, col
+
+from core.bus.port import DETECTION, Message
+from core.clock import Clock
+from core.customers.aggregates import (
+    CT,
+    USES,
+    chunks,
+    insert_for,
+    local_lock,
+    lock_projection,
+    recompute_cards,
+    recompute_customers,
+)
+from core.customers.registry import reactivate, sync_archive_dates
+from core.db.tables.customers import CustomerEvidence
+from core.db.tables.ledger import EvidenceRecord, InboxEntry, ProcessedMessage
+from core.db.uow import Database
+from core.domain.parsing import DetectionEvent
+from core.domain.sales import Tender, Transaction
+
+log = logging.getLogger(__name__)
+CONSUMER = "customers"
+
+
+@dataclass(frozen=True)
+class ApplySummary:
+    messages: int = 0
+    duplicates: int = 0
+    erased: int = 0
+    transactions: int = 0
+    customers: int = 0
+    cards: int = 0
+
+
+def message_key(event: DetectionEvent) -> str:
+    """(seq, kind, entity): one parse of one sealed event may publish several detection events."""
+    key = f"{event.evidence_seq}:{event.kind}:{event.entity_id}"
+    if len(key) <= 200:
+        return key
+    digest = hashlib.sha256(event.entity_id.encode()).hexdigest()[:32]
+    return f"{event.evidence_seq}:{event.kind[:40]}:#{digest}"
+
+
+class CustomerProjection:
+    """A ``Stage`` for the worker runner: name ``customers`` on ``detection``, group ``customers``."""
+
+    name = "customers"
+    stream = DETECTION
+    group = "customers"
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        self._db, self._clock = db, clock
+
+    def handle(self, batch: Sequence[Message]) -> None:
+        by_merchant: dict[str, list[DetectionEvent]] = defaultdict(list)
+        for message in batch:
+            event = DetectionEvent.model_validate_json(message.fields["event"])
+            by_merchant[event.merchant_id].append(event)
+        for merchant_id, events in by_merchant.items():
+            self.apply(merchant_id, events)
+
+    def apply(self, merchant_id: str, events: Sequence[DetectionEvent]) -> ApplySummary:
+        with local_lock(merchant_id), self._db.tenant(merchant_id) as session:
+            lock_projection(session, merchant_id)
+            keyed = {message_key(e): e for e in events if e.merchant_id == merchant_id}
+            done = _processed(session, merchant_id, list(keyed))
+            fresh = {k: e for k, e in keyed.items() if k not in done}
+            erased = _erased_seqs(session, merchant_id, {e.evidence_seq for e in fresh.values()})
+            live = sorted(
+                (e for e in fresh.values() if e.evidence_seq not in erased), key=lambda e: e.evidence_seq
+            )
+            summary = self._apply_events(session, merchant_id, live)
+            now = self._clock.now()
+            session.add_all(
+                ProcessedMessage(merchant_id=merchant_id, consumer=CONSUMER, message_key=k, processed_at=now)
+                for k in fresh
+            )
+        return ApplySummary(
+            messages=len(events),
+            duplicates=len(events) - len(fresh),
+            erased=sum(1 for e in fresh.values() if e.evidence_seq in erased),
+            transactions=summary.transactions,
+            customers=summary.customers,
+            cards=summary.cards,
+        )
+
+    def _apply_events(
+        self, session: Session, merchant_id: str, events: Sequence[DetectionEvent]
+    ) -> ApplySummary:
+        now = self._clock.now()
+        seen = _transactions(events)
+        customers, named, current = _apply_transactions(session, merchant_id, seen)
+        fingerprints = _apply_card_uses(session, merchant_id, seen, current)
+        _record_evidence(session, merchant_id, events)
+        customer_events = [
+            str(e.facts["customer"]["id"]) for e in events if isinstance(e.facts.get("customer"), dict)
+        ]
+        recompute_customers(session, merchant_id, customers, now)
+        reactivate(session, merchant_id, named, now)
+        sync_archive_dates(session, merchant_id, customer_events, now)
+        recompute_cards(session, merchant_id, fingerprints)
+        return ApplySummary(transactions=len(current), customers=len(customers), cards=len(fingerprints))
+
+
+@dataclass(frozen=True)
+class _Seen:
+    seq: int
+    transaction: Transaction
+    tenders: list[Tender]
+
+
+@dataclass(frozen=True)
+class _State:
+    """A transaction as the projection holds it after this batch: its newest version."""
+
+    customer_id: str | None
+    location_id: str | None
+    occurred_at: datetime
+    applied: bool  # this batch moved it forward
+
+
+def _transactions(events: Iterable[DetectionEvent]) -> list[_Seen]:
+    seen: list[_Seen] = []
+    for event in events:  # in seq order: at equal versions the later seq wins, as in the canonical writer
+        raw = event.facts.get("transaction")
+        if not isinstance(raw, dict):
+            continue
+        tenders = [Tender.model_validate(t) for t in event.facts.get("tenders") or [] if isinstance(t, dict)]
+        seen.append(_Seen(event.evidence_seq, Transaction.model_validate(raw), tenders))
+    return seen
+
+
+def _apply_transactions(
+    session: Session, merchant_id: str, seen: Sequence[_Seen]
+) -> tuple[set[str], set[str], dict[str, _State]]:
+    """Upsert each transaction's newest version; returns (customers to recompute, customers named
+    anew, the current state of every transaction in the batch)."""
+    newest: dict[str, Transaction] = {}
+    for s in seen:
+        held_txn = newest.get(s.transaction.id)
+        if held_txn is None or held_txn.version_key <= s.transaction.version_key:
+            newest[s.transaction.id] = s.transaction
+    existing: dict[str, Any] = {}
+    for part in chunks(sorted(newest)):
+        for row in session.execute(
+            select(CT).where(CT.c.merchant_id == merchant_id, CT.c.transaction_id.in_(part))
+        ):
+            existing[row.transaction_id] = row
+    affected: set[str] = set()
+    named: set[str] = set()
+    current: dict[str, _State] = {}
+    rows: list[dict[str, Any]] = []
+    for txn_id, txn in newest.items():
+        held = existing.get(txn_id)
+        if held is not None and held.version_key > txn.version_key:  # an older version arriving late
+            current[txn_id] = _State(held.customer_id, held.location_id, held.occurred_at, applied=False)
+            continue
+        current[txn_id] = _State(txn.customer_id, txn.location_id, txn.occurred_at, applied=True)
+        rows.append(
+            {
+                "merchant_id": merchant_id,
+                "transaction_id": txn_id,
+                "customer_id": txn.customer_id,
+                "type": txn.type,
+                "status": txn.status,
+                "amount_cents": txn.amount_cents,
+                "currency": txn.currency,
+                "location_id": txn.location_id,
+                "occurred_at": txn.occurred_at,
+                "version_key": txn.version_key,
+            }
+        )
+        if held is not None and held.customer_id:
+            affected.add(held.customer_id)
+        if txn.customer_id:
+            affected.add(txn.customer_id)
+            named.add(txn.customer_id)
+    for part in chunks(rows):
+        insert = insert_for(session)(CT)
+        session.execute(
+            insert.on_conflict_do_update(
+                index_elements=["merchant_id", "transaction_id"],
+                set_={c: insert.excluded[c] for c in part[0] if c not in ("merchant_id", "transaction_id")},
+            ),
+            list(part),
+        )
+    return affected, named, current
+
+
+def _apply_card_uses(
+    session: Session, merchant_id: str, seen: Sequence[_Seen], current: dict[str, _State]
+) -> set[str]:
+    """Every version's tenders, forward-only per tender (as the canonical writer keeps them), each
+    attributed to its transaction's current customer, location and time; returns fingerprints touched.
+    Cash tenders are kept too (no fingerprint): their version is what keeps a late, older card
+    version of the same tender from counting."""
+    held: dict[tuple[str, str], Any] = {}
+    for part in chunks(sorted(current)):
+        for row in session.execute(
+            select(USES).where(USES.c.merchant_id == merchant_id, USES.c.transaction_id.in_(part))
+        ):
+            held[(row.transaction_id, row.tender_no)] = row
+    newest: dict[tuple[str, str], Tender] = {}
+    for s in seen:
+        for tender in s.tenders:
+            key = (s.transaction.id, tender.tender_no)
+            rival = newest.get(key) or held.get(key)
+            if rival is None or rival.version_key <= tender.version_key:
+                newest[key] = tender
+    touched: set[str] = set()
+    upserts: list[dict[str, Any]] = []
+    for (txn_id, tender_no), tender in newest.items():
+        state, old = current[txn_id], held.get((txn_id, tender_no))
+        touched.update(
+            fp for fp in (old.fingerprint if old is not None else None, tender.card_fingerprint) if fp
+        )
+        upserts.append(
+            {
+                "merchant_id": merchant_id,
+                "transaction_id": txn_id,
+                "tender_no": tender_no,
+                "fingerprint": tender.card_fingerprint,
+                "card_brand": tender.card_brand,
+                "customer_id": state.customer_id,
+                "location_id": state.location_id,
+                "amount_cents": tender.amount_cents,
+                "currency": tender.currency,
+                "occurred_at": tender.occurred_at or state.occurred_at,
+                "tender_occurred_at": tender.occurred_at,
+                "version_key": tender.version_key,
+            }
+        )
+    for part in chunks(upserts):
+        insert = insert_for(session)(USES)
+        session.execute(
+            insert.on_conflict_do_update(
+                index_elements=["merchant_id", "transaction_id", "tender_no"],
+                set_={
+                    c: insert.excluded[c]
+                    for c in part[0]
+                    if c not in ("merchant_id", "transaction_id", "tender_no")
+                },
+            ),
+            list(part),
+        )
+    # Uses this batch did not rewrite still follow their transaction's newest customer, location, time.
+    for (txn_id, tender_no), use in held.items():
+        state = current[txn_id]
+        if (txn_id, tender_no) in newest or not state.applied:
+            continue
+        if use.fingerprint:
+            touched.add(use.fingerprint)
+        session.execute(
+            update(USES)
+            .where(
+                USES.c.merchant_id == merchant_id,
+                USES.c.transaction_id == txn_id,
+                USES.c.tender_no == tender_no,
+            )
+            .values(
+                customer_id=state.customer_id,
+                location_id=state.location_id,
+                occurred_at=func.coalesce(USES.c.tender_occurred_at, state.occurred_at),
+            )
+        )
+    return touched
+
+
+def named_customers(facts: dict[str, Any]) -> set[str]:
+    """Customer ids an event's facts name: ``customer.id`` and any record's ``customer_id``."""
+    found: set[str] = set()
+    customer = facts.get("customer")
+    if isinstance(customer, dict) and isinstance(customer.get("id"), str):
+        found.add(customer["id"])
+    for value in facts.values():
+        for record in value if isinstance(value, list) else [value]:
+            if isinstance(record, dict) and isinstance(record.get("customer_id"), str):
+                found.add(record["customer_id"])
+    return found
+
+
+def _record_evidence(session: Session, merchant_id: str, events: Iterable[DetectionEvent]) -> None:
+    rows = [
+        {"merchant_id": merchant_id, "customer_id": customer_id, "seq": event.evidence_seq}
+        for event in events
+        for customer_id in sorted(named_customers(event.facts))
+    ]
+    table = CustomerEvidence.__table__  # type: ignore[attr-defined]
+    for part in chunks(rows):
+        session.execute(insert_for(session)(table).on_conflict_do_nothing(), list(part))
+
+
+def _processed(session: Session, merchant_id: str, keys: list[str]) -> set[str]:
+    found: set[str] = set()
+    for part in chunks(keys):
+        found.update(
+            session.execute(
+                select(col(ProcessedMessage.message_key)).where(
+                    col(ProcessedMessage.merchant_id) == merchant_id,
+                    col(ProcessedMessage.consumer) == CONSUMER,
+                    col(ProcessedMessage.message_key).in_(part),
+                )
+            ).scalars()
+        )
+    return found
+
+
+def _erased_seqs(session: Session, merchant_id: str, seqs: set[int]) -> set[int]:
+    found: set[int] = set()
+    for part in chunks(sorted(seqs)):
+        found.update(
+            session.execute(
+                select(col(EvidenceRecord.seq))
+                .join(
+                    InboxEntry,
+                    (col(InboxEntry.merchant_id) == col(EvidenceRecord.merchant_id))
+                    & (col(InboxEntry.id) == col(EvidenceRecord.inbox_id)),
+                )
+                .where(
+                    col(EvidenceRecord.merchant_id) == merchant_id,
+                    col(EvidenceRecord.seq).in_(part),
+                    col(InboxEntry.erased_at).is_not(None),
+                )
+            ).scalars()
+        )
+    return found

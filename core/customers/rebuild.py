@@ -1,0 +1,192 @@
+"""``canary rebuild customers``: recompute R's projection from T's canonical tables.
+
+The canonical rows are the final, forward-only state of every transaction and tender, so deriving
+``customer_transactions`` and ``card_uses`` from them and running the same aggregate recomputation
+as the stream gives the same projection rows (``projection_snapshot`` is what a test compares).
+The registry rows themselves are kept (their vendor fields belong to T); only projection columns,
+per-transaction contributions and card profiles are replaced. ``customer_evidence`` only grows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Table, func, literal, select, union
+from sqlmodel import Session
+
+from core.clock import Clock
+from core.customers.aggregates import (
+    CARD_COLUMNS,
+    CT,
+    CUSTOMERS,
+    PROFILES,
+    PROJECTION_COLUMNS,
+    USES,
+    insert_for,
+    local_lock,
+    lock_projection,
+    recompute_cards,
+    recompute_customers,
+)
+from core.db.tables.customers import ContactFingerprintRow, CustomerEvidence
+from core.db.tables.sales import TenderRow, TransactionRow
+from core.db.uow import Database
+
+TXN = TransactionRow.__table__  # type: ignore[attr-defined]
+TENDERS = TenderRow.__table__  # type: ignore[attr-defined]
+CONTACTS = ContactFingerprintRow.__table__  # type: ignore[attr-defined]
+EVIDENCE = CustomerEvidence.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class RebuildSummary:
+    merchant_id: str
+    transactions: int
+    customers: int
+    card_uses: int
+    cards: int
+
+
+def rebuild(db: Database, clock: Clock, merchant_id: str) -> RebuildSummary:
+    with local_lock(merchant_id), db.tenant(merchant_id) as session:
+        lock_projection(session, merchant_id)
+        return rebuild_in(session, merchant_id, clock)
+
+
+def rebuild_in(session: Session, merchant_id: str, clock: Clock) -> RebuildSummary:
+    for table in (CT, USES):
+        session.execute(table.delete().where(table.c.merchant_id == merchant_id))
+    ct_cols = [
+        "merchant_id",
+        "transaction_id",
+        "customer_id",
+        "type",
+        "status",
+        "amount_cents",
+        "currency",
+        "location_id",
+        "occurred_at",
+        "version_key",
+    ]
+    session.execute(
+        CT.insert().from_select(
+            ct_cols,
+            select(
+                TXN.c.merchant_id,
+                TXN.c.id,
+                TXN.c.customer_id,
+                TXN.c.type,
+                TXN.c.status,
+                TXN.c.amount_cents,
+                TXN.c.currency,
+                TXN.c.location_id,
+                TXN.c.occurred_at,
+                TXN.c.version_key,
+            ).where(TXN.c.merchant_id == merchant_id),
+        )
+    )
+    when = func.coalesce(TENDERS.c.occurred_at, TXN.c.occurred_at)
+    use_cols = [
+        "merchant_id",
+        "transaction_id",
+        "tender_no",
+        "fingerprint",
+        "card_brand",
+        "customer_id",
+        "location_id",
+        "amount_cents",
+        "currency",
+        "occurred_at",
+        "tender_occurred_at",
+        "version_key",
+    ]
+    session.execute(
+        USES.insert().from_select(
+            use_cols,
+            select(
+                TENDERS.c.merchant_id,
+                TENDERS.c.transaction_id,
+                TENDERS.c.tender_no,
+                TENDERS.c.card_fingerprint,
+                TENDERS.c.card_brand,
+                TXN.c.customer_id,
+                TXN.c.location_id,
+                TENDERS.c.amount_cents,
+                TENDERS.c.currency,
+                when,
+                TENDERS.c.occurred_at,
+                TENDERS.c.version_key,
+            )
+            .select_from(
+                TENDERS.outerjoin(
+                    TXN, (TXN.c.merchant_id == TENDERS.c.merchant_id) & (TXN.c.id == TENDERS.c.transaction_id)
+                )
+            )
+            .where(TENDERS.c.merchant_id == merchant_id, when.is_not(None)),
+        )
+    )
+    _index_evidence(session, merchant_id)
+    now = clock.now()
+    customers = recompute_customers(session, merchant_id, None, now)
+    cards = recompute_cards(session, merchant_id, None)
+    return RebuildSummary(
+        merchant_id, _count(session, CT, merchant_id), customers, _count(session, USES, merchant_id), cards
+    )
+
+
+def _count(session: Session, table: Table, merchant_id: str) -> int:
+    return int(
+        session.execute(
+            select(func.count()).select_from(table).where(table.c.merchant_id == merchant_id)
+        ).scalar_one()
+    )
+
+
+def _index_evidence(session: Session, merchant_id: str) -> None:
+    """Add the seqs the canonical rows record (the last writer of each) to the evidence index."""
+    sources = union(
+        select(literal(merchant_id), TXN.c.customer_id, TXN.c.evidence_seq).where(
+            TXN.c.merchant_id == merchant_id, TXN.c.customer_id.is_not(None), TXN.c.evidence_seq.is_not(None)
+        ),
+        select(literal(merchant_id), CUSTOMERS.c.id, CUSTOMERS.c.evidence_seq).where(
+            CUSTOMERS.c.merchant_id == merchant_id, CUSTOMERS.c.evidence_seq.is_not(None)
+        ),
+        select(literal(merchant_id), CONTACTS.c.customer_id, CONTACTS.c.evidence_seq).where(
+            CONTACTS.c.merchant_id == merchant_id, CONTACTS.c.evidence_seq.is_not(None)
+        ),
+    )
+    rows = [{"merchant_id": m, "customer_id": c, "seq": s} for m, c, s in session.execute(sources)]
+    for start in range(0, len(rows), 5_000):
+        session.execute(insert_for(session)(EVIDENCE).on_conflict_do_nothing(), rows[start : start + 5_000])
+
+
+def projection_snapshot(db: Database, merchant_id: str) -> dict[str, list[tuple[Any, ...]]]:
+    """The rows a rebuild must reproduce, in a stable order (audit timestamps left out)."""
+    with db.tenant(merchant_id) as session:
+        customers = session.execute(
+            select(CUSTOMERS.c.id, CUSTOMERS.c.db_status, *(CUSTOMERS.c[c] for c in PROJECTION_COLUMNS))
+            .where(CUSTOMERS.c.merchant_id == merchant_id)
+            .order_by(CUSTOMERS.c.id)
+        ).all()
+        contributions = session.execute(
+            select(*(c for c in CT.c if c.name != "merchant_id"))
+            .where(CT.c.merchant_id == merchant_id)
+            .order_by(CT.c.transaction_id)
+        ).all()
+        uses = session.execute(
+            select(*(c for c in USES.c if c.name != "merchant_id"))
+            .where(USES.c.merchant_id == merchant_id)
+            .order_by(USES.c.transaction_id, USES.c.tender_no)
+        ).all()
+        cards = session.execute(
+            select(PROFILES.c.fingerprint, *(PROFILES.c[c] for c in CARD_COLUMNS))
+            .where(PROFILES.c.merchant_id == merchant_id)
+            .order_by(PROFILES.c.fingerprint)
+        ).all()
+    return {
+        "customers": [tuple(r) for r in customers],
+        "customer_transactions": [tuple(r) for r in contributions],
+        "card_uses": [tuple(r) for r in uses],
+        "card_profiles": [tuple(r) for r in cards],
+    }
