@@ -1,0 +1,66 @@
+"""Cases for Q-IS-01..04."""
+
+from __future__ import annotations
+
+from core.domain.parsing import DetectionEvent
+from core.rules.cases import CP, case
+from core.rules.examples import at, cp_receiver, cp_transfer, cp_write_off
+
+
+def write_offs(last_week_units: float) -> list[DetectionEvent]:
+    """Nine weeks of ten plants written off at 1 dollar each, then a tenth week of ``last_week_units``."""
+    weekly = [cp_write_off(w, at(days=7 * w), 10, 100) for w in range(9)]
+    return [*weekly, cp_write_off(99, at(days=63), last_week_units, 100)]
+
+
+CASES = {
+    "Q-IS-01": (
+        case(
+            "a receiver 10 % short of its purchase order",
+            CP,
+            1,
+            lambda: [cp_receiver("R1", at(), [("FERN-4IN", 90, 100, 300)])],
+        ),
+        case(
+            "a receiver within 1 % and a dollar of its PO",
+            CP,
+            0,
+            lambda: [cp_receiver("R1", at(), [("FERN-4IN", 99, 100, 100)])],
+        ),
+    ),
+    "Q-IS-02": (
+        case(
+            "a grower paid in cash at the back door goes to review",
+            CP,
+            1,
+            lambda: [cp_receiver("R2", at(), [("MUM-6IN", 50, 50, 400)], cash_paid=True, cash_cents=20_000)],
+        ),
+        case(
+            "a receiver paid on account",
+            CP,
+            0,
+            lambda: [cp_receiver("R2", at(), [("MUM-6IN", 50, 50, 400)], cash_paid=False)],
+        ),
+    ),
+    "Q-IS-03": (
+        case(
+            "a transfer that arrives 10 units short of 100",
+            CP,
+            1,
+            lambda: [cp_transfer("X1", at(), "SENT", 100), cp_transfer("X1", at(hours=5), "RECEIVED", 90)],
+        ),
+        case(
+            "a transfer received in full",
+            CP,
+            0,
+            lambda: [cp_transfer("X1", at(), "SENT", 100), cp_transfer("X1", at(hours=5), "RECEIVED", 100)],
+        ),
+        case(
+            "a transfer still in transit is not a loss", CP, 0, lambda: [cp_transfer("X1", at(), "SENT", 100)]
+        ),
+    ),
+    "Q-IS-04": (
+        case("a week of write-offs twenty times the usual", CP, 1, lambda: write_offs(200)),
+        case("a week a little above the usual", CP, 0, lambda: write_offs(15)),
+    ),
+}

@@ -1,0 +1,122 @@
+"""The rule catalog: every rule of DESIGN §6 (27 Q rules and C-005 from R), versioned.
+
+A catalog version maps each rule id to the rule version it ships. A tenant pins a catalog version
+(Q.7.7) so a new catalog never silently changes what an existing tenant runs; a version whose rule
+versions are no longer implemented cannot be pinned (the error says so), rather than running
+something else under the old name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from core.rules.families import (
+    audit_trail,
+    card_velocity,
+    customer_tier,
+    discount,
+    drawer,
+    inventory,
+    margin,
+    mix_match,
+    tax,
+    tender,
+    void_return,
+)
+from core.rules.model import Rule
+
+CATALOG_VERSION = "1.0.0"
+FAMILIES = (
+    discount,
+    void_return,
+    tender,
+    drawer,
+    audit_trail,
+    margin,
+    inventory,
+    tax,
+    customer_tier,
+    mix_match,
+    card_velocity,
+)
+
+
+class UnknownRuleError(LookupError):
+    pass
+
+
+class UnknownCatalogVersionError(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class Catalog:
+    rules: Mapping[str, Rule]
+    versions: Mapping[str, Mapping[str, int]]  # catalog version -> rule id -> rule version
+    latest: str
+
+    def get(self, rule_id: str) -> Rule:
+        try:
+            return self.rules[rule_id]
+        except KeyError:
+            raise UnknownRuleError(
+                f"no rule {rule_id!r} in the catalog (rules: {', '.join(self.rules)})"
+            ) from None
+
+    def all(self) -> list[Rule]:
+        return list(self.rules.values())
+
+    def rules_for(self, version: str | None) -> list[Rule]:
+        """The rules a tenant pinned to ``version`` runs (``None``: the latest)."""
+        wanted = self.versions.get(version or self.latest)
+        if wanted is None:
+            raise UnknownCatalogVersionError(
+                f"no catalog version {version!r} (versions: {', '.join(sorted(self.versions))})"
+            )
+        out = []
+        for rule_id, rule_version in wanted.items():
+            rule = self.get(rule_id)
+            if rule.version != rule_version:
+                raise UnknownCatalogVersionError(
+                    f"catalog {version} needs {rule_id} v{rule_version}, "
+                    f"but only v{rule.version} is implemented"
+                )
+            out.append(rule)
+        return out
+
+    def tracked_fields(self) -> dict[str, tuple[str, ...]]:
+        """Per entity, every field some rule requires or uses: the scorecard watches these."""
+        fields: dict[str, set[str]] = {}
+        for rule in self.rules.values():
+            for spec in (*rule.requires, *rule.optional):
+                for dotted in spec.split("|"):
+                    entity, dot, name = dotted.partition(".")
+                    names = fields.setdefault(entity, set())
+                    if dot:
+                        names.add(name)
+        return {entity: tuple(sorted(names)) for entity, names in sorted(fields.items())}
+
+
+def build_catalog(
+    rules: Sequence[Rule] | None = None,
+    versions: Mapping[str, Mapping[str, int]] | None = None,
+    latest: str = CATALOG_VERSION,
+) -> Catalog:
+    """The catalog with each rule's table-driven cases attached (``core.rules.cases``)."""
+    from core.rules.cases import CASES
+
+    chosen = list(rules) if rules is not None else [r for family in FAMILIES for r in family.RULES]
+    attached = {r.id: dataclasses.replace(r, cases=CASES.get(r.id, ())) for r in chosen}
+    return Catalog(
+        rules=attached,
+        versions=versions if versions is not None else {latest: {r.id: r.version for r in chosen}},
+        latest=latest,
+    )
+
+
+@functools.cache
+def default_catalog() -> Catalog:
+    return build_catalog()

@@ -1,0 +1,205 @@
+"""Audit trail (Q.2.5): edits after commit, documents handled on many stations, and the frequency
+of manager overrides as a weekly trend."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from core.rules.context import RuleContext
+from core.rules.model import Family, Finding, Parameter, Queue, Scope, Severity, Substrate, rule
+from core.rules.windows import audit_mentions, committed, line_signature, local_day, mentions
+
+EXEMPT_LINE_TYPES = frozenset({"ORDER", "LAYAWAY", "BACKORDER"})
+
+
+@rule(
+    id="Q-AT-01",
+    family=Family.AUDIT_TRAIL,
+    title="Edit after commit",
+    requires=(
+        "transaction.committed_at|document.committed",
+        "audit_log.occurred_at|transaction.amount_cents",
+    ),
+    triggers=("transaction",),
+    parameters=(
+        Parameter(
+            "grace_seconds",
+            60,
+            "Seconds after commit in which entries are part of finishing the sale",
+            0,
+            86_400,
+            unit="seconds",
+        ),
+        Parameter(
+            "benign_patterns",
+            ("print", "reprint", "email", "view", "posted", "commit"),
+            "Audit-log text (lower case) of entries that change nothing (ASSUMPTION-Q-06)",
+        ),
+    ),
+    allow_scopes=(Scope.EMPLOYEE, Scope.STATION, Scope.LOCATION),
+    severity=Severity.HIGH,
+)
+def edit_after_commit(ctx: RuleContext) -> Iterable[Finding]:
+    """A committed transaction that changes afterwards: an audit-log entry (other than printing or
+    viewing) dated after the commit plus the grace window, or a later version of an already
+    committed transaction with a different amount or different lines."""
+    facts = ctx.facts
+    txn = facts.transaction
+    if txn is None or not committed(facts):
+        return []
+    changes: dict[str, object] = {}
+    if txn.committed_at is not None and facts.audit_log:
+        limit = txn.committed_at + timedelta(seconds=ctx.whole("grace_seconds"))
+        benign = ctx.texts("benign_patterns")
+        late = [
+            e
+            for e in facts.audit_log
+            if e.occurred_at is not None
+            and e.occurred_at > limit
+            and e.activity != "N"
+            and not mentions(e.log_entry, benign)
+        ]
+        if late:
+            changes["audit_entries"] = [e.seq for e in late]
+    prior = ctx.state.get("txn", txn.id)
+    signature = line_signature(facts)
+    newer = prior is not None and prior[1] and prior[6] < txn.version_key
+    if newer and (prior[2] != txn.amount_cents or prior[3] != signature):
+        changes.update(
+            earlier_amount_cents=prior[2],
+            amount_cents=txn.amount_cents,
+            lines_changed=prior[3] != signature,
+        )
+    if not changes:
+        return []
+    return [
+        Finding(
+            summary="committed transaction changed afterwards",
+            subject=ctx.subject(),
+            occurred_at=txn.occurred_at,
+            entity_id=txn.id,
+            measurements=changes,
+            evidence={"transaction": txn, "line_items": facts.line_items, "audit_log": facts.audit_log},
+            dedupe_key=f"{txn.id}|{txn.version_key}",
+        )
+    ]
+
+
+@rule(
+    id="Q-AT-02",
+    family=Family.AUDIT_TRAIL,
+    title="Document handled on three or more stations",
+    requires=("audit_log.station_id",),
+    optional=("document.release_ticket", "document.doc_type", "line_items.line_type"),
+    triggers=("audit_log",),
+    parameters=(
+        Parameter("min_stations", 3, "Distinct stations in one document's audit log", 2, 20),
+        Parameter(
+            "exempt_workflows", True, "Skip orders, layaways and release tickets (hold-and-recall flows)"
+        ),
+    ),
+    allow_scopes=(Scope.STATION, Scope.EMPLOYEE, Scope.LOCATION),
+    severity=Severity.MEDIUM,
+    substrates=(Substrate.COUNTERPOINT,),
+    vertical_note="layaway and order pickup cross stations by design and are exempt",
+)
+def many_stations(ctx: RuleContext) -> Iterable[Finding]:
+    """One document whose audit log shows it handled on at least the minimum number of distinct
+    stations. Layaway, order and release-ticket workflows naturally cross stations and are exempt."""
+    facts = ctx.facts
+    stations = sorted({e.station_id for e in facts.audit_log if e.station_id})
+    if len(stations) < ctx.whole("min_stations"):
+        return []
+    doc = facts.document
+    if ctx.flag("exempt_workflows"):
+        if doc is not None and (doc.release_ticket or doc.doc_type == "O"):
+            return []
+        if any(li.line_type in EXEMPT_LINE_TYPES for li in facts.line_items):
+            return []
+    entity = doc.id if doc is not None else facts.entity_id
+    return [
+        Finding(
+            summary=f"document handled on {len(stations)} stations",
+            subject=ctx.subject(),
+            occurred_at=facts.occurred_at,
+            entity_id=entity,
+            measurements={"stations": stations},
+            evidence={"document": doc, "audit_log": facts.audit_log},
+            dedupe_key=f"{entity}|{len(stations)}",
+        )
+    ]
+
+
+def week_of(day: str) -> str:
+    year, week, _ = date.fromisoformat(day).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+@rule(
+    id="Q-AT-03",
+    family=Family.AUDIT_TRAIL,
+    title="Manager-override frequency (weekly trend)",
+    requires=("line_items.price_overridden|audit_log.log_entry", "transaction.employee_id"),
+    triggers=("transaction",),
+    parameters=(
+        Parameter("min_overrides", 10, "Overrides in a week below which nothing is reported", 1, 1000),
+        Parameter(
+            "trend_factor", 2.0, "How many times the employee's usual week counts as a rise", 1.0, 20.0
+        ),
+        Parameter("baseline_weeks", 4, "Earlier weeks averaged for the employee's usual week", 1, 26),
+        Parameter(
+            "override_patterns",
+            ("override", "manager", "mgr approval"),
+            "Audit-log text (lower case) that records an override (ASSUMPTION-Q-03)",
+        ),
+    ),
+    allow_scopes=(Scope.EMPLOYEE, Scope.LOCATION),
+    severity=Severity.INFO,
+    queue=Queue.TREND,
+    substrates=(Substrate.COUNTERPOINT,),
+    vertical_note="a pattern signal: reported once per employee-week, never per event",
+)
+def override_frequency(ctx: RuleContext) -> Iterable[Finding]:
+    """Per employee per week, price overrides (and audit entries recording an override) are counted;
+    once a week reaches both the minimum and the trend factor times the employee's average of
+    earlier weeks, one trend finding is reported for that week."""
+    facts = ctx.facts
+    txn = facts.transaction
+    if txn is None or not txn.employee_id:
+        return []
+    patterns = ctx.texts("override_patterns")
+    count = sum(1 for li in facts.line_items if li.price_overridden) + len(audit_mentions(facts, patterns))
+    if count == 0:
+        return []
+    week = week_of(local_day(txn))
+    held = ctx.memory.get(txn.employee_id) or {"weeks": {}}
+    weeks = dict(held["weeks"])
+    weeks[week] = weeks.get(week, 0) + count
+    earlier = sorted(w for w in weeks if w < week)[-ctx.whole("baseline_weeks") :]
+    weeks = {w: weeks[w] for w in [*earlier, week]}
+    ctx.memory.put(txn.employee_id, {"ts": facts.ts, "weeks": weeks})
+    usual = sum(weeks[w] for w in earlier) / len(earlier) if earlier else 0.0
+    threshold = max(float(ctx.whole("min_overrides")), ctx.num("trend_factor") * usual)
+    if weeks[week] < threshold:
+        return []
+    return [
+        Finding(
+            summary=f"{txn.employee_id}: {weeks[week]} overrides in {week} (usual {usual:.1f})",
+            subject=ctx.subject([], customer_id=None, customer_tier=None),
+            occurred_at=txn.occurred_at,
+            entity_id=f"{txn.employee_id}|{week}",
+            measurements={
+                "week": week,
+                "overrides": weeks[week],
+                "usual_per_week": round(usual, 2),
+                "threshold": threshold,
+                "earlier_weeks": {w: weeks[w] for w in earlier},
+            },
+            evidence={"weeks": weeks, "transaction": txn},
+            dedupe_key=f"{txn.employee_id}|{week}",
+        )
+    ]
+
+
+RULES = (edit_after_commit, many_stations, override_frequency)

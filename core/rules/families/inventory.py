@@ -1,0 +1,317 @@
+"""Inventory and shrink (Q.2.7): receivers that disagree with their purchase order, cash-paid
+receivers (a review queue, not fraud), transfer loss per route, and write-offs against a seasonal
+baseline (informational)."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterable
+from datetime import UTC, date
+
+from core.rules.context import RuleContext
+from core.rules.families.audit_trail import week_of
+from core.rules.model import Family, Finding, Parameter, Queue, Scope, Severity, Subject, Substrate, rule
+from core.rules.windows import item_category, transfer_closing
+
+CP = (Substrate.COUNTERPOINT,)
+WEEKS_KEPT = 110  # two seasons and a bit
+WEEK = 7 * 86_400.0
+SINCE = "__since__"  # when this rule saw its first write-off: a baseline needs history behind it
+
+
+@rule(
+    id="Q-IS-01",
+    family=Family.INVENTORY,
+    title="Receiver vs purchase-order discrepancy",
+    requires=("receiver_lines.quantity_received", "receiver_lines.po_quantity_ordered"),
+    optional=("receiver_lines.unit_cost_cents", "receiver_lines.po_unit_cost_cents"),
+    triggers=("receiver",),
+    parameters=(
+        Parameter("qty_pct", 5.0, "Quantity difference from the PO, in percent", 0.0, 100.0, unit="%"),
+        Parameter(
+            "amount_cents", 10_000, "Value of the difference from the PO", 0, 100_000_000, unit="cents"
+        ),
+    ),
+    allow_scopes=(Scope.VENDOR, Scope.LOCATION, Scope.ITEM),
+    severity=Severity.MEDIUM,
+    substrates=CP,
+    vertical_note="manual-entry noise at growers: the garden-center pack widens both tolerances",
+)
+def receiver_po_discrepancy(ctx: RuleContext) -> Iterable[Finding]:
+    """A receiver whose received quantity differs from the purchase order by more than the percentage
+    tolerance, or whose difference is worth more than the money tolerance (quantity differences at
+    the PO cost plus cost differences at the received quantity)."""
+    receiver = ctx.facts.receiver
+    lines = [li for li in ctx.facts.receiver_lines if li.po_quantity_ordered is not None]
+    if receiver is None or not lines:
+        return []
+    ordered = sum(li.po_quantity_ordered or 0.0 for li in lines)
+    received = sum(li.quantity_received for li in lines)
+    value = 0.0
+    for li in lines:
+        unit = li.po_unit_cost_cents or li.unit_cost_cents or 0
+        value += abs(li.quantity_received - (li.po_quantity_ordered or 0.0)) * unit
+        if li.unit_cost_cents is not None and li.po_unit_cost_cents is not None:
+            value += abs(li.unit_cost_cents - li.po_unit_cost_cents) * li.quantity_received
+    pct = abs(received - ordered) * 100.0 / ordered if ordered else 100.0
+    if pct <= ctx.num("qty_pct") and value <= ctx.whole("amount_cents"):
+        return []
+    return [
+        Finding(
+            summary=f"receiver {receiver.receiver_no} off its PO by {pct:.1f} % ({round(value)} cents)",
+            subject=Subject(
+                location_id=receiver.location,
+                vendor_id=receiver.vendor_no,
+                items=tuple(sorted({li.item_id for li in lines if li.item_id})),
+            ),
+            occurred_at=ctx.facts.occurred_at,
+            entity_id=receiver.id,
+            measurements={
+                "ordered": ordered,
+                "received": received,
+                "qty_pct": round(pct, 2),
+                "value_cents": round(value),
+                "po_no": receiver.po_no,
+            },
+            evidence={"receiver": receiver, "receiver_lines": lines},
+            dedupe_key=f"{receiver.id}|{receiver.version_key}",
+        )
+    ]
+
+
+@rule(
+    id="Q-IS-02",
+    family=Family.INVENTORY,
+    title="Cash-paid receiver (review queue, not fraud)",
+    requires=("receiver.cash_paid",),
+    optional=("receiver.cash_paid_cents",),
+    triggers=("receiver",),
+    parameters=(
+        Parameter("min_cash_cents", 0, "Smallest cash payment that is queued", 0, 100_000_000, unit="cents"),
+        Parameter(
+            "classification",
+            "review",
+            "How the queue item is labelled",
+            choices=("review", "ad_hoc_vendor_payment"),
+        ),
+    ),
+    allow_scopes=(Scope.VENDOR, Scope.LOCATION),
+    severity=Severity.INFO,
+    queue=Queue.REVIEW,
+    substrates=CP,
+    vertical_note="cash receivers are normal for growers: the garden-center pack labels them ad-hoc "
+    "vendor payments",
+)
+def cash_paid_receiver(ctx: RuleContext) -> Iterable[Finding]:
+    """A receiver paid in cash at the door goes to a review-and-confirm queue, never the fraud queue:
+    paying specialty growers in cash is normal, but someone should confirm each one."""
+    receiver = ctx.facts.receiver
+    if receiver is None or not receiver.cash_paid:
+        return []
+    amount = receiver.cash_paid_cents or receiver.total_cost_cents or 0
+    if amount < ctx.whole("min_cash_cents"):
+        return []
+    return [
+        Finding(
+            summary=f"receiver {receiver.receiver_no} paid {amount} cents in cash "
+            f"to vendor {receiver.vendor_no}",
+            subject=Subject(location_id=receiver.location, vendor_id=receiver.vendor_no),
+            occurred_at=ctx.facts.occurred_at,
+            entity_id=receiver.id,
+            measurements={"cash_cents": amount, "classification": ctx.text("classification")},
+            evidence={"receiver": receiver, "receiver_lines": ctx.facts.receiver_lines},
+            dedupe_key=receiver.id,
+        )
+    ]
+
+
+@rule(
+    id="Q-IS-03",
+    family=Family.INVENTORY,
+    title="Transfer loss per route",
+    requires=("transfer_lines.quantity", "transfer.direction"),
+    triggers=("transfer",),
+    parameters=(
+        Parameter(
+            "loss_pct",
+            2.0,
+            "Route loss (sent minus received over sent) that is reported",
+            0.0,
+            100.0,
+            unit="%",
+        ),
+        Parameter("min_lost_units", 1.0, "Smallest units lost on the route", 0.0, 1_000_000.0),
+        Parameter("route_window", 10, "Closed transfers per route in the trend", 1, 100),
+    ),
+    allow_scopes=(Scope.LOCATION, Scope.ITEM),
+    severity=Severity.LOW,
+    substrates=CP,
+    vertical_note="manual-entry noise: the garden-center pack widens the loss tolerance",
+)
+def transfer_route_loss(ctx: RuleContext) -> Iterable[Finding]:
+    """When a transfer's second side arrives (shipped and received), the route's last N closed
+    transfers are summed; the route is reported when its loss crosses the threshold, once per
+    crossing (it re-arms after the route drops back below)."""
+    closing = transfer_closing(ctx.state, ctx.facts)
+    header = ctx.facts.transfer
+    if closing is None or header is None:
+        return []
+    route, sent, received, _cost = closing
+    rows = [(r[2], r[3]) for r in ctx.state.get("routes", route) or []]
+    rows = [*rows, (sent, received)][-ctx.whole("route_window") :]
+    total_sent = sum(s for s, _r in rows)
+    lost = total_sent - sum(r for _s, r in rows)
+    pct = lost * 100.0 / total_sent if total_sent else 0.0
+    above = pct >= ctx.num("loss_pct") and lost >= ctx.num("min_lost_units")
+    was_above = bool(ctx.memory.get(route))
+    if above:
+        ctx.memory.put(route, {"ts": ctx.facts.ts, "above": True})
+    else:
+        ctx.memory.pop(route)
+    if not above or was_above:
+        return []
+    origin, _, destination = route.partition(">")
+    return [
+        Finding(
+            summary=f"route {origin} → {destination} lost {lost:g} of {total_sent:g} units ({pct:.1f} %)",
+            subject=Subject(location_id=origin),
+            occurred_at=ctx.facts.occurred_at,
+            entity_id=route,
+            measurements={
+                "route": route,
+                "transfers": len(rows),
+                "sent": total_sent,
+                "lost": lost,
+                "loss_pct": round(pct, 2),
+                "closing_transfer": header.transfer_no,
+            },
+            evidence={
+                "transfer": header,
+                "transfer_lines": ctx.facts.transfer_lines,
+                "route_history": [{"sent": s, "received": r} for s, r in rows],
+            },
+            dedupe_key=f"{route}|{header.transfer_no}",
+        )
+    ]
+
+
+def _week_total(weeks: dict[str, int], key: str) -> int:
+    return weeks.get(key, 0)
+
+
+def _shift_week(week: str, years: int, delta: int) -> str:
+    year, number = int(week[:4]), int(week[6:])
+    day = date.fromisocalendar(year - years, min(number, 52), 1)
+    return week_of(date.fromordinal(day.toordinal() + 7 * delta).isoformat())
+
+
+@rule(
+    id="Q-IS-04",
+    family=Family.INVENTORY,
+    title="Dead-count write-offs against the seasonal baseline",
+    requires=(
+        "inventory_adjustments.quantity",
+        "inventory_adjustments.write_off|inventory_adjustments.reason_code",
+    ),
+    optional=("inventory_adjustments.extended_cost_cents", "inventory_adjustments.unit_cost_cents"),
+    triggers=("inventory_adjustments",),
+    parameters=(
+        Parameter(
+            "write_off_reason_codes",
+            (),
+            "Reason codes that mean dead count or write-off, besides the "
+            "adapter's write_off flag (ASSUMPTION-Q-05)",
+        ),
+        Parameter("spike_factor", 2.0, "How many times the baseline week counts as a spike", 1.0, 20.0),
+        Parameter(
+            "min_cost_cents", 5_000, "Smallest weekly write-off worth reporting", 0, 100_000_000, unit="cents"
+        ),
+        Parameter(
+            "baseline",
+            "trailing",
+            "trailing: the previous weeks; seasonal: the same weeks last year",
+            choices=("trailing", "seasonal"),
+        ),
+        Parameter("trailing_weeks", 8, "Weeks averaged for the trailing baseline", 2, 52),
+    ),
+    allow_scopes=(Scope.LOCATION, Scope.CATEGORY, Scope.ITEM),
+    severity=Severity.INFO,
+    queue=Queue.TREND,
+    substrates=CP,
+    vertical_note="live-goods shrink is seasonal: the garden-center pack compares with the same weeks "
+    "last year",
+)
+def write_off_spike(ctx: RuleContext) -> Iterable[Finding]:
+    """Write-offs (stock removed by a dead-count or write-off adjustment) are totalled at cost per
+    location, category and ISO week; a week is reported once when it reaches the spike factor times
+    its baseline (the trailing weeks, or the same weeks in earlier years) and the minimum cost."""
+    codes = set(ctx.texts("write_off_reason_codes"))
+    out = []
+    for adj in ctx.facts.inventory_adjustments:
+        if adj.quantity >= 0 or not (adj.write_off or (adj.reason_code or "") in codes):
+            continue
+        since = ctx.memory.get(SINCE)
+        if since is None:
+            since = {"ts": ctx.facts.ts, "first": ctx.facts.ts}
+            ctx.memory.put(SINCE, since)
+        cost = abs(adj.extended_cost_cents or 0) or round(abs(adj.quantity) * (adj.unit_cost_cents or 0))
+        category = item_category(ctx.state, adj.item_id) or "uncategorized"
+        bucket = f"{adj.location}|{category}"
+        at = adj.occurred_at or ctx.facts.occurred_at
+        week = week_of(at.astimezone(UTC).date().isoformat())
+        held = ctx.memory.get(bucket) or {"weeks": {}}
+        weeks = dict(held["weeks"])
+        weeks[week] = weeks.get(week, 0) + cost
+        weeks = {w: weeks[w] for w in sorted(weeks)[-WEEKS_KEPT:]}
+        ctx.memory.put(bucket, {"ts": ctx.facts.ts, "weeks": weeks})
+        ctx.memory.put(SINCE, {**since, "ts": ctx.facts.ts})
+        trailing = ctx.whole("trailing_weeks")
+        if ctx.facts.ts - since["first"] < trailing * WEEK:
+            continue  # not enough history for a baseline yet: a first write-off is not a spike
+        baseline, basis = self_baseline(weeks, week, ctx.text("baseline"), trailing)
+        current = weeks[week]
+        if current < ctx.whole("min_cost_cents") or current < ctx.num("spike_factor") * baseline:
+            continue
+        out.append(
+            Finding(
+                summary=f"write-offs of {current} cents at {adj.location} / {category} in {week} "
+                f"(baseline {baseline:.0f})",
+                subject=Subject(
+                    location_id=adj.location,
+                    categories=(category,),
+                    items=(adj.item_id,),
+                    local_time=at.isoformat(),
+                ),
+                occurred_at=at,
+                entity_id=f"{bucket}|{week}",
+                measurements={
+                    "week": week,
+                    "week_cost_cents": current,
+                    "baseline_cents": round(baseline),
+                    "basis": basis,
+                },
+                evidence={"inventory_adjustments": [adj], "weeks": weeks},
+                dedupe_key=f"{bucket}|{week}",
+            )
+        )
+    return out
+
+
+def self_baseline(weeks: dict[str, int], week: str, mode: str, trailing: int) -> tuple[float, str]:
+    """The baseline week for ``week``: seasonal uses the same week ±1 in earlier years (when any were
+    recorded), otherwise the mean of the trailing weeks (weeks with no write-off count as zero)."""
+    if mode == "seasonal":
+        same = [
+            weeks[k]
+            for years in (1, 2)
+            for delta in (-1, 0, 1)
+            if (k := _shift_week(week, years, delta)) in weeks
+        ]
+        if same:
+            return statistics.fmean(same), "seasonal"
+    start = date.fromisocalendar(int(week[:4]), int(week[6:]), 1)
+    keys = [week_of(date.fromordinal(start.toordinal() - 7 * i).isoformat()) for i in range(1, trailing + 1)]
+    return statistics.fmean(_week_total(weeks, k) for k in keys), "trailing"
+
+
+RULES = (receiver_po_discrepancy, cash_paid_receiver, transfer_route_loss, write_off_spike)

@@ -1,0 +1,125 @@
+"""Tax and compliance (Q.2.8): a document taxed by a different set of authorities than its store's
+usual stack, and tax-exempt customers buying like retail walk-ins."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from core.rules.context import RuleContext
+from core.rules.model import Family, Finding, Parameter, Scope, Severity, Substrate, rule
+from core.rules.windows import SALE_TYPES, tax_signature
+
+CP = (Substrate.COUNTERPOINT,)
+
+
+@rule(
+    id="Q-TC-01",
+    family=Family.TAX,
+    title="Tax stack differs from the store's jurisdiction",
+    requires=("taxes.authority", "document.location_id"),
+    optional=("document.tax_code", "document.normal_tax_code", "store_config.tax_code"),
+    triggers=("taxes",),
+    parameters=(
+        Parameter(
+            "min_baseline_docs",
+            20,
+            "Taxed documents the store needs before its usual stack is known",
+            1,
+            100_000,
+        ),
+        Parameter("min_share", 0.6, "Share of the store's documents the usual stack must have", 0.5, 1.0),
+    ),
+    allow_scopes=(Scope.LOCATION, Scope.CUSTOMER, Scope.CUSTOMER_TIER),
+    severity=Severity.LOW,
+    substrates=CP,
+)
+def tax_stack_mismatch(ctx: RuleContext) -> Iterable[Finding]:
+    """A taxed document whose set of taxing authorities (PS_DOC_TAX.AUTH_COD) differs from the
+    store's usual stack, learned from the store's earlier documents once one stack clearly
+    dominates. Misconfiguration or tax evasion; a tax-code override on the header is shown."""
+    doc = ctx.facts.document
+    signature = tax_signature(ctx.facts)
+    if doc is None or not signature:
+        return []
+    counts: dict[str, int] = ctx.state.get("tax", doc.location_id) or {}
+    total = sum(counts.values())
+    if total < ctx.whole("min_baseline_docs"):
+        return []
+    usual, seen = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
+    if seen / total < ctx.num("min_share") or signature == usual:
+        return []
+    txn = ctx.facts.transaction
+    return [
+        Finding(
+            summary=f"taxed by {signature.replace('|', ', ')}; "
+            f"the store usually charges {usual.replace('|', ', ')}",
+            subject=ctx.subject(location_id=doc.location_id),
+            occurred_at=ctx.facts.occurred_at,
+            entity_id=txn.id if txn else doc.id,
+            measurements={
+                "authorities": signature.split("|"),
+                "usual": usual.split("|"),
+                "usual_share": round(seen / total, 3),
+                "tax_code": doc.tax_code,
+                "normal_tax_code": doc.normal_tax_code,
+            },
+            evidence={"document": doc, "taxes": ctx.facts.taxes},
+            dedupe_key=f"{doc.id}|{signature}",
+        )
+    ]
+
+
+@rule(
+    id="Q-TC-02",
+    family=Family.TAX,
+    title="Tax-exempt customer buying in a retail walk-in shape",
+    requires=("customer.tax_exempt", "transaction.tax_cents|taxes.tax_cents"),
+    triggers=("transaction",),
+    parameters=(
+        Parameter("max_lines", 1, "Most sale lines a walk-in-shaped ticket has", 1, 20),
+        Parameter("max_amount_cents", 5_000, "Largest walk-in-shaped ticket", 0, 10_000_000, unit="cents"),
+        Parameter("retail_categories", (), "Category ids that are retail SKUs (empty: any category)"),
+    ),
+    allow_scopes=(Scope.CUSTOMER, Scope.CUSTOMER_TIER, Scope.EMPLOYEE, Scope.LOCATION),
+    severity=Severity.LOW,
+    substrates=CP,
+    vertical_note="landscapers carry resale exemptions: small untaxed retail tickets on one are the pattern",
+)
+def exempt_walk_in(ctx: RuleContext) -> Iterable[Finding]:
+    """An untaxed sale to a tax-exempt customer that looks like a retail walk-in: few lines, a small
+    total and (when configured) only retail categories. Resale exemptions used for personal buys."""
+    txn = ctx.facts.transaction
+    if txn is None or txn.type not in SALE_TYPES or not txn.customer_id:
+        return []
+    record = ctx.facts.customer if ctx.facts.customer and ctx.facts.customer.id == txn.customer_id else None
+    exempt = (
+        record.tax_exempt if record is not None else (ctx.customer(txn.customer_id) or {}).get("tax_exempt")
+    )
+    if not exempt:
+        return []
+    taxed = (txn.tax_cents or 0) + sum(t.tax_cents for t in ctx.facts.taxes)
+    lines = [li for li in ctx.facts.line_items if li.line_type == "SALE"]
+    retail = set(ctx.texts("retail_categories"))
+    if taxed != 0 or not lines or len(lines) > ctx.whole("max_lines"):
+        return []
+    if txn.amount_cents > ctx.whole("max_amount_cents"):
+        return []
+    if retail and not all(li.category_id in retail for li in lines):
+        return []
+    return [
+        Finding(
+            summary=f"tax-exempt customer: untaxed {len(lines)}-line ticket of {txn.amount_cents} cents",
+            subject=ctx.subject(lines),
+            occurred_at=txn.occurred_at,
+            entity_id=txn.id,
+            measurements={"lines": len(lines), "amount_cents": txn.amount_cents},
+            evidence={
+                "transaction": txn,
+                "line_items": lines,
+                "customer": record or ctx.customer(txn.customer_id),
+            },
+        )
+    ]
+
+
+RULES = (tax_stack_mismatch, exempt_walk_in)

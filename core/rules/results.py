@@ -1,0 +1,274 @@
+"""Typed results of the Chirp service: what the canary-chirp MCP tools will return (DESIGN §8).
+
+Small, purpose-built shapes: ids, numbers in cents, times in UTC. Snapshots carry the substrate rows
+a detection read, which are retail data, so the server layer sanitises text before an LLM sees it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Result(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class ParameterView(Result):
+    name: str
+    kind: str
+    description: str
+    default: Any
+    current: Any
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: list[str] = []
+    unit: str = ""
+
+
+class RuleSummary(Result):
+    rule_id: str
+    family: str
+    title: str
+    severity: str
+    queue: str
+    rule_version: int
+    mode: str
+    config_version: int
+    substrates: list[str]
+    active_allow_list_entries: int
+
+
+class RuleList(Result):
+    catalog_version: str
+    items: list[RuleSummary]
+
+
+class AllowListEntryView(Result):
+    entry_id: str
+    rule_id: str
+    scope: dict[str, str]
+    reason: str
+    created_at: datetime
+    created_by: str
+    expires_at: datetime
+    status: str  # active | expired | revoked
+    revoked_at: datetime | None = None
+    revoked_by: str | None = None
+    revoke_reason: str | None = None
+    source: str = "operator"
+
+
+class PackNote(Result):
+    pack_id: str
+    allow_list: str
+    parameter: str
+    value: Any
+    effect: str
+    applied_to_tenant: bool
+
+
+class CaseView(Result):
+    name: str
+    source: str
+    positive: bool
+
+
+class RuleDetail(Result):
+    rule_id: str
+    family: str
+    title: str
+    definition: str
+    severity: str
+    queue: str
+    rule_version: int
+    catalog_version: str
+    mode: str
+    config_version: int
+    config_source: str
+    requires: list[str]
+    optional: list[str]
+    substrates: list[str]
+    allow_scopes: list[str]
+    vertical_note: str
+    parameters: list[ParameterView]
+    allow_list: list[AllowListEntryView]
+    packs: list[PackNote]
+    cases: list[CaseView]
+
+
+class EntityFreshness(Result):
+    entity: str
+    last_seen_at: datetime | None
+    events: int
+    stale: bool
+
+
+class RuleApplicability(Result):
+    rule_id: str
+    status: str  # applicable | not_applicable
+    message: str
+    missing: list[str]
+    degraded: list[str]  # optional fields absent: the rule runs on fallbacks
+
+
+class Scorecard(Result):
+    catalog_version: str
+    generated_at: datetime
+    freshness_budget_hours: float
+    entities: list[EntityFreshness]
+    rules: list[RuleApplicability]
+
+
+class DryRunHit(Result):
+    detection_id: str
+    occurred_at: datetime
+    summary: str
+    severity: str
+    suppressed: bool
+    suppression_reason: str | None
+    entity_id: str | None
+    measurements: dict[str, Any]
+
+
+class DryRunResult(Result):
+    rule_id: str
+    start: datetime
+    end: datetime
+    params: dict[str, Any]
+    events_replayed: int
+    events_in_range: int
+    hits: int
+    suppressed: int
+    hits_by_day: dict[str, int]
+    sample: list[DryRunHit]
+    outcomes: int
+    false_positive_rate: float | None
+
+
+class DetectionSummary(Result):
+    detection_id: str
+    rule_id: str
+    severity: str
+    queue: str
+    mode: str
+    occurred_at: datetime
+    summary: str
+    employee_id: str | None
+    customer_id: str | None
+    location_id: str | None
+    station_id: str | None
+    bundle_key: str | None
+    suppressed: bool
+    alert_state: str
+    outcome: str | None
+
+
+class DetectionPage(Result):
+    items: list[DetectionSummary]
+    next_cursor: str | None
+
+
+class DetectionDetail(Result):
+    detection: DetectionSummary
+    rule_version: int
+    catalog_version: str
+    config_version: int
+    family: str
+    evidence_seq: int
+    event_kind: str
+    entity_id: str | None
+    detected_at: datetime
+    drawer_session_id: str | None
+    params: dict[str, Any]
+    measurements: dict[str, Any]
+    subject: dict[str, Any]
+    snapshot: dict[str, Any]
+    suppression_reason: str | None
+    allow_list_entry_id: str | None
+    rule_definition: str
+
+
+class TuneResult(Result):
+    rule_id: str
+    parameter: str
+    before: Any
+    after: Any
+    config_version: int
+    source: str
+
+
+class Readiness(Result):
+    ready: bool
+    reasons: list[str]
+    lookback_days: int
+    events: int
+    hits: int
+    hits_per_day: float
+    outcomes: int
+    false_positive_rate: float | None
+
+
+class PromotionResult(Result):
+    rule_id: str
+    from_mode: str
+    to_mode: str
+    applied: bool
+    forced: bool
+    config_version: int
+    readiness: Readiness | None
+
+
+class PackChangeView(Result):
+    allow_list: str
+    allow_list_title: str
+    rule_id: str
+    parameter: str
+    current: Any
+    proposed: Any
+    changes_value: bool
+    effect: str
+
+
+class PackPreview(Result):
+    pack_id: str
+    pack_version: int
+    title: str
+    description: str
+    changes: list[PackChangeView]
+    notes: list[str]
+    applied: bool
+
+
+class PackApplicationResult(Result):
+    application_id: str
+    pack_id: str
+    pack_version: int
+    applied_at: datetime
+    changes: list[PackChangeView]
+    snapshot: dict[str, Any]
+
+
+class CatalogPinResult(Result):
+    before: str | None
+    after: str
+    rules: int
+
+
+class AuditEntry(Result):
+    audit_id: str
+    at: datetime
+    actor: str
+    action: str
+    rule_id: str | None
+    target: str | None
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    reason: str
+
+
+class AuditPage(Result):
+    items: list[AuditEntry]
+    next_cursor: str | None
