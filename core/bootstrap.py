@@ -10,9 +10,13 @@ import base64
 from dataclasses import dataclass
 from typing import Any
 
+from core.auth.tokens import TokenService
 from core.bus.memory import InProcessBus
 from core.bus.port import StreamBus
 from core.clock import Clock, SystemClock
+from core.customers.forget import CustomerForgetter
+from core.customers.projection import CustomerProjection
+from core.customers.service import IdentityService
 from core.db.engine import make_engine
 from core.db.migrate import create_sqlite_schema
 from core.db.uow import Database
@@ -28,6 +32,8 @@ from core.pipeline.replay import Replayer
 from core.pipeline.seal import SealStage
 from core.pipeline.sweeper import InboxSweeper
 from core.pipeline.verify import LedgerVerifier
+from core.rules.consumer import ChirpStage
+from core.rules.service import ChirpService
 from core.security.keyring import MerchantKeyring, decode_key, load_or_create_key_file
 from core.settings import Settings
 
@@ -54,6 +60,13 @@ class Container:
     replayer: Replayer
     proofs: ProofService
     anchoring: AnchorService
+    # Consumers of canary:detection and the services the MCP servers and CLI call.
+    customers: CustomerProjection
+    chirp: ChirpStage
+    identity: IdentityService
+    rules: ChirpService
+    forgetter: CustomerForgetter
+    tokens: TokenService
 
     def close(self) -> None:
         self.bus.close()
@@ -98,6 +111,8 @@ def bootstrap(
     keyring = MerchantKeyring(master)
     signer = CheckpointSigner.from_seed(seed, settings.ledger_key_name)
     parse_stage = ParseStage(db, bus, keyring, clock, fetcher_factory)
+    inbox = Inbox(db, bus, keyring, clock, dedup_hours=settings.dedup_window_hours)
+    seal_stage = SealStage(db, bus, keyring, signer, clock)
     return Container(
         settings=settings,
         db=db,
@@ -106,8 +121,8 @@ def bootstrap(
         keyring=keyring,
         signer=signer,
         directory=MerchantDirectory(db, keyring),
-        inbox=Inbox(db, bus, keyring, clock, dedup_hours=settings.dedup_window_hours),
-        seal=SealStage(db, bus, keyring, signer, clock),
+        inbox=inbox,
+        seal=seal_stage,
         parse=parse_stage,
         sweeper=InboxSweeper(db, bus, clock, grace_seconds=settings.inbox_sweep_after_seconds),
         health=HealthService(db, bus, clock),
@@ -116,6 +131,12 @@ def bootstrap(
         proofs=ProofService(db),
         # The mock anchor confirms at once; OpenTimestamps or Rekor plug in behind the same Anchor port.
         anchoring=AnchorService(db, MockAnchor(), clock),
+        customers=CustomerProjection(db, clock),
+        chirp=ChirpStage(db, bus, clock),
+        identity=IdentityService(db, clock),
+        rules=ChirpService(db, clock),
+        forgetter=CustomerForgetter(db, inbox, seal_stage, bus, clock),
+        tokens=TokenService(db, clock),
     )
 
 

@@ -22,8 +22,9 @@ SCOPES: dict[str, str] = {
 }
 
 DEFAULT_SCOPES: dict[str, tuple[str, ...]] = {
-    "analyst": ("read", "rules:write", "cases:write"),
-    "operator": ("read", "cases:write"),
+    # Operators tune the rules; analysts investigate what the rules find.
+    "analyst": ("read", "cases:write"),
+    "operator": ("read", "rules:write", "cases:write"),
     "gm": ("read",),
     "exec": ("read",),
     "ops": ("read", "pipeline:write"),

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from core.cli import backfill, db, demo, ledger, merchant, run
+from core.cli import backfill, bench, customers, db, demo, ledger, merchant, run, simulate, tokens
 
 app = typer.Typer(
     name="canary",
@@ -19,7 +19,8 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(merchant.app, name="merchant")
 app.add_typer(backfill.app, name="backfill")
-for module in (run, ledger, demo):
+app.add_typer(tokens.app, name="token")
+for module in (run, ledger, demo, simulate, bench, customers):
     module.register(app)
 
 

@@ -10,11 +10,17 @@ from core.bootstrap import Container
 from core.pipeline.sweeper import merchant_ids
 from core.workers.runner import Stage, WorkerRunner
 
-STAGE_NAMES = ("seal", "parse")
+# In pipeline order: a stage's output is a later stage's input.
+STAGE_NAMES = ("seal", "parse", "customers", "chirp")
 
 
 def stage(container: Container, name: str) -> Stage:
-    stages: dict[str, Stage] = {"seal": container.seal, "parse": container.parse}
+    stages: dict[str, Stage] = {
+        "seal": container.seal,
+        "parse": container.parse,
+        "customers": container.customers,
+        "chirp": container.chirp,
+    }
     try:
         return stages[name]
     except KeyError:

@@ -1,0 +1,66 @@
+"""``canary rebuild customers`` and ``canary forget-customer``: R's operations."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+
+from core.cli.context import load
+from core.cli.errors import UsageError, friendly
+from core.customers.errors import CustomerNotFoundError
+from core.customers.rebuild import rebuild
+from core.pipeline.sweeper import merchant_ids
+from core.pipeline.workers import drain
+
+rebuild_app = typer.Typer(help="Recompute projections from the ledger.", no_args_is_help=True)
+out = Console()
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(rebuild_app, name="rebuild")
+    app.command("forget-customer")(forget_customer)
+
+
+@rebuild_app.command("customers")
+@friendly
+def rebuild_customers(
+    merchant: str | None = typer.Option(None, help="One merchant (default: every merchant)."),
+) -> None:
+    """Recompute every customer's lifetime value, counts and card profiles from the canonical rows
+    the ledger wrote; the result is identical to what the live projection holds."""
+    container = load()
+    try:
+        targets = [merchant] if merchant else merchant_ids(container.db)
+        for merchant_id in targets:
+            summary = rebuild(container.db, container.clock, merchant_id)
+            out.print(
+                f"[green]✓[/green] {merchant_id}: {summary.customers} customers, "
+                f"{summary.transactions} transactions, {summary.cards} cards rebuilt"
+            )
+    finally:
+        container.close()
+
+
+@friendly
+def forget_customer(
+    customer: str = typer.Argument(..., help="Canary's customer id or the vendor's customer id."),
+    merchant: str = typer.Option(..., help="The merchant the customer belongs to."),
+    reason: str = typer.Option(..., help="Why (kept with the redaction evidence), e.g. a request id."),
+    actor: str = typer.Option("cli", help="Who asked for it."),
+) -> None:
+    """Right to be forgotten: archive the customer, drop the vendor-id mapping and erase the raw
+    payloads that named them. The redaction is sealed as its own evidence; `canary verify` still passes."""
+    container = load()
+    try:
+        try:
+            result = container.forgetter.forget(merchant, customer, actor=actor, reason=reason)
+        except CustomerNotFoundError as exc:
+            raise UsageError(str(exc)) from None
+        if container.settings.is_embedded:
+            drain(container)  # the in-process bus lives in this process: run the redaction through
+    finally:
+        container.close()
+    out.print(
+        f"[green]✓[/green] forgotten as {result.tombstone}: {result.transactions} transactions re-keyed, "
+        f"{result.payloads_erased} raw payloads erased, redaction sealed at seq {result.redaction_seq}"
+    )

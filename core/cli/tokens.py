@@ -1,0 +1,90 @@
+"""``canary token …``: bearer tokens for the MCP servers over HTTP."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from core.auth.principal import DEFAULT_SCOPES, ROLES, SCOPES, InvalidGrantError
+from core.auth.tokens import UnknownMerchantError
+from core.cli.context import load
+from core.cli.errors import UsageError, friendly
+
+app = typer.Typer(help="API tokens for the MCP servers over HTTP: create, list, revoke.", no_args_is_help=True)
+out = Console()
+
+
+@app.command()
+@friendly
+def create(
+    merchant: str = typer.Option(..., help="The merchant the token acts for."),
+    role: str = typer.Option(..., help=f"One of {', '.join(ROLES)}."),
+    scope: list[str] = typer.Option(
+        [], help=f"Scopes (default: the role's). Known: {', '.join(SCOPES)}.", show_default=False
+    ),
+    label: str | None = typer.Option(None, help="A note on who holds it."),
+    days: int | None = typer.Option(None, min=1, help="Expire after this many days (default: never)."),
+) -> None:
+    """Issue a token. It is printed once; only its hash is stored."""
+    container = load()
+    try:
+        issued = container.tokens.create(
+            merchant,
+            role,
+            scope or None,
+            label=label,
+            expires_in=timedelta(days=days) if days else None,
+        )
+    except (InvalidGrantError, UnknownMerchantError) as exc:
+        raise UsageError(str(exc)) from None
+    finally:
+        container.close()
+    out.print(issued.token, highlight=False, soft_wrap=True)
+    typer.echo(
+        f"token {issued.token_id} for {merchant}: role {role}, scopes {' '.join(issued.scopes)} "
+        f"(defaults for {role}: {' '.join(DEFAULT_SCOPES.get(role, ()))})",
+        err=True,
+    )
+
+
+@app.command("list")
+@friendly
+def list_tokens(merchant: str = typer.Option(..., help="The merchant whose tokens to list.")) -> None:
+    """List a merchant's tokens (ids, roles, scopes, expiry; never the secrets)."""
+    container = load()
+    try:
+        tokens = container.tokens.list_tokens(merchant)
+    finally:
+        container.close()
+    table = Table("id", "role", "scopes", "label", "created", "expires", "revoked")
+    for t in tokens:
+        table.add_row(
+            t.token_id,
+            t.role,
+            " ".join(t.scopes),
+            t.label or "",
+            f"{t.created_at:%Y-%m-%d %H:%M}",
+            f"{t.expires_at:%Y-%m-%d}" if t.expires_at else "never",
+            f"{t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "",
+        )
+    out.print(table)
+
+
+@app.command()
+@friendly
+def revoke(
+    token_id: str = typer.Argument(..., help="The token's id (the part after cnry_)."),
+    merchant: str = typer.Option(..., help="The merchant the token belongs to."),
+) -> None:
+    """Revoke a token at once; requests carrying it get 401 from then on."""
+    container = load()
+    try:
+        revoked = container.tokens.revoke(merchant, token_id)
+    finally:
+        container.close()
+    if not revoked:
+        raise UsageError(f"no active token {token_id} for merchant {merchant}")
+    out.print(f"[green]✓[/green] token {token_id} revoked")
