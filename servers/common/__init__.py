@@ -1,0 +1,31 @@
+"""What every Canary MCP server shares: construction from settings in a lifespan, who the caller is,
+scope checks, read-only mode, annotations, pagination types, sanitised strings and error mapping.
+
+The conventions are written down in docs/mcp.md; a server package uses only this module's names.
+"""
+
+from servers.common.annotations import DESTRUCTIVE, READ_ONLY, WRITE, WRITE_IDEMPOTENT
+from servers.common.auth import CanaryTokenVerifier
+from servers.common.paging import Cursor, Limit
+from servers.common.runtime import Runtime, caller, require, runtime
+from servers.common.sanitise import SafeStr, clean
+from servers.common.server import ServerSpec, build_server, run_stdio
+
+__all__ = [
+    "DESTRUCTIVE",
+    "READ_ONLY",
+    "WRITE",
+    "WRITE_IDEMPOTENT",
+    "CanaryTokenVerifier",
+    "Cursor",
+    "Limit",
+    "Runtime",
+    "SafeStr",
+    "ServerSpec",
+    "build_server",
+    "caller",
+    "clean",
+    "require",
+    "run_stdio",
+    "runtime",
+]

@@ -1,0 +1,114 @@
+"""Building a Canary MCP server: one function, the same for all five.
+
+``build_server(spec, …)`` returns a FastMCP server whose lifespan builds (or borrows) the container;
+nothing connects at import. Tools are registered by the server package's ``register(mcp)``. Domain
+errors (``LookupError``/``ValueError`` subclasses raised by core services) reach the model as
+``ToolError`` messages; anything else is masked, so no traceback or internal detail leaks.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from fastmcp import FastMCP
+from fastmcp.exceptions import ToolError
+from fastmcp.server.middleware import Middleware, MiddlewareContext
+from pydantic import ValidationError
+
+from core.auth.principal import Principal
+from core.bootstrap import Container, bootstrap
+from core.settings import Settings
+from servers.common.auth import CanaryTokenVerifier
+from servers.common.runtime import Runtime
+
+log = logging.getLogger(__name__)
+WRITE_TAG = "write"
+
+
+@dataclass(frozen=True)
+class ServerSpec:
+    name: str  # "canary-identity"
+    instructions: str
+    register: Callable[[FastMCP], None]
+    # Exception types a core service raises for a caller's mistake; their message is for the model.
+    domain_errors: tuple[type[Exception], ...] = (LookupError, ValueError)
+
+
+class DomainErrors(Middleware):
+    def __init__(self, kinds: tuple[type[Exception], ...]) -> None:
+        self._kinds = kinds
+
+    async def on_call_tool(self, context: MiddlewareContext[Any], call_next: Any) -> Any:
+        try:
+            return await call_next(context)
+        except ToolError as exc:
+            # FastMCP wraps what a tool raised in a masked ToolError; unwrap the caller's mistakes.
+            cause = exc.__cause__
+            if isinstance(cause, ValidationError):
+                raise ToolError(f"invalid arguments: {cause.errors()[0]['msg']}") from None
+            if isinstance(cause, self._kinds) and not isinstance(cause, ToolError):
+                raise ToolError(str(cause)) from None
+            raise
+
+
+def build_server(
+    spec: ServerSpec,
+    *,
+    settings: Settings | None = None,
+    container: Container | None = None,
+    read_only: bool = False,
+    principal: Principal | None = None,
+    http_auth: bool = False,
+) -> FastMCP:
+    """A server for one transport. Pass ``container`` to share one (the HTTP app, tests, agents);
+    otherwise the lifespan bootstraps from ``settings`` and closes what it built. ``http_auth``
+    requires a bearer token on every request (the container must then be given)."""
+    if http_auth and container is None:
+        raise ValueError("an HTTP server with auth needs the app's container")
+    chosen = settings or (container.settings if container else Settings())
+
+    @asynccontextmanager
+    async def lifespan(_server: FastMCP) -> AsyncIterator[dict[str, Runtime]]:
+        own = container is None
+        built = container or bootstrap(chosen)
+        try:
+            yield {
+                "runtime": Runtime(
+                    container=built,
+                    read_only=read_only,
+                    principal=principal,
+                    stdio_merchant_id=None if http_auth else chosen.merchant_id,
+                )
+            }
+        finally:
+            if own:
+                built.close()
+
+    mcp = FastMCP(
+        spec.name,
+        instructions=spec.instructions,
+        version="0.1.0",
+        lifespan=lifespan,
+        auth=CanaryTokenVerifier(container.tokens) if http_auth and container else None,
+        middleware=[DomainErrors(spec.domain_errors)],
+        mask_error_details=True,
+    )
+    spec.register(mcp)
+    if read_only:
+        mcp.disable(tags={WRITE_TAG})  # hidden as well as refused: the model is not offered them
+    return mcp
+
+
+def run_stdio(spec: ServerSpec, *, read_only: bool = False) -> None:
+    """``python -m servers.<name>`` and ``canary mcp <name>``: serve over stdio until the client goes.
+
+    stdout is the protocol stream, so logging goes to stderr and FastMCP's banner and update check
+    are off."""
+    os.environ.setdefault("FASTMCP_CHECK_FOR_UPDATES", "off")
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    build_server(spec, settings=Settings(), read_only=read_only).run("stdio", show_banner=False)
