@@ -48,18 +48,21 @@ def _rank(ordered: Sequence[float], q: float) -> float:
 
 @dataclass(frozen=True)
 class Target:
-    """A goal from the design brief: ``metric`` is ``throughput`` (at least) or ``p99`` (at most)."""
+    """A goal from the design brief: ``throughput`` (at least, per second), ``seconds`` (at most, the
+    whole measurement's wall time), or a latency percentile ``p95``/``p99`` (at most, milliseconds)."""
 
-    metric: Literal["throughput", "p99"]
+    metric: Literal["throughput", "seconds", "p95", "p99"]
     value: float
     text: str
 
     def met_by(self, measurement: Measurement) -> bool | None:
         if self.metric == "throughput":
             return measurement.throughput >= self.value
+        if self.metric == "seconds":
+            return measurement.seconds <= self.value
         if measurement.latency is None:
             return None
-        return measurement.latency.p99 <= self.value
+        return getattr(measurement.latency, self.metric) <= self.value
 
 
 @dataclass(frozen=True)
