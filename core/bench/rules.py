@@ -39,15 +39,20 @@ TARGET = Target("throughput", 20_000.0, "≥ 20,000 events/s (one core)")
 MERCHANT = "m_bench_rules"
 
 
-def workload(count: int, seed: int = 7) -> list[DetectionEvent]:
-    """``count`` detection events over about a month, in event-time order."""
-    rng = random.Random(seed)
+def workload(
+    count: int, seed: int = 7, *, store: int = 1, mean_gap_minutes: float = 2.0
+) -> list[DetectionEvent]:
+    """``count`` detection events of one store, one every ``mean_gap_minutes`` on average (the default
+    gives about a month for 20,000 events), in event-time order. Stations, devices, staff and the
+    location carry the store's number, so several stores can be merged into one merchant."""
+    rng = random.Random(f"{seed}:{store}")
     out: list[DetectionEvent] = []
     minutes = 0.0
+    location, cp_store, tag = f"L{store}", str(store), f"S{store}-"
     for n in range(count):
-        minutes += rng.expovariate(1 / 2.0)
+        minutes += rng.expovariate(1 / mean_gap_minutes)
         when = at(minutes)
-        device, user = f"DEV{n % 6}", f"U{n % 9}"
+        device, user = f"S{store}DEV{n % 6}", f"S{store}U{n % 9}"
         roll = rng.random()
         if roll < 0.40:
             lines = [
@@ -60,7 +65,7 @@ def workload(count: int, seed: int = 7) -> list[DetectionEvent]:
             )
             out.append(
                 square_txn(
-                    f"s{n}",
+                    f"{tag}s{n}",
                     when,
                     lines,
                     tenders,
@@ -68,29 +73,32 @@ def workload(count: int, seed: int = 7) -> list[DetectionEvent]:
                     employee=user,
                     customer=f"C{rng.randrange(2_000)}" if rng.random() < 0.4 else None,
                     type="VOID" if rng.random() < 0.03 else "SALE",
+                    location=location,
                 )
             )
         elif roll < 0.43:
             out.append(
                 square_txn(
-                    f"r{n}",
+                    f"{tag}r{n}",
                     when,
                     tenders=[P("CASH", rng.randrange(500, 5_000))],
                     type="REFUND",
-                    refund_of=None if rng.random() < 0.3 else f"s{n - 1}",
+                    refund_of=None if rng.random() < 0.3 else f"{tag}s{n - 1}",
                     device=device,
+                    location=location,
                 )
             )
         elif roll < 0.45:
             out.append(
                 square_drawer(
-                    f"sh{n}",
+                    f"{tag}sh{n}",
                     opened=at(minutes - 480),
                     closed=when,
                     expected=50_000,
                     counted=50_000 - rng.randrange(0, 3_000),
                     device=device,
                     events=[("NO_SALE", at(minutes - 60), 0)],
+                    location=location,
                 )
             )
         elif roll < 0.92:
@@ -111,10 +119,11 @@ def workload(count: int, seed: int = 7) -> list[DetectionEvent]:
                 )
             out.append(
                 cp_ticket(
-                    f"t{n}",
+                    f"{tag}t{n}",
                     when,
                     lines,
-                    station=f"REG{n % 4}",
+                    store=cp_store,
+                    station=f"S{store}REG{n % 4}",
                     session=str(100 + int(minutes // 480)),
                     user=user,
                     customer_no=f"K{rng.randrange(500)}" if rng.random() < 0.3 else None,
@@ -127,18 +136,21 @@ def workload(count: int, seed: int = 7) -> list[DetectionEvent]:
         elif roll < 0.95:
             out.append(
                 cp_receiver(
-                    f"R{n}", when, [("FERN", rng.randrange(90, 101), 100, 300)], cash_paid=rng.random() < 0.2
+                    f"{tag}R{n}",
+                    when,
+                    [("FERN", rng.randrange(90, 101), 100, 300)],
+                    cash_paid=rng.random() < 0.2,
                 )
             )
         elif roll < 0.98:
             direction = "SENT" if n % 2 else "RECEIVED"
             out.append(
                 cp_transfer(
-                    f"X{n // 2}", when, direction, 100 if direction == "SENT" else rng.randrange(95, 101)
+                    f"{tag}X{n // 2}", when, direction, 100 if direction == "SENT" else rng.randrange(95, 101)
                 )
             )
         else:
-            out.append(cp_write_off(n, when, rng.randrange(1, 20), 250))
+            out.append(cp_write_off(n, when, rng.randrange(1, 20), 250, location=f"S{store}MAIN"))
     return [
         e.model_copy(update={"merchant_id": MERCHANT, "evidence_seq": n}) for n, e in enumerate(out, start=1)
     ]
@@ -170,7 +182,7 @@ def measure(count: int = 20_000, seed: int = 7) -> dict[str, float]:
 
 
 def run(quick: bool, ctx: BenchContext) -> ScenarioResult:
-    """Chirp rule engine: canonical events/s through all 28 rules on one core."""
+    """Chirp rule engine: canonical events/s through all 28 rules on one core, and a 30-day backtest."""
     count = 5_000 if quick else 20_000
     ctx.progress(f"rules: building {count} events")
     figures = measure(count)
@@ -201,6 +213,13 @@ def run(quick: bool, ctx: BenchContext) -> ScenarioResult:
     result.notes.append(
         f"{int(figures['detections'])} findings; {int(figures['state_keys'])} state keys at the end"
     )
+    from core.bench.backtest import run_backtest  # needs Postgres; imported when the scenario runs
+
+    ctx.progress("rules: journaling a multi-store history for the backtest")
+    replay = run_backtest(quick, ctx.postgres_url)
+    result.config["backtest"] = replay.config
+    for measurement in replay.measurements:
+        result.add(measurement)
     return result
 
 
