@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import heapq
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from core.bench.pg_scratch import scratch_database
 from core.bench.results import Measurement, ScenarioResult, Target
@@ -40,14 +40,20 @@ def history(stores: int, days: int, events_per_store_day: int) -> list[Detection
     per_store = [
         workload(days * events_per_store_day, store=n, mean_gap_minutes=gap) for n in range(1, stores + 1)
     ]
-    merged = heapq.merge(*per_store, key=lambda e: e.occurred_at)
+    merged = heapq.merge(*per_store, key=_when)
     return [e.model_copy(update={"evidence_seq": seq}) for seq, e in enumerate(merged, start=1)]
+
+
+def _when(event: DetectionEvent) -> datetime:
+    if event.occurred_at is None:
+        raise ValueError(f"workload event {event.entity_id} has no time")
+    return event.occurred_at
 
 
 def run_backtest(quick: bool, postgres_url: str) -> ScenarioResult:
     stores, per_day = (2, 60) if quick else (10, 300)
     events = history(stores, DAYS + WARMUP_DAYS, per_day)
-    start = events[0].occurred_at + timedelta(days=WARMUP_DAYS)
+    start = _when(events[0]) + timedelta(days=WARMUP_DAYS)
     end = start + timedelta(days=DAYS)
     result = ScenarioResult(
         name="backtest",

@@ -62,7 +62,8 @@ class Target:
             return measurement.seconds <= self.value
         if measurement.latency is None:
             return None
-        return getattr(measurement.latency, self.metric) <= self.value
+        observed: float = measurement.latency.p95 if self.metric == "p95" else measurement.latency.p99
+        return observed <= self.value
 
 
 @dataclass(frozen=True)
