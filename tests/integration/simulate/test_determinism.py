@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -61,10 +60,3 @@ def test_an_occupied_directory_is_only_replaced_when_it_holds_a_previous_run(tmp
     (previous / "stale.txt").write_text("left from an older run")
     write(stream(world), previous, overwrite=True)
     assert not (previous / "stale.txt").exists()
-
-
-@pytest.mark.slow
-def test_a_two_store_thirty_day_world_generates_in_well_under_thirty_seconds(tmp_path: Path) -> None:
-    began = time.perf_counter()
-    write(stream(build_world(99, stores=2, days=30, vertical="garden")), tmp_path / "timed")
-    assert time.perf_counter() - began < 30
