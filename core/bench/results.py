@@ -116,6 +116,7 @@ class ScenarioResult:
     notes: list[str] = field(default_factory=list)
     error: str | None = None
     seconds: float = 0.0
+    quality: dict[str, Any] = field(default_factory=dict)  # scores of a scenario that measures accuracy
 
     def add(self, measurement: Measurement) -> Measurement:
         self.measurements.append(measurement)
@@ -147,4 +148,5 @@ class ScenarioResult:
             "ratios": [asdict(r) for r in self.ratios],
             "notes": self.notes,
             "error": self.error,
+            "quality": self.quality,
         }
