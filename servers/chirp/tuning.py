@@ -93,11 +93,13 @@ def register(mcp: FastMCP) -> None:
     ) -> AllowListEntryView:
         """Exempt a known-good pattern from one rule until an expiry, e.g. a trainee's voids this week.
 
-        Matching events still produce a detection, marked suppressed with your reason, and never an
-        alert. Every entry must expire: give expires_at or expires_in_days, at most
-        365 days out; an entry without an expiry, or beyond the maximum, is refused. Renewing
-        needs a new entry and a fresh reason. For durable vertical norms (a garden center's cash
-        growers) use a vertical pack instead. Audit-logged. Operator tool (needs rules:write).
+        While a rule is in observation or alerting mode, matching events still produce a detection,
+        marked suppressed with your reason, but never an alert. Every entry must expire: give
+        expires_at or expires_in_days, at most 365 days out; an entry without an expiry, or beyond
+        the maximum, is refused. Renewing needs a new entry and a fresh reason. For durable vertical
+        norms (a garden center's cash-paid growers) use a vertical pack instead. Returns the entry
+        with its entry_id (for revoke_allow_list_entry). Audit-logged. Operator tool (needs the
+        rules:write scope).
         """
         rt, who = require(ctx, "rules:write")
         if expires_at is not None and expires_in_days is not None:

@@ -15,6 +15,7 @@ from fastmcp import Client
 from core.auth.principal import DEFAULT_SCOPES, Principal
 from core.bootstrap import Container, bootstrap
 from core.clock import FixedClock
+from core.rules.allow_lists import MAX_EXPIRY_DAYS
 from core.rules.examples import at
 from servers.chirp import SPEC
 from servers.common import build_server
@@ -119,6 +120,7 @@ async def test_the_tool_list_matches_the_design_with_honest_annotations(containe
             idempotent,
         ), name
         assert "reason" in tools[name].input_schema["required"], name
+    assert f"at most {MAX_EXPIRY_DAYS} days" in (tools["add_allow_list_entry"].description or "")
     for tool in tools.values():
         assert tool.output_schema is not None, tool.name
         assert len(tool.description or "") > 200, f"{tool.name} needs a real description"
