@@ -14,6 +14,8 @@ from pydantic import AwareDatetime, Field
 from core.auth.principal import Principal
 from servers.common import Runtime
 
+# A rule parameter's value: numbers (money in cents), flags, choices, lists of strings (tiers, codes).
+ParamValue = int | float | bool | str | list[str]
 RuleId = Annotated[
     str,
     Field(

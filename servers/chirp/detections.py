@@ -10,10 +10,9 @@ from pydantic import AwareDatetime, Field
 
 from core.rules.results import DetectionDetail, DetectionPage, DryRunResult
 from servers.chirp import safe
-from servers.chirp.args import RuleId, Since, Until, known_rule
+from servers.chirp.args import ParamValue, RuleId, Since, Until, known_rule
 from servers.common import READ_ONLY, Cursor, Limit, require
 
-ParamValue = int | float | bool | str | list[str]
 Start = Annotated[
     AwareDatetime,
     Field(

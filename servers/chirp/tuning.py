@@ -12,12 +12,12 @@ from pydantic import AwareDatetime, Field
 from core.rules.allow_lists import MAX_EXPIRY_DAYS
 from core.rules.results import AllowListEntryView, AuditPage, TuneResult
 from servers.chirp import safe
-from servers.chirp.args import Reason, RuleId, Since, Until, actor, known_rule
+from servers.chirp.args import ParamValue, Reason, RuleId, Since, Until, actor, known_rule
 from servers.common import DESTRUCTIVE, READ_ONLY, WRITE, Cursor, Limit, require
 from servers.common.server import WRITE_TAG
 
 Value = Annotated[
-    int | float | bool | str | list[str],
+    ParamValue,
     Field(
         description="The new value, in the parameter's unit (money in cents, percentages as 0–100, "
         "durations in the unit get_rule shows); a list of strings for list parameters."

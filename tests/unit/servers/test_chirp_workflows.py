@@ -85,9 +85,11 @@ async def test_query_detections_pages_newest_first_with_a_cursor(container: Cont
 
 
 async def test_a_dry_run_returns_hits_for_proposed_values_and_writes_nothing(container: Container) -> None:
-    container.chirp.process(MERCHANT, voids(3))  # the rule is in dry_run: only the journal is written
     window = {"rule_id": "Q-VR-03", "start": "2026-05-04T00:00:00Z", "end": "2026-05-05T00:00:00Z"}
     async with chirp(container, ANALYST) as client:
+        unfed = await call(client, "substrate_scorecard")
+        container.chirp.process(MERCHANT, voids(3))  # the rule is in dry_run: only the journal is written
+        fed = await call(client, "substrate_scorecard")
         current = await call(client, "dry_run_rule", **window)
         stricter = await call(client, "dry_run_rule", **window, params={"min_voids": 4})
         backwards = await refusal(client, "dry_run_rule", **{**window, "end": "2026-05-03T00:00:00Z"})
@@ -100,6 +102,11 @@ async def test_a_dry_run_returns_hits_for_proposed_values_and_writes_nothing(con
     assert "end must be after its start" in backwards
     assert "timezone" in naive
     assert (detections["items"], audit["items"]) == ([], [])
+    [before] = [r for r in unfed["rules"] if r["rule_id"] == "Q-VR-03"]
+    [after] = [r for r in fed["rules"] if r["rule_id"] == "Q-VR-03"]
+    assert before["status"] == "not_applicable"
+    assert "transaction.employee_id" in before["missing"]
+    assert after["status"] == "applicable"
 
 
 async def test_the_garden_center_pack_is_previewed_then_applied(container: Container) -> None:
