@@ -48,7 +48,8 @@ def register(mcp: FastMCP) -> None:
         """One rule in full: definition, what canonical fields it requires, its parameters with their
         defaults, bounds, units and this tenant's current values, its mode and configuration version,
         its allow-list entries (active, expired and revoked, each with an entry_id), which vertical
-        packs touch it, and its test cases.
+        packs touch it and whether each is applied to this tenant (a garden-center bypass that does
+        not apply here shows applied_to_tenant false), and its test cases.
 
         Use it before tune_rule_threshold (to read names and bounds) or revoke_allow_list_entry (to
         find the entry_id). Money parameters are in cents; durations carry their unit. Allow-list

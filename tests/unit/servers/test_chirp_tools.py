@@ -124,6 +124,8 @@ async def test_the_tool_list_matches_the_design_with_honest_annotations(containe
     for tool in tools.values():
         assert tool.output_schema is not None, tool.name
         assert len(tool.description or "") > 200, f"{tool.name} needs a real description"
+        undescribed = [n for n, p in tool.input_schema["properties"].items() if not p.get("description")]
+        assert undescribed == [], f"{tool.name} has undescribed arguments"
 
 
 async def test_list_rules_and_get_rule_show_every_catalog_rule(container: Container) -> None:
