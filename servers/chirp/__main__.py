@@ -10,7 +10,8 @@ from servers.common import run_stdio
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
-        prog="python -m servers.chirp", description=SPEC.instructions.split("\n")[0]
+        prog="python -m servers.chirp",
+        description="Serve canary-chirp over stdio for CANARY_MERCHANT_ID (settings: CANARY_* variables).",
     )
     parser.add_argument("--read-only", action="store_true", help="hide and refuse every write tool")
     args = parser.parse_args(argv)
