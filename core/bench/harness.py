@@ -34,6 +34,7 @@ BUILT_IN: dict[str, tuple[str, bool]] = {
     "merkle": ("core.bench.merkle", True),
     "rules": ("core.bench.rules", False),
     "identity": ("core.bench.identity", False),
+    "detection": ("core.bench.detection", False),
 }
 
 

@@ -1,0 +1,148 @@
+"""What a demo run found, counted from the tenant's own tables, and how it is printed."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import func
+from sqlmodel import select
+
+from core.bootstrap import Container
+from core.db.tables.customers import Customer
+from core.db.tables.ledger import Checkpoint, EvidenceRecord, IngestionLogEntry
+from core.db.tables.sales import DrawerShiftRow, TransactionRow
+from core.demo.matching import Label, Matching
+from core.ingest.backfill import ImportResult
+
+
+@dataclass
+class RuleLine:
+    """One rule's detections in the demo, and the labelled scenarios they matched."""
+
+    rule_id: str
+    family: str
+    detections: int = 0
+    matched: set[str] = field(default_factory=set)
+    false_alarms: int = 0
+
+
+@dataclass
+class DemoSummary:
+    merchant_id: str
+    world: str = ""
+    answers: dict[int, int] = field(default_factory=dict)
+    polled: ImportResult = field(default_factory=ImportResult)
+    batch: ImportResult = field(default_factory=ImportResult)
+    sealed: dict[str, int] = field(default_factory=dict)  # by source/source type
+    checkpoints: int = 0
+    verified: bool = False
+    problems: list[str] = field(default_factory=list)
+    ingestion: dict[str, int] = field(default_factory=dict)
+    transactions: dict[str, int] = field(default_factory=dict)
+    drawer_shifts: int = 0
+    customers: int = 0
+    rules: dict[str, RuleLine] = field(default_factory=dict)
+    missed: list[str] = field(default_factory=list)
+    quiet: list[str] = field(default_factory=list)
+    loud: list[str] = field(default_factory=list)  # hard negatives a detection was charged to
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """Everything arrived and verifies: every delivery accepted, nothing failed to parse."""
+        return (
+            self.verified
+            and sum(self.sealed.values()) > 0
+            and set(self.answers) <= {200}
+            and not self.ingestion.get("failed")
+        )
+
+
+def count(container: Container, summary: DemoSummary) -> None:
+    m = summary.merchant_id
+    with container.db.tenant(m) as s:
+        sealed = s.exec(
+            select(EvidenceRecord.source, EvidenceRecord.source_type, func.count())
+            .where(EvidenceRecord.merchant_id == m)
+            .group_by(EvidenceRecord.source, EvidenceRecord.source_type)
+        ).all()
+        summary.sealed = {f"{source} {kind}": n for source, kind, n in sealed}
+        summary.checkpoints = s.exec(select(func.count()).where(Checkpoint.merchant_id == m)).one()
+        summary.ingestion = dict(
+            s.exec(
+                select(IngestionLogEntry.status, func.count())
+                .where(IngestionLogEntry.merchant_id == m)
+                .group_by(IngestionLogEntry.status)
+            ).all()
+        )
+        summary.transactions = dict(
+            s.exec(
+                select(TransactionRow.type, func.count())
+                .where(TransactionRow.merchant_id == m)
+                .group_by(TransactionRow.type)
+            ).all()
+        )
+        summary.drawer_shifts = s.exec(select(func.count()).where(DrawerShiftRow.merchant_id == m)).one()
+        summary.customers = s.exec(select(func.count()).where(Customer.merchant_id == m)).one()
+
+
+def attribute(summary: DemoSummary, matching: Matching, labels: list[Label]) -> None:
+    for judged in matching.judged:
+        d = judged.detection
+        line = summary.rules.setdefault(d.rule_id, RuleLine(d.rule_id, d.family))
+        line.detections += 1
+        if judged.verdict == "true_positive":
+            line.matched.update(judged.labels)
+        elif judged.verdict == "false_positive":
+            line.false_alarms += 1
+    summary.missed = [lb.scenario_id for lb in matching.missed(labels)]
+    summary.quiet = [lb.scenario_id for lb in matching.quiet(labels)]
+    summary.loud = sorted(matching.charged)
+
+
+def _counts(values: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v:,}" for k, v in sorted(values.items())) or "none"
+
+
+def render(summary: DemoSummary, console: Console) -> None:
+    table = Table("", "", title=f"Canary demo — {summary.world}", show_header=False)
+    table.add_row("webhooks → ingress", _counts({f"HTTP {k}": v for k, v in summary.answers.items()}))
+    table.add_row("polled (Square drawers)", f"{summary.polled.accepted:,} accepted")
+    table.add_row("batch (Counterpoint)", f"{summary.batch.accepted:,} accepted")
+    table.add_row("events sealed", f"{sum(summary.sealed.values()):,} ({_counts(summary.sealed)})")
+    table.add_row("checkpoints signed", f"{summary.checkpoints:,}")
+    table.add_row(
+        "chain + checkpoints",
+        "[green]verified[/green]" if summary.verified else f"[red]FAILED: {summary.problems[:1]}[/red]",
+    )
+    table.add_row("ingestion outcomes", _counts(summary.ingestion))
+    table.add_row("transactions", _counts(summary.transactions))
+    table.add_row("cash drawer shifts", f"{summary.drawer_shifts:,}")
+    table.add_row("customers", f"{summary.customers:,}")
+    table.add_row("time", f"{summary.seconds:.1f} s")
+    console.print(table)
+    console.print(_rules_table(summary))
+    console.print(f"hard negatives that stayed quiet: {', '.join(summary.quiet) or 'none'}")
+    if summary.loud:
+        console.print(f"[yellow]hard negatives that fired[/yellow]: {', '.join(summary.loud)}")
+    console.print(f"labelled scenarios not detected: {', '.join(summary.missed) or 'none'}")
+
+
+def _rules_table(summary: DemoSummary) -> Table:
+    table = Table("family", "rule", "detections", "false alarms", title="Detections")
+    table.add_column("matches scenarios", overflow="fold")
+    families: Counter[str] = Counter()
+    for line in sorted(summary.rules.values(), key=lambda r: (r.family, r.rule_id)):
+        families[line.family] += line.detections
+        table.add_row(
+            line.family,
+            line.rule_id,
+            str(line.detections),
+            str(line.false_alarms),
+            ", ".join(sorted(line.matched)) or "—",
+        )
+    table.caption = "per family: " + _counts(dict(families))
+    return table
