@@ -42,13 +42,15 @@ def serve(
     inline = container.settings.is_embedded if inline_workers is None else inline_workers
     workers = InlineWorkers(container) if inline else None
     app = create_app(container)
+    mcp_servers = app.router.lifespan_context  # the MCP servers' session managers (create_app)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         if workers:
             workers.start()
         try:
-            yield
+            async with mcp_servers(_app):
+                yield
         finally:
             if workers:
                 workers.stop()

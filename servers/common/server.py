@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from typing import Any
 
 from fastmcp import FastMCP
 from fastmcp.exceptions import ToolError
+from fastmcp.exceptions import ValidationError as ArgumentsError
 from fastmcp.server.middleware import Middleware, MiddlewareContext
 from pydantic import ValidationError
 
@@ -39,6 +41,38 @@ class ServerSpec:
     domain_errors: tuple[type[Exception], ...] = (LookupError, ValueError)
 
 
+def _first_error(exc: ValidationError) -> str:
+    first = exc.errors(include_url=False, include_input=False)[0]
+    where = ".".join(str(p) for p in first["loc"])
+    return f"invalid arguments: {where}: {first['msg']}" if where else f"invalid arguments: {first['msg']}"
+
+
+class _QuietDomainErrors(logging.Filter):
+    """FastMCP logs every failed call with its traceback; a caller's mistake (an unknown customer, a
+    stale cursor) is an answer, not a crash, so it is logged as one line at INFO."""
+
+    def __init__(self, kinds: tuple[type[Exception], ...]) -> None:
+        super().__init__()
+        self.kinds = kinds
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if isinstance(error, self.kinds):
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.INFO, "INFO"
+            record.msg = f"{record.getMessage()}: {type(error).__name__}: {error}"
+            record.args = None
+        return True
+
+
+_FASTMCP_CALLS = logging.getLogger("fastmcp.server.server")
+
+
+def _quieten(kinds: tuple[type[Exception], ...]) -> None:
+    if not any(isinstance(f, _QuietDomainErrors) and f.kinds == kinds for f in _FASTMCP_CALLS.filters):
+        _FASTMCP_CALLS.addFilter(_QuietDomainErrors(kinds))
+
+
 class DomainErrors(Middleware):
     def __init__(self, kinds: tuple[type[Exception], ...]) -> None:
         self._kinds = kinds
@@ -46,11 +80,17 @@ class DomainErrors(Middleware):
     async def on_call_tool(self, context: MiddlewareContext[Any], call_next: Any) -> Any:
         try:
             return await call_next(context)
+        except ArgumentsError as exc:
+            # A bad call (limit=0, a malformed date): say which argument and why, without pydantic's
+            # URL or an echo of the input.
+            if isinstance(exc.__cause__, ValidationError):
+                raise ToolError(_first_error(exc.__cause__)) from None
+            raise
         except ToolError as exc:
             # FastMCP wraps what a tool raised in a masked ToolError; unwrap the caller's mistakes.
             cause = exc.__cause__
             if isinstance(cause, ValidationError):
-                raise ToolError(f"invalid arguments: {cause.errors()[0]['msg']}") from None
+                raise ToolError(_first_error(cause)) from None
             if isinstance(cause, self._kinds) and not isinstance(cause, ToolError):
                 raise ToolError(str(cause)) from None
             raise
@@ -99,6 +139,7 @@ def build_server(
         mask_error_details=True,
     )
     spec.register(mcp)
+    _quieten(spec.domain_errors)
     if read_only:
         mcp.disable(tags={WRITE_TAG})  # hidden as well as refused: the model is not offered them
     return mcp
@@ -110,5 +151,7 @@ def run_stdio(spec: ServerSpec, *, read_only: bool = False) -> None:
     stdout is the protocol stream, so logging goes to stderr and FastMCP's banner and update check
     are off."""
     os.environ.setdefault("FASTMCP_CHECK_FOR_UPDATES", "off")
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    build_server(spec, settings=Settings(), read_only=read_only).run("stdio", show_banner=False)
+    settings = Settings()
+    logging.basicConfig(stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger().setLevel(settings.log_level.upper())  # CANARY_LOG_LEVEL, to stderr only
+    build_server(spec, settings=settings, read_only=read_only).run("stdio", show_banner=False)

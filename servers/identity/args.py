@@ -1,0 +1,33 @@
+"""Arguments the identity tools share, typed and described once."""
+
+from __future__ import annotations
+
+from typing import Annotated, TypeVar
+
+from pydantic import BaseModel, Field
+
+CustomerRef = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=200,
+        description="Canary's customer_id (e.g. 'sq:customer:ABC123', from another answer) or the POS's own "
+        "customer id.",
+    ),
+]
+OptionalCustomerRef = Annotated[
+    str | None,
+    Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Only this customer (customer_id or the POS's id); omit it for all customers.",
+    ),
+]
+
+View = TypeVar("View", bound=BaseModel)
+
+
+def view(model: type[View], result: BaseModel) -> View:
+    """R's answer re-validated as the server's model, which cleans every untrusted text field."""
+    return model.model_validate(result.model_dump())
