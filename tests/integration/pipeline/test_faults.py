@@ -20,6 +20,7 @@ import redis
 from sqlmodel import col, func, select
 
 from core.bootstrap import Container
+from core.bus.port import EVENTS
 from core.db.tables.ledger import EvidenceRecord, InboxEntry, IngestionLogEntry
 from core.ingest.inbox import IncomingEvent
 from core.settings import Settings
@@ -232,3 +233,26 @@ def test_four_concurrent_seal_workers_over_eight_merchants_produce_no_fork(
         assert [_stop(w) for w in workers] == [0, 0, 0, 0]
     for m in merchants:
         _assert_exactly_once(container, m, per_merchant)
+
+
+def test_a_poison_message_is_dead_lettered_with_its_error_and_the_worker_carries_on(
+    production: tuple[Container, Settings],
+) -> None:
+    container, settings = production
+    merchant, _ = new_merchant(container)
+    n = 100
+    container.bus.publish(EVENTS, {"merchant_id": merchant})  # no inbox_id: no delivery can succeed
+    _accept(container, merchant, n)
+    worker = _worker(settings, "seal", "seal-poison")
+    try:
+        _wait_for(
+            lambda: _sealed(container, merchant) >= n and bool(container.bus.read_dead_letters(EVENTS)),
+            workers=(worker,),
+        )
+        assert worker.poll() is None, "the poison message stopped the worker"
+    finally:
+        assert _stop(worker) == 0
+    (dead,) = [d for d in container.bus.read_dead_letters(EVENTS) if d.fields.get("merchant_id") == merchant]
+    assert dead.error == "KeyError: 'inbox_id'"
+    assert dead.deliveries == settings.worker_max_deliveries
+    _assert_exactly_once(container, merchant, n)
