@@ -4,7 +4,9 @@ The server is built as the HTTP app and the tests build it: ``build_server(SPEC,
 principal=…)`` over a container bootstrapped on the application role's URL, with a read-only
 analyst as the caller. What this adds to the service figure is the MCP layer itself: JSON-RPC
 framing, argument validation, the worker-thread hop of a sync tool and result serialisation.
-``servers.identity`` is imported when measured, so the scenario still runs while it is missing.
+The servers are resolved at run time through ``servers.registry`` (the way ``canary mcp`` finds
+them), never imported by ``core`` at import time: ``servers`` is built on ``core``, and the scenario
+must still run, and say why, while ``servers.identity`` is missing.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from core.bootstrap import bootstrap
 from core.clock import FixedClock
 from core.settings import Settings
 
+SERVER = "identity"
 SERVER_MODULE = "servers.identity"
 ANALYST = Principal(merchant_id=MERCHANT, role="analyst", scopes=frozenset({"read"}), transport="memory")
 
@@ -40,8 +43,8 @@ class McpFigures:
 def unavailable() -> str | None:
     """Why the MCP layer cannot be measured, or ``None`` when ``servers.identity`` imports."""
     try:
-        importlib.import_module(SERVER_MODULE)
-    except ImportError as exc:
+        importlib.import_module("servers.registry").spec(SERVER)
+    except (ImportError, LookupError) as exc:
         return f"{SERVER_MODULE} cannot be imported yet ({exc})"
     return None
 
@@ -78,9 +81,8 @@ def _next_cursor(content: Any) -> str | None:
 async def _measure(container: Any, calls: dict[str, list[Call]], samples: int) -> McpFigures:
     from fastmcp import Client
 
-    from servers.common.server import build_server
-
-    spec = importlib.import_module(SERVER_MODULE).SPEC
+    spec = importlib.import_module("servers.registry").spec(SERVER)
+    build_server = importlib.import_module("servers.common.server").build_server
     server = build_server(spec, container=container, principal=ANALYST)
     figures = McpFigures()
     async with Client(server) as client:

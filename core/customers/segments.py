@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session
 
 from core.customers.aggregates import CUSTOMERS
@@ -27,14 +27,30 @@ from core.customers.results import (
 C = CUSTOMERS.c
 
 
-def _segment_expr(t: SegmentThresholds, as_of: datetime) -> Any:
-    return case(
-        (C.first_seen_at.is_(None), "never"),
-        (C.first_seen_at >= t.new_since(as_of), "new"),
-        (C.last_seen_at < t.lapsed_before(as_of), "lapsed"),
-        (C.transaction_count >= t.regular_min_purchases, "regular"),
-        else_="one-off",
-    )
+def _counts(session: Session, merchant_id: str, t: SegmentThresholds, as_of: datetime) -> dict[str, int]:
+    """Every segment's size and the attrition figures in one pass over the active customers.
+
+    Classified as ``segment_of`` does, in its order (never, new, lapsed, then regular or one-off by
+    purchases); one scan with a FILTER per figure instead of a grouped CASE plus a second scan for
+    attrition, because at 100,000 customers each pass costs tens of milliseconds."""
+    new_since, cut = t.new_since(as_of), t.lapsed_before(as_of)
+    old = C.first_seen_at < new_since
+    recent = or_(C.last_seen_at >= cut, C.last_seen_at.is_(None))  # not lapsed: the CASE order
+    figures = {
+        "never": C.first_seen_at.is_(None),
+        "new": C.first_seen_at >= new_since,
+        "lapsed": and_(old, C.last_seen_at < cut),
+        "regular": and_(old, recent, C.transaction_count >= t.regular_min_purchases),
+        "one-off": and_(old, recent, C.transaction_count < t.regular_min_purchases),
+        "established": C.first_seen_at < cut,
+        "attrited": and_(C.first_seen_at < cut, C.last_seen_at < cut),
+    }
+    row = session.execute(
+        select(*(func.count().filter(f) for f in figures.values())).where(
+            C.merchant_id == merchant_id, C.db_status == "active"
+        )
+    ).one()
+    return {name: int(value or 0) for name, value in zip(figures, row, strict=True)}
 
 
 def _predicate(segment: Segment, t: SegmentThresholds, as_of: datetime) -> Any:
@@ -61,16 +77,7 @@ def customer_segments(
     cursor: str | None = None,
 ) -> SegmentReport:
     check_limit(limit)
-    active = (C.merchant_id == merchant_id, C.db_status == "active")
-    label = _segment_expr(thresholds, as_of).label("segment")
-    counts = dict(session.execute(select(label, func.count()).where(*active).group_by(label)).tuples().all())
-    established_cut = thresholds.lapsed_before(as_of)
-    established, lapsed = session.execute(
-        select(
-            func.count(),
-            func.coalesce(func.sum(case((C.last_seen_at < established_cut, 1), else_=0)), 0),
-        ).where(*active, C.first_seen_at < established_cut)
-    ).one()
+    counts = _counts(session, merchant_id, thresholds, as_of)
     described = thresholds.describe()
     customer_id, customer_segment = None, None
     if customer_ref is not None:
@@ -92,15 +99,12 @@ def customer_segments(
             lapsed_days=thresholds.lapsed_days,
             regular_min_purchases=thresholds.regular_min_purchases,
         ),
-        segments=[
-            SegmentCount(segment=s, customers=int(counts.get(s, 0)), definition=described[s])
-            for s in SEGMENTS
-        ],
-        never_seen=int(counts.get("never", 0)),
+        segments=[SegmentCount(segment=s, customers=counts[s], definition=described[s]) for s in SEGMENTS],
+        never_seen=counts["never"],
         attrition=Attrition(
-            established_customers=int(established),
-            lapsed_customers=int(lapsed),
-            rate=round(int(lapsed) / int(established), 4) if established else None,
+            established_customers=counts["established"],
+            lapsed_customers=counts["attrited"],
+            rate=round(counts["attrited"] / counts["established"], 4) if counts["established"] else None,
             definition=f"of active customers first seen more than {thresholds.lapsed_days} days "
             f"before as_of, the share not seen in the last {thresholds.lapsed_days} days",
         ),

@@ -35,7 +35,23 @@ class Customer(CustomerRecord, TenantRow, table=True):
     __tablename__ = "customers"
     __table_args__ = (
         Index("ix_customers_merchant_external", "merchant_id", "external_id"),
-        Index("ix_customers_merchant_refunds", "merchant_id", "refund_count", "refunds_cents", "id"),
+        # customer_complaints' ranked list (refunds_cents DESC, id DESC): a backward scan, LIMIT n.
+        Index("ix_customers_complaints_rank", "merchant_id", "refunds_cents", "id"),
+        # customer_segments: its counts are an index-only pass over the active customers, and a
+        # members page a backward scan in last_seen order (the columns it shows are included).
+        Index(
+            "ix_customers_segments",
+            "merchant_id",
+            "db_status",
+            "last_seen_at",
+            "id",
+            postgresql_include=[
+                "first_seen_at",
+                "transaction_count",
+                "lifetime_value_net_cents",
+                "currency",
+            ],
+        ),
         {"schema": APP},
     )
 
