@@ -9,13 +9,14 @@ from servers.common.auth import CanaryTokenVerifier
 from servers.common.paging import Cursor, Limit
 from servers.common.runtime import Runtime, caller, require, runtime
 from servers.common.sanitise import SafeStr, clean
-from servers.common.server import ServerSpec, build_server, run_stdio
+from servers.common.server import WRITE_TAG, ServerSpec, build_server, run_stdio
 
 __all__ = [
     "DESTRUCTIVE",
     "READ_ONLY",
     "WRITE",
     "WRITE_IDEMPOTENT",
+    "WRITE_TAG",
     "CanaryTokenVerifier",
     "Cursor",
     "Limit",
