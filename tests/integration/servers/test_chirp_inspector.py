@@ -1,0 +1,62 @@
+"""canary-chirp from a real MCP client outside Python: the MCP Inspector CLI over stdio, with its
+strict schema-portability check over all fourteen tools, started as `canary mcp chirp`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support import mcp_inspector
+from tests.support.pipeline import TEST_MASTER_KEY, TEST_SIGNING_KEY
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+READ_TOOLS = {
+    "audit_log",
+    "dry_run_rule",
+    "get_detection_detail",
+    "get_rule",
+    "list_rules",
+    "preview_vertical_pack",
+    "query_detections",
+    "substrate_scorecard",
+}
+WRITE_TOOLS = {
+    "add_allow_list_entry",
+    "apply_vertical_pack",
+    "pin_catalog_version",
+    "promote_rule",
+    "revoke_allow_list_entry",
+    "tune_rule_threshold",
+}
+
+
+@pytest.fixture(scope="module")
+def inspector() -> Path:
+    return mcp_inspector.install()
+
+
+def environment(tmp_path: Path) -> dict[str, str]:
+    return {
+        "CANARY_DATABASE_URL": f"sqlite:///{tmp_path / 'canary.db'}",
+        "CANARY_MERCHANT_ID": "m_chirp_inspector",
+        "CANARY_VAR_DIR": str(tmp_path),
+        "CANARY_MASTER_KEY": TEST_MASTER_KEY,
+        "CANARY_LEDGER_SIGNING_KEY": TEST_SIGNING_KEY,
+        "FASTMCP_CHECK_FOR_UPDATES": "off",
+    }
+
+
+def test_every_tool_schema_passes_the_strict_check_of_a_non_python_client(
+    inspector: Path, tmp_path: Path
+) -> None:
+    server = [str(Path(sys.executable).parent / "canary"), "mcp", "chirp"]
+    method = ["tools/list", "--strict"]  # exits non-zero on a schema a non-Python client cannot use
+    answer = mcp_inspector.run(
+        inspector, server, environment(tmp_path), method, cwd=tmp_path, home=tmp_path / "h"
+    )
+    tools = {t["name"]: t for t in answer["tools"]}
+    assert set(tools) == READ_TOOLS | WRITE_TOOLS
+    assert {name for name, t in tools.items() if t["annotations"]["readOnlyHint"]} == READ_TOOLS
+    assert all("outputSchema" in t for t in tools.values())
