@@ -1,5 +1,6 @@
 """canary-identity from a real MCP client outside Python: the MCP Inspector CLI over stdio, against
-a seeded SQLite database, started both as `python -m servers.identity` and as `canary mcp identity`."""
+a seeded SQLite database, started both as `python -m servers.identity` and as `canary mcp identity`;
+and over streamable HTTP with a bearer token, against the ingress app."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from core.bootstrap import bootstrap
+from core.web.app import create_app
 from tests.support import mcp_inspector
+from tests.support.mcp_http import serving
 from tests.support.mcp_world import Shop, seed_shop
 from tests.support.pipeline import TEST_MASTER_KEY, TEST_SIGNING_KEY, settings_for
 
@@ -75,3 +78,29 @@ def test_the_inspector_calls_customer_metrics_through_canary_mcp(
     assert (metrics["lifetime_value_gross_cents"], metrics["refunds_cents"]) == (15_000, 2_500)
     assert (metrics["lifetime_value_net_cents"], metrics["transaction_count"]) == (12_500, 2)
     assert not (tmp_path / "var").exists()  # the server wrote only where CANARY_VAR_DIR said
+
+
+def test_the_inspector_calls_lookup_customer_over_http_with_a_bearer_token(
+    inspector: Path, tmp_path: Path
+) -> None:
+    container = bootstrap(settings_for(f"sqlite:///{tmp_path / 'canary.db'}", tmp_path, redis=False))
+    try:
+        shop = seed_shop(container.db)
+        token = container.tokens.create(shop.merchant_id, "gm").token
+        with serving(create_app(container)) as base:
+            server = [
+                "--transport",
+                "http",
+                "--server-url",
+                f"{base}/mcp/identity",
+                "--header",
+                f"Authorization: Bearer {token}",
+            ]
+            method = ["tools/call", "--tool-name", "lookup_customer", "--tool-arg", f"customer={shop.alice}"]
+            answer = mcp_inspector.run(inspector, server, {}, method, cwd=tmp_path, home=tmp_path / "home")
+    finally:
+        container.close()
+    found = answer["structuredContent"]
+    assert found["found"] is True
+    assert found["customer"]["customer_id"] == shop.alice
+    assert found["customer"]["lifetime_value_net_cents"] == 12_500
