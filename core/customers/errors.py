@@ -1,6 +1,6 @@
 """Errors R's services raise for a question the caller can fix.
 
-``user_facing = True`` is the convention every MCP server follows (docs/mcp-conventions.md): the
+``user_facing = True`` is the convention every MCP server follows (docs/mcp.md): the
 message is written for the caller, contains nothing internal, and is passed on as a tool error.
 """
 

@@ -19,6 +19,7 @@ from core.rules import allow_lists, modes, store, tuning
 from core.rules.backtest import backtest
 from core.rules.catalog import Catalog
 from core.rules.engine import Engine
+from core.rules.errors import InvalidRequestError, NotFoundError
 from core.rules.model import Mode, Rule
 from core.rules.packs import VerticalPack, get_pack
 from core.rules.records import jsonable
@@ -136,7 +137,7 @@ class AdminMixin:
         with self.db.tenant(merchant_id) as s:
             row = s.get(AllowListEntryRow, (merchant_id, entry_id))
             if row is None:
-                raise LookupError(f"no allow-list entry {entry_id!r}")
+                raise NotFoundError(f"no allow-list entry {entry_id!r}")
             if row.revoked_at is not None:
                 raise allow_lists.AllowListError(
                     f"entry {entry_id} was already revoked on {row.revoked_at.isoformat()}"
@@ -459,12 +460,12 @@ class AdminMixin:
     ) -> None:
         """Fox's case outcome on a detection: feeds the false-positive rate of the readiness check."""
         if outcome not in modes.OUTCOMES:
-            raise ValueError(f"outcome must be one of {', '.join(modes.OUTCOMES)}")
+            raise InvalidRequestError(f"outcome must be one of {', '.join(modes.OUTCOMES)}")
         now = self.clock.now()
         with self.db.tenant(merchant_id) as s:
             row = s.get(DetectionRow, (merchant_id, detection_id))
             if row is None:
-                raise LookupError(f"no detection {detection_id!r}")
+                raise NotFoundError(f"no detection {detection_id!r}")
             before = row.outcome
             row.outcome, row.outcome_at = outcome, now
             s.add(row)

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from core.rules.errors import ChirpError
 from core.rules.model import Rule, Scope, Subject
 
 MAX_EXPIRY_DAYS = 365
@@ -25,7 +26,7 @@ DAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 _HOURS = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 
 
-class AllowListError(ValueError):
+class AllowListError(ChirpError, ValueError):
     """An entry that cannot be accepted; the message says what to change."""
 
 

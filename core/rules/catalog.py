@@ -13,6 +13,7 @@ import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from core.rules.errors import ChirpError
 from core.rules.families import (
     audit_trail,
     card_velocity,
@@ -44,11 +45,11 @@ FAMILIES = (
 )
 
 
-class UnknownRuleError(LookupError):
+class UnknownRuleError(ChirpError, LookupError):
     pass
 
 
-class UnknownCatalogVersionError(LookupError):
+class UnknownCatalogVersionError(ChirpError, LookupError):
     pass
 
 

@@ -13,6 +13,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from core.rules.errors import ChirpError
+
 if TYPE_CHECKING:
     from core.domain.parsing import DetectionEvent
     from core.rules.context import RuleContext
@@ -90,7 +92,7 @@ class Substrate(StrEnum):
     COUNTERPOINT = "counterpoint"
 
 
-class ParameterError(ValueError):
+class ParameterError(ChirpError, ValueError):
     """A parameter value of the wrong type or outside its bounds; the message says which."""
 
 

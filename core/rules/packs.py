@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from core.rules.errors import ChirpError
 from core.rules.model import ParamValue
 
 
@@ -126,7 +127,7 @@ GARDEN_CENTER = VerticalPack(
 PACKS: Mapping[str, VerticalPack] = {GARDEN_CENTER.id: GARDEN_CENTER}
 
 
-class UnknownPackError(LookupError):
+class UnknownPackError(ChirpError, LookupError):
     pass
 
 

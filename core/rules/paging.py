@@ -5,8 +5,10 @@ from __future__ import annotations
 import base64
 from datetime import datetime
 
+from core.rules.errors import ChirpError
 
-class CursorError(ValueError):
+
+class CursorError(ChirpError, ValueError):
     pass
 
 

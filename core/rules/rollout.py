@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from core.db.tables.rules import CatalogPinRow
 from core.db.tables.tenants import Merchant
+from core.rules.errors import ChirpError
 from core.rules.model import Mode
 from core.rules.phases import DeploymentStatus, assess
 
@@ -13,7 +14,7 @@ if TYPE_CHECKING:
     from core.rules.service import ChirpService
 
 
-class UnknownTenantError(LookupError):
+class UnknownTenantError(ChirpError, LookupError):
     pass
 
 

@@ -27,6 +27,7 @@ from core.rules.admin import AdminMixin
 from core.rules.backtest import backtest
 from core.rules.catalog import Catalog, default_catalog
 from core.rules.engine import Engine
+from core.rules.errors import InvalidRequestError, NotFoundError
 from core.rules.model import Mode, Rule
 from core.rules.packs import packs_touching
 from core.rules.paging import decode_cursor, encode_cursor
@@ -208,7 +209,7 @@ class ChirpService(AdminMixin):
         writes nothing. Windows are warmed on the ``warmup_days`` before ``start``."""
         rule = self.catalog.get(rule_id)
         if end <= start:
-            raise ValueError("the dry run's end must be after its start")
+            raise InvalidRequestError("the dry run's end must be after its start")
         with self.db.tenant(merchant_id) as s:
             config = store.load_config(s, merchant_id)
             events = store.load_journal(s, merchant_id, start - timedelta(days=warmup_days), end)
@@ -317,7 +318,7 @@ class ChirpService(AdminMixin):
         with self.db.tenant(merchant_id) as s:
             row = s.get(DetectionRow, (merchant_id, detection_id))
         if row is None:
-            raise LookupError(f"no detection {detection_id!r}")
+            raise NotFoundError(f"no detection {detection_id!r}")
         rule: Rule | None = self.catalog.rules.get(row.rule_id)
         return DetectionDetail(
             detection=_summary(row),

@@ -17,12 +17,13 @@ from sqlmodel import Session
 
 from core.db.tables.rules import RuleConfigHistoryRow, RuleConfigRow
 from core.rules import store
+from core.rules.errors import ChirpError
 from core.rules.model import Mode, Rule
 
 MIN_REASON_CHARS = 8
 
 
-class ConfigError(ValueError):
+class ConfigError(ChirpError, ValueError):
     """A change that cannot be made; the message says why."""
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from fastmcp import FastMCP
 
+from core.rules.errors import ChirpError
 from servers.chirp import catalog, detections, modes, tuning
 from servers.common import ServerSpec
 
@@ -38,4 +39,7 @@ def register(mcp: FastMCP) -> None:
         module.register(mcp)
 
 
-SPEC = ServerSpec(name="canary-chirp", instructions=INSTRUCTIONS, register=register)
+# Only Chirp's own caller-facing errors reach the model; anything else is a bug and is masked.
+SPEC = ServerSpec(
+    name="canary-chirp", instructions=INSTRUCTIONS, register=register, domain_errors=(ChirpError,)
+)
