@@ -1,4 +1,4 @@
-"""customer indexes for complaints ranking and segments
+"""customer indexes for complaints ranking and segments (counts and members)
 
 Revision ID: 9098f85aeb2a
 Revises: acb7b9e42ce2
@@ -29,6 +29,13 @@ def upgrade() -> None:
         schema="app",
     )
     op.create_index(
+        "ix_customers_segment_counts",
+        "customers",
+        ["merchant_id", "db_status", "first_seen_at", "last_seen_at", "transaction_count"],
+        unique=False,
+        schema="app",
+    )
+    op.create_index(
         "ix_customers_segments",
         "customers",
         ["merchant_id", "db_status", "last_seen_at", "id"],
@@ -47,6 +54,7 @@ def downgrade() -> None:
         schema="app",
         postgresql_include=["first_seen_at", "transaction_count", "lifetime_value_net_cents", "currency"],
     )
+    op.drop_index("ix_customers_segment_counts", table_name="customers", schema="app")
     op.drop_index("ix_customers_complaints_rank", table_name="customers", schema="app")
     op.create_index(
         op.f("ix_customers_merchant_refunds"),
