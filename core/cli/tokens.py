@@ -13,7 +13,9 @@ from core.auth.tokens import UnknownMerchantError
 from core.cli.context import load
 from core.cli.errors import UsageError, friendly
 
-app = typer.Typer(help="API tokens for the MCP servers over HTTP: create, list, revoke.", no_args_is_help=True)
+app = typer.Typer(
+    help="API tokens for the MCP servers over HTTP: create, list, revoke.", no_args_is_help=True
+)
 out = Console()
 
 
