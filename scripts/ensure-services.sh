@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Makes sure Postgres (127.0.0.1:5432) and Redis (127.0.0.1:6379) answer, for `make test`.
+# Makes sure Postgres (127.0.0.1:5432) and Redis (127.0.0.1:6379) answer, and Node.js with npm is
+# there (for the MCP Inspector end-to-end tests), for `make test`.
 # Starts local ones that are installed but stopped; installs them with apt-get when root and absent.
 # Fails loudly, naming the service and how to start it: the tests must never skip them silently.
 set -euo pipefail
@@ -58,5 +59,13 @@ ensure_redis() {
   exit 1
 }
 
+ensure_node() {
+  # The end-to-end tests drive the servers with a real MCP client from npm (the MCP Inspector CLI).
+  if command -v node >/dev/null && command -v npm >/dev/null; then say "node $(node --version) ok"; return; fi
+  apt_install nodejs npm
+  say "node $(node --version) installed"
+}
+
 ensure_postgres
 ensure_redis
+ensure_node
