@@ -4,16 +4,16 @@ The server is built as the HTTP app and the tests build it: ``build_server(SPEC,
 principal=…)`` over a container bootstrapped on the application role's URL, with a read-only
 analyst as the caller. What this adds to the service figure is the MCP layer itself: JSON-RPC
 framing, argument validation, the worker-thread hop of a sync tool and result serialisation.
-The servers are resolved at run time through ``servers.registry`` (the way ``canary mcp`` finds
-them), never imported by ``core`` at import time: ``servers`` is built on ``core``, and the scenario
-must still run, and say why, while ``servers.identity`` is missing.
+Like ``canary mcp``, this is an entry point that hosts a server: it reaches it through
+``servers.registry`` and ``servers.common`` only (tests/unit/test_layers.py allows exactly that), and
+imports them when it runs, so ``canary bench`` without the MCP scenario never loads FastMCP and the
+scenario still runs, and says why, if ``servers.identity`` cannot be imported.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import importlib
 import secrets
 import time
 from collections.abc import Sequence
@@ -42,8 +42,10 @@ class McpFigures:
 
 def unavailable() -> str | None:
     """Why the MCP layer cannot be measured, or ``None`` when ``servers.identity`` imports."""
+    from servers.registry import spec
+
     try:
-        importlib.import_module("servers.registry").spec(SERVER)
+        spec(SERVER)
     except (ImportError, LookupError) as exc:
         return f"{SERVER_MODULE} cannot be imported yet ({exc})"
     return None
@@ -81,9 +83,10 @@ def _next_cursor(content: Any) -> str | None:
 async def _measure(container: Any, calls: dict[str, list[Call]], samples: int) -> McpFigures:
     from fastmcp import Client
 
-    spec = importlib.import_module("servers.registry").spec(SERVER)
-    build_server = importlib.import_module("servers.common.server").build_server
-    server = build_server(spec, container=container, principal=ANALYST)
+    from servers.common.server import build_server
+    from servers.registry import spec
+
+    server = build_server(spec(SERVER), container=container, principal=ANALYST)
     figures = McpFigures()
     async with Client(server) as client:
         offered = {tool.name for tool in await client.list_tools()}

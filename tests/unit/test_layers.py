@@ -79,11 +79,13 @@ def test_pure_code_imports_no_infrastructure(spec: str) -> None:
     assert _violations(_files(spec), INFRASTRUCTURE) == []
 
 
-# The two places that start MCP servers (the ingress app mounts them, `canary mcp` runs one) are
-# entry points themselves; they may reach the servers through the registry and servers.common only.
+# The places that start MCP servers (the ingress app mounts them, `canary mcp` runs one, the identity
+# benchmark measures one) are entry points themselves; they may reach the servers through the
+# registry and servers.common only.
 SERVER_HOSTS = {
     "core/web/app.py": ("servers.registry", "servers.common"),
     "core/cli/mcp.py": ("servers.registry", "servers.common"),
+    "core/bench/identity_mcp.py": ("servers.registry", "servers.common"),
 }
 
 
