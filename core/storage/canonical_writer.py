@@ -8,6 +8,7 @@ Each record's table is found from its class: a table class subclasses its domain
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -97,14 +98,21 @@ def upsert_rows(
         if held is None or held["version_key"] <= row["version_key"]:
             newest[key] = row
     values = list(newest.values())
-    dialect = session.get_bind().dialect.name
+    updated = tuple(c for c in values[0] if c not in key_cols and (update_only is None or c in update_only))
+    stmt = _upsert(session.get_bind().dialect.name, table, tuple(key_cols), updated)
+    session.execute(stmt, values)
+    return len(values)
+
+
+@functools.cache
+def _upsert(dialect: str, table: Table, key_cols: tuple[str, ...], updated: tuple[str, ...]) -> Any:
+    """The statement for one (table, key, updated columns) shape, built once per process: building
+    ``excluded`` copies every column of the table, which cost more than the parse stage's own work
+    when it was done for every event."""
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = insert(table)
-    updated = [c for c in values[0] if c not in key_cols and (update_only is None or c in update_only)]
-    stmt = stmt.on_conflict_do_update(
-        index_elements=key_cols,
+    return stmt.on_conflict_do_update(
+        index_elements=list(key_cols),
         set_={c: stmt.excluded[c] for c in updated},
         where=table.c.version_key <= stmt.excluded.version_key,
     )
-    session.execute(stmt, values)
-    return len(values)
