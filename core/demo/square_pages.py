@@ -17,23 +17,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
-from core.adapters.square.api import Page, SquareApiError, SquareObject
+from core.adapters.square.api import SHIFT_SUMMARY_KEYS, Page, SquareApiError, SquareObject
 
 PAGE_SIZE = 100  # Square's default page for cash drawer lists is 200; smaller pages exercise cursors
-SUMMARY_KEYS = (
-    "id",
-    "state",
-    "opened_at",
-    "ended_at",
-    "closed_at",
-    "description",
-    "opened_cash_money",
-    "expected_cash_money",
-    "closed_cash_money",
-    "created_at",
-    "updated_at",
-    "location_id",
-)
 
 
 def _read(path: Path, key: str) -> list[SquareObject]:
@@ -88,7 +74,7 @@ class SimulatedSquareApi:
         self, location_id: str, begin: datetime, end: datetime, cursor: str | None = None
     ) -> Page:
         found = [
-            {k: s[k] for k in SUMMARY_KEYS if k in s}
+            {k: s[k] for k in SHIFT_SUMMARY_KEYS if k in s}
             for s in self.shifts.get(location_id, [])
             if (opened := _stamp(s.get("opened_at"))) is not None and begin <= opened < end
         ]

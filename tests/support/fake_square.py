@@ -26,22 +26,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from core.adapters.square.api import SHIFT_SUMMARY_KEYS
+
 API_RESPONSES = Path(__file__).parents[1] / "fixtures" / "square" / "api_responses"
 DEFAULT_LOCATION = "L88917AVBK2S5"  # where the official payment and refund examples happened
-SHIFT_SUMMARY_KEYS = (
-    "id",
-    "state",
-    "opened_at",
-    "ended_at",
-    "closed_at",
-    "description",
-    "opened_cash_money",
-    "expected_cash_money",
-    "closed_cash_money",
-    "created_at",
-    "updated_at",
-    "location_id",
-)
 
 Obj = dict[str, Any]
 

@@ -16,6 +16,22 @@ from typing import Any, Protocol, runtime_checkable
 
 SquareObject = dict[str, Any]
 
+# What ListCashDrawerShifts returns of each shift (a summary); RetrieveCashDrawerShift has the rest.
+SHIFT_SUMMARY_KEYS = (
+    "id",
+    "state",
+    "opened_at",
+    "ended_at",
+    "closed_at",
+    "description",
+    "opened_cash_money",
+    "expected_cash_money",
+    "closed_cash_money",
+    "created_at",
+    "updated_at",
+    "location_id",
+)
+
 
 @dataclass(frozen=True)
 class Page:
