@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     # Ingress.
     max_body_bytes: int = Field(default=1_048_576, ge=1_024)
     dedup_window_hours: int = Field(default=24, ge=1)
+    # `canary serve` shares one commit among webhooks that arrive within this many milliseconds
+    # (core/ingest/group_commit.py; a 2xx still follows the commit). 0 commits each on its own.
+    ingress_group_commit_ms: float = Field(default=2.0, ge=0.0, le=50.0)
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65_535)
 

@@ -13,6 +13,7 @@ from starlette.applications import Starlette
 
 from core.cli.context import load
 from core.cli.errors import UsageError, friendly
+from core.ingest.group_commit import GroupCommitInbox
 from core.pipeline.workers import STAGE_NAMES, InlineWorkers, runner, sweep_forever
 
 out = Console(stderr=True)
@@ -39,8 +40,19 @@ def serve(
     from core.web.app import create_app
 
     container = load()
-    inline = container.settings.is_embedded if inline_workers is None else inline_workers
+    settings = container.settings
+    inline = settings.is_embedded if inline_workers is None else inline_workers
     workers = InlineWorkers(container) if inline else None
+    group = None
+    if settings.ingress_group_commit_ms > 0:
+        group = container.inbox = GroupCommitInbox(
+            container.db,
+            container.bus,
+            container.keyring,
+            container.clock,
+            dedup_hours=settings.dedup_window_hours,
+            max_wait_s=settings.ingress_group_commit_ms / 1000,
+        )
     app = create_app(container)
     mcp_servers = app.router.lifespan_context  # the MCP servers' session managers (create_app)
 
@@ -52,6 +64,8 @@ def serve(
             async with mcp_servers(_app):
                 yield
         finally:
+            if group:
+                group.close()  # finishes what is queued: every 2xx already sent stays committed
             if workers:
                 workers.stop()
             container.close()

@@ -54,6 +54,21 @@ class MerchantDirectory:
                 self._cache[key] = (now, value)
         return value
 
+    def peek(self, key: tuple[Any, ...]) -> Any:
+        """A fresh cached answer or ``None``, without touching the database: the ingress asks this
+        on the event loop and hops to a worker thread only on a miss."""
+        with self._lock:
+            hit = self._cache.get(key)
+        return hit[1] if hit is not None and time.monotonic() - hit[0] < self._ttl else None
+
+    def peek_resolve(self, ref: str | None, square_merchant_id: str | None) -> str | None:
+        found = self.peek(("resolve", ref, square_merchant_id))
+        return found if isinstance(found, str) else None
+
+    def peek_route(self, merchant_id: str, key_purpose: str) -> MerchantRoute | None:
+        found = self.peek(("route", merchant_id, key_purpose))
+        return found if isinstance(found, MerchantRoute) else None
+
     def invalidate(self) -> None:
         with self._lock:
             self._cache.clear()

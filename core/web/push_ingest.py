@@ -39,10 +39,17 @@ async def push_ingest(request: Request) -> JSONResponse:
     except BodyTooLargeError:
         return error(413, f"body larger than {container.settings.max_body_bytes} bytes")
     ref = request.query_params.get("merchant")
-    merchant_id = await to_thread.run_sync(container.directory.resolve, ref, None) if ref else None
+    directory = container.directory
+    merchant_id = (
+        (directory.peek_resolve(ref, None) or await to_thread.run_sync(directory.resolve, ref, None))
+        if ref
+        else None
+    )
     if merchant_id is None:
         return error(404, "unknown merchant: add ?merchant=<id> to the push URL")
-    route = await to_thread.run_sync(container.directory.route, merchant_id, key_purpose)
+    route = directory.peek_route(merchant_id, key_purpose) or await to_thread.run_sync(
+        directory.route, merchant_id, key_purpose
+    )
     if route is None or not route.keys:
         return error(404, f"merchant {merchant_id} has no {request.path_params['source']} push key")
     if not verify_push_signature(

@@ -33,10 +33,15 @@ async def square_webhook(request: Request) -> JSONResponse:
     envelope = peek_json(raw) or {}
     square_merchant = envelope.get("merchant_id") if isinstance(envelope.get("merchant_id"), str) else None
     ref = request.query_params.get("merchant")
-    merchant_id = await to_thread.run_sync(container.directory.resolve, ref, square_merchant)
+    directory = container.directory
+    merchant_id = directory.peek_resolve(ref, square_merchant) or await to_thread.run_sync(
+        directory.resolve, ref, square_merchant
+    )
     if merchant_id is None:
         return error(404, "unknown merchant: register it, or add ?merchant=<id> to the notification URL")
-    route = await to_thread.run_sync(container.directory.route, merchant_id, "square_signature")
+    route = directory.peek_route(merchant_id, "square_signature") or await to_thread.run_sync(
+        directory.route, merchant_id, "square_signature"
+    )
     if route is None or not route.square_notification_url:
         return error(404, f"merchant {merchant_id} has no Square subscription configured")
     if route.status == "revoked":
