@@ -140,6 +140,16 @@ class InProcessBus:
             self._changed.notify_all()
         return format_id(sid)
 
+    def publish_many(self, stream: str, entries: Sequence[Mapping[str, str]]) -> list[str]:
+        checked = [check_fields(fields) for fields in entries]
+        if not checked:
+            return []
+        with self._changed:
+            target = self._stream(stream)
+            ids = [format_id(target.append(fields, self._max_len)) for fields in checked]
+            self._changed.notify_all()
+        return ids
+
     def ensure_group(self, stream: str, group: str) -> None:
         with self._changed:
             self._stream(stream).groups.setdefault(group, _Group())

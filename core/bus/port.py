@@ -79,6 +79,12 @@ class StreamBus(Protocol):
         """Append an entry (at least one field; keys and values are str) and return its id."""
         ...
 
+    def publish_many(self, stream: str, entries: Sequence[Mapping[str, str]]) -> list[str]:
+        """Append entries in order, as `publish` would one by one, in one round trip; their ids.
+
+        Every entry is checked before any is appended, so invalid fields append nothing."""
+        ...
+
     def ensure_group(self, stream: str, group: str) -> None:
         """Create the group if it is missing, reading from the stream's start; idempotent."""
         ...

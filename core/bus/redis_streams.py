@@ -94,6 +94,18 @@ class RedisStreamBus:
         with self._errors("XADD"):
             return _text(self._r.xadd(self._key(stream), checked, maxlen=self._max_len, approximate=True))
 
+    def publish_many(self, stream: str, entries: Sequence[Mapping[str, str]]) -> list[str]:
+        checked = [_encodable(check_fields(fields)) for fields in entries]
+        if not checked:
+            return []
+        key = self._key(stream)
+        with self._errors("XADD pipeline"):
+            # Not a transaction: entries are appended in order, as consecutive publishes would be.
+            pipe = self._r.pipeline(transaction=False)
+            for fields in checked:
+                pipe.xadd(key, fields, maxlen=self._max_len, approximate=True)
+            return [_text(entry_id) for entry_id in pipe.execute()]
+
     def ensure_group(self, stream: str, group: str) -> None:
         try:
             with self._errors("XGROUP CREATE"):

@@ -5,30 +5,36 @@ event (parsed / ignored with why / failed with the error and the field). A failu
 sealed evidence is never dropped; ``canary replay`` re-runs this stage after a parser fix. Detection
 events are published after the commit; a crash in between means a redelivery re-parses (the upserts
 are idempotent) and re-publishes, and consumers de-duplicate on (merchant, seq).
+
+A batch is parsed in Python first (``parse_event``), then written with one executemany per record
+shape (``write_plans``) and one insert of the new log rows, and its detection events are published
+in one round trip. If the database refuses the batch write, nothing of it is kept and the batch is
+written again event by event, each under a savepoint, so only the event at fault is ``failed``.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlmodel import Session, col, select
 
-from core.adapters.registry import PARSER_VERSION, parse
+from core.adapters.registry import PARSER_VERSION
 from core.bus.port import DETECTION, Message, StreamBus
 from core.clock import Clock
 from core.db.tables.documents import DocumentRow
 from core.db.tables.ledger import EvidenceRecord, InboxEntry, IngestionLogEntry
 from core.db.tables.tenants import Location, Merchant
 from core.db.uow import Database
-from core.domain.parsing import DetectionEvent, Ignored, ParseContext, ParseError, RawEvent
-from core.security.crypto import contact_hmac, decrypt_payload
+from core.domain.parsing import DetectionEvent, ParseContext
+from core.pipeline.parse_event import BatchDocuments, EventResult, failed, parse_event, raw_event
+from core.security.crypto import contact_hmac
 from core.security.keyring import MerchantKeyring
-from core.storage.canonical_writer import write_records
+from core.storage.canonical_writer import write_plans
 
 log = logging.getLogger(__name__)
 
@@ -80,109 +86,118 @@ class ParseStage:
                 )
                 .order_by(col(EvidenceRecord.seq))
             ).all()
-            ctx = self._context(session, merchant_id)
-            logs = {
-                e.seq: e
-                for e in session.exec(
-                    select(IngestionLogEntry).where(
-                        IngestionLogEntry.merchant_id == merchant_id,
-                        col(IngestionLogEntry.seq).in_([ev.seq for ev, _ in rows]),
-                    )
-                ).all()
-            }
-            counts = {"parsed": 0, "ignored": 0, "failed": 0}
-            detection: list[DetectionEvent] = []
+            ctx, documents = self._context(session, merchant_id)
             data_key = self._keyring.get(session, merchant_id, "data")
-            for evidence, inbox in rows:
-                status, reason, field, records, events = self._parse_one(
-                    session, ctx, data_key, evidence, inbox
-                )
-                counts[status] += 1
-                detection.extend(events)
-                self._log(
-                    session, logs.get(evidence.seq), merchant_id, evidence.seq, status, reason, field, records
-                )
-        for event in detection:
-            self._bus.publish(
-                DETECTION,
-                {
-                    "merchant_id": merchant_id,
-                    "seq": str(event.evidence_seq),
-                    "kind": event.kind,
-                    "event": event.model_dump_json(),
-                },
-            )
-        return ParseSummary(**counts)
+            # Parse everything first (no writes), then write the batch in a few statements.
+            results = [
+                parse_event(evidence.seq, raw_event(data_key, evidence, inbox), ctx, documents)
+                for evidence, inbox in rows
+            ]
+            if not self._write_batch(session, merchant_id, results):
+                results = self._write_one_by_one(session, merchant_id, results, ctx, documents)
+            self._log(session, merchant_id, results)
+        publish_detection(self._bus, merchant_id, [e for r in results for e in r.detection])
+        counts = Counter(r.status for r in results)
+        return ParseSummary(parsed=counts["parsed"], ignored=counts["ignored"], failed=counts["failed"])
 
-    def _parse_one(
-        self,
-        session: Session,
-        ctx: ParseContext,
-        data_key: bytes,
-        evidence: EvidenceRecord,
-        inbox: InboxEntry,
-    ) -> tuple[str, str | None, str | None, int, list[DetectionEvent]]:
-        if inbox.payload is None:
-            return "ignored", "payload erased (right to be forgotten or key destroyed)", None, 0, []
-        raw = decrypt_payload(data_key, inbox.payload, merchant_id=evidence.merchant_id, inbox_id=inbox.id)
-        event = RawEvent(
-            merchant_id=evidence.merchant_id,
-            seq=evidence.seq,
-            source=evidence.source,
-            source_type=evidence.source_type,
-            source_event_id=evidence.source_event_id,
-            event_type=evidence.event_type,
-            raw=raw,
-            received_at=evidence.received_at,
-            api_version=inbox.api_version,
-        )
+    def _write_batch(self, session: Session, merchant_id: str, results: Sequence[EventResult]) -> bool:
+        """Every parsed event's upserts at once, under one savepoint; False (nothing written) when
+        the database refused any of them, so the caller can find out which event it was."""
+        parsed = [r for r in results if r.status == "parsed"]
         try:
             with session.begin_nested():
-                outcome = parse(event, ctx)
-                if isinstance(outcome, Ignored):
-                    return "ignored", outcome.reason, None, 0, []
-                written = write_records(session, evidence.merchant_id, evidence.seq, outcome.records)
-                if outcome.merchant_status == "revoked":
-                    self._revoke(session, evidence.merchant_id)
-        except ParseError as exc:
-            return "failed", str(exc), exc.field, 0, []
-        except Exception as exc:
-            log.exception("parser crashed", extra={"merchant_id": evidence.merchant_id, "seq": evidence.seq})
-            return "failed", f"{type(exc).__name__}: {exc}", None, 0, []
-        return "parsed", None, None, written, list(outcome.detection)
+                write_plans(session, [r.writes for r in parsed])
+                if any(r.revokes for r in parsed):
+                    self._revoke(session, merchant_id)
+        except Exception:
+            log.warning(
+                "batch write refused; writing event by event",
+                extra={"merchant_id": merchant_id},
+                exc_info=True,
+            )
+            return False
+        return True
 
-    def _log(
+    def _write_one_by_one(
         self,
         session: Session,
-        existing: IngestionLogEntry | None,
         merchant_id: str,
-        seq: int,
-        status: str,
-        reason: str | None,
-        field: str | None,
-        records: int,
-    ) -> None:
-        now = self._clock.now()
-        if existing is None:
-            session.add(
-                IngestionLogEntry(
-                    merchant_id=merchant_id,
-                    seq=seq,
-                    status=status,
-                    reason=reason,
-                    error_field=field,
-                    records=records,
-                    parser_version=PARSER_VERSION,
-                    updated_at=now,
-                )
-            )
-            return
-        existing.status, existing.reason, existing.error_field = status, reason, field
-        existing.records, existing.attempts = records, existing.attempts + 1
-        existing.parser_version, existing.updated_at = PARSER_VERSION, now
-        session.add(existing)
+        results: Sequence[EventResult],
+        ctx: ParseContext,
+        documents: BatchDocuments,
+    ) -> list[EventResult]:
+        """Each event under its own savepoint, so the one the database refuses is recorded failed
+        and the others still commit. An event that resolved a document from the batch is parsed
+        again: the document's event may be the one refused."""
+        documents.forget()
+        done = []
+        for result in results:
+            if result.status == "parsed":
+                result = self._write_one(session, merchant_id, result, ctx, documents)
+            done.append(result)
+        return done
 
-    def _context(self, session: Session, merchant_id: str) -> ParseContext:
+    def _write_one(
+        self,
+        session: Session,
+        merchant_id: str,
+        result: EventResult,
+        ctx: ParseContext,
+        documents: BatchDocuments,
+    ) -> EventResult:
+        try:
+            with session.begin_nested():
+                if result.used_batch_documents:
+                    result = parse_event(result.seq, result.event, ctx, documents)
+                    documents.forget()
+                if result.status == "parsed":
+                    write_plans(session, [result.writes])
+                    if result.revokes:
+                        self._revoke(session, merchant_id)
+        except Exception as exc:
+            log.exception("parser crashed", extra={"merchant_id": merchant_id, "seq": result.seq})
+            return failed(result.seq, exc)
+        return result
+
+    def _log(self, session: Session, merchant_id: str, results: Sequence[EventResult]) -> None:
+        """One ``ingestion_log`` row per event: inserted, or updated with one more attempt when this
+        seq was parsed before (a redelivery or a replay)."""
+        now = self._clock.now()
+        existing = {
+            e.seq: e
+            for e in session.exec(
+                select(IngestionLogEntry).where(
+                    IngestionLogEntry.merchant_id == merchant_id,
+                    col(IngestionLogEntry.seq).in_([r.seq for r in results]),
+                )
+            ).all()
+        }
+        fresh = []
+        for r in results:
+            entry = existing.get(r.seq)
+            if entry is None:
+                fresh.append(
+                    {
+                        "merchant_id": merchant_id,
+                        "seq": r.seq,
+                        "status": r.status,
+                        "reason": r.reason,
+                        "error_field": r.field,
+                        "records": r.records,
+                        "attempts": 1,
+                        "parser_version": PARSER_VERSION,
+                        "updated_at": now,
+                    }
+                )
+                continue
+            entry.status, entry.reason, entry.error_field = r.status, r.reason, r.field
+            entry.records, entry.attempts = r.records, entry.attempts + 1
+            entry.parser_version, entry.updated_at = PARSER_VERSION, now
+            session.add(entry)
+        if fresh:
+            session.execute(IngestionLogEntry.__table__.insert(), fresh)  # type: ignore[attr-defined]
+
+    def _context(self, session: Session, merchant_id: str) -> tuple[ParseContext, BatchDocuments]:
         pii_key = self._keyring.get(session, merchant_id, "pii")
         zones = dict(
             session.exec(
@@ -194,7 +209,7 @@ class ParseStage:
         def timezone(location_id: str) -> str:
             return zones[location_id]
 
-        def resolve_document(store_id: str, doc_id: str) -> str | None:
+        def stored_document(store_id: str, doc_id: str) -> str | None:
             return session.exec(
                 select(DocumentRow.id).where(
                     DocumentRow.merchant_id == merchant_id,
@@ -203,13 +218,15 @@ class ParseStage:
                 )
             ).first()
 
-        return ParseContext(
+        documents = BatchDocuments(stored_document)
+        ctx = ParseContext(
             contact_hmac=lambda kind, value: contact_hmac(pii_key, kind, value),
             fetch=fetch,
             location_timezone=timezone,
             known_store=zones.__contains__,
-            resolve_document=resolve_document,
+            resolve_document=documents.resolve,
         )
+        return ctx, documents
 
     def _revoke(self, session: Session, merchant_id: str) -> None:
         merchant = session.get(Merchant, merchant_id)
@@ -219,6 +236,22 @@ class ParseStage:
             log.warning(
                 "merchant revoked our authorisation; ingest stops", extra={"merchant_id": merchant_id}
             )
+
+
+def publish_detection(bus: StreamBus, merchant_id: str, events: Sequence[DetectionEvent]) -> None:
+    """After the commit, in event order, in one round trip."""
+    bus.publish_many(
+        DETECTION,
+        [
+            {
+                "merchant_id": merchant_id,
+                "seq": str(event.evidence_seq),
+                "kind": event.kind,
+                "event": event.model_dump_json(),
+            }
+            for event in events
+        ],
+    )
 
 
 def detection_payload(message: Message) -> DetectionEvent:

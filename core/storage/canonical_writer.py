@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table
@@ -48,6 +49,33 @@ def _build_registry() -> None:
                 break
 
 
+@dataclass(frozen=True)
+class UpsertGroup:
+    """Rows of one (table, fields-set shape), newest version per key: what one statement writes."""
+
+    table: Table
+    key_cols: tuple[str, ...]
+    update_only: frozenset[str]
+    rows: list[dict[str, Any]]
+
+
+def plan_records(
+    merchant_id: str, evidence_seq: int | None, records: Iterable[Canonical]
+) -> list[UpsertGroup]:
+    """The statements ``write_records`` would run for ``records``, in the order it would run them,
+    without touching the database (a batch merges many events' plans; see `write_plans`)."""
+    groups: dict[tuple[type[Canonical], frozenset[str]], list[Canonical]] = defaultdict(list)
+    for record in records:
+        groups[(type(record), frozenset(record.model_fields_set))].append(record)
+    plan = []
+    for (record_type, fields_set), items in groups.items():
+        key_cols = ("merchant_id", *record_type.natural_key)
+        rows = _newest([_row(r, merchant_id, evidence_seq) for r in items], key_cols)
+        update_only = fields_set | {"version_key", "evidence_seq"}
+        plan.append(UpsertGroup(table_for(record_type), key_cols, update_only, rows))
+    return plan
+
+
 def write_records(
     session: Session, merchant_id: str, evidence_seq: int | None, records: Iterable[Canonical]
 ) -> int:
@@ -56,20 +84,36 @@ def write_records(
     A new row gets every column (defaults included); an existing row is updated only in the fields
     the parser actually set. A ``*.deleted`` event that carries just an id must not wipe the times
     and people an earlier event recorded."""
-    groups: dict[tuple[type[Canonical], frozenset[str]], list[Canonical]] = defaultdict(list)
-    for record in records:
-        groups[(type(record), frozenset(record.model_fields_set))].append(record)
-    count = 0
-    for (record_type, fields_set), items in groups.items():
-        rows = [_row(r, merchant_id, evidence_seq) for r in items]
-        count += upsert_rows(
-            session,
-            table_for(record_type),
-            record_type.natural_key,
-            rows,
-            update_only=fields_set | {"version_key", "evidence_seq"},
-        )
-    return count
+    plan = plan_records(merchant_id, evidence_seq, records)
+    for group in plan:
+        _execute(session, group.table, group.key_cols, group.rows, group.update_only)
+    return sum(len(group.rows) for group in plan)
+
+
+def write_plans(session: Session, plans: Sequence[Sequence[UpsertGroup]]) -> None:
+    """Run many events' plans (in event order) with one executemany per round and shape.
+
+    The result is the one running each plan in turn would give. A key's k-th write goes into round
+    k, so within a round no key repeats (Postgres refuses to touch a row twice in one statement) and
+    each key sees its writes in event order: the forward-only rule then leaves the newest version,
+    with the evidence seq of the event that wrote it, and partial updates apply on top of what the
+    earlier events wrote. Rows of different keys do not interact (canonical tables have no foreign
+    keys between them), so their order across statements does not matter."""
+    rounds: list[dict[tuple[Table, tuple[str, ...], frozenset[str]], list[dict[str, Any]]]] = []
+    writes_so_far: dict[tuple[Table, tuple[Any, ...]], int] = defaultdict(int)
+    for plan in plans:
+        for group in plan:
+            shape = (group.table, group.key_cols, group.update_only)
+            for row in group.rows:
+                key = (group.table, tuple(row[c] for c in group.key_cols))
+                round_no = writes_so_far[key]
+                writes_so_far[key] = round_no + 1
+                if round_no == len(rounds):
+                    rounds.append({})
+                rounds[round_no].setdefault(shape, []).append(row)
+    for statements in rounds:
+        for (table, key_cols, update_only), rows in statements.items():
+            _execute(session, table, key_cols, rows, update_only)
 
 
 def _row(record: Canonical, merchant_id: str, evidence_seq: int | None) -> dict[str, Any]:
@@ -77,6 +121,17 @@ def _row(record: Canonical, merchant_id: str, evidence_seq: int | None) -> dict[
     row["merchant_id"] = merchant_id
     row["evidence_seq"] = evidence_seq
     return row
+
+
+def _newest(rows: list[dict[str, Any]], key_cols: Sequence[str]) -> list[dict[str, Any]]:
+    # One statement may not touch a row twice (Postgres refuses); keep the newest version per key.
+    newest: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        key = tuple(row[c] for c in key_cols)
+        held = newest.get(key)
+        if held is None or held["version_key"] <= row["version_key"]:
+            newest[key] = row
+    return list(newest.values())
 
 
 def upsert_rows(
@@ -89,19 +144,22 @@ def upsert_rows(
 ) -> int:
     if not rows:
         return 0
-    key_cols = ["merchant_id", *natural_key]
-    # One statement may not touch a row twice (Postgres refuses); keep the newest version per key.
-    newest: dict[tuple[Any, ...], dict[str, Any]] = {}
-    for row in rows:
-        key = tuple(row[c] for c in key_cols)
-        held = newest.get(key)
-        if held is None or held["version_key"] <= row["version_key"]:
-            newest[key] = row
-    values = list(newest.values())
-    updated = tuple(c for c in values[0] if c not in key_cols and (update_only is None or c in update_only))
-    stmt = _upsert(session.get_bind().dialect.name, table, tuple(key_cols), updated)
-    session.execute(stmt, values)
+    key_cols = ("merchant_id", *natural_key)
+    values = _newest(rows, key_cols)
+    _execute(session, table, key_cols, values, update_only)
     return len(values)
+
+
+def _execute(
+    session: Session,
+    table: Table,
+    key_cols: tuple[str, ...],
+    values: list[dict[str, Any]],
+    update_only: frozenset[str] | None,
+) -> None:
+    updated = tuple(c for c in values[0] if c not in key_cols and (update_only is None or c in update_only))
+    stmt = _upsert(session.get_bind().dialect.name, table, key_cols, updated)
+    session.execute(stmt, values)
 
 
 @functools.cache

@@ -329,6 +329,23 @@ def test_publish_refuses_fields_the_adapters_would_store_differently(bus: Stream
     assert bus.stats(EVENTS, G).length == 0
 
 
+def test_publish_many_appends_in_order_as_single_publishes_would(bus: StreamBus) -> None:
+    first = bus.publish(EVENTS, {"n": "0"})
+    ids = bus.publish_many(EVENTS, [{"n": str(i), "k": "batch"} for i in range(1, 4)])
+    assert bus.publish_many(EVENTS, []) == []
+    messages = bus.read(EVENTS, G, "c1", count=10, block_ms=0)
+    assert [m.id for m in messages] == [first, *ids]
+    assert numbers(messages) == ["0", "1", "2", "3"]
+    assert [id_key(i) for i in [first, *ids]] == sorted({id_key(i) for i in [first, *ids]})
+    assert bus.stats(EVENTS, G).length == 4
+
+
+def test_publish_many_appends_nothing_when_any_entry_is_invalid(bus: StreamBus) -> None:
+    with pytest.raises(BusError):
+        bus.publish_many(EVENTS, [{"n": "0"}, {"dead.error": "forged"}])
+    assert bus.stats(EVENTS, G).length == 0
+
+
 def test_a_closed_bus_refuses_work(backend: Backend) -> None:
     bus = backend.open()
     bus.close()
