@@ -116,8 +116,11 @@ def keys_of(ref: str) -> set[str]:
     for part in ref.split("|"):
         hit = _PREFIXED.match(part)
         if hit is None:
-            # A bare part: a Counterpoint STR_ID, a card fingerprint, a vendor code, a week.
+            # A bare part: a Counterpoint STR_ID, a card fingerprint, a vendor code, a week, or a
+            # transfer route (``FROM>TO``, Q-IS-03's entity).
             keys.update((f"store:{part}", f"card:{part}", f"vendor:{part}"))
+            if ">" in part:
+                keys.add(f"route:{part}")
             continue
         _vendor, kind, value = hit.groups()
         if kind == "device":

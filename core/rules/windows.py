@@ -9,7 +9,8 @@ Kept here (all times epoch seconds):
 - ``substrate``: per entity, when last seen and how often; per required field, when last non-null.
 - ``stores``, ``categories``, ``mix_match``: reference data as events delivered it.
 - ``customers``: tier, tax exemption, tier changes (90 d) and the last 50 tickets.
-- ``items``: when an item was first seen and its category (item-code drift, write-off categories).
+- ``items``: when an item was first seen and its category (item-code drift, write-off categories);
+  ``substrate``/``items_since``: the earliest sale line seen, where that item history begins.
 - ``price_changes`` (7 d), ``voids`` per employee and session (24 h), ``cards`` (7 d).
 - ``sessions``/``baselines``: open tender sessions per station and each station's closed-session
   cash shares (last 200).
@@ -193,6 +194,27 @@ def item_first_seen(state: RuleState, item_id: str | None) -> float | None:
     return float(entry[0]) if entry else None
 
 
+def items_since(state: RuleState) -> float | None:
+    """The earliest sale line this tenant's windows have seen: where its item history begins."""
+    held = state.get("substrate", "items_since")
+    return None if held is None else float(held)
+
+
+def first_seen_new(state: RuleState, first_seen: float, now: float, grace: float) -> bool:
+    """Whether an item first sold at ``first_seen`` is new to the catalog at ``now``: first seen
+    within ``grace`` of now, and at least ``grace`` after the item history began. An item already
+    selling when Canary started watching a tenant is established stock whose earlier sales we never
+    saw: in a freshly onboarded tenant every item is "first seen" in its first days, and treating
+    them all as new would blind the item-code-drift allowances for a whole grace period."""
+    since = items_since(state)
+    return now - first_seen <= grace and since is not None and first_seen - since >= grace
+
+
+def item_is_new(state: RuleState, item_id: str | None, now: float, grace: float) -> bool:
+    first = item_first_seen(state, item_id)
+    return first_seen_new(state, now if first is None else first, now, grace)
+
+
 def item_category(state: RuleState, item_id: str | None) -> str | None:
     entry = state.get("items", item_id) if item_id else None
     return entry[1] if entry else None
@@ -217,10 +239,19 @@ class SessionClose:
     employee: str | None
     local_day: str
     baseline: tuple[tuple[float, int], ...]  # (cash share, transactions) of earlier sessions
+    squares: float = 0.0  # sum of each sale's tendered total squared (0: not recorded)
 
     @property
     def share(self) -> float:
         return self.cash_cents / self.total_cents if self.total_cents else 0.0
+
+    @property
+    def effective_sales(self) -> float:
+        """How many equal-sized sales the money-weighted share is worth (Kish: (Σa)² / Σa²). A session
+        with one big ticket among small ones is decided by that ticket, whatever its count says."""
+        if self.squares <= 0 or self.total_cents <= 0:
+            return float(self.transactions)
+        return min(float(self.transactions), self.total_cents**2 / self.squares)
 
 
 def closures(state: RuleState, facts: Facts) -> list[SessionClose]:
@@ -259,6 +290,7 @@ def _closures(state: RuleState, facts: Facts) -> list[SessionClose]:
                 employee=held.get("emp"),
                 local_day=held.get("day", ""),
                 baseline=tuple((float(s), int(n)) for s, n in base),
+                squares=float(held.get("sq", 0.0)),
             )
         )
     return out
@@ -290,9 +322,12 @@ def _apply_sessions(state: RuleState, facts: Facts) -> None:
             "emp": txn.employee_id,
             "day": local_day(txn),
             "ts": facts.ts,
+            "sq": 0.0,
         }
     held["cash"] += cash
     held["total"] += total
+    if "sq" in held:  # a session opened before this was recorded keeps counting sales only
+        held["sq"] += float(total) ** 2
     held["n"] += 1
     held["last"] = max(held["last"], facts.ts)
     held["ts"] = facts.ts
@@ -402,6 +437,10 @@ def _apply_reference(state: RuleState, facts: Facts) -> None:
             changes.append([facts.ts, held["tier"], record.tier])
         held.update(tier=record.tier, tax_exempt=record.tax_exempt, changes=changes)
         state.put("customers", record.id, held)
+    if facts.line_items:
+        since = state.get("substrate", "items_since")
+        if since is None or facts.ts < since:  # events can arrive out of order (backfills, replays)
+            state.put("substrate", "items_since", facts.ts)
     for line in facts.line_items:
         if line.item_id is None:
             continue

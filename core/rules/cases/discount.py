@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.rules.cases import CP, SQ, case
-from core.rules.examples import L, at, cp_price_change, cp_store, cp_ticket, square_txn
+from core.rules.examples import L, at, cp_customer, cp_price_change, cp_store, cp_ticket, square_txn
 
 CASES = {
     "Q-DM-01": (
@@ -35,6 +35,36 @@ CASES = {
             lambda: [
                 cp_store(max_discount_pct=50.0, max_discount_cents=5_000),
                 cp_ticket("a1", at(), [L("PATIO", 90_000, regular=100_000, overridden=True)]),
+            ],
+        ),
+        case(
+            "a wholesale account's 35 % tier override may exceed the store's MAX_DISC_PCT of 25",
+            CP,
+            0,
+            lambda: [
+                cp_store(max_discount_pct=25.0, max_discount_cents=10_000),
+                cp_customer("W1", at(days=-90), tier="WHOLESALE"),
+                cp_ticket("w1", at(), [L("MAPLE", 6_500, regular=10_000, overridden=True)], customer_no="W1"),
+            ],
+        ),
+        case(
+            "a wholesale account's 70 % override passes even the trade ceiling",
+            CP,
+            1,
+            lambda: [
+                cp_store(max_discount_pct=25.0, max_discount_cents=10_000),
+                cp_customer("W1", at(days=-90), tier="WHOLESALE"),
+                cp_ticket("w1", at(), [L("MAPLE", 3_000, regular=10_000, overridden=True)], customer_no="W1"),
+            ],
+        ),
+        case(
+            "a retail account's 35 % override passes the store's MAX_DISC_PCT of 25",
+            CP,
+            1,
+            lambda: [
+                cp_store(max_discount_pct=25.0, max_discount_cents=10_000),
+                cp_customer("R1", at(days=-90), tier="RETAIL"),
+                cp_ticket("r1", at(), [L("MAPLE", 6_500, regular=10_000, overridden=True)], customer_no="R1"),
             ],
         ),
         case(

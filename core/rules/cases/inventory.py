@@ -4,13 +4,25 @@ from __future__ import annotations
 
 from core.domain.parsing import DetectionEvent
 from core.rules.cases import CP, case
-from core.rules.examples import at, cp_receiver, cp_transfer, cp_write_off
+from core.rules.examples import L, at, cp_receiver, cp_ticket, cp_transfer, cp_write_off
 
 
 def write_offs(last_week_units: float) -> list[DetectionEvent]:
     """Nine weeks of ten plants written off at 1 dollar each, then a tenth week of ``last_week_units``."""
     weekly = [cp_write_off(w, at(days=7 * w), 10, 100) for w in range(9)]
     return [*weekly, cp_write_off(99, at(days=63), last_week_units, 100)]
+
+
+def seasonal_write_offs(this_week: float, same_week_last_year: float) -> list[DetectionEvent]:
+    """A year and a bit of weekly annuals write-offs (30 units at 3 dollars), the same week last year
+    at ``same_week_last_year``, then this week at ``this_week``. The item sells for the first time
+    just before this week, so last year's write-offs were recorded before its category was known."""
+    weekly = [
+        cp_write_off(100 + w, at(days=7 * w), same_week_last_year if w == -52 else 10, 300)
+        for w in range(-56, 0)
+    ]
+    first_sale = cp_ticket("s1", at(days=-1), [L("MUM-6IN", 900, category="ANNUALS")])
+    return [*weekly, first_sale, cp_write_off(0, at(), this_week, 300)]
 
 
 CASES = {
@@ -62,5 +74,19 @@ CASES = {
     "Q-IS-04": (
         case("a week of write-offs twenty times the usual", CP, 1, lambda: write_offs(200)),
         case("a week a little above the usual", CP, 0, lambda: write_offs(15)),
+        case(
+            "a spring week three times the trailing weeks, as in the same week last year",
+            CP,
+            0,
+            lambda: seasonal_write_offs(30, 30),
+            baseline="seasonal",
+        ),
+        case(
+            "a spring week ten times the trailing weeks and three times last year's",
+            CP,
+            1,
+            lambda: seasonal_write_offs(100, 30),
+            baseline="seasonal",
+        ),
     ),
 }

@@ -43,6 +43,31 @@ CASES = {
             ],
             exclude_mix_match_lines=True,
         ),
+        case(
+            "items already selling when the history began are not new under a 30-day grace",
+            CP,
+            1,
+            lambda: [
+                cp_category("PLANTS", 40.0, 55.0),
+                cp_ticket(
+                    "g1", at(), [L(f"SHRUB{n}", 5_000, cost=4_000, category="PLANTS") for n in range(5)]
+                ),
+            ],
+            new_item_grace_days=30,
+        ),
+        case(
+            "items first sold 40 days into the history are new for 30 days",
+            CP,
+            0,
+            lambda: [
+                cp_category("PLANTS", 40.0, 55.0),
+                cp_ticket("g0", at(days=-40), [L("SOIL", 5_000, cost=2_000, category="PLANTS")]),
+                cp_ticket(
+                    "g1", at(), [L(f"SHRUB{n}", 5_000, cost=4_000, category="PLANTS") for n in range(5)]
+                ),
+            ],
+            new_item_grace_days=30,
+        ),
     ),
     "Q-ME-02": (
         case(

@@ -15,14 +15,17 @@ def taxed_tickets(last: tuple[tuple[str, int], ...], history: int = 20) -> list[
     return out
 
 
-def trade_customer(amount: int, lines: int) -> list[DetectionEvent]:
+def trade_customer(amount: int, lines: int, history_days: int = 0) -> list[DetectionEvent]:
+    """Five tickets of a landscaper; ``history_days``: the store's sales history starts that many days
+    before them (with an unrelated item), so the landscaper's items are new to the catalog."""
     tickets = [
         cp_ticket(
             f"k{n}", at(days=n), [L(f"I{i}", amount // lines) for i in range(lines)], customer_no="L100"
         )
         for n in range(5)
     ]
-    return [cp_customer("L100", at(days=-60), tier="LANDSCAPER"), *tickets]
+    history = [cp_ticket("h0", at(days=-history_days), [L("SOIL", 1_000)])] if history_days else []
+    return [cp_customer("L100", at(days=-60), tier="LANDSCAPER"), *history, *tickets]
 
 
 CASES = {
@@ -80,6 +83,20 @@ CASES = {
             "a landscaper whose tickets are single 20-dollar items", CP, 1, lambda: trade_customer(2_000, 1)
         ),
         case("a landscaper buying 300-dollar multi-line orders", CP, 0, lambda: trade_customer(30_000, 3)),
+        case(
+            "items already selling when the history began are not new under a 30-day grace",
+            CP,
+            1,
+            lambda: trade_customer(2_000, 1),
+            new_item_grace_days=30,
+        ),
+        case(
+            "single-item tickets of only items new to the catalog are left out under a 30-day grace",
+            CP,
+            0,
+            lambda: trade_customer(2_000, 1, history_days=60),
+            new_item_grace_days=30,
+        ),
     ),
     "Q-CT-02": (
         case(

@@ -24,17 +24,21 @@ def square_days(last_day_cash: int, days: int = 7) -> list[DetectionEvent]:
     return out
 
 
-def counterpoint_sessions(last_session_cash: int, sessions: int = 7) -> list[DetectionEvent]:
-    """Counterpoint drawer sessions on one station, each closed by its drawer-close event."""
+def counterpoint_sessions(
+    last_session_cash: int, sessions: int = 7, last_sales: int = 5
+) -> list[DetectionEvent]:
+    """Counterpoint drawer sessions on one station, each closed by its drawer-close event: five sales,
+    one in cash, except the last session, which has ``last_session_cash`` of ``last_sales`` in cash."""
     out = []
     for s in range(sessions):
-        cash = last_session_cash if s == sessions - 1 else 1
+        last = s == sessions - 1
+        cash = last_session_cash if last else 1
         session = str(100 + s)
-        for n in range(5):
+        for n in range(last_sales if last else 5):
             kind = "CASH" if n < cash else "CARD"
             out.append(
                 cp_ticket(
-                    f"s{s}n{n}", at(30 * n, days=s), [L("SOIL", 2_000)], [P(kind, 2_000)], session=session
+                    f"s{s}n{n}", at(10 * n, days=s), [L("SOIL", 2_000)], [P(kind, 2_000)], session=session
                 )
             )
         out.append(cp_drawer(session, state="CLOSED", opened=at(days=s), closed=at(hours=8, days=s)))
@@ -57,6 +61,18 @@ CASES = {
             CP,
             0,
             lambda: counterpoint_sessions(5, sessions=4),
+        ),
+        case(
+            "a session of 30 sales, 27 in cash, against a 20 % baseline",
+            CP,
+            1,
+            lambda: counterpoint_sessions(27, last_sales=30),
+        ),
+        case(
+            "a session of 7 sales, 4 in cash: a small session's share is mostly chance",
+            CP,
+            0,
+            lambda: counterpoint_sessions(4, last_sales=7),
         ),
     ),
     "Q-TM-02": (

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from core.rules.context import RuleContext
 from core.rules.model import Family, Finding, Parameter, Queue, Scope, Severity, Substrate, rule
-from core.rules.windows import SALE_TYPES, item_first_seen
+from core.rules.windows import SALE_TYPES, first_seen_new, item_first_seen
 
 HOUR, DAY = 3600.0, 86_400.0
 
@@ -37,7 +37,8 @@ HOUR, DAY = 3600.0, 86_400.0
         Parameter(
             "new_item_grace_days",
             0,
-            "Ignore tickets of only items first seen this recently (item-code drift)",
+            "Ignore tickets of only items new to the catalog this recently (item-code drift; items "
+            "already selling when the history began are not new)",
             0,
             365,
             unit="days",
@@ -69,7 +70,9 @@ def trade_tier_retail_pattern(ctx: RuleContext) -> Iterable[Finding]:
     tickets.append([facts.ts, txn.amount_cents, len(facts.line_items), txn.id, max(ages, default=0.0)])
     grace = ctx.whole("new_item_grace_days") * DAY
     if grace:
-        tickets = [t for t in tickets if t[4] > grace]
+        # t[4] is the age of the ticket's oldest item, so t[0] - t[4] is when that item was first seen:
+        # a ticket is left out only when even its oldest item is new to the catalog.
+        tickets = [t for t in tickets if not first_seen_new(ctx.state, t[0] - t[4], t[0], grace)]
     tickets = tickets[-2 * ctx.whole("min_tickets") :]
     if len(tickets) < ctx.whole("min_tickets"):
         return []

@@ -11,6 +11,11 @@ from core.rules.model import Family, Finding, Parameter, Scope, Severity, Substr
 from core.rules.windows import SALE_TYPES
 
 HOUR = 3600.0
+# Trade accounts buy at tier price levels that a retail MAX_DISC_PCT was never meant to cap (seed
+# Q.2.1: "wholesale tier customers may legitimately exceed store MAX_DISC_PCT — allow-list per
+# CATEG_COD"). Their lines get a trade ceiling instead of no ceiling: half off list is past any trade
+# price level, so an override that deep is still reported whoever the customer is.
+TRADE_TIERS = ("WHOLESALE", "LANDSCAPER", "CONTRACTOR")
 
 
 def line_discount(line: LineItem) -> tuple[int, int]:
@@ -69,6 +74,20 @@ def _sale_lines(ctx: RuleContext) -> list[LineItem]:
             "Only lines the POS marked as a price override "
             "(HAS_PRC_OVRD); off for substrates without the flag",
         ),
+        Parameter(
+            "trade_tiers",
+            TRADE_TIERS,
+            "Customer tiers (CATEG_COD) allowed past the store's percent ceiling, up to the trade "
+            "ceiling (seed Q.2.1; ASSUMPTION-Q-10: codes vary per merchant)",
+        ),
+        Parameter(
+            "trade_max_discount_pct",
+            50.0,
+            "Percent ceiling for a trade-tier customer's lines (never below the store's own)",
+            1.0,
+            100.0,
+            unit="%",
+        ),
     ),
     allow_scopes=(
         Scope.CUSTOMER_TIER,
@@ -79,12 +98,14 @@ def _sale_lines(ctx: RuleContext) -> list[LineItem]:
         Scope.LOCATION,
     ),
     severity=Severity.MEDIUM,
-    vertical_note="wholesale tiers may exceed MAX_DISC_PCT: allow-list the tier (scope customer_tier)",
+    vertical_note="wholesale tiers may exceed MAX_DISC_PCT: trade tiers get the trade ceiling instead "
+    "(trade_tiers); an exception for one account is an allow-list entry (scope customer_tier or customer)",
 )
 def price_override_beyond_ceiling(ctx: RuleContext) -> Iterable[Finding]:
     """A sale line discounted from its regular price by more than the store allows: more than
     MAX_DISC_PCT percent or more than MAX_DISC_AMT in money (a store value of 0 or none means the
-    fallback parameters apply). One finding per ticket lists every offending line."""
+    fallback parameters apply). A customer in a trade tier may exceed MAX_DISC_PCT up to the trade
+    ceiling; the money ceiling still applies. One finding per ticket lists every offending line."""
     require_flag = ctx.flag("require_override_flag")
     discounted = [
         (line, *line_discount(line)) for line in _sale_lines(ctx) if line.price_overridden or not require_flag
@@ -99,6 +120,12 @@ def price_override_beyond_ceiling(ctx: RuleContext) -> Iterable[Finding]:
     max_cents = (store.max_discount_cents if store and store.max_discount_cents else None) or ctx.whole(
         "fallback_max_discount_cents"
     )
+    txn = ctx.facts.transaction
+    assert txn is not None  # _sale_lines returned lines
+    tier = ctx.tier(txn.customer_id) if txn.customer_id else None
+    trade = tier is not None and tier.upper() in {t.upper() for t in ctx.texts("trade_tiers")}
+    if trade:
+        max_pct = max(max_pct, ctx.num("trade_max_discount_pct"))
     offending: list[LineItem] = []
     worst = 0.0
     details = []
@@ -118,11 +145,9 @@ def price_override_beyond_ceiling(ctx: RuleContext) -> Iterable[Finding]:
             )
     if not offending:
         return []
-    txn = ctx.facts.transaction
-    assert txn is not None
     return [
         Finding(
-            summary=f"{len(offending)} line(s) discounted past the store ceiling "
+            summary=f"{len(offending)} line(s) discounted past the {'trade' if trade else 'store'} ceiling "
             f"({max_pct:g} % / {max_cents} cents)",
             subject=ctx.subject(offending),
             occurred_at=txn.occurred_at,
@@ -133,6 +158,7 @@ def price_override_beyond_ceiling(ctx: RuleContext) -> Iterable[Finding]:
                 "max_discount_pct": max_pct,
                 "max_discount_cents": max_cents,
                 "limits_from": "store_config" if store and store.max_discount_pct else "parameters",
+                "trade_tier": tier if trade else None,
             },
             evidence={"transaction": txn, "line_items": offending, "store_config": store},
         )

@@ -9,7 +9,7 @@ from core.domain.sales import LineItem
 from core.rules.context import RuleContext
 from core.rules.families.audit_trail import week_of
 from core.rules.model import Family, Finding, Parameter, Scope, Severity, Substrate, rule
-from core.rules.windows import SALE_TYPES, item_first_seen, local_day, session_key
+from core.rules.windows import SALE_TYPES, item_is_new, local_day, session_key
 
 DAY = 86_400.0
 
@@ -52,7 +52,8 @@ def line_cost(line: LineItem) -> int | None:
         Parameter(
             "new_item_grace_days",
             0,
-            "Ignore items first seen this many days ago or less (item-code drift)",
+            "Ignore items new to the catalog this many days or less (item-code drift; items already "
+            "selling when the history began are not new)",
             0,
             365,
             unit="days",
@@ -78,7 +79,7 @@ def margin_below_category(ctx: RuleContext) -> Iterable[Finding]:
             continue
         if ctx.flag("exclude_mix_match_lines") and line.mix_match_code:
             continue
-        if grace and facts.ts - (item_first_seen(ctx.state, line.item_id) or facts.ts) <= grace:
+        if grace and item_is_new(ctx.state, line.item_id, facts.ts, grace):
             continue
         category = ctx.category(line.category_id)
         cost = line_cost(line)

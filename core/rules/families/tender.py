@@ -42,7 +42,9 @@ MIN_SPREAD = 0.02  # a station whose sessions are all alike still varies by a co
 def session_cash_share(ctx: RuleContext) -> Iterable[Finding]:
     """When a drawer session closes (its drawer is closed, or the station starts its next session or
     business day), its cash share of tendered sales is compared with the station's earlier sessions:
-    it fires when the gap is both large in points and large in standard deviations."""
+    it fires when the gap is both large in points and large in standard deviations. The deviation
+    allowed grows for a session with few (or a few dominant) sales: four cash customers out of ten
+    is chance, not a pattern."""
     out = []
     minimum = ctx.whole("min_transactions")
     for closed in closures(ctx.state, ctx.facts):
@@ -55,8 +57,16 @@ def session_cash_share(ctx: RuleContext) -> Iterable[Finding]:
         # Population spread in floats: statistics.pstdev is exact (fractions), ~50x slower, and this
         # runs at every session close; shares in [0, 1] lose nothing that matters at float precision.
         spread = max(math.sqrt(statistics.fmean((share - mean) ** 2 for share in base)), MIN_SPREAD)
+        # How far a new session may fall from the baseline by chance. The spread is estimated from a
+        # few sessions, so it is taken with k - 1 and widened by the uncertainty of the mean (a
+        # prediction interval: s² (1 + 1/k)); and a smaller or lumpier session's share carries its
+        # own sampling noise, p(1-p) over its effective number of sales (the share is money-weighted,
+        # so one large cash ticket moves it like several small ones).
+        k = len(base)
+        sampling = mean * (1 - mean) / closed.effective_sales
+        deviation = math.sqrt(spread**2 * k / (k - 1) * (1 + 1 / k) + sampling)
         gap = closed.share - mean
-        z = abs(gap) / spread
+        z = abs(gap) / deviation
         if abs(gap) * 100 < ctx.num("deviation_points") or z < ctx.num("z_threshold"):
             continue
         out.append(
@@ -77,6 +87,8 @@ def session_cash_share(ctx: RuleContext) -> Iterable[Finding]:
                     "cash_share": round(closed.share, 4),
                     "baseline_mean": round(mean, 4),
                     "baseline_sd": round(spread, 4),
+                    "session_sd": round(deviation, 4),
+                    "effective_sales": round(closed.effective_sales, 1),
                     "z": round(z, 2),
                     "baseline_sessions": len(base),
                     "transactions": closed.transactions,
