@@ -21,16 +21,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from core.adapters.registry import PARSER_VERSION
 from core.bus.port import DETECTION, Message, StreamBus
 from core.clock import Clock
 from core.db.tables.documents import DocumentRow
-from core.db.tables.ledger import EvidenceRecord, InboxEntry, IngestionLogEntry
+from core.db.tables.ledger import EvidenceRecord, InboxEntry
 from core.db.tables.tenants import Location, Merchant
 from core.db.uow import Database
 from core.domain.parsing import DetectionEvent, ParseContext
+from core.pipeline.ingestion_log import record_outcomes
 from core.pipeline.parse_event import BatchDocuments, EventResult, failed, parse_event, raw_event
 from core.security.crypto import contact_hmac
 from core.security.keyring import MerchantKeyring
@@ -74,15 +75,26 @@ class ParseStage:
 
     def parse_seqs(self, merchant_id: str, seqs: Sequence[int]) -> ParseSummary:
         with self._db.tenant(merchant_id) as session:
-            rows = session.exec(
-                select(EvidenceRecord, InboxEntry)
+            rows = session.execute(
+                sa_select(  # columns, not entities: loading thousands of ORM objects costs more
+                    col(EvidenceRecord.seq),
+                    col(EvidenceRecord.source),
+                    col(EvidenceRecord.source_type),
+                    col(EvidenceRecord.source_event_id),
+                    col(EvidenceRecord.event_type),
+                    col(EvidenceRecord.received_at),
+                    col(InboxEntry.id).label("inbox_id"),
+                    col(InboxEntry.payload),
+                    col(InboxEntry.api_version),
+                )
                 .join(
                     InboxEntry,
-                    (InboxEntry.merchant_id == EvidenceRecord.merchant_id)  # type: ignore[arg-type]
-                    & (InboxEntry.id == EvidenceRecord.inbox_id),
+                    (col(InboxEntry.merchant_id) == EvidenceRecord.merchant_id)
+                    & (col(InboxEntry.id) == EvidenceRecord.inbox_id),
                 )
                 .where(
-                    EvidenceRecord.merchant_id == merchant_id, col(EvidenceRecord.seq).in_(list(set(seqs)))
+                    col(EvidenceRecord.merchant_id) == merchant_id,
+                    col(EvidenceRecord.seq).in_(list(set(seqs))),
                 )
                 .order_by(col(EvidenceRecord.seq))
             ).all()
@@ -90,12 +102,11 @@ class ParseStage:
             data_key = self._keyring.get(session, merchant_id, "data")
             # Parse everything first (no writes), then write the batch in a few statements.
             results = [
-                parse_event(evidence.seq, raw_event(data_key, evidence, inbox), ctx, documents)
-                for evidence, inbox in rows
+                parse_event(row.seq, raw_event(data_key, merchant_id, row), ctx, documents) for row in rows
             ]
             if not self._write_batch(session, merchant_id, results):
                 results = self._write_one_by_one(session, merchant_id, results, ctx, documents)
-            self._log(session, merchant_id, results)
+            record_outcomes(session, merchant_id, results, self._clock.now())
         publish_detection(self._bus, merchant_id, [e for r in results for e in r.detection])
         counts = Counter(r.status for r in results)
         return ParseSummary(parsed=counts["parsed"], ignored=counts["ignored"], failed=counts["failed"])
@@ -158,44 +169,6 @@ class ParseStage:
             log.exception("parser crashed", extra={"merchant_id": merchant_id, "seq": result.seq})
             return failed(result.seq, exc)
         return result
-
-    def _log(self, session: Session, merchant_id: str, results: Sequence[EventResult]) -> None:
-        """One ``ingestion_log`` row per event: inserted, or updated with one more attempt when this
-        seq was parsed before (a redelivery or a replay)."""
-        now = self._clock.now()
-        existing = {
-            e.seq: e
-            for e in session.exec(
-                select(IngestionLogEntry).where(
-                    IngestionLogEntry.merchant_id == merchant_id,
-                    col(IngestionLogEntry.seq).in_([r.seq for r in results]),
-                )
-            ).all()
-        }
-        fresh = []
-        for r in results:
-            entry = existing.get(r.seq)
-            if entry is None:
-                fresh.append(
-                    {
-                        "merchant_id": merchant_id,
-                        "seq": r.seq,
-                        "status": r.status,
-                        "reason": r.reason,
-                        "error_field": r.field,
-                        "records": r.records,
-                        "attempts": 1,
-                        "parser_version": PARSER_VERSION,
-                        "updated_at": now,
-                    }
-                )
-                continue
-            entry.status, entry.reason, entry.error_field = r.status, r.reason, r.field
-            entry.records, entry.attempts = r.records, entry.attempts + 1
-            entry.parser_version, entry.updated_at = PARSER_VERSION, now
-            session.add(entry)
-        if fresh:
-            session.execute(IngestionLogEntry.__table__.insert(), fresh)  # type: ignore[attr-defined]
 
     def _context(self, session: Session, merchant_id: str) -> tuple[ParseContext, BatchDocuments]:
         pii_key = self._keyring.get(session, merchant_id, "pii")

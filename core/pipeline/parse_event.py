@@ -10,9 +10,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
 
 from core.adapters.registry import parse
-from core.db.tables.ledger import EvidenceRecord, InboxEntry
 from core.domain.documents import Document
 from core.domain.parsing import DetectionEvent, Ignored, ParseContext, ParseError, RawEvent
 from core.domain.records import Canonical
@@ -74,21 +75,35 @@ class BatchDocuments:
         self._pending.clear()
 
 
-def raw_event(data_key: bytes, evidence: EvidenceRecord, inbox: InboxEntry) -> RawEvent | None:
+class SealedRow(Protocol):
+    """The columns of a sealed event (evidence record joined to its inbox entry) a parse reads."""
+
+    seq: int
+    source: str
+    source_type: str
+    source_event_id: str | None
+    event_type: str | None
+    received_at: datetime
+    inbox_id: str
+    payload: bytes | None
+    api_version: str | None
+
+
+def raw_event(data_key: bytes, merchant_id: str, sealed: SealedRow) -> RawEvent | None:
     """The sealed event decrypted, or None when its payload has been erased."""
-    if inbox.payload is None:
+    if sealed.payload is None:
         return None
-    raw = decrypt_payload(data_key, inbox.payload, merchant_id=evidence.merchant_id, inbox_id=inbox.id)
+    raw = decrypt_payload(data_key, sealed.payload, merchant_id=merchant_id, inbox_id=sealed.inbox_id)
     return RawEvent(
-        merchant_id=evidence.merchant_id,
-        seq=evidence.seq,
-        source=evidence.source,
-        source_type=evidence.source_type,
-        source_event_id=evidence.source_event_id,
-        event_type=evidence.event_type,
+        merchant_id=merchant_id,
+        seq=sealed.seq,
+        source=sealed.source,
+        source_type=sealed.source_type,
+        source_event_id=sealed.source_event_id,
+        event_type=sealed.event_type,
         raw=raw,
-        received_at=evidence.received_at,
-        api_version=inbox.api_version,
+        received_at=sealed.received_at,
+        api_version=sealed.api_version,
     )
 
 
