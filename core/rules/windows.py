@@ -22,6 +22,7 @@ Kept here (all times epoch seconds):
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -391,6 +392,11 @@ def apply(state: RuleState, facts: Facts, tracked: Mapping[str, tuple[str, ...]]
 FIELD_RESOLUTION = 3600.0  # a field's "last seen" is kept to the hour: checking every event buys nothing
 
 
+@functools.cache
+def _field_keys(entity: str, names: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(f"{entity}.{name}" for name in names)
+
+
 def _apply_substrate(state: RuleState, facts: Facts, tracked: Mapping[str, tuple[str, ...]]) -> None:
     entities = state.get("substrate", "entities")
     fields = state.get("substrate", "fields")
@@ -407,13 +413,18 @@ def _apply_substrate(state: RuleState, facts: Facts, tracked: Mapping[str, tuple
         if ts > seen[0]:
             seen[0] = ts
         names = tracked.get(entity)
-        if not names or seen[2] >= horizon:
+        if not names:
+            continue
+        keys = _field_keys(entity, names)
+        # Skip only when every tracked field was seen within the hour. Skipping on "this entity was
+        # checked within the hour" made the scorecard depend on arrival order: a record without an
+        # optional field, checked first, hid a later (or older) record that carried it.
+        if all(fields.get(key, -1.0) >= horizon for key in keys):
             continue
         seen[2] = ts
         value = getattr(facts, entity, None)
         records = value if isinstance(value, list) else [value]
-        for name in names:
-            key = f"{entity}.{name}"
+        for name, key in zip(names, keys, strict=True):
             if fields.get(key, -1.0) >= horizon:
                 continue
             for record in records:
