@@ -13,12 +13,13 @@ def write_offs(last_week_units: float) -> list[DetectionEvent]:
     return [*weekly, cp_write_off(99, at(days=63), last_week_units, 100)]
 
 
-def seasonal_write_offs(this_week: float, same_week_last_year: float) -> list[DetectionEvent]:
-    """A year and a bit of weekly annuals write-offs (30 units at 3 dollars), the same week last year
-    at ``same_week_last_year``, then this week at ``this_week``. The item sells for the first time
-    just before this week, so last year's write-offs were recorded before its category was known."""
+def seasonal_write_offs(this_week: float, peak_last_year: float, shift: int = 0) -> list[DetectionEvent]:
+    """A year and a bit of weekly annuals write-offs (10 units at 3 dollars), last year's peak of
+    ``peak_last_year`` units in the same week (``shift`` weeks later), then this week at
+    ``this_week``. The item sells for the first time just before this week, so last year's
+    write-offs were recorded before its category was known."""
     weekly = [
-        cp_write_off(100 + w, at(days=7 * w), same_week_last_year if w == -52 else 10, 300)
+        cp_write_off(100 + w, at(days=7 * w), peak_last_year if w == -52 + shift else 10, 300)
         for w in range(-56, 0)
     ]
     first_sale = cp_ticket("s1", at(days=-1), [L("MUM-6IN", 900, category="ANNUALS")])
@@ -79,6 +80,13 @@ CASES = {
             CP,
             0,
             lambda: seasonal_write_offs(30, 30),
+            baseline="seasonal",
+        ),
+        case(
+            "a spring peak a week earlier than last year's",
+            CP,
+            0,
+            lambda: seasonal_write_offs(30, 30, shift=1),
             baseline="seasonal",
         ),
         case(

@@ -246,7 +246,8 @@ def _monday(week: str) -> float:
 def write_off_spike(ctx: RuleContext) -> Iterable[Finding]:
     """Write-offs (stock removed by a dead-count or write-off adjustment) are totalled at cost per
     location, category and ISO week; a week is reported once when it reaches the spike factor times
-    its baseline (the trailing weeks, or the same weeks in earlier years) and the minimum cost."""
+    its baseline (the trailing weeks' mean, or the highest of the same weeks in earlier years) and
+    the minimum cost."""
     codes = set(ctx.texts("write_off_reason_codes"))
     out = []
     for adj in ctx.facts.inventory_adjustments:
@@ -354,13 +355,17 @@ def _baseline_weeks(week: str, mode: str, trailing: int, first: float) -> list[s
 def self_baseline(
     weeks: dict[str, int], week: str, mode: str, trailing: int, first: float
 ) -> tuple[float, str]:
-    """The baseline week for ``week``: seasonal uses the same week ±1 in the earlier years the
-    history covers (a week with no write-off then counts as zero, as it was watched), otherwise the
-    mean of the trailing weeks (weeks with no write-off count as zero)."""
+    """The baseline week for ``week``: seasonal uses the highest of the same week ±1 in the earlier
+    years the history covers (a week with no write-off then counts as zero, as it was watched),
+    otherwise the mean of the trailing weeks (weeks with no write-off count as zero)."""
     if mode == "seasonal":
+        # The highest, not the mean: the first warm week (and the die-off it brings) moves a week or
+        # so with the weather, and which plants die (a few hanging baskets or many six-packs) swings a
+        # week's cost. Averaging last year's peak with its quieter neighbours would report a normal
+        # peak as a spike; a week twice anything seen around this time last year is one.
         same = [weeks.get(k, 0) for years in _seasonal_weeks(week, first) for k in years]
         if same:
-            return statistics.fmean(same), "seasonal"
+            return float(max(same)), "seasonal"
     return statistics.fmean(weeks.get(k, 0) for k in _trailing_weeks(week, trailing)), "trailing"
 
 
