@@ -9,6 +9,8 @@ parses them.
 from __future__ import annotations
 
 import hashlib
+import itertools
+import threading
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -49,9 +51,32 @@ class Acceptance:
     event_hash: str
 
 
+class InboxIds:
+    """Inbox ids that sort in the order this process accepted the events: ``<ms>-<seq>-<random>``.
+
+    Seal orders by ``(received_at, id)`` and every event of one ``accept_many`` call shares its
+    ``received_at``, so the id alone must carry the source's order (a file's lines, a poll page's
+    items). The millisecond never goes backwards within a process and the sequence counts up across
+    calls, so a frozen or stepped-back clock cannot reorder two events either. The random suffix keeps
+    ids unique across processes, whose relative order no source defines."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last_ms = 0
+        self._seq = itertools.count(1)
+
+    def next(self, now: datetime) -> str:
+        with self._lock:
+            self._last_ms = max(self._last_ms, int(now.timestamp() * 1000))
+            ms, seq = self._last_ms, next(self._seq)
+        return f"{ms:013d}-{seq:012d}-{uuid.uuid4().hex[:12]}"
+
+
+_IDS = InboxIds()
+
+
 def new_inbox_id(now: datetime) -> str:
-    # Time-prefixed so ids sort roughly by arrival, random suffix for uniqueness across processes.
-    return f"{int(now.timestamp() * 1000):013d}-{uuid.uuid4().hex[:16]}"
+    return _IDS.next(now)
 
 
 class Inbox:

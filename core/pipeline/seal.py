@@ -18,7 +18,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, text, update
+from sqlalchemy import and_, bindparam, or_, text, update
 from sqlmodel import Session, col, select
 
 from core.bus.port import SEALED, Message, StreamBus
@@ -31,6 +31,9 @@ from core.ledger.signer import CheckpointSigner
 from core.ledger.tree import MerkleLog
 from core.security.crypto import decrypt_payload
 from core.security.keyring import MerchantKeyring
+
+
+SEAL_CHUNK = 2_000  # rows per seal transaction when a backlog is swept up behind a batch
 
 
 class SealIntegrityError(Exception):
@@ -65,22 +68,55 @@ class SealStage:
                 self._bus.publish(SEALED, {"merchant_id": merchant_id, "seq": str(seq)})
 
     def seal(self, merchant_id: str, inbox_ids: Sequence[str]) -> list[int]:
-        """Seal the given inbox rows that are not sealed yet; returns the new sequence numbers."""
-        with self._local_locks[merchant_id], self._db.tenant(merchant_id) as session:
-            self._lock_chain(session, merchant_id)
-            rows = session.exec(
-                select(InboxEntry)
-                .where(
-                    InboxEntry.merchant_id == merchant_id,
-                    col(InboxEntry.id).in_(list(set(inbox_ids))),
-                    col(InboxEntry.sealed_seq).is_(None),
-                )
-                .order_by(col(InboxEntry.received_at), col(InboxEntry.id))
-            ).all()
-            if not rows:
-                return []
-            self._verify_payloads(session, merchant_id, rows)
-            return self._append(session, merchant_id, rows)
+        """Seal the given inbox rows that are not sealed yet, and every unsealed row accepted before
+        the last of them; returns the new sequence numbers in chain order.
+
+        Sealing what came before keeps the source's order (a file's lines, a poll page's items, see
+        ``core.ingest.inbox.InboxIds``) whichever order the ``events`` messages reach the seal workers:
+        a chunk's messages sealed first by another worker would otherwise jump the queue."""
+        sealed: list[int] = []
+        while True:
+            with self._local_locks[merchant_id], self._db.tenant(merchant_id) as session:
+                self._lock_chain(session, merchant_id)
+                due = self._due(session, merchant_id, inbox_ids)
+                # A bad row that was not named stays for its own message, which fails loudly; it must
+                # not hold up the rows behind it.
+                rows = self._verified(session, merchant_id, due, named=set(inbox_ids))
+                if rows:
+                    sealed += self._append(session, merchant_id, rows)
+            if len(due) < SEAL_CHUNK or not rows:
+                return sealed
+
+    def _due(self, session: Session, merchant_id: str, inbox_ids: Sequence[str]) -> Sequence[InboxEntry]:
+        """The unsealed rows up to and including the latest named one, oldest first, at most
+        ``SEAL_CHUNK`` of them. The bound is read from the named rows themselves (ids sort within a
+        ``received_at``), and the range is walked on the unsealed-rows index."""
+        named = session.exec(
+            select(InboxEntry.received_at, InboxEntry.id)
+            .where(
+                InboxEntry.merchant_id == merchant_id,
+                col(InboxEntry.id).in_(list(set(inbox_ids))),
+                col(InboxEntry.sealed_seq).is_(None),
+            )
+            .order_by(col(InboxEntry.received_at).desc(), col(InboxEntry.id).desc())
+            .limit(1)
+        ).first()
+        if named is None:
+            return []
+        last_at, last_id = named
+        return session.exec(
+            select(InboxEntry)
+            .where(
+                InboxEntry.merchant_id == merchant_id,
+                col(InboxEntry.sealed_seq).is_(None),
+                or_(
+                    col(InboxEntry.received_at) < last_at,
+                    and_(col(InboxEntry.received_at) == last_at, col(InboxEntry.id) <= last_id),
+                ),
+            )
+            .order_by(col(InboxEntry.received_at), col(InboxEntry.id))
+            .limit(SEAL_CHUNK)
+        ).all()
 
     def _lock_chain(self, session: Session, merchant_id: str) -> None:
         if self._db.is_postgres:
@@ -89,14 +125,26 @@ class SealStage:
                 {"k": f"canary.chain:{merchant_id}"},
             )
 
-    def _verify_payloads(self, session: Session, merchant_id: str, rows: Sequence[InboxEntry]) -> None:
+    def _verified(
+        self, session: Session, merchant_id: str, rows: Sequence[InboxEntry], *, named: set[str]
+    ) -> list[InboxEntry]:
+        if not rows:
+            return []
         data_key = self._keyring.get(session, merchant_id, "data")
+        good = []
         for row in rows:
-            if row.payload is None:
-                raise SealIntegrityError(f"inbox {row.id}: payload erased before sealing")
-            raw = decrypt_payload(data_key, row.payload, merchant_id=merchant_id, inbox_id=row.id)
-            if hashlib.sha256(raw).digest() != row.event_hash:
-                raise SealIntegrityError(f"inbox {row.id}: bytes do not match the hash taken at ingress")
+            try:
+                if row.payload is None:
+                    raise SealIntegrityError(f"inbox {row.id}: payload erased before sealing")
+                raw = decrypt_payload(data_key, row.payload, merchant_id=merchant_id, inbox_id=row.id)
+                if hashlib.sha256(raw).digest() != row.event_hash:
+                    raise SealIntegrityError(f"inbox {row.id}: bytes do not match the hash taken at ingress")
+            except Exception:
+                if row.id in named:
+                    raise
+                continue
+            good.append(row)
+        return good
 
     def _append(self, session: Session, merchant_id: str, rows: Sequence[InboxEntry]) -> list[int]:
         head = self.head(session, merchant_id)
