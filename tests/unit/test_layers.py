@@ -19,6 +19,7 @@ PURE = [
     "core/ledger/chain.py",
     "core/ledger/checkpoint.py",
     "core/rules/families",
+    "core/cases/domain",
     "core/adapters/square/parser.py",
     "core/adapters/counterpoint/parser.py",
     "core/simulate",
