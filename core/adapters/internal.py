@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+from core.domain import bounded_json
 from core.domain.parsing import Ignored, ParseContext, ParseError, ParseOutcome, RawEvent
 
 KNOWN = {
@@ -17,8 +18,8 @@ KNOWN = {
 
 def parse(event: RawEvent, _ctx: ParseContext) -> ParseOutcome:
     try:
-        body = json.loads(event.raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        body = bounded_json.loads(event.raw)
+    except (UnicodeDecodeError, json.JSONDecodeError, bounded_json.UnsafeJsonError) as exc:
         raise ParseError(f"internal event is not JSON: {exc.msg if hasattr(exc, 'msg') else exc}") from None
     kind = body.get("type") if isinstance(body, dict) else None
     if kind not in KNOWN:

@@ -4,7 +4,6 @@ twice adds nothing (the second pass is answered ``duplicate``)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +15,7 @@ from core.adapters.counterpoint.client import CounterpointApi
 from core.adapters.counterpoint.polling import PollWindow, iter_poll
 from core.adapters.square.api import SquareApi
 from core.adapters.square.polling import iter_backfill
+from core.domain import bounded_json
 from core.ingest.inbox import Inbox, IncomingEvent
 
 CHUNK = 500
@@ -62,10 +62,8 @@ def square_webhook_file(merchant_id: str, path: Path) -> Iterator[IncomingEvent]
             raw = line.rstrip(b"\r\n")
             if not raw.strip():
                 continue
-            try:
-                envelope = json.loads(raw)
-            except (UnicodeDecodeError, json.JSONDecodeError):
-                envelope = None  # still sealed: it fails at parse, visibly, like a bad webhook
+            # None when unreadable: still sealed, it fails at parse, visibly, like a bad webhook
+            envelope = bounded_json.loads_object(raw)
             event_id = envelope.get("event_id") if isinstance(envelope, dict) else None
             event_type = envelope.get("type") if isinstance(envelope, dict) else None
             yield IncomingEvent(

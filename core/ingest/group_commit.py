@@ -9,8 +9,10 @@ promise of ``Inbox.accept`` holds unchanged: it returns after the row has commit
 means the event survives a crash. Two writers overlap one group's commit with the next one's
 gathering.
 
-If a group's write fails, its events are retried one by one, so one bad event fails only its own
-request (a 5xx the vendor retries), never its neighbours'.
+A group is written one merchant (one transaction) at a time. If a merchant's write fails, its events
+are retried one by one, so one bad event fails only its own request (a 5xx the vendor retries), never
+its neighbours'. Publishing after the commit never fails a write (``Inbox._publish``): an event that
+committed is answered ``accepted`` even with the bus down, never ``duplicate`` on a retry.
 """
 
 from __future__ import annotations
@@ -99,16 +101,22 @@ class GroupCommitInbox(Inbox):
                 return
 
     def _write(self, group: list[Pending]) -> None:
-        try:
-            accepted = self.accept_many([event for event, _ in group])
-        # The writer is the top-level handler for its callers: whatever failed must reach the requests
-        # as an error (5xx) rather than kill the thread and leave them waiting.
-        except Exception:  # noqa: BLE001
-            for event, future in group:
-                self._write_one(event, future)
-            return
-        for (_, future), acceptance in zip(group, accepted, strict=True):
-            future.set_result(acceptance)
+        # One call per merchant: each is its own transaction, so when one fails the others' commits
+        # stand and only its events are retried (a retry of a committed event would say "duplicate").
+        by_merchant: dict[str, list[Pending]] = {}
+        for pending in group:
+            by_merchant.setdefault(pending[0].merchant_id, []).append(pending)
+        for pendings in by_merchant.values():
+            try:
+                accepted = self.accept_many([event for event, _ in pendings])
+            # The writer is the top-level handler for its callers: whatever failed must reach the
+            # requests as an error (5xx) rather than kill the thread and leave them waiting.
+            except Exception:  # noqa: BLE001
+                for event, future in pendings:
+                    self._write_one(event, future)
+                continue
+            for (_, future), acceptance in zip(pendings, accepted, strict=True):
+                future.set_result(acceptance)
 
     def _write_one(self, event: IncomingEvent, future: Future[Acceptance]) -> None:
         try:

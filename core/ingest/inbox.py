@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import logging
 import threading
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -21,13 +22,15 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
-from core.bus.port import EVENTS, StreamBus
+from core.bus.port import EVENTS, BusError, StreamBus
 from core.clock import Clock
 from core.db.tables.ledger import DedupKey, InboxEntry
 from core.db.uow import Database
+from core.ingest.identifiers import storable
 from core.security.crypto import encrypt_payload
 from core.security.keyring import MerchantKeyring
 
+log = logging.getLogger(__name__)
 INBOX: Table = InboxEntry.__table__  # type: ignore[attr-defined]
 DEDUP: Table = DedupKey.__table__  # type: ignore[attr-defined]
 CHUNK = 500  # events per statement: well under both databases' limits on bound parameters
@@ -75,6 +78,17 @@ class InboxIds:
 _IDS = InboxIds()
 
 
+def storable_event(event: IncomingEvent) -> IncomingEvent:
+    """The event with its vendor identifiers fit for their columns (``core/ingest/identifiers.py``)."""
+    fitted = replace(
+        event,
+        source_event_id=storable(event.source_event_id, 200),
+        event_type=storable(event.event_type, 100),
+        api_version=storable(event.api_version, 32),
+    )
+    return event if fitted == event else fitted
+
+
 def new_inbox_id(now: datetime) -> str:
     return _IDS.next(now)
 
@@ -94,6 +108,7 @@ class Inbox:
         """One transaction per merchant for a batch of events (batch imports, polling, and the
         ingress's group commit), written with a few set-based statements rather than two round
         trips per event; the answers are those of accepting the events one by one in order."""
+        events = [storable_event(e) for e in events]
         results: dict[int, Acceptance] = {}
         by_merchant: dict[str, list[int]] = {}
         for index, event in enumerate(events):
@@ -104,12 +119,20 @@ class Inbox:
                     chunk = indexes[start : start + CHUNK]
                     answers = self._append_many(session, merchant_id, [events[i] for i in chunk])
                     results.update(zip(chunk, answers, strict=True))
-            for index in indexes:
-                if results[index].status == "accepted":
-                    self._bus.publish(
-                        EVENTS, {"merchant_id": merchant_id, "inbox_id": results[index].inbox_id}
-                    )
+            self._publish(merchant_id, [results[i] for i in indexes if results[i].status == "accepted"])
         return [results[i] for i in range(len(events))]
+
+    def _publish(self, merchant_id: str, accepted: list[Acceptance]) -> None:
+        """After the commit the events are safe; a bus that is down must not turn that into an error
+        (a retry would then be answered "duplicate"). The sweeper re-publishes what is not sealed."""
+        try:
+            for acceptance in accepted:
+                self._bus.publish(EVENTS, {"merchant_id": merchant_id, "inbox_id": acceptance.inbox_id})
+        except BusError as exc:
+            log.warning(
+                "accepted events not published; the sweeper will re-publish them",
+                extra={"merchant_id": merchant_id, "error": str(exc)},
+            )
 
     def _append_many(
         self, session: Session, merchant_id: str, events: list[IncomingEvent]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
@@ -34,13 +35,22 @@ class MerchantRoute:
 
 class MerchantDirectory:
     """Look-ups are cached for ``ttl_seconds``: a webhook burst must not cost a transaction and a key
-    unwrap per request. A rotated key or a revocation therefore takes effect within the TTL."""
+    unwrap per request. A rotated key or a revocation therefore takes effect within the TTL.
 
-    def __init__(self, db: Database, keyring: MerchantKeyring, *, ttl_seconds: float = 30.0) -> None:
+    Only answers are cached (never a miss), so every key names a merchant that exists; the ingress
+    passes only values of a merchant id's shape (``core/ingest/identifiers.py``), and the cache
+    holds at most ``max_entries``, dropping the least recently used, whatever arrives."""
+
+    def __init__(
+        self, db: Database, keyring: MerchantKeyring, *, ttl_seconds: float = 30.0, max_entries: int = 4096
+    ) -> None:
         self._db, self._keyring = db, keyring
-        self._ttl = ttl_seconds
-        self._cache: dict[tuple[Any, ...], tuple[float, Any]] = {}
+        self._ttl, self._max_entries = ttl_seconds, max_entries
+        self._cache: OrderedDict[tuple[Any, ...], tuple[float, Any]] = OrderedDict()
         self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._cache)
 
     def _cached(self, key: tuple[Any, ...], load: Callable[[], T | None]) -> T | None:
         now = time.monotonic()
@@ -52,6 +62,9 @@ class MerchantDirectory:
         if value is not None:  # never cache a miss: a merchant onboarded a second ago must route
             with self._lock:
                 self._cache[key] = (now, value)
+                self._cache.move_to_end(key)
+                while len(self._cache) > self._max_entries:
+                    self._cache.popitem(last=False)
         return value
 
     def peek(self, key: tuple[Any, ...]) -> Any:

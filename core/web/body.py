@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
+
+from core.domain import bounded_json
 
 
 class BodyTooLargeError(Exception):
@@ -27,10 +28,7 @@ async def read_capped(request: Request, limit: int) -> bytes:
 
 
 def peek_json(raw: bytes) -> dict[str, Any] | None:
-    """The body as a JSON object for routing and de-duplication only; the hash is already taken and
-    the parser will read the bytes again. Not JSON (or not an object) → None."""
-    try:
-        value = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        return None
-    return value if isinstance(value, dict) else None
+    """The body as a JSON object for de-duplication only, read after its signature holds; the hash
+    is already taken and the parser will read the bytes again. Not JSON, not an object, or nested or
+    sized beyond ``core/domain/bounded_json.py``'s limits → None (the event is still sealed)."""
+    return bounded_json.loads_object(raw)

@@ -4,7 +4,8 @@ The agent signs ``timestamp + "." + body`` with the merchant's push key (``X-Can
 sha256=<hex>``, ``X-Canary-Timestamp``); a stale timestamp is a replay and is refused. The unit id is
 the agent's ``X-Canary-Event-Id`` or, without one, derived from the content, so a re-push of the same
 unit is answered ``duplicate``. Answers mirror the Square webhook: 404 unknown source or merchant,
-413 oversized, 401 unsigned or stale, 200 accepted / duplicate.
+413 oversized, 401 unsigned or stale, 400 an empty (signed) body, 200 accepted / duplicate. An
+over-long or unprintable event id is stored hashed (``core/ingest/identifiers.py``).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from core.adapters.counterpoint.batch import label
 from core.adapters.counterpoint.push import verify_push_signature
 from core.adapters.counterpoint.units import unit_id
 from core.bootstrap import Container
+from core.ingest.identifiers import merchant_ref
 from core.ingest.inbox import IncomingEvent
 from core.web.body import BodyTooLargeError, read_capped
 from core.web.square_webhook import error
@@ -38,7 +40,7 @@ async def push_ingest(request: Request) -> JSONResponse:
         raw = await read_capped(request, container.settings.max_body_bytes)
     except BodyTooLargeError:
         return error(413, f"body larger than {container.settings.max_body_bytes} bytes")
-    ref = request.query_params.get("merchant")
+    ref = merchant_ref(request.query_params.get("merchant"))
     directory = container.directory
     merchant_id = (
         (directory.peek_resolve(ref, None) or await to_thread.run_sync(directory.resolve, ref, None))
@@ -60,6 +62,8 @@ async def push_ingest(request: Request) -> JSONResponse:
         now=time.time(),
     ):
         return error(401, "invalid, missing or stale X-Canary-Signature / X-Canary-Timestamp")
+    if not raw.strip():
+        return error(400, "empty body: push one Counterpoint unit (a JSON object) per request")
     kind = label(raw)
     incoming = IncomingEvent(
         merchant_id=merchant_id,

@@ -1,4 +1,8 @@
-"""``POST /webhooks/square``: size cap → route → signature → durable inbox → 200.
+"""``POST /webhooks/square?merchant=<id>``: size cap → route → signature → durable inbox → 200.
+
+Nothing reads the body before its signature holds: the merchant comes from the URL (a value of the
+shape of a merchant id, else 404 without a look-up), the signature is checked over the raw bytes,
+and only then does a bounded parse (``core/domain/bounded_json.py``) take the event id and type.
 
 Answers: oversized 413; unknown merchant 404; revoked merchant 410; bad or missing signature 401;
 duplicate 200 ``{"status": "duplicate"}``; otherwise 200 ``{"status": "accepted"}`` only after the
@@ -14,6 +18,7 @@ from starlette.responses import JSONResponse
 
 from core.adapters.square.signature import verify_square_signature
 from core.bootstrap import Container
+from core.ingest.identifiers import merchant_ref
 from core.ingest.inbox import IncomingEvent
 from core.web.body import BodyTooLargeError, peek_json, read_capped
 
@@ -30,12 +35,12 @@ async def square_webhook(request: Request) -> JSONResponse:
         raw = await read_capped(request, container.settings.max_body_bytes)
     except BodyTooLargeError:
         return error(413, f"body larger than {container.settings.max_body_bytes} bytes")
-    envelope = peek_json(raw) or {}
-    square_merchant = envelope.get("merchant_id") if isinstance(envelope.get("merchant_id"), str) else None
-    ref = request.query_params.get("merchant")
+    ref = merchant_ref(request.query_params.get("merchant"))
     directory = container.directory
-    merchant_id = directory.peek_resolve(ref, square_merchant) or await to_thread.run_sync(
-        directory.resolve, ref, square_merchant
+    merchant_id = (
+        (directory.peek_resolve(ref, None) or await to_thread.run_sync(directory.resolve, ref, None))
+        if ref
+        else None
     )
     if merchant_id is None:
         return error(404, "unknown merchant: register it, or add ?merchant=<id> to the notification URL")
@@ -53,6 +58,7 @@ async def square_webhook(request: Request) -> JSONResponse:
         notification_url=route.square_notification_url,
     ):
         return error(401, "invalid or missing x-square-hmacsha256-signature")
+    envelope = peek_json(raw) or {}
     event_id = envelope.get("event_id")
     event_type = envelope.get("type")
     incoming = IncomingEvent(

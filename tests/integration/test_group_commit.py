@@ -3,10 +3,11 @@ back only after its row committed, and one bad event fails only its own request.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
@@ -14,6 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, select
 
 from core.bus.memory import InProcessBus
+from core.bus.port import BusError
 from core.clock import SystemClock
 from core.db.tables.ledger import InboxEntry
 from core.db.uow import Database
@@ -129,7 +131,8 @@ def test_a_bad_event_fails_only_its_own_request(
 ) -> None:
     db, _, merchant_id = merchant
     good = [_event(merchant_id) for _ in range(4)]
-    bad = _event(merchant_id, event_id="x" * 300)  # longer than the column: Postgres refuses it
+    # A source longer than its column: Postgres refuses it (vendor ids are fitted, ours are not).
+    bad = dataclasses.replace(_event(merchant_id), source="S" * 40)
     with ThreadPoolExecutor(max_workers=8) as pool:
         futures = _submit_gated(inbox, pool, [good[0], good[1], bad, good[2], good[3]])
         inbox.gate.set()
@@ -152,3 +155,41 @@ def test_close_finishes_what_is_queued_then_refuses_new_events(
         assert {f.result(timeout=30).status for f in futures} == {"accepted"}
     with pytest.raises(InboxClosedError):
         inbox.accept(_event(merchant_id))
+
+
+class DownBus(InProcessBus):
+    """Redis gone: every publish fails after the inbox has committed."""
+
+    def publish(self, stream: str, fields: Mapping[str, str]) -> str:
+        raise BusError("Redis is unreachable (test)")
+
+
+def test_first_deliveries_are_accepted_while_the_bus_is_down(
+    merchant: tuple[Database, MerchantKeyring, str],
+) -> None:
+    db, keyring, merchant_id = merchant
+    inbox = GroupCommitInbox(db, DownBus(), keyring, SystemClock(), dedup_hours=24, max_wait_s=0.01)
+    try:
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            answers = list(pool.map(inbox.accept, [_event(merchant_id) for _ in range(40)]))
+    finally:
+        inbox.close()
+    assert [a.status for a in answers] == ["accepted"] * 40
+    assert _stored(db, merchant_id, [a.inbox_id for a in answers]) == 40
+
+
+def test_one_merchants_failure_leaves_anothers_group_accepted(
+    merchant: tuple[Database, MerchantKeyring, str], inbox: GatedInbox
+) -> None:
+    db, keyring, merchant_id = merchant
+    other = f"m_{uuid.uuid4().hex[:10]}"
+    onboard_merchant(db, keyring, merchant_id=other, name="Other Garden Center")
+    ours = [_event(merchant_id) for _ in range(3)]
+    bad = dataclasses.replace(_event(other), source="S" * 40)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        futures = _submit_gated(inbox, pool, [ours[0], ours[1], bad, ours[2]])
+        inbox.gate.set()
+        with pytest.raises(DBAPIError):
+            futures[2].result(timeout=30)
+        answers = [f.result(timeout=30) for i, f in enumerate(futures) if i != 2]
+    assert [a.status for a in answers] == ["accepted"] * 3

@@ -10,12 +10,12 @@ bytes: a byte-identical re-export de-duplicates, and two different payloads neve
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from core.adapters.counterpoint.units import Unit, unit_id
+from core.domain import bounded_json
 
 # The columns that identify a row of each export table (docs/counterpoint.md, "Export rows").
 KEY_COLUMNS: Mapping[str, tuple[str, ...]] = {
@@ -47,7 +47,7 @@ def iter_batch(directory: Path) -> Iterator[Unit]:
 def label(raw: bytes) -> str:
     """What the unit is, for humans reading ingestion_log: never parsed again, never trusted."""
     try:
-        body = json.loads(raw.decode("utf-8-sig"))
+        body = bounded_json.loads(raw.decode("utf-8-sig"))
     except (ValueError, UnicodeDecodeError):
         return "unreadable"
     if not isinstance(body, dict):

@@ -11,12 +11,13 @@ body that is not JSON is returned as is: it is sealed and fails at parse, visibl
 from __future__ import annotations
 
 import base64
-import json
 from datetime import UTC, datetime
 from typing import Protocol
 from urllib.parse import quote
 
 import httpx
+
+from core.domain import bounded_json
 
 
 class CounterpointApiError(Exception):
@@ -116,7 +117,7 @@ def _segment(value: str) -> str:
 
 def _error_fields(body: bytes) -> tuple[str | None, str | None]:
     try:
-        parsed = json.loads(body)
+        parsed = bounded_json.loads(body)
     except (ValueError, UnicodeDecodeError):
         return None, None
     if not isinstance(parsed, dict):

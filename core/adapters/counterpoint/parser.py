@@ -23,6 +23,7 @@ from core.adapters.counterpoint import catalog, reference_map, stock_map
 from core.adapters.counterpoint.document_map import API, HISTORY, Names, map_document
 from core.adapters.counterpoint.fields import Row
 from core.adapters.counterpoint.transaction_map import map_transaction
+from core.domain import bounded_json
 from core.domain.documents import DocumentOrigin
 from core.domain.parsing import (
     DetectionEvent,
@@ -50,9 +51,11 @@ def _load(raw: bytes) -> dict[str, Any]:
     except UnicodeDecodeError as exc:
         raise ParseError(f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     try:
-        body = json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
+        body = bounded_json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as exc:
         raise ParseError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+    except bounded_json.UnsafeJsonError as exc:
+        raise ParseError(f"not usable JSON: {exc}") from None
     if not isinstance(body, dict):
         raise ParseError(f"a Counterpoint unit is one JSON object, got {type(body).__name__}")
     return body

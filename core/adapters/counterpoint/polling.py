@@ -9,13 +9,13 @@ rows through batch.py.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from core.adapters.counterpoint.client import CounterpointApi, CounterpointApiError, api_time
 from core.adapters.counterpoint.units import Unit, unit_id
+from core.domain import bounded_json
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def _customer_pages(api: CounterpointApi, window: PollWindow) -> Iterator[Unit]:
 
 def _row_count(raw: bytes) -> int | None:
     try:
-        body = json.loads(raw)
+        body = bounded_json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         return None
     rows = body.get("Customers") if isinstance(body, dict) else None

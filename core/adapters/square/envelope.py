@@ -14,12 +14,12 @@ Both shapes arrive as raw sealed bytes; nothing here trusts that they are JSON.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from core.adapters.square.fields import Obj
+from core.domain import bounded_json
 from core.domain.parsing import DetectionEvent, ParseContext, ParseError, RawEvent
 from core.domain.records import Canonical
 
@@ -29,9 +29,11 @@ POLLED_KEY = "canary_polled"
 def load_document(raw: bytes) -> Obj:
     """The body as a JSON object, or a ``ParseError`` that says what it is instead."""
     try:
-        value = json.loads(raw)
+        value = bounded_json.loads(raw)
     except UnicodeDecodeError:
         raise ParseError("body is not valid JSON: not UTF-8 text") from None
+    except bounded_json.UnsafeJsonError as exc:
+        raise ParseError(f"body is not usable JSON: {exc}") from None
     except ValueError as exc:
         raise ParseError(f"body is not valid JSON: {exc}") from None
     except RecursionError:
