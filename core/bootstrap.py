@@ -26,6 +26,7 @@ from core.ledger.anchor import MockAnchor
 from core.ledger.anchoring import AnchorService
 from core.ledger.proofs import ProofService
 from core.ledger.signer import CheckpointSigner
+from core.ledger.witness import FileWitness, WitnessService
 from core.pipeline.health import HealthService
 from core.pipeline.parse import FetcherFactory, ParseStage
 from core.pipeline.replay import Replayer
@@ -60,6 +61,7 @@ class Container:
     replayer: Replayer
     proofs: ProofService
     anchoring: AnchorService
+    witnessing: WitnessService
     # Consumers of canary:detection and the services the MCP servers and CLI call.
     customers: CustomerProjection
     chirp: ChirpStage
@@ -113,6 +115,7 @@ def bootstrap(
     parse_stage = ParseStage(db, bus, keyring, clock, fetcher_factory)
     inbox = Inbox(db, bus, keyring, clock, dedup_hours=settings.dedup_window_hours)
     seal_stage = SealStage(db, bus, keyring, signer, clock)
+    witness = FileWitness(settings.witness_dir) if settings.witness_dir is not None else None
     return Container(
         settings=settings,
         db=db,
@@ -126,11 +129,12 @@ def bootstrap(
         parse=parse_stage,
         sweeper=InboxSweeper(db, bus, clock, grace_seconds=settings.inbox_sweep_after_seconds),
         health=HealthService(db, bus, clock),
-        verifier=LedgerVerifier(db, keyring, signer),
+        verifier=LedgerVerifier(db, keyring, signer, witness),
         replayer=Replayer(db, parse_stage),
         proofs=ProofService(db),
         # The mock anchor confirms at once; OpenTimestamps or Rekor plug in behind the same Anchor port.
         anchoring=AnchorService(db, MockAnchor(), clock),
+        witnessing=WitnessService(db, witness),
         customers=CustomerProjection(db, clock),
         chirp=ChirpStage(db, bus, clock),
         identity=IdentityService(db, clock),

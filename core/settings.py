@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     master_key: SecretStr | None = None
     ledger_signing_key: SecretStr | None = None
     ledger_key_name: str = "canary-ledger"
+    # Witnessed checkpoints (core/ledger/witness.py): a directory on storage the database's operators
+    # cannot rewrite; unset, `canary verify` trusts the checkpoints in the database (docs/ledger.md).
+    witness_dir: Path | None = None
 
     # Ingress.
     max_body_bytes: int = Field(default=1_048_576, ge=1_024)

@@ -11,8 +11,9 @@ import json
 from core.domain import bounded_json
 from core.domain.parsing import Ignored, ParseContext, ParseError, ParseOutcome, RawEvent
 
+REDACTION_EVENT = "canary.redaction"  # sealed by forget-customer; verify reads its erased_seqs
 KNOWN = {
-    "canary.redaction": "redaction record: evidence that named payloads were erased (no canonical rows)",
+    REDACTION_EVENT: "redaction record: evidence that named payloads were erased (no canonical rows)",
 }
 
 

@@ -54,10 +54,11 @@ def drain(container: Container, names: Sequence[str] = STAGE_NAMES) -> None:
 
 
 def housekeeping(container: Container) -> None:
-    """The periodic chores: re-publish what the bus lost, anchor new checkpoints."""
+    """The periodic chores: re-publish what the bus lost, anchor and witness new checkpoints."""
     container.sweeper.sweep()
     for merchant_id in merchant_ids(container.db):
         container.anchoring.run(merchant_id)
+        container.witnessing.run(merchant_id)
 
 
 class InlineWorkers:

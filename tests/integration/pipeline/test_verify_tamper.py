@@ -15,7 +15,7 @@ from starlette.testclient import TestClient
 from core.bootstrap import Container
 from core.db.uow import Database
 from core.pipeline.workers import drain
-from tests.support.pipeline import new_merchant, post, webhook
+from tests.support.pipeline import new_merchant, post, square_sample, webhook
 
 Canary = tuple[Container, TestClient]
 N = 6
@@ -98,23 +98,86 @@ def _edit_chain_hash(db: Database, c: Container, m: str) -> None:
         )
 
 
-@pytest.mark.parametrize(
-    ("tamper", "expected"),
-    [
-        (_flip_payload_byte, "seq 3"),
-        (_delete_record, "seq 3"),
-        (_reorder_records, "seq 3"),
-        (_insert_record, "seq 3"),
-        (_edit_chain_hash, "seq 3"),
-    ],
-    ids=[
-        "flipped-payload-byte",
-        "deleted-record",
-        "reordered-records",
-        "inserted-record",
-        "edited-chain-hash",
-    ],
-)
+def _sql(*statements: str) -> Callable[[Database, Container, str], None]:
+    """Tampering as plain SQL; ``{inbox}``, ``{evidence}``, ``{nodes}``, ``{checkpoints}`` name the
+    tables, ``:m`` binds the merchant and ``:z`` 32 zero bytes. ``{inbox_of_3}`` is seq 3's inbox id."""
+
+    def tamper(db: Database, c: Container, m: str) -> None:
+        names = {
+            "inbox": _t(c, "inbox"),
+            "evidence": _t(c, "evidence_records"),
+            "nodes": _t(c, "merkle_nodes"),
+            "checkpoints": _t(c, "checkpoints"),
+        }
+        names["inbox_of_3"] = f"(SELECT inbox_id FROM {names['evidence']} WHERE merchant_id = :m AND seq = 3)"
+        with db.system() as s:
+            for statement in statements:
+                sql = statement.format(**names)
+                s.execute(text(sql), {"m": m, **({"z": b"\x00" * 32} if ":z" in sql else {})})
+
+    return tamper
+
+
+# Every kind of tampering found so far, each with the position verify must name. A new kind of
+# attack gets a line here.
+TAMPER_MATRIX: dict[str, tuple[Callable[[Database, Container, str], None], str]] = {
+    "flipped-payload-byte": (_flip_payload_byte, "seq 3"),
+    "deleted-record": (_delete_record, "seq 3"),
+    "reordered-records": (_reorder_records, "seq 3"),
+    "inserted-record": (_insert_record, "seq 3"),
+    "edited-chain-hash": (_edit_chain_hash, "seq 3"),
+    # The two that verified as OK before: a payload set to NULL without a sealed erasure record,
+    # and the tail cut off together with its Merkle leaves and checkpoints (the witness holds 6).
+    "payload-nulled-without-erasure": (
+        _sql("UPDATE {inbox} SET payload = NULL WHERE merchant_id = :m AND id = {inbox_of_3}"),
+        "seq 3",
+    ),
+    "truncated-tail-with-leaves-and-checkpoints": (
+        _sql(
+            "DELETE FROM {evidence} WHERE merchant_id = :m AND seq >= 3",
+            "DELETE FROM {nodes} WHERE merchant_id = :m AND (idx + 1) * (1 << level) > 2",
+            "DELETE FROM {checkpoints} WHERE merchant_id = :m AND tree_size > 2",
+        ),
+        "seq 3",
+    ),
+    "deleted-inbox-row": (_sql("DELETE FROM {inbox} WHERE merchant_id = :m AND id = {inbox_of_3}"), "seq 3"),
+    "edited-inbox-hash": (
+        _sql("UPDATE {inbox} SET event_hash = :z WHERE merchant_id = :m AND id = {inbox_of_3}"),
+        "seq 3",
+    ),
+    "swapped-payloads": (
+        _sql(
+            "UPDATE {inbox} SET payload = (SELECT i.payload FROM {inbox} i WHERE i.merchant_id = :m AND "
+            "i.id = (SELECT inbox_id FROM {evidence} WHERE merchant_id = :m AND seq = 4)) "
+            "WHERE merchant_id = :m AND id = {inbox_of_3}"
+        ),
+        "seq 3",
+    ),
+    "edited-event-hash": (
+        _sql("UPDATE {evidence} SET event_hash = chain_hash WHERE merchant_id = :m AND seq = 3"),
+        "seq 3",
+    ),
+    "edited-merkle-leaf": (
+        _sql("UPDATE {nodes} SET hash = :z WHERE merchant_id = :m AND level = 0 AND idx = 2"),
+        "seq 3",
+    ),
+    "deleted-merkle-leaf": (
+        _sql("DELETE FROM {nodes} WHERE merchant_id = :m AND level = 0 AND idx = 5"),
+        "merkle leaf 5 (seq 6)",
+    ),
+    "edited-checkpoint-root": (
+        _sql("UPDATE {checkpoints} SET root = :z WHERE merchant_id = :m AND tree_size = 6"),
+        "checkpoint 6",
+    ),
+    "edited-checkpoint-note": (
+        _sql("UPDATE {checkpoints} SET note = replace(note, '6', '5') WHERE merchant_id = :m"),
+        "checkpoint 6",
+    ),
+    "deleted-checkpoints": (_sql("DELETE FROM {checkpoints} WHERE merchant_id = :m"), "after seq 0"),
+}
+
+
+@pytest.mark.parametrize(("tamper", "expected"), TAMPER_MATRIX.values(), ids=TAMPER_MATRIX.keys())
 def test_verify_reports_tampering_with_its_position(
     canary: Canary,
     request: pytest.FixtureRequest,
@@ -127,3 +190,17 @@ def test_verify_reports_tampering_with_its_position(
     report = container.verifier.verify(merchant)
     assert not report.ok
     assert expected in (report.first_problem or ""), report.problems
+
+
+def test_payloads_erased_by_forget_customer_still_verify(canary: Canary) -> None:
+    container, client = canary
+    merchant, url = new_merchant(container)
+    post(client, url, webhook("customer.created"))
+    drain(container)
+    customer = square_sample("customer.created")["data"]["id"]
+    result = container.forgetter.forget(merchant, customer, actor="test", reason="erasure request")
+    drain(container)
+    report = container.verifier.verify(merchant)
+    assert result.payloads_erased >= 1
+    assert report.ok, report.problems
+    assert report.payloads_erased == result.payloads_erased
