@@ -21,12 +21,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 import psycopg
-from sqlalchemy import Table, text
+from sqlalchemy import Table
 
 from core.bench.pg_scratch import libpq_url
 from core.bench.results import Measurement
 from core.bench.workload import BenchMerchant, Delivery
 from core.bootstrap import Container
+from core.db.dialect import advisory_xact_lock
 from core.db.tables.ledger import EvidenceRecord, InboxEntry
 from core.ingest.inbox import new_inbox_id
 from core.ledger.chain import chain_link
@@ -75,10 +76,7 @@ def copy_reference(admin_url: str, *, name: str = "reference: COPY inbox+evidenc
 def _naive_seal(container: Container, delivery: Delivery) -> int:
     merchant_id = delivery.merchant.merchant_id
     with container.db.tenant(merchant_id) as session:
-        session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
-            {"k": f"canary.chain:{merchant_id}"},
-        )
+        advisory_xact_lock(session, f"canary.chain:{merchant_id}")
         head = SealStage.head(session, merchant_id)
         now = container.clock.now()
         inbox_id = new_inbox_id(now)

@@ -2,24 +2,21 @@
 
 The incremental projection and ``canary rebuild customers`` both end here, for some customers or for
 all, which is why a rebuild produces the same rows as the stream did. Everything runs inside the
-caller's tenant transaction, after ``lock_projection`` (one projection writer per merchant at a time:
+caller's tenant transaction, under ``PROJECTION_LOCK`` (one projection writer per merchant at a time:
 two writers recomputing the same customer from different snapshots would lose an update).
 """
 
 from __future__ import annotations
 
-import threading
-from collections import defaultdict
 from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, case, func, select, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import Table, and_, case, func, select, update
 from sqlmodel import Session
 
 from core.customers.definitions import COMPLETED, MIXED_CURRENCY, REFUND, SALE, split_customer_id
+from core.db.dialect import MerchantLock, insert_for
 from core.db.tables.customers import CardProfile, CardUse, Customer, CustomerTransaction
 
 CT: Table = CustomerTransaction.__table__  # type: ignore[attr-defined]
@@ -57,29 +54,8 @@ CARD_COLUMNS = (
     "last_seen_at",
 )
 
-# SQLite has no advisory locks; embedded mode runs one process, so a lock per merchant is enough there.
-_local_locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
-
-
-def lock_projection(session: Session, merchant_id: str) -> None:
-    """Serialise R's writers for one merchant until the transaction ends (Postgres advisory lock)."""
-    if is_postgres(session):
-        session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
-            {"k": f"canary.customers:{merchant_id}"},
-        )
-
-
-def local_lock(merchant_id: str) -> threading.Lock:
-    return _local_locks[merchant_id]
-
-
-def is_postgres(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
-
-
-def insert_for(session: Session) -> Any:
-    return pg_insert if is_postgres(session) else sqlite_insert
+# One projection writer per merchant (R's consumer, rebuild and forget all take it).
+PROJECTION_LOCK = MerchantLock("canary.customers")
 
 
 def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:

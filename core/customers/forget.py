@@ -32,7 +32,7 @@ from sqlmodel import Session, SQLModel
 
 from core.bus.port import SEALED, StreamBus
 from core.clock import Clock
-from core.customers.aggregates import CT, CUSTOMERS, USES, chunks, local_lock, lock_projection
+from core.customers.aggregates import CT, CUSTOMERS, PROJECTION_LOCK, USES, chunks
 from core.customers.definitions import is_tombstone, new_tombstone
 from core.customers.errors import CustomerNotFoundError
 from core.customers.registry import ARCHIVED, find_customer
@@ -108,8 +108,7 @@ class CustomerForgetter:
 
     def forget(self, merchant_id: str, customer_ref: str, *, actor: str, reason: str) -> ForgetResult:
         now = self._clock.now()
-        with local_lock(merchant_id), self._db.tenant(merchant_id) as session:
-            lock_projection(session, merchant_id)
+        with PROJECTION_LOCK.tenant(self._db, merchant_id) as session:
             customer = find_customer(session, merchant_id, customer_ref)
             if customer is None or customer.forgotten_at is not None or is_tombstone(customer.id):
                 raise CustomerNotFoundError(

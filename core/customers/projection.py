@@ -1,7 +1,7 @@
 """R's projection: a consumer of ``canary:detection`` that keeps customers and card profiles current.
 
-Exactly-once in effect: per merchant and batch, one transaction records each message's key in
-``app.processed_messages`` together with the projection's writes, so a redelivered message finds its
+Exactly-once in effect through ``core.consumers.tracked``: per merchant and batch, one transaction
+records each message's key together with the projection's writes, so a redelivered message finds its
 key and changes nothing. Within the transaction the projection
 - keeps, per transaction, what it contributes (``customer_transactions``) and, per card tender, who
   used the card where (``card_uses``) — forward-only in the vendor's version, like the canonical
@@ -16,9 +16,7 @@ message still in the stream cannot bring a forgotten vendor id back.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -27,21 +25,21 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
-from core.bus.port import DETECTION, Message
+from core.bus.port import DETECTION
 from core.clock import Clock
+from core.consumers.tracked import Batch, DetectionConsumer
 from core.customers.aggregates import (
     CT,
+    PROJECTION_LOCK,
     USES,
     chunks,
-    insert_for,
-    local_lock,
-    lock_projection,
     recompute_cards,
     recompute_customers,
 )
 from core.customers.registry import reactivate, sync_archive_dates
+from core.db.dialect import insert_for
 from core.db.tables.customers import CustomerEvidence
-from core.db.tables.ledger import EvidenceRecord, InboxEntry, ProcessedMessage
+from core.db.tables.ledger import EvidenceRecord, InboxEntry
 from core.db.uow import Database
 from core.domain.parsing import DetectionEvent
 from core.domain.sales import Tender, Transaction
@@ -60,53 +58,27 @@ class ApplySummary:
     cards: int = 0
 
 
-def message_key(event: DetectionEvent) -> str:
-    """(seq, kind, entity): one parse of one sealed event may publish several detection events."""
-    key = f"{event.evidence_seq}:{event.kind}:{event.entity_id}"
-    if len(key) <= 200:
-        return key
-    digest = hashlib.sha256(event.entity_id.encode()).hexdigest()[:32]
-    return f"{event.evidence_seq}:{event.kind[:40]}:#{digest}"
-
-
-class CustomerProjection:
+class CustomerProjection(DetectionConsumer[ApplySummary]):
     """A ``Stage`` for the worker runner: name ``customers`` on ``detection``, group ``customers``."""
 
     name = "customers"
     stream = DETECTION
     group = "customers"
+    consumer = CONSUMER
 
     def __init__(self, db: Database, clock: Clock) -> None:
-        self._db, self._clock = db, clock
+        super().__init__(db, clock, PROJECTION_LOCK)
 
-    def handle(self, batch: Sequence[Message]) -> None:
-        by_merchant: dict[str, list[DetectionEvent]] = defaultdict(list)
-        for message in batch:
-            event = DetectionEvent.model_validate_json(message.fields["event"])
-            by_merchant[event.merchant_id].append(event)
-        for merchant_id, events in by_merchant.items():
-            self.apply(merchant_id, events)
-
-    def apply(self, merchant_id: str, events: Sequence[DetectionEvent]) -> ApplySummary:
-        with local_lock(merchant_id), self._db.tenant(merchant_id) as session:
-            lock_projection(session, merchant_id)
-            keyed = {message_key(e): e for e in events if e.merchant_id == merchant_id}
-            done = _processed(session, merchant_id, list(keyed))
-            fresh = {k: e for k, e in keyed.items() if k not in done}
-            erased = _erased_seqs(session, merchant_id, {e.evidence_seq for e in fresh.values()})
-            live = sorted(
-                (e for e in fresh.values() if e.evidence_seq not in erased), key=lambda e: e.evidence_seq
-            )
-            summary = self._apply_events(session, merchant_id, live)
-            now = self._clock.now()
-            session.add_all(
-                ProcessedMessage(merchant_id=merchant_id, consumer=CONSUMER, message_key=k, processed_at=now)
-                for k in fresh
-            )
+    def apply_batch(self, session: Session, batch: Batch[DetectionEvent]) -> ApplySummary:
+        """One merchant's fresh events (the ``TrackedConsumer`` skeleton skips redeliveries)."""
+        merchant_id = batch.merchant_id
+        erased = _erased_seqs(session, merchant_id, {e.evidence_seq for e in batch.fresh})
+        live = [e for e in batch.fresh if e.evidence_seq not in erased]
+        summary = self._apply_events(session, merchant_id, live)
         return ApplySummary(
-            messages=len(events),
-            duplicates=len(events) - len(fresh),
-            erased=sum(1 for e in fresh.values() if e.evidence_seq in erased),
+            messages=batch.received,
+            duplicates=batch.duplicates,
+            erased=len(batch.fresh) - len(live),
             transactions=summary.transactions,
             customers=summary.customers,
             cards=summary.cards,
@@ -316,21 +288,6 @@ def _record_evidence(session: Session, merchant_id: str, events: Iterable[Detect
     table = CustomerEvidence.__table__  # type: ignore[attr-defined]
     for part in chunks(rows):
         session.execute(insert_for(session)(table).on_conflict_do_nothing(), list(part))
-
-
-def _processed(session: Session, merchant_id: str, keys: list[str]) -> set[str]:
-    found: set[str] = set()
-    for part in chunks(keys):
-        found.update(
-            session.execute(
-                select(col(ProcessedMessage.message_key)).where(
-                    col(ProcessedMessage.merchant_id) == merchant_id,
-                    col(ProcessedMessage.consumer) == CONSUMER,
-                    col(ProcessedMessage.message_key).in_(part),
-                )
-            ).scalars()
-        )
-    return found
 
 
 def _erased_seqs(session: Session, merchant_id: str, seqs: set[int]) -> set[int]:

@@ -22,13 +22,12 @@ from core.customers.aggregates import (
     CUSTOMERS,
     PROFILES,
     PROJECTION_COLUMNS,
+    PROJECTION_LOCK,
     USES,
-    insert_for,
-    local_lock,
-    lock_projection,
     recompute_cards,
     recompute_customers,
 )
+from core.db.dialect import insert_for
 from core.db.tables.customers import ContactFingerprintRow, CustomerEvidence
 from core.db.tables.sales import TenderRow, TransactionRow
 from core.db.uow import Database
@@ -49,8 +48,7 @@ class RebuildSummary:
 
 
 def rebuild(db: Database, clock: Clock, merchant_id: str) -> RebuildSummary:
-    with local_lock(merchant_id), db.tenant(merchant_id) as session:
-        lock_projection(session, merchant_id)
+    with PROJECTION_LOCK.tenant(db, merchant_id) as session:
         return rebuild_in(session, merchant_id, clock)
 
 

@@ -18,12 +18,11 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import Table, insert
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from core.bus.port import EVENTS, BusError, StreamBus
 from core.clock import Clock
+from core.db.dialect import insert_for
 from core.db.tables.ledger import DedupKey, InboxEntry
 from core.db.uow import Database
 from core.ingest.identifiers import storable
@@ -189,8 +188,7 @@ class Inbox:
         delivery."""
         if not wanted:
             return set()
-        dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        upsert = dialect_insert(DEDUP).values(
+        upsert = insert_for(session)(DEDUP).values(
             [
                 {
                     "merchant_id": merchant_id,

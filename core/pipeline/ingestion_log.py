@@ -12,11 +12,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session
 
 from core.adapters.registry import PARSER_VERSION
+from core.db.dialect import insert_for
 from core.db.tables.ledger import IngestionLogEntry
 from core.pipeline.parse_event import EventResult
 
@@ -47,8 +46,7 @@ def record_outcomes(
 
 @functools.cache
 def _upsert(dialect: str) -> Any:
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(LOG)
+    stmt = insert_for(dialect)(LOG)
     replaced = ("status", "reason", "error_field", "records", "parser_version", "updated_at")
     return stmt.on_conflict_do_update(
         index_elements=["merchant_id", "seq"],

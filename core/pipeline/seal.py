@@ -13,16 +13,16 @@ Idempotent: a redelivered inbox id is already sealed and is skipped; the unique 
 from __future__ import annotations
 
 import hashlib
-import threading
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import and_, bindparam, or_, text, update
+from sqlalchemy import and_, bindparam, or_, update
 from sqlmodel import Session, col, select
 
 from core.bus.port import SEALED, Message, StreamBus
 from core.clock import Clock
+from core.db.dialect import MerchantLock
 from core.db.tables.ledger import Checkpoint, EventInscription, EvidenceRecord, InboxEntry
 from core.db.uow import Database
 from core.ledger.chain import chain_link, genesis_hash
@@ -31,7 +31,6 @@ from core.ledger.signer import CheckpointSigner
 from core.ledger.tree import MerkleLog
 from core.security.crypto import decrypt_payload
 from core.security.keyring import MerchantKeyring
-
 
 SEAL_CHUNK = 2_000  # rows per seal transaction when a backlog is swept up behind a batch
 
@@ -55,8 +54,7 @@ class SealStage:
         self, db: Database, bus: StreamBus, keyring: MerchantKeyring, signer: CheckpointSigner, clock: Clock
     ) -> None:
         self._db, self._bus, self._keyring, self._signer, self._clock = db, bus, keyring, signer, clock
-        # SQLite has no advisory locks; in embedded mode one process seals, so a lock per merchant suffices.
-        self._local_locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
+        self._chain_lock = MerchantLock("canary.chain")  # one chain writer per merchant
 
     def handle(self, batch: Sequence[Message]) -> None:
         by_merchant: dict[str, list[str]] = defaultdict(list)
@@ -76,8 +74,7 @@ class SealStage:
         a chunk's messages sealed first by another worker would otherwise jump the queue."""
         sealed: list[int] = []
         while True:
-            with self._local_locks[merchant_id], self._db.tenant(merchant_id) as session:
-                self._lock_chain(session, merchant_id)
+            with self._chain_lock.tenant(self._db, merchant_id) as session:
                 due = self._due(session, merchant_id, inbox_ids)
                 # A bad row that was not named stays for its own message, which fails loudly; it must
                 # not hold up the rows behind it.
@@ -117,13 +114,6 @@ class SealStage:
             .order_by(col(InboxEntry.received_at), col(InboxEntry.id))
             .limit(SEAL_CHUNK)
         ).all()
-
-    def _lock_chain(self, session: Session, merchant_id: str) -> None:
-        if self._db.is_postgres:
-            session.execute(
-                text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
-                {"k": f"canary.chain:{merchant_id}"},
-            )
 
     def _verified(
         self, session: Session, merchant_id: str, rows: Sequence[InboxEntry], *, named: set[str]

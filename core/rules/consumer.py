@@ -1,8 +1,9 @@
 """Q's consumer: the ``chirp`` group on ``canary:detection`` (a ``Stage`` for the worker runner).
 
-Per merchant and batch, one transaction (under an advisory lock on Postgres) evaluates the events in
-seq order and writes, together: the detections (observation and alerting modes only), the event
-journal, the rule state slices that changed, and one ``processed_messages`` key per event. So a
+A ``core.consumers.tracked`` consumer: per merchant and batch, one transaction (under an advisory
+lock on Postgres) evaluates the events in seq order and writes, together: the detections
+(observation and alerting modes only), the event journal, the rule state slices that changed, and
+one ``processed_messages`` key per event. So a
 redelivered message finds its key and changes nothing, and a restarted consumer continues from the
 stored windows. Alerts leave through an outbox: alerting detections are written ``pending`` and
 published to ``canary:alerts`` after the commit, then marked ``published``; a crash in between
@@ -15,17 +16,18 @@ database and reloads only what another worker changed.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from sqlmodel import Session
 
 from core.bus.port import ALERTS, DETECTION
 from core.clock import Clock
+from core.consumers.tracked import Batch, DetectionConsumer
+from core.db.dialect import MerchantLock
 from core.db.tables.rules import DetectionRow
 from core.db.uow import Database
 from core.domain.parsing import DetectionEvent
@@ -44,11 +46,6 @@ class Publisher(Protocol):
     def publish(self, stream: str, fields: Mapping[str, str]) -> str: ...
 
 
-class Delivered(Protocol):
-    @property
-    def fields(self) -> Mapping[str, str]: ...
-
-
 @dataclass(frozen=True)
 class BatchSummary:
     events: int = 0
@@ -60,60 +57,33 @@ class BatchSummary:
     rule_errors: int = 0
 
 
-def message_key(event: DetectionEvent) -> str:
-    """(seq, kind, entity): one sealed event may publish several detection events."""
-    key = f"{event.evidence_seq}:{event.kind}:{event.entity_id}"
-    if len(key) <= 200:
-        return key
-    return (
-        f"{event.evidence_seq}:{event.kind[:40]}:#{hashlib.sha256(event.entity_id.encode()).hexdigest()[:32]}"
-    )
-
-
-class ChirpStage:
+class ChirpStage(DetectionConsumer[BatchSummary]):
     name = "chirp"
     stream = DETECTION
     group = "chirp"
+    consumer = store.CONSUMER
 
     def __init__(self, db: Database, bus: Publisher, clock: Clock, catalog: Catalog | None = None) -> None:
-        self._db, self._bus, self._clock = db, bus, clock
+        super().__init__(db, clock, MerchantLock("canary.chirp"))
+        self._bus = bus
         self.engine = Engine(catalog or default_catalog())
         self._retention = {**windows.retention(), **windows.memory_retention(self.engine.catalog.rules)}
         self._states: dict[str, tuple[RuleState, dict[str, int]]] = {}
 
-    def handle(self, batch: Sequence[Delivered]) -> None:
-        by_merchant: dict[str, list[DetectionEvent]] = defaultdict(list)
-        for message in batch:
-            event = DetectionEvent.model_validate_json(message.fields["event"])
-            by_merchant[event.merchant_id].append(event)
-        for merchant_id, events in by_merchant.items():
-            self.process(merchant_id, events)
-
-    def process(self, merchant_id: str, events: Sequence[DetectionEvent]) -> BatchSummary:
-        try:
-            return self._process(merchant_id, events)
-        except BaseException:
-            # The cached state already holds this batch's effects, which were rolled back.
-            self.forget_cache(merchant_id)
-            raise
-
-    def _process(self, merchant_id: str, events: Sequence[DetectionEvent]) -> BatchSummary:
-        now = self._clock.now()
+    def apply_batch(self, session: Session, batch: Batch[DetectionEvent]) -> BatchSummary:
         counts: dict[str, int] = defaultdict(int)
-        with self._db.tenant(merchant_id) as session:
-            store.lock(session, merchant_id)
-            keyed = {message_key(e): e for e in events if e.merchant_id == merchant_id}
-            done = store.processed(session, merchant_id, list(keyed))
-            fresh = sorted(
-                ((k, e) for k, e in keyed.items() if k not in done), key=lambda ke: ke[1].evidence_seq
-            )
-            counts["duplicates"] = len(events) - len(fresh)
-            if fresh:
-                self._evaluate(session, merchant_id, [e for _k, e in fresh], counts)
-                store.mark_processed(session, merchant_id, [k for k, _e in fresh], now)
-            store.log_expired_entries(session, merchant_id, now)
-        counts["published"] = self.publish_pending(merchant_id)
-        return BatchSummary(events=len(events), **counts)
+        counts["duplicates"] = batch.duplicates
+        if batch.fresh:
+            self._evaluate(session, batch.merchant_id, batch.fresh, counts)
+        store.log_expired_entries(session, batch.merchant_id, self._clock.now())
+        return BatchSummary(events=batch.received, **counts)
+
+    def on_rollback(self, merchant_id: str) -> None:
+        # The cached state already holds this batch's effects, which were rolled back.
+        self.forget_cache(merchant_id)
+
+    def after_commit(self, merchant_id: str, summary: BatchSummary) -> BatchSummary:
+        return replace(summary, published=self.publish_pending(merchant_id))
 
     def _evaluate(
         self, session: Session, merchant_id: str, events: Sequence[DetectionEvent], counts: dict[str, int]

@@ -14,14 +14,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, text, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
+from core.db.dialect import insert_for
 from core.db.tables.customers import Customer
 from core.db.tables.documents import ItemCategoryRow, StoreConfigRow
-from core.db.tables.ledger import ProcessedMessage
 from core.db.tables.rules import (
     AllowListEntryRow,
     CatalogPinRow,
@@ -43,19 +41,6 @@ CONSUMER = "chirp"
 CHUNK = 500
 
 
-def _insert(session: Session) -> Any:
-    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-
-
-def lock(session: Session, merchant_id: str) -> None:
-    """One Chirp writer per merchant at a time (Postgres advisory lock, released at commit)."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"),
-            {"k": f"canary.chirp:{merchant_id}"},
-        )
-
-
 def new_id() -> str:
     return uuid.uuid4().hex
 
@@ -67,32 +52,6 @@ def ordered_id() -> str:
     """An id that sorts in creation order (nanosecond clock, then a per-process counter): audit
     entries written in the same instant by a fixed clock still list in the order they were made."""
     return f"{time.time_ns():020d}{next(_ticks) % 10_000:04d}{uuid.uuid4().hex[:8]}"
-
-
-# Idempotency ---------------------------------------------------------------------------------------
-
-
-def processed(session: Session, merchant_id: str, keys: Sequence[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(keys), CHUNK):
-        part = list(keys[start : start + CHUNK])
-        found.update(
-            session.exec(
-                select(ProcessedMessage.message_key).where(
-                    ProcessedMessage.merchant_id == merchant_id,
-                    ProcessedMessage.consumer == CONSUMER,
-                    col(ProcessedMessage.message_key).in_(part),
-                )
-            ).all()
-        )
-    return found
-
-
-def mark_processed(session: Session, merchant_id: str, keys: Iterable[str], now: datetime) -> None:
-    session.add_all(
-        ProcessedMessage(merchant_id=merchant_id, consumer=CONSUMER, message_key=k, processed_at=now)
-        for k in keys
-    )
 
 
 # Configuration -------------------------------------------------------------------------------------
@@ -194,7 +153,7 @@ def write_detections(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Insert, keeping an existing row: ids are deterministic, so a redelivery is a no-op."""
     table = DetectionRow.__table__  # type: ignore[attr-defined]
     for start in range(0, len(rows), CHUNK):
-        stmt = _insert(session)(table).on_conflict_do_nothing(index_elements=["merchant_id", "id"])
+        stmt = insert_for(session)(table).on_conflict_do_nothing(index_elements=["merchant_id", "id"])
         session.execute(stmt, list(rows[start : start + CHUNK]))
 
 
@@ -242,7 +201,7 @@ def journal(session: Session, merchant_id: str, rows: Sequence[tuple[DetectionEv
     ]
     table = RuleEventJournalRow.__table__  # type: ignore[attr-defined]
     for start in range(0, len(values), CHUNK):
-        stmt = _insert(session)(table).on_conflict_do_nothing(
+        stmt = insert_for(session)(table).on_conflict_do_nothing(
             index_elements=["merchant_id", "seq", "kind", "entity_id"]
         )
         session.execute(stmt, values[start : start + CHUNK])
@@ -325,7 +284,7 @@ def save_state(
         }
         for name, data in dirty.items()
     ]
-    stmt = _insert(session)(table)
+    stmt = insert_for(session)(table)
     stmt = stmt.on_conflict_do_update(
         index_elements=["merchant_id", "slice"],
         set_={

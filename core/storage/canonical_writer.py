@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, SQLModel
 
 import core.db.tables  # noqa: F401  (registers every table class)
+from core.db.dialect import insert_for
 from core.domain.records import Canonical
 
 _TABLE_FOR: dict[type[Canonical], Table] = {}
@@ -167,8 +166,7 @@ def _upsert(dialect: str, table: Table, key_cols: tuple[str, ...], updated: tupl
     """The statement for one (table, key, updated columns) shape, built once per process: building
     ``excluded`` copies every column of the table, which cost more than the parse stage's own work
     when it was done for every event."""
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
-    stmt = insert(table)
+    stmt = insert_for(dialect)(table)
     return stmt.on_conflict_do_update(
         index_elements=list(key_cols),
         set_={c: stmt.excluded[c] for c in updated},

@@ -61,7 +61,7 @@ def test_a_duplicate_delivery_changes_nothing(any_db: Database) -> None:
     before = projection_snapshot(any_db, world.merchant_id)
     with any_db.tenant(world.merchant_id) as s:
         keys = s.exec(select(func.count()).select_from(ProcessedMessage)).one()
-    summary = CustomerProjection(any_db, CLOCK).apply(world.merchant_id, world.events)
+    summary = CustomerProjection(any_db, CLOCK).process(world.merchant_id, world.events)
     assert (summary.duplicates, summary.transactions) == (len(world.events), 0)
     assert projection_snapshot(any_db, world.merchant_id) == before
     with any_db.tenant(world.merchant_id) as s:
@@ -127,7 +127,7 @@ def _event(merchant_id: str, seq: int, facts: dict[str, object]) -> w.DetectionE
 
 def test_a_transaction_naming_an_unknown_customer_adds_them_to_the_registry(any_db: Database) -> None:
     merchant = w.new_merchant(any_db)
-    CustomerProjection(any_db, CLOCK).apply(
+    CustomerProjection(any_db, CLOCK).process(
         merchant, [_event(merchant, 1, _sale("t1", "sq:customer:NEW1", 1250))]
     )
     with any_db.tenant(merchant) as s:
@@ -140,13 +140,13 @@ def test_a_transaction_naming_an_unknown_customer_adds_them_to_the_registry(any_
 def test_an_archived_customer_named_again_is_reactivated_not_duplicated(any_db: Database) -> None:
     merchant = w.new_merchant(any_db)
     projection = CustomerProjection(any_db, CLOCK)
-    projection.apply(merchant, [_event(merchant, 1, _sale("t1", "sq:customer:C1", 500))])
+    projection.process(merchant, [_event(merchant, 1, _sale("t1", "sq:customer:C1", 500))])
     with any_db.tenant(merchant) as s:
         row = s.get(Customer, (merchant, "sq:customer:C1"))
         assert row is not None
         row.db_status, row.archived_at = "archived", datetime(2026, 6, 1, tzinfo=UTC)
         s.add(row)
-    projection.apply(merchant, [_event(merchant, 2, _sale("t2", "sq:customer:C1", 700, day=9))])
+    projection.process(merchant, [_event(merchant, 2, _sale("t2", "sq:customer:C1", 700, day=9))])
     with any_db.tenant(merchant) as s:
         rows = s.exec(select(Customer).where(col(Customer.external_id) == "C1")).all()
     assert len(rows) == 1
@@ -157,9 +157,9 @@ def test_an_archived_customer_named_again_is_reactivated_not_duplicated(any_db: 
 def test_an_updated_transaction_moves_its_money_to_the_new_customer(any_db: Database) -> None:
     merchant = w.new_merchant(any_db)
     projection = CustomerProjection(any_db, CLOCK)
-    projection.apply(merchant, [_event(merchant, 1, _sale("t1", "sq:customer:A", 900))])
-    projection.apply(merchant, [_event(merchant, 2, _sale("t1", "sq:customer:B", 900, version=2))])
-    projection.apply(
+    projection.process(merchant, [_event(merchant, 1, _sale("t1", "sq:customer:A", 900))])
+    projection.process(merchant, [_event(merchant, 2, _sale("t1", "sq:customer:B", 900, version=2))])
+    projection.process(
         merchant, [_event(merchant, 3, _sale("t1", "sq:customer:A", 900, version=1))]
     )  # stale, late
     with any_db.tenant(merchant) as s:
@@ -190,7 +190,7 @@ def test_a_card_profile_counts_uses_distinct_customers_and_distinct_locations(an
         ),
         _event(merchant, 4, _sale("t4", None, 100, fingerprint="fp-9", location="sq:location:L3", day=7)),
     ]
-    CustomerProjection(any_db, CLOCK).apply(merchant, events)
+    CustomerProjection(any_db, CLOCK).process(merchant, events)
     with any_db.tenant(merchant) as s:
         card = s.get(CardProfile, (merchant, "fp-9"))
     assert card is not None

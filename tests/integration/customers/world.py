@@ -188,7 +188,7 @@ def project(db: Database, world: World, *, seed: int, duplicates: float = 0.2) -
         size = rng.randrange(1, 25)
         batch: list[DetectionEvent] = list(events[i : i + size])
         batch += [rng.choice(events[: i + size]) for _ in range(int(size * duplicates))]
-        projection.apply(world.merchant_id, batch)
+        projection.process(world.merchant_id, batch)
         i += size
     return projection
 

@@ -1,0 +1,51 @@
+"""A tracked consumer's position: the keys of the messages it has applied (``app.processed_messages``).
+
+A consumer records a message's key in the same transaction as the message's effects, so after a
+crash either both are there or neither is; a redelivered message finds its key and is skipped.
+Forgetting a consumer's keys for a merchant makes the next delivery of each message count again,
+which is how a consumer is rebuilt from the ledger (see ``TrackedConsumer.forget_positions``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import delete, func
+from sqlmodel import Session, col, select
+
+from core.db.tables.ledger import ProcessedMessage
+
+CHUNK = 500
+
+
+def seen(session: Session, merchant_id: str, consumer: str, keys: Sequence[str]) -> set[str]:
+    """The subset of ``keys`` this consumer has already applied for the merchant."""
+    found: set[str] = set()
+    for start in range(0, len(keys), CHUNK):
+        part = list(keys[start : start + CHUNK])
+        found.update(
+            session.exec(
+                select(ProcessedMessage.message_key).where(
+                    ProcessedMessage.merchant_id == merchant_id,
+                    ProcessedMessage.consumer == consumer,
+                    col(ProcessedMessage.message_key).in_(part),
+                )
+            ).all()
+        )
+    return found
+
+
+def record(session: Session, merchant_id: str, consumer: str, keys: Iterable[str], now: datetime) -> None:
+    session.add_all(
+        ProcessedMessage(merchant_id=merchant_id, consumer=consumer, message_key=k, processed_at=now)
+        for k in keys
+    )
+
+
+def forget(session: Session, merchant_id: str, consumer: str) -> int:
+    """Drop every key of this consumer for the merchant; returns how many there were."""
+    mine = (col(ProcessedMessage.merchant_id) == merchant_id) & (col(ProcessedMessage.consumer) == consumer)
+    count = session.execute(select(func.count()).select_from(ProcessedMessage).where(mine)).scalar_one()
+    session.execute(delete(ProcessedMessage).where(mine))
+    return int(count)
