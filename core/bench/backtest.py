@@ -22,12 +22,11 @@ from core.clock import FixedClock
 from core.db.engine import make_engine
 from core.db.uow import Database
 from core.domain.parsing import DetectionEvent
-from core.rules import store
 from core.rules.backtest import backtest
 from core.rules.catalog import default_catalog
-from core.rules.consumer import ChirpStage
 from core.rules.engine import Engine
-from core.rules.service import ChirpService
+from core.rules.service import ChirpService, store
+from core.rules.service.consumer import ChirpStage
 
 TARGET = Target("seconds", 30.0, "< 30 s for 30 days of a 10-store merchant")
 DAYS, WARMUP_DAYS = 30, 30

@@ -19,7 +19,10 @@ from core.bench.results import Measurement, ScenarioResult, Target
 from core.domain.parsing import DetectionEvent
 from core.rules.catalog import default_catalog
 from core.rules.engine import Engine, TenantConfig
-from core.rules.examples import (
+from core.rules.facts import Facts
+from core.rules.model import Mode
+from core.rules.state import RuleState
+from core.simulate.canonical import (
     A,
     L,
     P,
@@ -31,9 +34,6 @@ from core.rules.examples import (
     square_drawer,
     square_txn,
 )
-from core.rules.facts import Facts
-from core.rules.model import Mode
-from core.rules.state import RuleState
 
 TARGET = Target("throughput", 20_000.0, "≥ 20,000 events/s (one core)")
 MERCHANT = "m_bench_rules"

@@ -7,7 +7,7 @@ from rich.console import Console
 
 from core.cli.context import load
 from core.cli.errors import UsageError, friendly
-from core.rules.rollout import UnknownTenantError, deployment_status
+from core.rules.service.rollout import UnknownTenantError
 
 app = typer.Typer(help="Chirp rules: deployment status of a tenant.", no_args_is_help=True)
 out = Console()
@@ -20,7 +20,7 @@ def status(merchant: str = typer.Option(..., help="The merchant to report on."))
     many applicable rules are in each mode, and what the runbook (docs/deployment-phases.md) asks next."""
     container = load()
     try:
-        report = deployment_status(container.rules, merchant)
+        report = container.rules.deployment_status(merchant)
     except UnknownTenantError as exc:
         raise UsageError(str(exc)) from None
     finally:

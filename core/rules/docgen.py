@@ -1,16 +1,17 @@
 """``docs/rules.md`` from the catalog, so the page cannot drift from the code (a test compares them).
 
-Regenerate with ``python -m core.rules.docgen > docs/rules.md``.
+Regenerate with ``python -m tests.rules_cases > docs/rules.md``: the page lists each rule's cases,
+which are test data (``tests/rules_cases``), so the generator runs from there.
 """
 
 from __future__ import annotations
 
-from core.rules.catalog import Catalog, default_catalog
+from core.rules.catalog import Catalog
 from core.rules.model import Parameter, Rule
 
 HEADER = """# Chirp rule catalog
 
-Generated from `core/rules/catalog.py` by `python -m core.rules.docgen`; `tests/unit/rules/test_catalog.py`
+Generated from `core/rules/catalog.py` by `python -m tests.rules_cases`; `tests/unit/rules/test_catalog.py`
 fails when this page and the code disagree. Catalog version **{version}**, {count} rules.
 
 Every rule reads the canonical model only (DESIGN §4), never a vendor payload. *Requires* lists the
@@ -86,7 +87,3 @@ def render(catalog: Catalog) -> str:
 def _anchor(title: str) -> str:
     kept = "".join(ch for ch in title.lower() if ch.isalnum() or ch in " -")
     return kept.replace(" ", "-")
-
-
-if __name__ == "__main__":
-    print(render(default_catalog()), end="")

@@ -9,7 +9,7 @@ from fastmcp import Context, FastMCP
 from pydantic import Field
 
 from core.rules.model import Family
-from core.rules.results import CatalogPinResult, RuleDetail, RuleList, Scorecard
+from core.rules.service.views import CatalogPinResult, RuleDetail, RuleList, Scorecard
 from servers.chirp import safe
 from servers.chirp.args import Reason, RuleId, actor, known_rule
 from servers.common import READ_ONLY, WRITE_IDEMPOTENT, require
@@ -49,7 +49,7 @@ def register(mcp: FastMCP) -> None:
         defaults, bounds, units and this tenant's current values, its mode and configuration version,
         its allow-list entries (active, expired and revoked, each with an entry_id), which vertical
         packs touch it and whether each is applied to this tenant (a garden-center bypass that does
-        not apply here shows applied_to_tenant false), and its test cases.
+        not apply here shows applied_to_tenant false).
 
         Use it before tune_rule_threshold (to read names and bounds) or revoke_allow_list_entry (to
         find the entry_id). Money parameters are in cents; durations carry their unit. Allow-list

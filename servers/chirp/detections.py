@@ -8,7 +8,7 @@ from fastmcp import Context, FastMCP
 from fastmcp.exceptions import ToolError
 from pydantic import AwareDatetime, Field
 
-from core.rules.results import DetectionDetail, DetectionPage, DryRunResult
+from core.rules.service.views import DetectionDetail, DetectionPage, DryRunResult
 from servers.chirp import safe
 from servers.chirp.args import ParamValue, RuleId, Since, Until, known_rule
 from servers.common import READ_ONLY, Cursor, Limit, require

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from core.rules.model import Mode
 from core.rules.packs import PACKS
-from core.rules.results import PackApplicationResult, PackPreview, PromotionResult
+from core.rules.service.views import PackApplicationResult, PackPreview, PromotionResult
 from servers.chirp import safe
 from servers.chirp.args import Reason, RuleId, actor, known_rule
 from servers.common import READ_ONLY, WRITE, require

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from core.rules.results import (
+from core.rules.service.views import (
     AllowListEntryView,
     AuditEntry,
     AuditPage,

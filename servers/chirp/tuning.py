@@ -10,7 +10,7 @@ from fastmcp.exceptions import ToolError
 from pydantic import AwareDatetime, Field
 
 from core.rules.allow_lists import MAX_EXPIRY_DAYS
-from core.rules.results import AllowListEntryView, AuditPage, TuneResult
+from core.rules.service.views import AllowListEntryView, AuditPage, TuneResult
 from servers.chirp import safe
 from servers.chirp.args import ParamValue, Reason, RuleId, Since, Until, actor, known_rule
 from servers.common import DESTRUCTIVE, READ_ONLY, WRITE, Cursor, Limit, require

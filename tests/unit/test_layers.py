@@ -18,6 +18,7 @@ PURE = [
     "core/ledger/tree.py",
     "core/ledger/chain.py",
     "core/ledger/checkpoint.py",
+    "core/rules/*.py",  # the rules kernel: engine, model, facts, state, catalog (core/rules/service is its shell)
     "core/rules/families",
     "core/cases/domain",
     "core/adapters/square/parser.py",
@@ -60,6 +61,8 @@ def _imports(path: Path) -> list[str]:
 
 
 def _files(spec: str) -> list[Path]:
+    if "*" in spec:
+        return sorted(ROOT.glob(spec))
     target = ROOT / spec
     if target.is_file():
         return [target]
@@ -105,3 +108,9 @@ def test_the_layer_checker_catches_a_forbidden_import(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("import redis\nfrom core.db.uow import Database\n")
     assert len(_violations([bad], INFRASTRUCTURE)) == 3  # redis, core.db.uow and core.db.uow.Database
+
+
+def test_the_rules_kernel_never_reaches_into_its_shell_or_the_tables() -> None:
+    """The kernel evaluates; storing, consuming and serving live in core/rules/service."""
+    kernel = _files("core/rules/*.py") + _files("core/rules/families")
+    assert kernel and _violations(kernel, ("core.rules.service", "core.db", "sqlmodel", "sqlalchemy")) == []

@@ -11,8 +11,8 @@ import pytest
 from core.bus.memory import InProcessBus
 from core.clock import FixedClock
 from core.db.uow import Database
-from core.rules.consumer import ChirpStage
 from core.rules.service import ChirpService
+from core.rules.service.consumer import ChirpStage
 
 START = datetime(2026, 5, 4, 18, 0, tzinfo=UTC)
 

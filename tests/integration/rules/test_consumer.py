@@ -11,9 +11,9 @@ from core.db.tables.ledger import ProcessedMessage
 from core.db.tables.rules import RuleEventJournalRow
 from core.db.uow import Database
 from core.domain.parsing import DetectionEvent
-from core.rules.consumer import ChirpStage
-from core.rules.examples import L, P, at, cp_ticket, square_txn
 from core.rules.service import ChirpService
+from core.rules.service.consumer import ChirpStage
+from core.simulate.canonical import L, P, at, cp_ticket, square_txn
 
 from .support import alerts, detections, for_merchant
 

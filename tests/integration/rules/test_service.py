@@ -8,11 +8,11 @@ from core.clock import FixedClock
 from core.db.uow import Database
 from core.rules.allow_lists import AllowListError
 from core.rules.catalog import UnknownCatalogVersionError
-from core.rules.consumer import ChirpStage
-from core.rules.examples import L, P, at, square_drawer, square_txn
 from core.rules.model import ParameterError
 from core.rules.service import ChirpService
-from core.rules.tuning import ConfigError
+from core.rules.service.consumer import ChirpStage
+from core.rules.service.tuning import ConfigError
+from core.simulate.canonical import L, P, at, square_drawer, square_txn
 
 from .support import detections, for_merchant
 

@@ -8,8 +8,8 @@ from core.domain.parsing import DetectionEvent
 from core.rules.backtest import backtest
 from core.rules.catalog import default_catalog
 from core.rules.engine import Engine
-from core.rules.examples import T0, L, P, at, cp_customer, cp_ticket, square_drawer, square_txn
 from core.rules.facts import Facts
+from core.simulate.canonical import T0, L, P, at, cp_customer, cp_ticket, square_drawer, square_txn
 
 ENGINE = Engine(default_catalog())
 

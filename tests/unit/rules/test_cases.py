@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 
 from core.rules.backtest import run_case
-from core.rules.catalog import default_catalog
 from core.rules.engine import Engine
 from core.rules.model import Case, Rule
+from tests.rules_cases import catalog
 
-CATALOG = default_catalog()
+CATALOG = catalog()
 ENGINE = Engine(CATALOG)
 CASES = [(rule, case) for rule in CATALOG.all() for case in rule.cases]
 

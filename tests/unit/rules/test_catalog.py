@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from core.rules.catalog import Catalog, UnknownCatalogVersionError, build_catalog, default_catalog
+from core.rules.catalog import Catalog, UnknownCatalogVersionError, build_catalog
 from core.rules.docgen import render
 from core.rules.facts import field_exists
 from core.rules.model import Rule, Substrate
+from tests.rules_cases import catalog
 
 ROOT = Path(__file__).parents[3]
-CATALOG = default_catalog()
+CATALOG = catalog()
 RULES = CATALOG.all()
 EXPECTED_IDS = {
     *(f"Q-DM-0{n}" for n in (1, 2, 3)),
@@ -108,7 +109,7 @@ def test_a_rule_declaring_a_field_the_canonical_model_lacks_is_caught() -> None:
 
 def test_docs_rules_md_is_generated_from_the_catalog_and_has_not_drifted() -> None:
     page = (ROOT / "docs" / "rules.md").read_text()
-    assert page == render(CATALOG), "regenerate with: python -m core.rules.docgen > docs/rules.md"
+    assert page == render(CATALOG), "regenerate with: python -m tests.rules_cases > docs/rules.md"
 
 
 def test_every_rule_appears_in_docs_rules_md_with_its_definition() -> None:

@@ -8,14 +8,15 @@ from datetime import timedelta
 from core.domain.parsing import DetectionEvent
 from core.rules.allow_lists import AllowListEntry
 from core.rules.backtest import run_events
-from core.rules.catalog import build_catalog, default_catalog
+from core.rules.catalog import build_catalog
 from core.rules.context import RuleContext
 from core.rules.engine import Engine, RuleSettings, TenantConfig
-from core.rules.examples import T0, L, P, at, cp_ticket, square_txn
 from core.rules.model import Family, Finding, Mode, Scope
 from core.rules.state import RuleState
+from core.simulate.canonical import T0, L, P, at, cp_ticket, square_txn
+from tests.rules_cases import catalog
 
-CATALOG = default_catalog()
+CATALOG = catalog()
 ENGINE = Engine(CATALOG)
 
 

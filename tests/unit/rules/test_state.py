@@ -5,12 +5,13 @@ from __future__ import annotations
 from core.domain.parsing import DetectionEvent
 from core.rules import windows
 from core.rules.backtest import run_events
-from core.rules.cases.tender import square_days
 from core.rules.catalog import default_catalog
 from core.rules.engine import Engine, RuleSettings, TenantConfig
-from core.rules.examples import L, at, square_txn
 from core.rules.model import Mode
 from core.rules.state import RuleState, slice_name
+from core.simulate.canonical import L, at, square_txn
+from tests.rules_cases import catalog
+from tests.rules_cases.tender import square_days
 
 ENGINE = Engine(default_catalog())
 ALL_ALERTING = TenantConfig(default_mode=Mode.ALERTING)
@@ -66,7 +67,7 @@ def test_sweeping_drops_keys_older_than_their_retention() -> None:
 
 
 def test_rule_memory_is_kept_per_rule_and_survives_a_restart() -> None:
-    rule = default_catalog().get("Q-AT-03")
+    rule = catalog().get("Q-AT-03")
     events = next(c for c in rule.cases if c.positive).events()
     config = TenantConfig(rules={rule.id: RuleSettings(Mode.ALERTING)}, only=frozenset({rule.id}))
     state = RuleState()

@@ -8,10 +8,10 @@ import pytest
 
 from core.domain.parsing import DetectionEvent
 from core.rules.catalog import default_catalog
-from core.rules.examples import at, cp_receiver
 from core.rules.facts import Facts
 from core.rules.state import RuleState
 from core.rules.windows import apply
+from core.simulate.canonical import at, cp_receiver
 
 
 def _without_po(event: DetectionEvent) -> DetectionEvent:

@@ -16,7 +16,7 @@ from core.auth.principal import DEFAULT_SCOPES, Principal
 from core.bootstrap import Container, bootstrap
 from core.clock import FixedClock
 from core.rules.allow_lists import MAX_EXPIRY_DAYS
-from core.rules.examples import at
+from core.simulate.canonical import at
 from servers.chirp import SPEC
 from servers.common import build_server
 from tests.support.pipeline import settings_for

@@ -11,7 +11,7 @@ import pytest
 
 from core.bootstrap import Container
 from core.domain.parsing import DetectionEvent
-from core.rules.examples import L, at, square_txn
+from core.simulate.canonical import L, at, square_txn
 from servers.chirp.safe import scrub
 from tests.unit.servers.test_chirp_tools import ANALYST, MERCHANT, WHY, call, chirp, refusal, sqlite_container
 

@@ -16,9 +16,9 @@ from typing import Any
 from sqlmodel import Session
 
 from core.db.tables.rules import RuleConfigHistoryRow, RuleConfigRow
-from core.rules import store
 from core.rules.errors import ChirpError
 from core.rules.model import Mode, Rule
+from core.rules.service import store
 
 MIN_REASON_CHARS = 8
 
@@ -44,7 +44,7 @@ def require_reason(reason: str) -> str:
 
 def current(session: Session, merchant_id: str, rule: Rule) -> RuleConfigRow:
     """The stored configuration, or the catalog default (dry-run, no overrides, version 0)."""
-    row = session.get(RuleConfigRow, (merchant_id, rule.id))
+    row = store.rule_config(session, merchant_id, rule.id)
     if row is not None:
         return row
     return RuleConfigRow(
@@ -89,13 +89,14 @@ def change(
     }
     version = held.version + 1
     new_mode = (mode or Mode(held.mode)).value
-    row = session.get(RuleConfigRow, (merchant_id, rule.id)) or RuleConfigRow(
+    row = store.rule_config(session, merchant_id, rule.id) or RuleConfigRow(
         merchant_id=merchant_id, rule_id=rule.id, mode=new_mode, updated_by=actor
     )
     row.mode, row.params, row.version, row.source = new_mode, overrides, version, source
     row.updated_at, row.updated_by = now, actor
-    session.add(row)
-    session.add(
+    store.write_rule_config(
+        session,
+        row,
         RuleConfigHistoryRow(
             merchant_id=merchant_id,
             rule_id=rule.id,
@@ -107,7 +108,7 @@ def change(
             reason=reason,
             changed_at=now,
             changed_by=actor,
-        )
+        ),
     )
     after = {"mode": new_mode, "params": rule.resolve(overrides), "version": version, "source": source}
     store.audit(

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from core.rules.cases import CP, SQ, case
-from core.rules.examples import L, at, cp_customer, cp_price_change, cp_store, cp_ticket, square_txn
+from core.simulate.canonical import L, at, cp_customer, cp_price_change, cp_store, cp_ticket, square_txn
+from tests.rules_cases import CP, SQ, case
 
 CASES = {
     "Q-DM-01": (

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from core.domain.parsing import DetectionEvent
-from core.rules.cases import CP, SQ, case
-from core.rules.examples import A, L, P, at, cp_drawer, cp_ticket, square_txn
+from core.simulate.canonical import A, L, P, at, cp_drawer, cp_ticket, square_txn
+from tests.rules_cases import CP, SQ, case
 
 
 def square_days(last_day_cash: int, days: int = 7) -> list[DetectionEvent]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.rules.model import Mode
-from core.rules.results import Readiness
+from core.rules.service.views import Readiness
 
 FALSE_POSITIVE = "false_positive"
 OUTCOMES = ("confirmed_fraud", "training_issue", FALSE_POSITIVE, "unactionable")

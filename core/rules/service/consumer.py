@@ -31,12 +31,13 @@ from core.db.dialect import MerchantLock
 from core.db.tables.rules import DetectionRow
 from core.db.uow import Database
 from core.domain.parsing import DetectionEvent
-from core.rules import store, windows
+from core.rules import windows
 from core.rules.catalog import Catalog, default_catalog
 from core.rules.engine import Engine
 from core.rules.facts import Facts
 from core.rules.model import Mode
-from core.rules.records import detection_row
+from core.rules.service import store
+from core.rules.service.records import detection_row
 from core.rules.state import RuleState
 
 log = logging.getLogger(__name__)

@@ -13,9 +13,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 
+from sqlmodel import Session
+
+from core.rules.catalog import Catalog
 from core.rules.facts import REFERENCE_ENTITIES
 from core.rules.model import Rule
-from core.rules.results import EntityFreshness, RuleApplicability, Scorecard
+from core.rules.service import store
+from core.rules.service.views import EntityFreshness, RuleApplicability, Scorecard
 
 FRESHNESS_BUDGET = timedelta(hours=48)
 
@@ -75,4 +79,19 @@ def build(
         freshness_budget_hours=budget.total_seconds() / 3600,
         entities=rows,
         rules=[applicability(r, seen) for r in chosen],
+    )
+
+
+def load(session: Session, merchant_id: str, catalog: Catalog, now: datetime) -> Scorecard:
+    """The tenant's scorecard from its stored substrate slice and reference tables."""
+    state = store.substrate_state(session, merchant_id, "substrate:0")
+    pin = store.catalog_pin(session, merchant_id)
+    version = pin.catalog_version if pin else catalog.latest
+    return build(
+        catalog.rules_for(version),
+        catalog_version=version,
+        now=now,
+        entities=state.get("substrate", "entities") or {},
+        fields=state.get("substrate", "fields") or {},
+        reference_fields=store.reference_fields(session, merchant_id, catalog.tracked_fields()),
     )

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from core.domain.parsing import DetectionEvent
-from core.rules.cases import CP, case
-from core.rules.examples import L, at, cp_receiver, cp_ticket, cp_transfer, cp_write_off
+from core.simulate.canonical import L, at, cp_receiver, cp_ticket, cp_transfer, cp_write_off
+from tests.rules_cases import CP, case
 
 
 def write_offs(last_week_units: float) -> list[DetectionEvent]:

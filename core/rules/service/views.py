@@ -1,4 +1,5 @@
-"""Typed results of the Chirp service: what the canary-chirp MCP tools will return (DESIGN §8).
+"""Typed results of the Chirp service: what the canary-chirp MCP tools return, and the one place rows
+become them (``entry_view``, ``parameter_view``, ``detection_summary`` at the end).
 
 Small, purpose-built shapes: ids, numbers in cents, times in UTC. Snapshots carry the substrate rows
 a detection read, which are retail data, so the server layer sanitises text before an LLM sees it.
@@ -10,6 +11,9 @@ from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
+
+from core.db.tables.rules import AllowListEntryRow, DetectionRow
+from core.rules.model import Parameter
 
 
 class Result(BaseModel):
@@ -70,12 +74,6 @@ class PackNote(Result):
     applied_to_tenant: bool
 
 
-class CaseView(Result):
-    name: str
-    source: str
-    positive: bool
-
-
 class RuleDetail(Result):
     rule_id: str
     family: str
@@ -96,7 +94,6 @@ class RuleDetail(Result):
     parameters: list[ParameterView]
     allow_list: list[AllowListEntryView]
     packs: list[PackNote]
-    cases: list[CaseView]
 
 
 class EntityFreshness(Result):
@@ -272,3 +269,63 @@ class AuditEntry(Result):
 class AuditPage(Result):
     items: list[AuditEntry]
     next_cursor: str | None
+
+
+# From rows and rules ---------------------------------------------------------------------------------
+
+
+def entry_view(row: AllowListEntryRow, now: datetime) -> AllowListEntryView:
+    status = "revoked" if row.revoked_at else ("expired" if row.expires_at <= now else "active")
+    return AllowListEntryView(
+        entry_id=row.id,
+        rule_id=row.rule_id,
+        scope={str(k): str(v) for k, v in row.scope.items()},
+        reason=row.reason,
+        created_at=row.created_at,
+        created_by=row.created_by,
+        expires_at=row.expires_at,
+        status=status,
+        revoked_at=row.revoked_at,
+        revoked_by=row.revoked_by,
+        revoke_reason=row.revoke_reason,
+        source=row.source,
+    )
+
+
+def plain(value: Any) -> Any:
+    """Tuples (list parameters) as JSON lists."""
+    return list(value) if isinstance(value, tuple) else value
+
+
+def parameter_view(p: Parameter, value: Any) -> ParameterView:
+    return ParameterView(
+        name=p.name,
+        kind=p.kind,
+        description=p.description,
+        default=plain(p.default),
+        current=plain(value),
+        minimum=p.minimum,
+        maximum=p.maximum,
+        choices=list(p.choices),
+        unit=p.unit,
+    )
+
+
+def detection_summary(r: DetectionRow) -> DetectionSummary:
+    return DetectionSummary(
+        detection_id=r.id,
+        rule_id=r.rule_id,
+        severity=r.severity,
+        queue=r.queue,
+        mode=r.mode,
+        occurred_at=r.occurred_at,
+        summary=r.summary,
+        employee_id=r.employee_id,
+        customer_id=r.customer_id,
+        location_id=r.location_id,
+        station_id=r.station_id,
+        bundle_key=r.bundle_key,
+        suppressed=r.suppressed,
+        alert_state=r.alert_state,
+        outcome=r.outcome,
+    )

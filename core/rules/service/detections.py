@@ -1,0 +1,178 @@
+"""Use case "detections": reading what the rules found, replaying a rule over the stored history
+(dry runs, which write nothing), and recording an investigator's outcome on a detection."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from core.rules.backtest import backtest
+from core.rules.errors import InvalidRequestError, NotFoundError
+from core.rules.model import Rule
+from core.rules.service import modes, store
+from core.rules.service.base import Chirp
+from core.rules.service.paging import decode_cursor, encode_cursor
+from core.rules.service.views import (
+    DetectionDetail,
+    DetectionPage,
+    DryRunHit,
+    DryRunResult,
+    detection_summary,
+)
+
+MAX_PAGE = 200
+OUTCOME_LOOKBACK = timedelta(days=90)
+
+
+class DetectionsUseCase:
+    def __init__(self, chirp: Chirp) -> None:
+        self._c = chirp
+
+    def query_detections(
+        self,
+        merchant_id: str,
+        *,
+        rule_id: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        location_id: str | None = None,
+        employee_id: str | None = None,
+        include_suppressed: bool = True,
+        cursor: str | None = None,
+        limit: int = 50,
+    ) -> DetectionPage:
+        """Newest first, ``limit`` at a time (at most 200); pass ``next_cursor`` back for the next page."""
+        limit = max(1, min(limit, MAX_PAGE))
+        after = decode_cursor(cursor) if cursor else None
+        with self._c.db.tenant(merchant_id) as s:
+            rows = store.detection_page(
+                s,
+                merchant_id,
+                rule_id=rule_id,
+                start=start,
+                end=end,
+                location_id=location_id,
+                employee_id=employee_id,
+                include_suppressed=include_suppressed,
+                after=after,
+                limit=limit + 1,
+            )
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return DetectionPage(
+            items=[detection_summary(r) for r in rows],
+            next_cursor=encode_cursor(rows[-1].occurred_at, rows[-1].id) if more else None,
+        )
+
+    def get_detection_detail(self, merchant_id: str, detection_id: str) -> DetectionDetail:
+        with self._c.db.tenant(merchant_id) as s:
+            row = store.detection(s, merchant_id, detection_id)
+        if row is None:
+            raise NotFoundError(f"no detection {detection_id!r}")
+        rule: Rule | None = self._c.catalog.rules.get(row.rule_id)
+        return DetectionDetail(
+            detection=detection_summary(row),
+            rule_version=row.rule_version,
+            catalog_version=row.catalog_version,
+            config_version=row.config_version,
+            family=row.family,
+            evidence_seq=row.evidence_seq,
+            event_kind=row.event_kind,
+            entity_id=row.entity_id,
+            detected_at=row.detected_at,
+            drawer_session_id=row.drawer_session_id,
+            params=row.params,
+            measurements=row.measurements,
+            subject=row.subject,
+            snapshot=row.snapshot,
+            suppression_reason=row.suppression_reason,
+            allow_list_entry_id=row.allow_list_entry_id,
+            rule_definition=rule.definition if rule else "",
+        )
+
+    def dry_run_rule(
+        self,
+        merchant_id: str,
+        rule_id: str,
+        start: datetime,
+        end: datetime,
+        params: Mapping[str, Any] | None = None,
+        *,
+        warmup_days: int = 30,
+        sample: int = 20,
+    ) -> DryRunResult:
+        """What ``rule_id`` would have found in [start, end) with ``params`` over the stored history;
+        writes nothing. Windows are warmed on the ``warmup_days`` before ``start``."""
+        rule = self._c.catalog.get(rule_id)
+        if end <= start:
+            raise InvalidRequestError("the dry run's end must be after its start")
+        with self._c.db.tenant(merchant_id) as s:
+            config = store.load_config(s, merchant_id)
+            events = store.load_journal(s, merchant_id, start - timedelta(days=warmup_days), end)
+            outcomes = store.outcomes(s, merchant_id, rule_id, start - OUTCOME_LOOKBACK, end)
+        false_positives = sum(1 for o in outcomes if o == modes.FALSE_POSITIVE)
+        result = backtest(
+            events,
+            self._c.engine,
+            rule_ids=[rule.id],
+            start=start,
+            end=end,
+            base=config,
+            proposed={rule.id: dict(params or {})},
+        )
+        days = Counter(h.occurred_at.date().isoformat() for h in result.hits if not h.suppressed)
+        return DryRunResult(
+            rule_id=rule.id,
+            start=start,
+            end=end,
+            params=dict(result.params.get(rule.id, {})),
+            events_replayed=result.events_replayed,
+            events_in_range=result.events_in_range,
+            hits=result.count(rule.id),
+            suppressed=sum(1 for h in result.hits if h.suppressed),
+            hits_by_day=dict(sorted(days.items())),
+            sample=[
+                DryRunHit(
+                    detection_id=h.detection_id,
+                    occurred_at=h.occurred_at,
+                    summary=h.summary,
+                    severity=h.severity,
+                    suppressed=h.suppressed,
+                    suppression_reason=h.suppression_reason,
+                    entity_id=h.entity_id,
+                    measurements=dict(h.measurements),
+                )
+                for h in result.hits[:sample]
+            ],
+            outcomes=len(outcomes),
+            false_positive_rate=(false_positives / len(outcomes)) if outcomes else None,
+        )
+
+    def record_outcome(
+        self, merchant_id: str, detection_id: str, outcome: str, *, actor: str, reason: str = ""
+    ) -> None:
+        """Fox's case outcome on a detection: feeds the false-positive rate of the readiness check."""
+        if outcome not in modes.OUTCOMES:
+            raise InvalidRequestError(f"outcome must be one of {', '.join(modes.OUTCOMES)}")
+        now = self._c.clock.now()
+        with self._c.db.tenant(merchant_id) as s:
+            row = store.detection(s, merchant_id, detection_id)
+            if row is None:
+                raise NotFoundError(f"no detection {detection_id!r}")
+            before = row.outcome
+            row.outcome, row.outcome_at = outcome, now
+            store.save_detection(s, row)
+            store.audit(
+                s,
+                merchant_id,
+                at=now,
+                actor=actor,
+                action="detection.outcome",
+                rule_id=row.rule_id,
+                target=detection_id,
+                before={"outcome": before},
+                after={"outcome": outcome},
+                reason=reason,
+            )

@@ -1,0 +1,110 @@
+"""Detections and their outbox: writing what the consumer found, publishing alerts, and reading
+detections back for the tools."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from core.db.dialect import insert_for
+from core.db.tables.rules import DetectionRow
+from core.rules.service.store.sql import CHUNK
+
+
+def write_detections(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert, keeping an existing row: ids are deterministic, so a redelivery is a no-op."""
+    table = DetectionRow.__table__  # type: ignore[attr-defined]
+    for start in range(0, len(rows), CHUNK):
+        stmt = insert_for(session)(table).on_conflict_do_nothing(index_elements=["merchant_id", "id"])
+        session.execute(stmt, list(rows[start : start + CHUNK]))
+
+
+def pending_alerts(session: Session, merchant_id: str, limit: int = 500) -> list[DetectionRow]:
+    return list(
+        session.exec(
+            select(DetectionRow)
+            .where(
+                DetectionRow.merchant_id == merchant_id,
+                DetectionRow.alert_state == "pending",
+            )
+            .order_by(col(DetectionRow.occurred_at))
+            .limit(limit)
+        ).all()
+    )
+
+
+def mark_published(session: Session, merchant_id: str, ids: Sequence[str], now: datetime) -> None:
+    if ids:
+        session.execute(
+            update(DetectionRow)
+            .where(
+                col(DetectionRow.merchant_id) == merchant_id,
+                col(DetectionRow.id).in_(list(ids)),
+            )
+            .values(alert_state="published", published_at=now)
+        )
+
+
+def detection(session: Session, merchant_id: str, detection_id: str) -> DetectionRow | None:
+    return session.get(DetectionRow, (merchant_id, detection_id))
+
+
+def save_detection(session: Session, row: DetectionRow) -> None:
+    session.add(row)
+
+
+def detection_page(
+    session: Session,
+    merchant_id: str,
+    *,
+    rule_id: str | None,
+    start: datetime | None,
+    end: datetime | None,
+    location_id: str | None,
+    employee_id: str | None,
+    include_suppressed: bool,
+    after: tuple[datetime, str] | None,
+    limit: int,
+) -> list[DetectionRow]:
+    """Newest first, up to ``limit`` rows strictly older than the ``after`` keyset position."""
+    query = select(DetectionRow).where(DetectionRow.merchant_id == merchant_id)
+    for column, value in (
+        (DetectionRow.rule_id, rule_id),
+        (DetectionRow.location_id, location_id),
+        (DetectionRow.employee_id, employee_id),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if start is not None:
+        query = query.where(DetectionRow.occurred_at >= start)
+    if end is not None:
+        query = query.where(DetectionRow.occurred_at < end)
+    if not include_suppressed:
+        query = query.where(col(DetectionRow.suppressed).is_(False))
+    if after is not None:
+        at, last_id = after
+        query = query.where(
+            (col(DetectionRow.occurred_at) < at)
+            | ((col(DetectionRow.occurred_at) == at) & (col(DetectionRow.id) < last_id))
+        )
+    query = query.order_by(col(DetectionRow.occurred_at).desc(), col(DetectionRow.id).desc()).limit(limit)
+    return list(session.exec(query).all())
+
+
+def outcomes(
+    session: Session, merchant_id: str, rule_id: str, start: datetime, end: datetime | None = None
+) -> list[str]:
+    """The investigators' outcomes on ``rule_id``'s detections that occurred in [start, end)."""
+    query = select(DetectionRow.outcome).where(
+        DetectionRow.merchant_id == merchant_id,
+        DetectionRow.rule_id == rule_id,
+        col(DetectionRow.outcome).is_not(None),
+        DetectionRow.occurred_at >= start,
+    )
+    if end is not None:
+        query = query.where(DetectionRow.occurred_at < end)
+    return [o for o in session.exec(query).all() if o is not None]
