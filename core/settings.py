@@ -64,6 +64,8 @@ class Settings(BaseSettings):
 
     # MCP and agents.
     merchant_id: str | None = None
+    # Who a local stdio server's writes are audit-logged for (the person who approved them in Fox).
+    actor: str | None = Field(default=None, max_length=64, pattern=r"^[\w.@-]+$")
     agent_model: str | None = None
 
     log_level: str = "INFO"

@@ -25,6 +25,7 @@ class Runtime:
     read_only: bool = False
     principal: Principal | None = None  # fixed caller of an in-process server
     stdio_merchant_id: str | None = None
+    stdio_actor: str | None = None  # CANARY_ACTOR: the person a stdio server's writes are logged for
 
 
 def runtime(ctx: Context) -> Runtime:
@@ -53,7 +54,10 @@ def caller(ctx: Context) -> Principal:
     if rt.principal is not None:
         return rt.principal
     if rt.stdio_merchant_id:
-        return local_principal(rt.stdio_merchant_id)
+        local = local_principal(rt.stdio_merchant_id)
+        if rt.stdio_actor:  # audit actor "ops:stdio:<person>" rather than "ops:stdio"
+            return Principal(local.merchant_id, local.role, local.scopes, "stdio", f"stdio:{rt.stdio_actor}")
+        return local
     raise ToolError("no merchant: set CANARY_MERCHANT_ID for a stdio server, or call over HTTP with a token")
 
 

@@ -123,6 +123,7 @@ def build_server(
                     read_only=read_only,
                     principal=principal,
                     stdio_merchant_id=None if http_auth else chosen.merchant_id,
+                    stdio_actor=None if http_auth else chosen.actor,
                 )
             }
         finally:
