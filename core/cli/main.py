@@ -7,7 +7,21 @@ import sys
 
 import typer
 
-from core.cli import backfill, bench, customers, db, demo, ledger, mcp, merchant, rules, run, simulate, tokens
+from core.cli import (
+    agents,
+    backfill,
+    bench,
+    customers,
+    db,
+    demo,
+    ledger,
+    mcp,
+    merchant,
+    rules,
+    run,
+    simulate,
+    tokens,
+)
 
 app = typer.Typer(
     name="canary",
@@ -21,7 +35,7 @@ app.add_typer(merchant.app, name="merchant")
 app.add_typer(backfill.app, name="backfill")
 app.add_typer(tokens.app, name="token")
 app.add_typer(rules.app, name="rules")
-for module in (run, ledger, demo, simulate, bench, customers, mcp):
+for module in (run, ledger, demo, simulate, bench, customers, mcp, agents):
     module.register(app)
 
 

@@ -90,6 +90,8 @@ SERVER_HOSTS = {
     "core/web/app.py": ("servers.registry", "servers.common"),
     "core/cli/mcp.py": ("servers.registry", "servers.common"),
     "core/bench/identity_mcp.py": ("servers.registry", "servers.common"),
+    # `canary owl|fox` run the agents, which are built on the servers.
+    "core/cli/agents.py": ("agents",),
 }
 
 

@@ -1,6 +1,6 @@
 """Agents over the real MCP servers, in process, on one SQLite Canary per module: the hand-counted
 shop of tests/support/mcp_world.py (two merchants, so tenancy can be checked) plus a void cluster
-for the rules. Models are scripted; no test may reach a real one."""
+for the rules; one per package run, so each test uses its own rule or merchant for writes. Models are scripted; no test may reach a real one."""
 
 from __future__ import annotations
 
@@ -47,7 +47,7 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AgentWorld]:
     tmp = tmp_path_factory.mktemp("agents")
     settings = settings_for(f"sqlite:///{tmp / 'canary.db'}", tmp, redis=False)

@@ -97,7 +97,9 @@ async def test_a_denied_write_is_never_executed(world: AgentWorld) -> None:
     assert outcome.executed == []
     assert outcome.report is not None
     assert "not today" in outcome.report.summary
-    page = world.container.rules.audit_log(merchant, rule_id=None, start=None, end=None, cursor=None, limit=5)
+    page = world.container.rules.audit_log(
+        merchant, rule_id="Q-VR-03", start=None, end=None, cursor=None, limit=5
+    )
     assert page.items == []
     rule = world.container.rules.get_rule(merchant, "Q-VR-03")
     assert {p.name: p.current for p in rule.parameters}["min_voids"] == 3
