@@ -15,7 +15,7 @@ from core.auth.principal import DEFAULT_SCOPES, Principal
 from core.bootstrap import Container, bootstrap
 from core.clock import FixedClock
 from core.domain.parsing import DetectionEvent
-from core.rules.examples import L, at, square_txn
+from core.simulate.canonical import L, at, square_txn
 from tests.support.mcp_world import AS_OF, Shop, seed_shop
 from tests.support.pipeline import settings_for
 
