@@ -11,6 +11,7 @@ from core.cli import (
     agents,
     backfill,
     bench,
+    bubble,
     customers,
     db,
     demo,
@@ -35,6 +36,7 @@ app.add_typer(merchant.app, name="merchant")
 app.add_typer(backfill.app, name="backfill")
 app.add_typer(tokens.app, name="token")
 app.add_typer(rules.app, name="rules")
+app.add_typer(bubble.app, name="bubble")
 for module in (run, ledger, demo, simulate, bench, customers, mcp, agents):
     module.register(app)
 

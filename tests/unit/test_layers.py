@@ -24,6 +24,7 @@ PURE = [
     "core/adapters/square/parser.py",
     "core/adapters/counterpoint/parser.py",
     "core/simulate",
+    "core/bubble",
 ]
 INFRASTRUCTURE = (
     "redis",

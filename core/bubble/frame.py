@@ -1,0 +1,103 @@
+"""Device-hours laid out for the hour-by-hour walk: devices and stores indexed, rows by hour."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+
+from core.bubble.baseline import Observed
+from core.bubble.dimensions import DeviceHour
+
+HOUR = timedelta(hours=1)
+
+
+class InputError(ValueError):
+    """The device-hours cannot be scored as given (the message says which and why)."""
+
+
+@dataclass
+class Frame:
+    devices: list[str]
+    device_store: np.ndarray  # store index per device
+    stores: list[str]
+    first: list[datetime]  # a device exists from its first hour …
+    last: list[datetime]  # … to its last
+    by_hour: dict[datetime, list[tuple[int, DeviceHour]]]
+
+    @property
+    def hours(self) -> list[datetime]:
+        """Every hour from the first to the last, so a missing hour is an hour without activity."""
+        if not self.by_hour:
+            return []
+        start, end = min(self.by_hour), max(self.by_hour)
+        count = int((end - start) / HOUR) + 1
+        return [start + i * HOUR for i in range(count)]
+
+
+def bucket_of(hour: datetime) -> int:
+    """Hour of week, Monday 00:00 UTC = 0."""
+    return hour.weekday() * 24 + hour.hour
+
+
+def build(hours: Iterable[DeviceHour]) -> Frame:
+    rows = list(hours)
+    store_of: dict[str, str] = {}
+    seen: set[tuple[str, datetime]] = set()
+    for row in rows:
+        if row.hour.tzinfo is None or row.hour.utcoffset() != timedelta(0):
+            raise InputError(f"hour {row.hour.isoformat()} of device {row.device_id} is not UTC")
+        if row.hour.minute or row.hour.second or row.hour.microsecond:
+            raise InputError(
+                f"hour {row.hour.isoformat()} of device {row.device_id} is not the start of an hour"
+            )
+        key = (row.device_id, row.hour)
+        if key in seen:
+            raise InputError(f"device {row.device_id} has two rows for {row.hour.isoformat()}")
+        seen.add(key)
+        if store_of.setdefault(row.device_id, row.store_id) != row.store_id:
+            raise InputError(
+                f"device {row.device_id} appears in stores {store_of[row.device_id]} and {row.store_id}"
+            )
+    devices = sorted(store_of)
+    index = {d: i for i, d in enumerate(devices)}
+    stores = sorted(set(store_of.values()))
+    sindex = {s: i for i, s in enumerate(stores)}
+    first = [datetime.max.replace(tzinfo=UTC)] * len(devices)
+    last = [datetime.min.replace(tzinfo=UTC)] * len(devices)
+    by_hour: dict[datetime, list[tuple[int, DeviceHour]]] = defaultdict(list)
+    for row in rows:
+        i = index[row.device_id]
+        hour = row.hour.astimezone(UTC)
+        first[i], last[i] = min(first[i], hour), max(last[i], hour)
+        by_hour[hour].append((i, row))
+    for hour_rows in by_hour.values():
+        hour_rows.sort(key=lambda pair: pair[0])
+    device_store = np.array([sindex[store_of[d]] for d in devices], dtype=int)
+    return Frame(devices, device_store, stores, first, last, dict(by_hour))
+
+
+def observe(frame_rows: list[tuple[int, DeviceHour]], devices: int) -> Observed:
+    obs = Observed(devices)
+    for i, row in frame_rows:
+        n = row.transactions
+        obs.n[i] = n
+        obs.amount[i] = row.amount_cents
+        for j, k in enumerate((row.voids, row.refunds, row.cash_tenders)):
+            obs.k[i, j] = k
+            obs.trials[i, j] = max(n, k)  # a source counting voids outside its tickets: never k > n
+        obs.counts[i, 0] = row.no_sales
+        obs.counts[i, 1] = max(row.distinct_employees - (1 if n > 0 else 0), 0)
+        if row.network_events is None:
+            obs.has_count[i, 2] = False
+        else:
+            obs.counts[i, 2] = row.network_events
+        if row.gap_minutes_mean is not None and n >= 2:
+            obs.gap[i] = row.gap_minutes_mean
+            obs.has_gap[i] = True
+        obs.employees[i] = row.distinct_employees
+        obs.input_row[i] = True
+    return obs

@@ -1,0 +1,354 @@
+"""The hour-by-hour walk: predict, compare with peers, combine, test, then learn what the guard allows.
+
+This is the one scoring path: ``canary bubble score`` and the live ``bubble`` stage both call
+``score``. Each hour, for every present device (between its first and last hour; a missing hour is an
+hour without activity): per-dimension mid-p scores against its own baseline → minus the store
+peers' common mode → D² with contributions; the risk CUSUMs; the store's common mode and its
+leave-top-one-out CUSUM. A device alerts on a spike (D²) or on drift (CUSUM) unless the drift is
+the store's, which alerts once as a store. Alerted hours are never learned (bounded), risk
+dimensions freeze while their CUSUM is high, and a ``Rebaseline`` releases what was held back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+import numpy as np
+
+from core.bubble import tails
+from core.bubble.baseline import Baselines, Observed, predict
+from core.bubble.combine import Correlations, mahalanobis
+from core.bubble.dimensions import COUNTS, DIMENSIONS, NETWORK, NOSALE, RATES, RISK, DeviceHour, K
+from core.bubble.episodes import MEAN_DIMS, EpisodeBuilder, FlaggedHour
+from core.bubble.frame import Frame, bucket_of, build, observe
+from core.bubble.model import Config, Rebaseline, Thresholds
+from core.bubble.peers import device_residuals, leave_top_out_sum, store_common_modes, store_residuals
+from core.bubble.results import ANOMALOUS, INSUFFICIENT, OK, DeviceScore, Result, Revision, StoreScore
+
+RISK_INDEX = np.array(RISK)
+STORE_SPREAD_FLOOR = 0.2
+
+
+def score(
+    hours: Iterable[DeviceHour],
+    thresholds: Thresholds,
+    config: Config | None = None,
+    rebaselines: Sequence[Rebaseline] = (),
+) -> Result:
+    return Walk(build(hours), thresholds, config or Config(), rebaselines).run()
+
+
+class Walk:
+    def __init__(
+        self, frame: Frame, thresholds: Thresholds, config: Config, rebaselines: Sequence[Rebaseline]
+    ):
+        self.f, self.th, self.cfg = frame, thresholds, config
+        d, s = len(frame.devices), len(frame.stores)
+        self.d, self.s = d, s
+        self.base = Baselines(d, config.hourly_decay, config.weekly_decay)
+        self.corr = Correlations(d, K)
+        self.cusum = np.zeros((d, len(RISK)))
+        self.store_cusum = np.zeros((s, len(RISK)))
+        self.store_m2 = np.ones((s, K))
+        self.store_w = np.zeros(s)
+        self.primed = np.zeros(d, dtype=bool)
+        self.started = np.zeros(d, dtype=bool)
+        self.sufficient = np.zeros(d, dtype=bool)
+        self.skip_run = np.zeros(d, dtype=int)
+        self.last_spike = np.full(d, -np.inf)
+        self.held: list[list[tuple[datetime, Observed, int]]] = [[] for _ in range(d)]
+        self.rebaselines = sorted(rebaselines, key=lambda r: (r.at, r.device_id))
+        self.result = Result()
+        self.episodes = EpisodeBuilder(config.episode_gap_hours)
+
+    def run(self) -> Result:
+        f = self.f
+        first = np.array([t.timestamp() for t in f.first]) if f.devices else np.zeros(0)
+        last = np.array([t.timestamp() for t in f.last]) if f.devices else np.zeros(0)
+        pending = list(self.rebaselines)
+        for hour in f.hours:
+            ts = hour.timestamp()
+            present = (first <= ts) & (ts <= last)
+            if not present.any():
+                continue
+            while pending and pending[0].at <= hour:
+                self._rebaseline(pending.pop(0))
+            self._start_devices(hour, present)
+            self._hour(hour, present, observe(f.by_hour.get(hour, []), self.d))
+        self.result.episodes = self.episodes.finish(self.result)
+        return self.result
+
+    # ── one hour ─────────────────────────────────────────────────────────────────────────────
+    def _hour(self, hour: datetime, present: np.ndarray, obs: Observed) -> None:
+        cfg, th, store = self.cfg, self.th, self.f.device_store
+        bucket = np.full(self.d, bucket_of(hour))
+        z, expected, lam = predict(self.base, obs, bucket, cfg.dispersion_max)
+        z = np.where(present[:, None], z, 0.0)
+        raw_u = device_residuals(z, store, present, self.s)
+        u = self.corr.standardise(raw_u)
+        d2, contrib = mahalanobis(u, self.corr.matrices(store, self.s, cfg.correlation_prior))
+
+        scored = present & self.sufficient
+        active = obs.n > 0
+        hourly_alarm = scored & obs.input_row & (d2 >= th.device_hourly)
+        llr = self._llr(obs, expected)
+        # A spike the hourly test caught must not spill into days of "drift": its hours, and the
+        # episode gap after it, feed no CUSUM, and the CUSUM restarts from the spike.
+        self.last_spike = np.where(hourly_alarm, hour.timestamp(), self.last_spike)
+        near_spike = hour.timestamp() - self.last_spike <= cfg.episode_gap_hours * 3600
+        llr[near_spike] = 0.0
+        self.cusum[hourly_alarm] = 0.0
+        mature = scored & (self.base.learned >= cfg.mature_hours)
+        llr[~mature] = 0.0  # no drift evidence before the device has a settled baseline of its own
+        self.cusum = np.where(present[:, None], tails.cusum_step(self.cusum, llr, cfg.cusum_cap), self.cusum)
+        drift = np.where(active, self.cusum.max(axis=1), 0.0)
+
+        store_alarm, store_row = self._store(hour, z, present, llr, obs, expected)
+        drift_alarm = scored & obs.input_row & active & (drift >= th.device_cusum)
+        # Store precedence: drift shared by the store (its leave-top-one-out CUSUM is up) is the
+        # store's signal, not one per device.
+        store_drifting = store_alarm | (self.store_cusum.max(axis=1) >= cfg.freeze_level)
+        alert = hourly_alarm | (drift_alarm & ~store_drifting[store])
+        device_score = np.maximum(d2 / th.device_hourly, drift / th.device_cusum)
+        spike = d2 / th.device_hourly >= drift / th.device_cusum
+        shares = self._shares(contrib, spike)
+        for i in np.nonzero(obs.input_row)[0]:
+            state = INSUFFICIENT if not scored[i] else ANOMALOUS if alert[i] else OK
+            top = DIMENSIONS[int(shares[i].argmax())] if scored[i] and shares[i].max() > 0 else ""
+            self.result.devices.append(
+                DeviceScore(
+                    self.f.devices[i],
+                    self.f.stores[store[i]],
+                    hour,
+                    float(device_score[i]) if scored[i] else None,
+                    bool(alert[i]),
+                    state,
+                    top,
+                    float(d2[i]),
+                    float(drift[i]),
+                )
+            )
+            if alert[i]:
+                self.episodes.add_device(
+                    FlaggedHour(
+                        hour,
+                        float(device_score[i]),
+                        "hourly" if spike[i] else "drift",
+                        shares[i],
+                        expected[i],
+                        _observed(obs, int(i)),
+                    ),
+                    self.f.devices[i],
+                    self.f.stores[store[i]],
+                )
+        if store_row is not None:
+            self.result.stores.extend(store_row)
+        self._learn(hour, obs, bucket, present, alert | store_alarm[store] & present, raw_u, lam)
+
+    def _llr(self, obs: Observed, expected: np.ndarray) -> np.ndarray:
+        p = self.base.rate_means()
+        out = np.zeros((self.d, len(RISK)))
+        for j, dim in enumerate(RISK):
+            if dim in RATES:
+                r = RATES.index(dim)
+                out[:, j] = tails.rate_llr(obs.k[:, r], obs.trials[:, r], p[:, r], self.cfg.odds_ratio)
+            else:
+                c = COUNTS.index(dim)
+                val = tails.count_llr(obs.counts[:, c], expected[:, dim], self.cfg.odds_ratio)
+                out[:, j] = np.where(obs.has_count[:, c], val, 0.0)
+        return out
+
+    def _shares(self, contrib: np.ndarray, spike: np.ndarray) -> np.ndarray:
+        """Each dimension's share of the hour's excursion: positive D² contributions on a spike, the
+        risk CUSUMs on drift."""
+        pos = np.maximum(contrib, 0.0)
+        drift = np.zeros_like(pos)
+        drift[:, RISK_INDEX] = self.cusum
+        chosen = np.where(spike[:, None], pos, drift)
+        total = chosen.sum(axis=1, keepdims=True)
+        return np.asarray(np.where(total > 0, chosen / np.maximum(total, 1e-12), 0.0))
+
+    def _store(
+        self,
+        hour: datetime,
+        z: np.ndarray,
+        present: np.ndarray,
+        llr: np.ndarray,
+        obs: Observed,
+        expected: np.ndarray,
+    ) -> tuple[np.ndarray, list[StoreScore]]:
+        th, store = self.th, self.f.device_store
+        modes, counts = store_common_modes(z, store, present, self.s)
+        v = store_residuals(modes, counts)
+        spread = np.maximum(np.sqrt(self.store_m2), STORE_SPREAD_FLOOR)
+        parts = (v / spread) ** 2
+        hourly = parts.sum(axis=1)
+        slr = leave_top_out_sum(llr, store, present & (obs.n > 0), self.s)
+        self.store_cusum = tails.cusum_step(self.store_cusum, slr, self.cfg.cusum_cap)
+        active = np.bincount(store, weights=(obs.n > 0) & present, minlength=self.s) > 0
+        has_row = np.bincount(store, weights=obs.input_row, minlength=self.s) > 0
+        drift = np.where(active, self.store_cusum.max(axis=1), 0.0)
+        sc = np.maximum(hourly / th.store_hourly, drift / th.store_cusum)
+        alarm = has_row & (sc >= 1.0)
+        spike = hourly / th.store_hourly >= drift / th.store_cusum
+        rows = []
+        for s in np.nonzero(has_row)[0]:
+            share = parts[s] if spike[s] else np.zeros(K)
+            if not spike[s]:
+                share[RISK_INDEX] = self.store_cusum[s]
+            total = share.sum()
+            share = share / total if total > 0 else share
+            rows.append(
+                StoreScore(
+                    self.f.stores[s],
+                    hour,
+                    float(sc[s]),
+                    bool(alarm[s]),
+                    DIMENSIONS[int(share.argmax())] if total > 0 else "",
+                    float(hourly[s]),
+                    float(drift[s]),
+                )
+            )
+            if alarm[s]:
+                members = present & (store == s)
+                exp = expected[members].sum(axis=0)
+                exp[MEAN_DIMS] /= max(int(members.sum()), 1)
+                self.episodes.add_store(
+                    FlaggedHour(
+                        hour,
+                        float(sc[s]),
+                        "hourly" if spike[s] else "drift",
+                        share,
+                        exp,
+                        _observed_sum(obs, members),
+                    ),
+                    self.f.stores[s],
+                )
+        calm = counts >= 3
+        calm &= ~alarm
+        w = self.store_w[calm]
+        self.store_m2[calm] = (
+            self.cfg.hourly_decay * w[:, None] * self.store_m2[calm] + np.minimum(v[calm] ** 2, 16)
+        ) / (self.cfg.hourly_decay * w + 1)[:, None]
+        self.store_w[calm] = self.cfg.hourly_decay * w + 1
+        return alarm, rows
+
+    # ── learning and the poisoning guard ─────────────────────────────────────────────────────
+    def _learn(
+        self,
+        hour: datetime,
+        obs: Observed,
+        bucket: np.ndarray,
+        present: np.ndarray,
+        withheld: np.ndarray,
+        raw_u: np.ndarray,
+        lam: np.ndarray,
+    ) -> None:
+        bounded = self.skip_run >= self.cfg.max_skip_hours
+        skip = withheld & ~bounded
+        learn = present & ~skip
+        for i in np.nonzero(skip)[0]:  # held: the hours withheld in the device's latest excursion
+            if self.skip_run[i] == 0:
+                self.held[i].clear()
+            self.held[i].append((hour, _single(obs, int(i), self.d), int(bucket[i])))
+        self.skip_run = np.where(skip, self.skip_run + 1, 0)
+        thawed = np.ones((self.d, K), dtype=bool)
+        thawed[:, RISK_INDEX] = self.cusum <= self.cfg.freeze_level  # zero until the device is mature
+        self.base.learn(obs, bucket, learn, thawed, lam)
+        self.corr.learn(raw_u, np.nonzero(learn & self.sufficient & (obs.n > 0))[0], self.cfg.hourly_decay)
+        newly = learn & ~self.sufficient & (self.base.learned >= self.cfg.min_own_hours)
+        for i in np.nonzero(newly)[0]:
+            self.sufficient[i] = True
+            self.result.revisions.append(
+                Revision(
+                    self.f.devices[i],
+                    hour,
+                    "history_sufficient",
+                    f"{self.cfg.min_own_hours} active hours learned",
+                )
+            )
+
+    def _start_devices(self, hour: datetime, present: np.ndarray) -> None:
+        new = present & ~self.started
+        store = self.f.device_store
+        for i in np.nonzero(new)[0]:
+            peers = np.nonzero(
+                (store == store[i]) & self.started & (self.base.learned >= self.cfg.peer_min_hours)
+            )[0]
+            if peers.size:
+                self.base.seed_from_peers(int(i), peers, self.cfg.prior_transactions, self.cfg.prior_hours)
+                self.sufficient[i] = self.primed[i] = True
+                names = ", ".join(self.f.devices[p] for p in peers)
+                self.result.revisions.append(
+                    Revision(self.f.devices[i], hour, "peer_prior", f"prior from {names}")
+                )
+            else:
+                self.base.seed_generic(int(i), self.cfg.prior_transactions)
+                self.result.revisions.append(
+                    Revision(
+                        self.f.devices[i],
+                        hour,
+                        "own_history",
+                        "no store peer with history: insufficient_history",
+                    )
+                )
+            self.started[i] = True
+
+    def _rebaseline(self, action: Rebaseline) -> None:
+        if action.device_id not in self.f.devices:
+            return
+        i = self.f.devices.index(action.device_id)
+        for _hour, obs, bucket in self.held[i]:
+            only = np.zeros(self.d, dtype=bool)
+            only[i] = True
+            lam, _ = self.base.hour_means(np.full(self.d, bucket))
+            self.base.learn(obs, np.full(self.d, bucket), only, np.ones((self.d, K), dtype=bool), lam)
+        released = len(self.held[i])
+        self.held[i].clear()
+        self.skip_run[i] = 0
+        self.cusum[i] = 0.0
+        self.result.revisions.append(
+            Revision(
+                action.device_id,
+                action.at,
+                "rebaselined",
+                f"{action.reason}; {released} held-back hours learned",
+            )
+        )
+
+
+def _single(obs: Observed, i: int, d: int) -> Observed:
+    one = Observed(d)
+    for name in (
+        "n",
+        "amount",
+        "k",
+        "trials",
+        "counts",
+        "has_count",
+        "gap",
+        "has_gap",
+        "employees",
+        "input_row",
+    ):
+        getattr(one, name)[i] = getattr(obs, name)[i]
+    return one
+
+
+def _observed(obs: Observed, i: int) -> np.ndarray:
+    """Observed values in the units of ``expected`` (see baseline.predict)."""
+    out = np.zeros(K)
+    out[0], out[1] = obs.n[i], obs.amount[i] / max(obs.n[i], 1)
+    out[2], out[3], out[5] = obs.k[i]
+    out[NOSALE], out[7], out[NETWORK] = obs.counts[i, 0], obs.employees[i], obs.counts[i, 2]
+    out[6] = obs.gap[i]
+    return out
+
+
+def _observed_sum(obs: Observed, members: np.ndarray) -> np.ndarray:
+    """A store-hour's observed values: counts add up over its devices, averages are averaged."""
+    rows = np.nonzero(members)[0]
+    total = np.asarray(sum((_observed(obs, int(i)) for i in rows), np.zeros(K)))
+    total[MEAN_DIMS] /= max(rows.size, 1)
+    return total

@@ -1,0 +1,135 @@
+"""The walk: insufficient history, the poisoning guard, re-baselining, cold start, episodes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from core.bubble import Config, DeviceHour, Rebaseline, Thresholds, score
+from core.bubble.episodes import EpisodeBuilder, FlaggedHour
+from core.bubble.frame import InputError, build
+from core.bubble.results import Result
+from core.bubble.scorer import Walk
+
+T0 = datetime(2026, 3, 2, tzinfo=UTC)
+LOW = Thresholds(device_hourly=30.0, device_cusum=50.0, store_hourly=1e9, store_cusum=1e9)
+
+
+def steady(device: str, days: int, store: str = "S1", start_day: int = 0) -> list[DeviceHour]:
+    """Ten sales an hour from 09:00 to 20:00, one void every fourth hour, three cash tenders."""
+    rows = []
+    for day in range(start_day, days):
+        for h in range(9, 21):
+            hour = T0 + timedelta(days=day, hours=h)
+            rows.append(DeviceHour(device, store, hour, 10, 4500, int(h % 4 == 0), 0, 0, 3, 6.0, 1, 0))
+    return rows
+
+
+def spike(device: str, hour: datetime, store: str = "S1") -> DeviceHour:
+    return DeviceHour(device, store, hour, 10, 4500, 9, 0, 0, 3, 6.0, 1, 0)
+
+
+def walk(rows: list[DeviceHour], thresholds: Thresholds = LOW, rebaselines=()) -> Walk:  # type: ignore[no-untyped-def]
+    w = Walk(build(rows), thresholds, Config(), rebaselines)
+    w.run()
+    return w
+
+
+def baseline_of(w: Walk, i: int) -> list[np.ndarray]:
+    b = w.base
+    return [
+        b.txn_a[i].copy(),
+        b.txn_c[i].copy(),
+        b.rate_a[i].copy(),
+        b.rate_b[i].copy(),
+        b.count_a[i].copy(),
+        b.ticket[i].copy(),
+        b.gap[i].copy(),
+    ]
+
+
+def test_a_new_device_has_insufficient_history_then_is_scored() -> None:
+    result = score(steady("D1", 6), LOW)
+    first, last = result.devices[0], result.devices[-1]
+    assert (first.state, first.score, first.alert) == ("insufficient_history", None, False)
+    assert last.state == "ok"
+    assert last.score is not None
+    assert [r.kind for r in result.revisions] == ["own_history", "history_sufficient"]
+
+
+def test_poisoning_guard_an_alerted_hour_leaves_the_baseline_unchanged() -> None:
+    end = T0 + timedelta(days=6, hours=9)
+    rows = [*steady("D1", 6), DeviceHour("D1", "S1", end - timedelta(hours=1))]  # the walk ends at 08:00
+    before = walk(rows)
+    after = walk([*rows, spike("D1", end)])
+    assert after.result.devices[-1].alert
+    for old, new in zip(baseline_of(before, 0), baseline_of(after, 0), strict=True):
+        assert np.array_equal(old, new)
+    # the control: an ordinary hour does move the baseline
+    normal = walk([*rows, DeviceHour("D1", "S1", end, 10, 4500, 0, 0, 0, 3, 6.0, 1, 0)])
+    assert not normal.result.devices[-1].alert
+    assert not np.array_equal(baseline_of(before, 0)[2], baseline_of(normal, 0)[2])
+
+
+def test_rebaseline_learns_the_held_back_hours_and_records_a_revision() -> None:
+    rows = steady("D1", 6)
+    end = T0 + timedelta(days=6, hours=9)
+    held = walk([*rows, spike("D1", end), *steady("D1", 7, start_day=6)[1:3]])
+    assert len(held.held[0]) == 1  # the spike hour is waiting
+    released = walk(
+        [*rows, spike("D1", end), *steady("D1", 7, start_day=6)[1:3]],
+        rebaselines=[Rebaseline("D1", end + timedelta(hours=2))],
+    )
+    assert released.held[0] == []
+    assert released.base.rate_a[0, 0] > held.base.rate_a[0, 0]  # the nine voids are now normal
+    assert [r.kind for r in released.result.revisions][-1] == "rebaselined"
+
+
+def test_cold_start_borrows_a_store_peer_prior() -> None:
+    rows = steady("D1", 12) + steady("D2", 12, start_day=10)
+    result = score(rows, LOW)
+    d2 = [r for r in result.devices if r.device_id == "D2"]
+    assert d2[0].state == "ok"  # scored from its first hour, on the peer's prior
+    revision = next(r for r in result.revisions if r.device_id == "D2")
+    assert (revision.kind, revision.detail) == ("peer_prior", "prior from D1")
+
+
+def test_a_void_spike_is_one_episode_naming_void_rate() -> None:
+    rows = steady("D1", 8) + steady("D2", 8) + steady("D3", 8)
+    t = T0 + timedelta(days=7, hours=12)
+    rows = [
+        spike("D2", r.hour) if r.device_id == "D2" and t <= r.hour < t + timedelta(hours=3) else r
+        for r in rows
+    ]
+    result = score(rows, LOW)
+    episodes = [e for e in result.episodes if e.scope == "device"]
+    assert len(episodes) == 1
+    (ep,) = episodes
+    assert (ep.device_id, ep.start, ep.hours, ep.top_dimension) == ("D2", t, 3, "void_rate")
+    void = ep.evidence[0]
+    assert void.observed == 27
+    assert void.expected < 3
+    flagged = [r for r in result.devices if r.alert]
+    assert {r.episode_id for r in flagged} == {ep.id}
+
+
+def test_flagged_hours_closer_than_the_gap_merge() -> None:
+    builder = EpisodeBuilder(gap_hours=6)
+    vec = np.zeros(9)
+    vec[2] = 1.0
+    for offset in (0, 2, 10):
+        builder.add_device(
+            FlaggedHour(T0 + timedelta(hours=offset), 1.5, "hourly", vec, vec, vec), "D1", "S1"
+        )
+    episodes = builder.finish(Result())
+    assert [(e.start - T0, e.hours) for e in episodes] == [(timedelta(0), 2), (timedelta(hours=10), 1)]
+
+
+def test_bad_input_is_refused_with_the_reason() -> None:
+    row = steady("D1", 1)[0]
+    with pytest.raises(InputError, match="two rows"):
+        build([row, row])
+    with pytest.raises(InputError, match="stores"):
+        build([row, DeviceHour("D1", "S2", row.hour + timedelta(hours=1))])
