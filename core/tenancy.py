@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy import text
 from sqlmodel import select
 
 from core.db.tables.tenants import Location, Merchant
@@ -21,6 +22,30 @@ class StoreSpec:
 
 class MerchantAlreadyExistsError(Exception):
     pass
+
+
+class UnknownMerchantError(Exception):
+    """A merchant id no tenant has: the message names it and says where ids come from."""
+
+    def __init__(self, merchant_id: str) -> None:
+        super().__init__(
+            f"unknown merchant {merchant_id!r}: no tenant has that id (see `canary merchant add`)"
+        )
+        self.merchant_id = merchant_id
+
+
+def require_merchant(db: Database, merchant_id: str) -> None:
+    """Raise ``UnknownMerchantError`` unless the merchant exists. Asked before a tenant is bound, so on
+    Postgres it goes through the SECURITY DEFINER function that lists ids (RLS hides the rows)."""
+    with db.system() as session:
+        if db.is_postgres:
+            ids = session.execute(text("SELECT app.merchant_ids()")).scalars()
+        else:
+            ids = session.execute(
+                text("SELECT id FROM merchants WHERE id = :id"), {"id": merchant_id}
+            ).scalars()
+        if merchant_id not in set(ids):
+            raise UnknownMerchantError(merchant_id)
 
 
 def onboard_merchant(

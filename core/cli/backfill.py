@@ -11,17 +11,18 @@ from rich.console import Console
 
 from core.adapters.counterpoint.client import CounterpointHttpApi
 from core.adapters.counterpoint.polling import PollWindow
+from core.adapters.square.api import SquareApiError
 from core.adapters.square.client import SquareHttpApi
 from core.bootstrap import Container
-from core.cli.context import load
+from core.cli.context import known_merchant, load
 from core.cli.errors import UsageError, friendly
 from core.ingest.backfill import (
     ImportResult,
     accept_all,
     counterpoint_directory,
     counterpoint_polled,
+    square_file,
     square_polled,
-    square_webhook_file,
 )
 from core.pipeline.workers import drain
 
@@ -56,33 +57,47 @@ def square(
         "--file",
         exists=True,
         dir_okay=False,
-        help="Stored webhook bodies, one per line (imported as BATCH).",
+        help="A stored file, one JSON object per line (imported as BATCH): webhook bodies as Square "
+        'sent them, or Square API objects ({"order": …}, {"orders": […]}, {"payment": …}, '
+        '{"refund": …}, {"cash_drawer_shift": …, "cash_drawer_shift_events": […]}). With an '
+        "access token, the order each payment or refund names is fetched too.",
     ),
     begin: datetime | None = typer.Option(None, help="Window start (polling)."),
     end: datetime | None = typer.Option(None, help="Window end, exclusive (polling)."),
     location: list[str] = typer.Option([], help="Square location id to poll (repeatable)."),
     access_token: str | None = typer.Option(
-        None, envvar="CANARY_SQUARE_ACCESS_TOKEN", help="Square access token for polling."
+        None,
+        envvar="CANARY_SQUARE_ACCESS_TOKEN",
+        help="Square access token (polling; order look-ups for --file).",
     ),
 ) -> None:
     """Pull payments, refunds, orders and cash drawer shifts (with their events) over a time window,
-    or import stored webhook bodies with --file."""
+    or import a stored file with --file (docs/pipeline.md, "Backfill from a Square file")."""
     container = load()
     try:
-        if file is not None:
-            result = accept_all(container.inbox, square_webhook_file(merchant, file))
-        else:
-            start, stop = _window(begin, end)
-            if not location:
-                raise UsageError("polling needs at least one --location")
-            if not access_token:
-                raise UsageError("polling needs --access-token or CANARY_SQUARE_ACCESS_TOKEN")
-            api = SquareHttpApi.connect(
+        known_merchant(container, merchant)
+        api = (
+            SquareHttpApi.connect(
                 access_token,
                 container.settings.square_api_version,
                 base_url=container.settings.square_api_base_url,
             )
-            result = accept_all(container.inbox, square_polled(merchant, api, location, start, stop))
+            if access_token
+            else None
+        )
+        try:
+            if file is not None:
+                events = square_file(merchant, file, fetched_at=container.clock.now(), orders=api)
+                result = accept_all(container.inbox, events)
+            else:
+                start, stop = _window(begin, end)
+                if not location:
+                    raise UsageError("polling needs at least one --location")
+                if api is None:
+                    raise UsageError("polling needs --access-token or CANARY_SQUARE_ACCESS_TOKEN")
+                result = accept_all(container.inbox, square_polled(merchant, api, location, start, stop))
+        except SquareApiError as exc:
+            raise UsageError(f"{exc} (what was accepted before it stays; run the import again)") from None
         _finish(container, result)
     finally:
         container.close()
@@ -111,6 +126,7 @@ def counterpoint(
     """Import a directory of Counterpoint documents and exports (BATCH), or poll the API (POLLING)."""
     container = load()
     try:
+        known_merchant(container, merchant)
         if directory is not None:
             result = accept_all(container.inbox, counterpoint_directory(merchant, directory))
         else:

@@ -108,5 +108,13 @@ CASES = {
             0,
             lambda: [cp_ticket("z1", at(), [L(f"POT{n}", 0, regular=1_500) for n in range(3)])],
         ),
+        case(
+            "free promotional items: discounted to zero, HAS_PRC_OVRD = N",
+            CP,
+            0,
+            lambda: [
+                cp_ticket("z1", at(), [L(f"POT{n}", 0, regular=1_500, discount=1_500) for n in range(3)])
+            ],
+        ),
     ),
 }

@@ -7,6 +7,17 @@ from core.simulate.canonical import A, L, P, at, cp_drawer, cp_ticket, square_tx
 from tests.rules_cases import CP, SQ, case
 
 
+def square_payments_one_by_one(ref: str, amounts: list[int]) -> list[DetectionEvent]:
+    """A Square ticket whose card payments each arrive as their own event (one ``payment.*`` webhook
+    per card, each carrying only its own tender)."""
+    out = []
+    for n, amount in enumerate(amounts, start=1):
+        event = square_txn(ref, at(n), [L("MOWER", sum(amounts))], [P("CARD", amount, f"fp{n}")])
+        tenders = [{**t, "tender_no": f"pay-{ref}-{n}"} for t in event.facts["tenders"]]
+        out.append(event.model_copy(update={"facts": {**event.facts, "tenders": tenders}}))
+    return out
+
+
 def square_days(last_day_cash: int, days: int = 7) -> list[DetectionEvent]:
     """A Square device whose business days are its sessions: five sales a day, one in five paid in cash,
     except the last day, which has ``last_day_cash`` of five in cash; a sale the next morning closes it."""
@@ -137,6 +148,18 @@ CASES = {
                     [P("CARD", 3_000, "fpA"), P("CARD", 3_000, "fpB"), P("CARD", 3_000, "fpC")],
                 )
             ],
+        ),
+        case(
+            "a Square ticket split over three cards, one payment webhook each",
+            SQ,
+            1,
+            lambda: square_payments_one_by_one("f1", [3_000, 3_000, 3_000]),
+        ),
+        case(
+            "two Square payment webhooks for one ticket",
+            SQ,
+            0,
+            lambda: square_payments_one_by_one("f1", [4_500, 4_500]),
         ),
         case(
             "a Square ticket paid with two cards",

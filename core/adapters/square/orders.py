@@ -20,6 +20,9 @@ Mapping decisions:
   (no catalog item, price typed at the till) is ``user_entered_price``. Return lines are ``RETURN``
   with ``source_line_ref`` = ``<original transaction id>/<original line uid>``, and
   ``validated_return`` says whether they name that original line; ``item_type`` is kept as sent.
+- Tenders: the order's ``tenders`` (every payment of the ticket, however many webhooks brought them),
+  ``tender_no`` = the tender's ``payment_id`` (or its id), as a payment's own tender is numbered, so
+  the two describe one row; a split ticket is seen whole as soon as its order is.
 - Version: the order's ``updated_at`` and ``version``; a payment that triggered the fetch can raise the
   time (never lower it), so a payment-only record of a later payment cannot lose to an older order.
 """
@@ -34,7 +37,7 @@ from core.adapters.square.keys import SQ, local_wall_clock, location_id, order_t
 from core.adapters.square.transactions import SaleParts, customer_of, fetch_order, sale_outcome
 from core.domain.parsing import Ignored, ParseError, ParseOutcome
 from core.domain.records import version_key
-from core.domain.sales import LineItem, Transaction, TransactionType
+from core.domain.sales import LineItem, Tender, Transaction, TransactionType
 
 RETURN_ORDER = "return order: recorded with its refund, whose transaction carries the returned lines"
 
@@ -104,7 +107,45 @@ def order_sale(order: Obj, inbound: Inbound, *, seen_at: datetime | None = None)
             committed_at=order.time("closed_at"),
         ),
     )
-    return SaleParts(transaction, order_lines(order, tx_id, stamp))
+    return SaleParts(transaction, order_lines(order, tx_id, stamp), order_tenders(order, tx_id, stamp))
+
+
+_TENDER_TYPES = {"SQUARE_GIFT_CARD": "GIFT_CARD", "THIRD_PARTY_CARD": "CARD"}
+
+
+def order_tenders(order: Obj, tx_id: str, stamp: str) -> list[Tender]:
+    """The order's tenders, one per payment; a tender with no id or amount is not a payment."""
+    out = []
+    for row in order.children("tenders"):
+        number = row.text("payment_id") or row.text("id")
+        amount = row.money("amount_money")
+        if not number or amount is None:
+            continue
+        details = row.child("card_details")
+        card = details.child("card") if details else None
+        kind = row.text("type") or "OTHER"
+        if kind == "CARD" and card is not None and card.text("card_type") == "DEBIT":
+            kind = "DEBIT"
+        out.append(
+            Tender(
+                transaction_id=tx_id,
+                tender_no=number,
+                tender_type=_TENDER_TYPES.get(kind, kind),
+                amount_cents=amount.cents,
+                version_key=stamp,
+                **present(
+                    pay_code=row.text("type"),
+                    status=details.text("status") if details else None,
+                    tip_cents=row.cents("tip_money"),
+                    currency=amount.currency,
+                    card_fingerprint=card.text("fingerprint") if card else None,
+                    card_brand=card.text("card_brand") if card else None,
+                    entry_method=details.text("entry_method") if details else None,
+                    occurred_at=row.time("created_at"),
+                ),
+            )
+        )
+    return out
 
 
 def order_lines(order: Obj, tx_id: str, stamp: str, *, returns_only: bool = False) -> list[LineItem]:

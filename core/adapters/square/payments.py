@@ -5,7 +5,8 @@ POS sales arrive this way: Square sends no order webhook for them. Mapping decis
 - The transaction is keyed on the payment's ORDER (``sq:order:<order_id>``), so the several payments
   of a split tender are tenders of one sale; a payment with no order stands alone
   (``sq:payment:<id>``). With a fetcher the order is fetched and supplies totals, customer and lines
-  (see ``orders.py``); the payment still supplies the till, the employee and the receipt number.
+  (see ``orders.py``), including the order's other tenders; the payment still supplies the till, the
+  employee and the receipt number, and its own tender (richer than the order's copy).
 - Without a fetcher the transaction is the payment alone: amount = ``total_money`` (tip included),
   status = payment status, type VOID for a CANCELED payment (an authorisation released) else SALE.
   Each payment of a split tender then rewrites the totals with its own; the tenders stay right.
@@ -55,7 +56,10 @@ def parse_payment(payment: Obj, inbound: Inbound) -> ParseOutcome:
     enriched = order_sale(order, inbound, seen_at=payment.time("updated_at")) if order else None
     if enriched is not None:
         transaction = enriched.transaction.model_copy(update=_from_payment(payment, enriched.transaction))
-        parts = SaleParts(transaction, enriched.line_items, [tender])
+        # The order's other tenders too: each payment webhook carries only its own, and Q-TM-03
+        # must see a ticket split across three cards as one ticket with three tenders.
+        others = [t for t in enriched.tenders if t.tender_no != tender.tender_no]
+        parts = SaleParts(transaction, enriched.line_items, [tender, *others])
     else:
         parts = SaleParts(payment_transaction(payment, tx_id, inbound), (), [tender])
     return sale_outcome(inbound, [parts])

@@ -6,7 +6,12 @@ that goes through the same seal → parse path as a webhook (source type POLLING
     {"canary_polled": {"kind": "payment" | "refund" | "order" | "cash_drawer_shift",
                        "fetched_at": "<RFC 3339 UTC>", ["location_id": "<Square location id>"]},
      "object": {<the Square object, verbatim>},
-     ["events": [<CashDrawerShiftEvent, verbatim>, ...]]}
+     ["events": [<CashDrawerShiftEvent, verbatim>, ...]],
+     ["order": {<the payment's or refund's order, verbatim>}]}
+
+A payment or refund document may carry the order it names (``order``), fetched when the document was
+written (``canary backfill square --file`` with a Square client, or a file that pairs them); the
+parser then uses it as it would a fetched order.
 
 ``location_id`` is set for drawer shifts (the list call is per location and a shift may not name
 it). The bytes are canonical JSON (sorted keys, no spaces, UTF-8), so the same object fetched at the
@@ -51,6 +56,7 @@ def polled_document(
     *,
     location_id: str | None = None,
     events: Sequence[SquareObject] | None = None,
+    order: SquareObject | None = None,
 ) -> bytes:
     stamp = fetched_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
     meta: dict[str, Any] = {"kind": kind, "fetched_at": stamp}
@@ -59,6 +65,8 @@ def polled_document(
     body: dict[str, Any] = {POLLED_KEY: meta, "object": obj}
     if events is not None:
         body["events"] = list(events)
+    if order is not None:
+        body["order"] = order
     return canonical_json(body)
 
 
@@ -76,14 +84,20 @@ def _unit_id(kind: str, obj: SquareObject, *version: Any) -> str:
     return f"poll:{kind}:sha256:{_digest(obj)}"
 
 
-def payment_unit(payment: SquareObject, fetched_at: datetime) -> PolledUnit:
+def payment_unit(
+    payment: SquareObject, fetched_at: datetime, *, order: SquareObject | None = None
+) -> PolledUnit:
     stamp = payment.get("updated_at") or payment.get("created_at")
-    return PolledUnit(_unit_id("payment", payment, stamp), polled_document("payment", payment, fetched_at))
+    raw = polled_document("payment", payment, fetched_at, order=order)
+    return PolledUnit(_unit_id("payment", payment, stamp), raw)
 
 
-def refund_unit(refund: SquareObject, fetched_at: datetime) -> PolledUnit:
+def refund_unit(
+    refund: SquareObject, fetched_at: datetime, *, order: SquareObject | None = None
+) -> PolledUnit:
     stamp = refund.get("updated_at") or refund.get("created_at")
-    return PolledUnit(_unit_id("refund", refund, stamp), polled_document("refund", refund, fetched_at))
+    raw = polled_document("refund", refund, fetched_at, order=order)
+    return PolledUnit(_unit_id("refund", refund, stamp), raw)
 
 
 def order_unit(order: SquareObject, fetched_at: datetime) -> PolledUnit:

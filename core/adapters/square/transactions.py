@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.adapters.square.api import OrderLookup, SquareApiError
-from core.adapters.square.envelope import Inbound, dump
+from core.adapters.square.envelope import POLLED_KEY, Inbound, dump
 from core.adapters.square.fields import Obj
 from core.adapters.square.keys import SQ, customer_id
 from core.domain.parsing import DetectionEvent, Parsed, ParseError
@@ -67,8 +67,13 @@ def fetch_order(inbound: Inbound, location: str | None, order_id: str, *, field:
     skipped and the caller records what the event itself says).
 
     A failed fetch is a ``ParseError`` rather than a silently thinner record: the event is sealed, the
-    failure shows in ``ingestion_log`` and ``canary replay`` completes it once Square answers.
+    failure shows in ``ingestion_log`` and ``canary replay`` completes it once Square answers. A polled
+    document that carries the order (``order``, see ``polling.py``) needs no fetch.
     """
+    if POLLED_KEY in inbound.document.data:
+        inline = inbound.document.child("order")
+        if inline is not None and inline.text("id") == order_id:
+            return inline
     api = inbound.ctx.fetch
     if not isinstance(api, OrderLookup):
         return None

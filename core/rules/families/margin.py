@@ -12,6 +12,11 @@ from core.rules.model import Family, Finding, Parameter, Scope, Severity, Substr
 from core.rules.windows import SALE_TYPES, item_is_new, local_day, session_key
 
 DAY = 86_400.0
+# Sources whose lines carry a price-override flag (Counterpoint's HAS_PRC_OVRD). On them a line is
+# free by override only when the flag says so: a promotion that gives an item away also leaves a
+# discount (GROSS_EXT_PRC − EXT_PRC) but is not an override. Square has no such flag, so there a
+# 100 % comp discount is the only sign of a hand-made free item.
+OVERRIDE_FLAG_SOURCES = frozenset({"COUNTERPOINT"})
 
 
 def line_cost(line: LineItem) -> int | None:
@@ -148,17 +153,19 @@ def margin_below_category(ctx: RuleContext) -> Iterable[Finding]:
 def free_items(ctx: RuleContext) -> Iterable[Finding]:
     """Sale lines rung at zero by a price override (or a 100 % comp discount where the substrate has
     no override flag), counted per user per drawer session (or station and day); reported when the
-    count reaches the minimum and at each further multiple."""
+    count reaches the minimum and at each further multiple. Where the substrate has the flag, a free
+    line without it (a free promotional item) does not count."""
     facts = ctx.facts
     txn = facts.transaction
     if txn is None or txn.type not in SALE_TYPES or not txn.employee_id:
         return []
+    flagged = facts.source in OVERRIDE_FLAG_SOURCES
     free = [
         li
         for li in facts.line_items
         if li.line_type == "SALE"
         and li.extended_price_cents == 0
-        and (li.price_overridden or li.discount_cents > 0)
+        and (li.price_overridden or (not flagged and li.discount_cents > 0))
     ]
     session = session_key(txn)
     if not free or session is None:

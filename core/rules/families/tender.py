@@ -7,6 +7,7 @@ import math
 import statistics
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 from core.rules.context import RuleContext
 from core.rules.model import Family, Finding, Parameter, Scope, Severity, rule
@@ -197,15 +198,24 @@ def tender_swap(ctx: RuleContext) -> Iterable[Finding]:
 )
 def payment_fragmentation(ctx: RuleContext) -> Iterable[Finding]:
     """One ticket paid in many pieces (several cards, gift cards or a card split under a limit): at
-    least the minimum number of tenders on a ticket of at least the minimum total."""
+    least the minimum number of tenders on a ticket of at least the minimum total. A ticket's tenders
+    are gathered across its events (keyed on the tender number), because a vendor may deliver them
+    one at a time (each Square ``payment.*`` webhook carries one); the ticket is reported once."""
     txn = ctx.facts.transaction
     if txn is None or txn.type not in ("SALE", "EXCHANGE"):
         return []
-    paid = [t for t in ctx.facts.tenders if t.amount_cents > 0]
-    total = sum(t.amount_cents for t in paid)
+    held = ctx.memory.get(txn.id) or {"tenders": {}}
+    tenders: dict[str, list[Any]] = dict(held["tenders"])
+    for t in ctx.facts.tenders:
+        tenders[t.tender_no] = [t.amount_cents, t.card_fingerprint, t.tender_type]
+    if tenders != held["tenders"]:
+        ctx.memory.put(txn.id, {"ts": ctx.facts.ts, "tenders": tenders})
+    paid = {no: t for no, t in sorted(tenders.items()) if t[0] > 0}
+    total = sum(t[0] for t in paid.values())
     if len(paid) < ctx.whole("min_tenders") or total < ctx.whole("min_total_cents"):
         return []
-    cards = {t.card_fingerprint for t in paid if t.card_fingerprint}
+    cards = {t[1] for t in paid.values() if t[1]}
+    here = [t for t in ctx.facts.tenders if t.tender_no in paid]
     return [
         Finding(
             summary=f"{len(paid)} tenders on one ticket of {total} cents",
@@ -216,9 +226,11 @@ def payment_fragmentation(ctx: RuleContext) -> Iterable[Finding]:
                 "tenders": len(paid),
                 "total_cents": total,
                 "distinct_cards": len(cards),
-                "tender_types": sorted({t.tender_type for t in paid}),
+                "tender_types": sorted({t[2] for t in paid.values()}),
+                "tender_numbers": sorted(paid),
             },
-            evidence={"transaction": txn, "tenders": paid},
+            evidence={"transaction": txn, "tenders": here},
+            dedupe_key=txn.id,
         )
     ]
 

@@ -14,7 +14,7 @@ from starlette.testclient import TestClient
 from core.bootstrap import Container
 from core.bus.port import EVENTS
 from core.db.tables.ledger import EvidenceRecord
-from core.ingest.backfill import accept_all, counterpoint_directory, square_webhook_file
+from core.ingest.backfill import accept_all, counterpoint_directory, square_file
 from core.ingest.inbox import InboxIds
 from core.pipeline.workers import drain
 from tests.support.pipeline import new_merchant
@@ -48,9 +48,13 @@ def test_a_square_file_seals_in_file_order_across_chunks_delivered_backwards(
     names = [f"evt-{(n * 7919) % 1201:04d}" for n in range(1_200)]
     path = tmp_path / "webhooks.jsonl"
     path.write_text(
-        "".join(json.dumps({"event_id": name, "type": "payment.updated", "data": {}}) + "\n" for name in names)
+        "".join(
+            json.dumps({"event_id": name, "type": "payment.updated", "data": {}}) + "\n" for name in names
+        )
     )
-    accept_all(container.inbox, square_webhook_file(merchant, path))  # three chunks of ≤ 500
+    accept_all(
+        container.inbox, square_file(merchant, path, fetched_at=datetime.now(UTC))
+    )  # three chunks of ≤ 500
     # Take the events messages off the bus and hand them to the seal stage newest chunk first.
     container.bus.ensure_group(EVENTS, "seal")
     messages = container.bus.read(EVENTS, "seal", "test", count=10_000, block_ms=0)
@@ -61,13 +65,18 @@ def test_a_square_file_seals_in_file_order_across_chunks_delivered_backwards(
     assert _chain(container, merchant) == names
 
 
-def test_a_counterpoint_export_seals_in_file_order(canary: tuple[Container, TestClient], tmp_path: Path) -> None:
+def test_a_counterpoint_export_seals_in_file_order(
+    canary: tuple[Container, TestClient], tmp_path: Path
+) -> None:
     container, _ = canary
     merchant, _ = new_merchant(container)
     directory = tmp_path / "export"
     directory.mkdir()
     rows = [
-        {"table": "IM_ADJ_HIST", "row": {"LOC_ID": "MAIN", "BAT_ID": "B1", "ITEM_NO": f"I{n % 13}", "SEQ_NO": n}}
+        {
+            "table": "IM_ADJ_HIST",
+            "row": {"LOC_ID": "MAIN", "BAT_ID": "B1", "ITEM_NO": f"I{n % 13}", "SEQ_NO": n},
+        }
         for n in range(40, 0, -1)
     ]
     (directory / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
