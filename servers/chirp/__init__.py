@@ -4,7 +4,7 @@ Read tools (scope ``read``) answer what the rules are, how this tenant runs them
 and who changed what; write tools (scope ``rules:write``, the operator's) tune, allow-list, promote,
 apply packs and pin the catalog, each audit-logged with the caller as actor and a required reason.
 Every tool is a thin call into ``core.rules.service.ChirpService``; untrusted text is cleaned on the
-way out (``servers.chirp.safe``).
+way out, by type (``servers.chirp.results``).
 """
 
 from __future__ import annotations

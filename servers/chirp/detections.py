@@ -8,10 +8,9 @@ from fastmcp import Context, FastMCP
 from fastmcp.exceptions import ToolError
 from pydantic import AwareDatetime, Field
 
-from core.rules.service.views import DetectionDetail, DetectionPage, DryRunResult
-from servers.chirp import safe
 from servers.chirp.args import ParamValue, RuleId, Since, Until, known_rule
-from servers.common import READ_ONLY, Cursor, Limit, require
+from servers.chirp.results import DetectionDetail, DetectionPage, DryRunResult
+from servers.common import READ_ONLY, Cursor, Limit, require, safe
 
 Start = Annotated[
     AwareDatetime,
@@ -84,7 +83,7 @@ def register(mcp: FastMCP) -> None:
             warmup_days=warmup_days,
             sample=sample,
         )
-        return safe.dry_run(result)
+        return safe(result)
 
     @mcp.tool(annotations=READ_ONLY)
     def query_detections(
@@ -120,7 +119,7 @@ def register(mcp: FastMCP) -> None:
             cursor=cursor,
             limit=limit,
         )
-        return safe.detections(page)
+        return safe(page)
 
     @mcp.tool(annotations=READ_ONLY)
     def get_detection_detail(ctx: Context, detection_id: DetectionId) -> DetectionDetail:
@@ -140,4 +139,4 @@ def register(mcp: FastMCP) -> None:
             raise ToolError(
                 f"no detection {detection_id!r} for this tenant: query_detections lists detection ids"
             ) from None
-        return safe.detection_detail(detail)
+        return safe(detail)

@@ -10,10 +10,9 @@ from pydantic import Field
 
 from core.rules.model import Mode
 from core.rules.packs import PACKS
-from core.rules.service.views import PackApplicationResult, PackPreview, PromotionResult
-from servers.chirp import safe
 from servers.chirp.args import Reason, RuleId, actor, known_rule
-from servers.common import READ_ONLY, WRITE, require
+from servers.chirp.results import PackApplicationResult, PackPreview, PromotionResult
+from servers.common import READ_ONLY, WRITE, require, safe
 from servers.common.server import WRITE_TAG
 
 TargetMode = Annotated[
@@ -60,8 +59,10 @@ def register(mcp: FastMCP) -> None:
         rules:write scope).
         """
         rt, who = require(ctx, "rules:write")
-        return rt.container.rules.promote_rule(
-            who.merchant_id, known_rule(rt, rule_id), mode, actor=actor(who), reason=reason, force=force
+        return safe(
+            rt.container.rules.promote_rule(
+                who.merchant_id, known_rule(rt, rule_id), mode, actor=actor(who), reason=reason, force=force
+            )
         )
 
     @mcp.tool(annotations=READ_ONLY)
@@ -73,7 +74,7 @@ def register(mcp: FastMCP) -> None:
         has it. Use it before apply_vertical_pack and show the changes to the person deciding.
         """
         rt, who = require(ctx)
-        return safe.pack_preview(rt.container.rules.preview_vertical_pack(who.merchant_id, pack_id))
+        return safe(rt.container.rules.preview_vertical_pack(who.merchant_id, pack_id))
 
     @mcp.tool(annotations=WRITE, tags={WRITE_TAG})
     def apply_vertical_pack(
@@ -89,4 +90,4 @@ def register(mcp: FastMCP) -> None:
         result = rt.container.rules.apply_vertical_pack(
             who.merchant_id, pack_id, actor=actor(who), reason=reason, reapply=reapply
         )
-        return safe.pack_applied(result)
+        return safe(result)

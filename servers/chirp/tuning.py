@@ -10,10 +10,9 @@ from fastmcp.exceptions import ToolError
 from pydantic import AwareDatetime, Field
 
 from core.rules.allow_lists import MAX_EXPIRY_DAYS
-from core.rules.service.views import AllowListEntryView, AuditPage, TuneResult
-from servers.chirp import safe
 from servers.chirp.args import ParamValue, Reason, RuleId, Since, Until, actor, known_rule
-from servers.common import DESTRUCTIVE, READ_ONLY, WRITE, Cursor, Limit, require
+from servers.chirp.results import AllowListEntryView, AuditPage, TuneResult
+from servers.common import DESTRUCTIVE, READ_ONLY, WRITE, Cursor, Limit, require, safe
 from servers.common.server import WRITE_TAG
 
 Value = Annotated[
@@ -80,7 +79,7 @@ def register(mcp: FastMCP) -> None:
         result = rt.container.rules.tune_rule_threshold(
             who.merchant_id, known_rule(rt, rule_id), parameter, value, actor=actor(who), reason=reason
         )
-        return safe.tuned(result)
+        return safe(result)
 
     @mcp.tool(annotations=WRITE, tags={WRITE_TAG})
     def add_allow_list_entry(
@@ -114,7 +113,7 @@ def register(mcp: FastMCP) -> None:
             expires_at=expires_at,
             actor=actor(who),
         )
-        return safe.entry(view)
+        return safe(view)
 
     @mcp.tool(annotations=DESTRUCTIVE, tags={WRITE_TAG})
     def revoke_allow_list_entry(ctx: Context, entry_id: EntryId, reason: Reason) -> AllowListEntryView:
@@ -130,7 +129,7 @@ def register(mcp: FastMCP) -> None:
             )
         except LookupError:
             raise ToolError(f"no allow-list entry {entry_id!r}: get_rule lists a rule's entries") from None
-        return safe.entry(view)
+        return safe(view)
 
     @mcp.tool(annotations=READ_ONLY)
     def audit_log(
@@ -157,4 +156,4 @@ def register(mcp: FastMCP) -> None:
             cursor=cursor,
             limit=limit,
         )
-        return safe.audit(page)
+        return safe(page)

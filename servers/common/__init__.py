@@ -8,7 +8,7 @@ from servers.common.annotations import DESTRUCTIVE, READ_ONLY, WRITE, WRITE_IDEM
 from servers.common.auth import CanaryTokenVerifier
 from servers.common.paging import Cursor, Limit
 from servers.common.runtime import Runtime, caller, require, runtime
-from servers.common.sanitise import SafeStr, clean
+from servers.common.sanitise import SafeStr, clean, safe, safe_model, scrub, unsafe_fields
 from servers.common.server import WRITE_TAG, ServerSpec, build_server, run_stdio
 
 __all__ = [
@@ -29,4 +29,8 @@ __all__ = [
     "require",
     "run_stdio",
     "runtime",
+    "safe",
+    "safe_model",
+    "scrub",
+    "unsafe_fields",
 ]

@@ -9,10 +9,9 @@ from fastmcp import Context, FastMCP
 from pydantic import Field
 
 from core.customers.definitions import Segment, SegmentThresholds
-from core.customers.results import SegmentReport
-from servers.common import READ_ONLY, Cursor, Limit, require
-from servers.identity.args import CustomerRef, OptionalCustomerRef, view
-from servers.identity.results import ComplaintsReport, CustomerHistory
+from servers.common import READ_ONLY, Cursor, Limit, require, safe
+from servers.identity.args import CustomerRef, OptionalCustomerRef
+from servers.identity.results import ComplaintsReport, CustomerHistory, SegmentReport
 
 Days = Annotated[int, Field(ge=1, le=3650)]
 
@@ -32,7 +31,7 @@ def register(mcp: FastMCP) -> None:
         """
         rt, who = require(ctx)
         found = rt.container.identity.customer_history(who.merchant_id, customer, limit=limit, cursor=cursor)
-        return view(CustomerHistory, found)
+        return safe(found)
 
     @mcp.tool(annotations=READ_ONLY)
     def customer_segments(
@@ -63,14 +62,16 @@ def register(mcp: FastMCP) -> None:
         customers (first seen before the lapse cut-off) not seen since it. Times are UTC.
         """
         rt, who = require(ctx)
-        return rt.container.identity.customer_segments(
-            who.merchant_id,
-            thresholds=SegmentThresholds(new_days, lapsed_days, regular_min_purchases),
-            as_of=as_of,
-            customer=customer,
-            members_of=members_of,
-            limit=limit,
-            cursor=cursor,
+        return safe(
+            rt.container.identity.customer_segments(
+                who.merchant_id,
+                thresholds=SegmentThresholds(new_days, lapsed_days, regular_min_purchases),
+                as_of=as_of,
+                customer=customer,
+                members_of=members_of,
+                limit=limit,
+                cursor=cursor,
+            )
         )
 
     @mcp.tool(annotations=READ_ONLY)
@@ -87,4 +88,4 @@ def register(mcp: FastMCP) -> None:
         found = rt.container.identity.customer_complaints(
             who.merchant_id, customer=customer, limit=limit, cursor=cursor
         )
-        return view(ComplaintsReport, found)
+        return safe(found)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, TypeVar
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 CustomerRef = Annotated[
     str,
@@ -24,10 +24,3 @@ OptionalCustomerRef = Annotated[
         description="Only this customer (customer_id or the POS's id); omit it for all customers.",
     ),
 ]
-
-View = TypeVar("View", bound=BaseModel)
-
-
-def view(model: type[View], result: BaseModel) -> View:
-    """R's answer re-validated as the server's model, which cleans every untrusted text field."""
-    return model.model_validate(result.model_dump())

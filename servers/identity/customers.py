@@ -7,10 +7,9 @@ from typing import Annotated
 from fastmcp import Context, FastMCP
 from pydantic import Field
 
-from core.customers.results import CustomerMetrics
-from servers.common import READ_ONLY, Cursor, Limit, require
-from servers.identity.args import CustomerRef, view
-from servers.identity.results import CardLookup, CustomerLookup
+from servers.common import READ_ONLY, Cursor, Limit, require, safe
+from servers.identity.args import CustomerRef
+from servers.identity.results import CardLookup, CustomerLookup, CustomerMetrics
 
 Fingerprint = Annotated[
     str,
@@ -33,7 +32,7 @@ def register(mcp: FastMCP) -> None:
         found=false, not an error. Customers hold no names, emails or phone numbers.
         """
         rt, who = require(ctx)
-        return view(CustomerLookup, rt.container.identity.lookup_customer(who.merchant_id, customer))
+        return safe(rt.container.identity.lookup_customer(who.merchant_id, customer))
 
     @mcp.tool(annotations=READ_ONLY)
     def lookup_customer_by_card(
@@ -50,7 +49,7 @@ def register(mcp: FastMCP) -> None:
         found = rt.container.identity.lookup_customer_by_card(
             who.merchant_id, fingerprint, limit=limit, cursor=cursor
         )
-        return view(CardLookup, found)
+        return safe(found)
 
     @mcp.tool(annotations=READ_ONLY)
     def customer_metrics(customer: CustomerRef, ctx: Context) -> CustomerMetrics:
@@ -61,4 +60,4 @@ def register(mcp: FastMCP) -> None:
         states its own definitions. An unknown customer is an error that says how to find one.
         """
         rt, who = require(ctx)
-        return rt.container.identity.customer_metrics(who.merchant_id, customer)
+        return safe(rt.container.identity.customer_metrics(who.merchant_id, customer))

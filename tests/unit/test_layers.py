@@ -14,6 +14,7 @@ import pytest
 ROOT = Path(__file__).parents[2]
 PURE = [
     "core/domain",
+    "core/text.py",
     "core/ledger/merkle.py",
     "core/ledger/tree.py",
     "core/ledger/chain.py",

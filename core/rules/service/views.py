@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict
 
 from core.db.tables.rules import AllowListEntryRow, DetectionRow
 from core.rules.model import Parameter
+from core.text import Id, OurText
 
 
 class Result(BaseModel):
@@ -21,21 +22,21 @@ class Result(BaseModel):
 
 
 class ParameterView(Result):
-    name: str
+    name: Id
     kind: str
-    description: str
+    description: OurText
     default: Any
     current: Any
     minimum: float | None = None
     maximum: float | None = None
-    choices: list[str] = []
-    unit: str = ""
+    choices: list[OurText] = []
+    unit: OurText = ""
 
 
 class RuleSummary(Result):
-    rule_id: str
+    rule_id: Id
     family: str
-    title: str
+    title: OurText
     severity: str
     queue: str
     rule_version: int
@@ -46,13 +47,13 @@ class RuleSummary(Result):
 
 
 class RuleList(Result):
-    catalog_version: str
+    catalog_version: Id
     items: list[RuleSummary]
 
 
 class AllowListEntryView(Result):
-    entry_id: str
-    rule_id: str
+    entry_id: Id
+    rule_id: Id
     scope: dict[str, str]
     reason: str
     created_at: datetime
@@ -66,23 +67,23 @@ class AllowListEntryView(Result):
 
 
 class PackNote(Result):
-    pack_id: str
-    allow_list: str
-    parameter: str
+    pack_id: Id
+    allow_list: Id
+    parameter: Id
     value: Any
-    effect: str
+    effect: OurText
     applied_to_tenant: bool
 
 
 class RuleDetail(Result):
-    rule_id: str
+    rule_id: Id
     family: str
-    title: str
-    definition: str
+    title: OurText
+    definition: OurText
     severity: str
     queue: str
     rule_version: int
-    catalog_version: str
+    catalog_version: Id
     mode: str
     config_version: int
     config_source: str
@@ -90,7 +91,7 @@ class RuleDetail(Result):
     optional: list[str]
     substrates: list[str]
     allow_scopes: list[str]
-    vertical_note: str
+    vertical_note: OurText
     parameters: list[ParameterView]
     allow_list: list[AllowListEntryView]
     packs: list[PackNote]
@@ -104,15 +105,15 @@ class EntityFreshness(Result):
 
 
 class RuleApplicability(Result):
-    rule_id: str
+    rule_id: Id
     status: str  # applicable | not_applicable
-    message: str
+    message: OurText
     missing: list[str]
     degraded: list[str]  # optional fields absent: the rule runs on fallbacks
 
 
 class Scorecard(Result):
-    catalog_version: str
+    catalog_version: Id
     generated_at: datetime
     freshness_budget_hours: float
     entities: list[EntityFreshness]
@@ -120,7 +121,7 @@ class Scorecard(Result):
 
 
 class DryRunHit(Result):
-    detection_id: str
+    detection_id: Id
     occurred_at: datetime
     summary: str
     severity: str
@@ -131,7 +132,7 @@ class DryRunHit(Result):
 
 
 class DryRunResult(Result):
-    rule_id: str
+    rule_id: Id
     start: datetime
     end: datetime
     params: dict[str, Any]
@@ -146,8 +147,8 @@ class DryRunResult(Result):
 
 
 class DetectionSummary(Result):
-    detection_id: str
-    rule_id: str
+    detection_id: Id
+    rule_id: Id
     severity: str
     queue: str
     mode: str
@@ -165,13 +166,13 @@ class DetectionSummary(Result):
 
 class DetectionPage(Result):
     items: list[DetectionSummary]
-    next_cursor: str | None
+    next_cursor: Id | None
 
 
 class DetectionDetail(Result):
     detection: DetectionSummary
     rule_version: int
-    catalog_version: str
+    catalog_version: Id
     config_version: int
     family: str
     evidence_seq: int
@@ -184,13 +185,13 @@ class DetectionDetail(Result):
     subject: dict[str, Any]
     snapshot: dict[str, Any]
     suppression_reason: str | None
-    allow_list_entry_id: str | None
-    rule_definition: str
+    allow_list_entry_id: Id | None
+    rule_definition: OurText
 
 
 class TuneResult(Result):
-    rule_id: str
-    parameter: str
+    rule_id: Id
+    parameter: Id
     before: Any
     after: Any
     config_version: int
@@ -199,7 +200,7 @@ class TuneResult(Result):
 
 class Readiness(Result):
     ready: bool
-    reasons: list[str]
+    reasons: list[OurText]
     lookback_days: int
     events: int
     hits: int
@@ -209,7 +210,7 @@ class Readiness(Result):
 
 
 class PromotionResult(Result):
-    rule_id: str
+    rule_id: Id
     from_mode: str
     to_mode: str
     applied: bool
@@ -219,29 +220,29 @@ class PromotionResult(Result):
 
 
 class PackChangeView(Result):
-    allow_list: str
-    allow_list_title: str
-    rule_id: str
-    parameter: str
+    allow_list: Id
+    allow_list_title: OurText
+    rule_id: Id
+    parameter: Id
     current: Any
     proposed: Any
     changes_value: bool
-    effect: str
+    effect: OurText
 
 
 class PackPreview(Result):
-    pack_id: str
+    pack_id: Id
     pack_version: int
-    title: str
-    description: str
+    title: OurText
+    description: OurText
     changes: list[PackChangeView]
-    notes: list[str]
+    notes: list[OurText]
     applied: bool
 
 
 class PackApplicationResult(Result):
-    application_id: str
-    pack_id: str
+    application_id: Id
+    pack_id: Id
     pack_version: int
     applied_at: datetime
     changes: list[PackChangeView]
@@ -249,17 +250,17 @@ class PackApplicationResult(Result):
 
 
 class CatalogPinResult(Result):
-    before: str | None
-    after: str
+    before: Id | None
+    after: Id
     rules: int
 
 
 class AuditEntry(Result):
-    audit_id: str
+    audit_id: Id
     at: datetime
     actor: str
     action: str
-    rule_id: str | None
+    rule_id: Id | None
     target: str | None
     before: dict[str, Any] | None
     after: dict[str, Any] | None
@@ -268,7 +269,7 @@ class AuditEntry(Result):
 
 class AuditPage(Result):
     items: list[AuditEntry]
-    next_cursor: str | None
+    next_cursor: Id | None
 
 
 # From rows and rules ---------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import pytest
 from core.bootstrap import Container
 from core.domain.parsing import DetectionEvent
 from core.simulate.canonical import L, at, square_txn
-from servers.chirp.safe import scrub
+from servers.common import scrub
 from tests.unit.servers.test_chirp_tools import ANALYST, MERCHANT, WHY, call, chirp, refusal, sqlite_container
 
 pytestmark = pytest.mark.anyio
