@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -24,10 +23,10 @@ from pydantic_ai.models import Model
 from pydantic_ai.tools import DeferredToolRequests, DeferredToolResults, ToolDenied
 from pydantic_ai.toolsets import AbstractToolset
 
+import prompts
 from agents import access
 from agents.servers import ServerToolset
 
-PROMPTS = Path(__file__).resolve().parents[1] / "prompts"
 MAX_ROUNDS = 12  # approval rounds in one piece of work; a model that keeps asking is stopped
 
 
@@ -68,7 +67,7 @@ fox: Agent[FoxDeps, FoxReport | DeferredToolRequests] = Agent(
     name="fox",
     deps_type=FoxDeps,
     output_type=[FoxReport, DeferredToolRequests],
-    instructions=(PROMPTS / "fox.md").read_text(),
+    instructions=prompts.text("fox.md"),
     retries=2,
     defer_model_check=True,
 )

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from pydantic_ai import Agent, ModelRetry, RunContext
@@ -21,11 +20,11 @@ from pydantic_ai.models import Model
 from pydantic_ai.run import AgentRunResult, AgentRunResultEvent
 from pydantic_ai.toolsets import AbstractToolset
 
+import prompts
 from agents import access
 from agents.servers import ServerToolset
 from agents.trace import OwlAnswer, untraced
 
-PROMPTS = Path(__file__).resolve().parents[1] / "prompts"
 RETRIES = 2
 
 
@@ -42,7 +41,7 @@ owl: Agent[OwlDeps, OwlAnswer] = Agent(
     name="owl",
     deps_type=OwlDeps,
     output_type=OwlAnswer,
-    instructions=(PROMPTS / "owl.md").read_text(),
+    instructions=prompts.text("owl.md"),
     retries=RETRIES,
     defer_model_check=True,
 )

@@ -72,6 +72,12 @@ def _command(command: str, args: list[str]) -> tuple[str, list[str]]:
     return (found, args) if found else (sys.executable, ["-m", "core.cli", *args])
 
 
+def _default_entry(name: str) -> dict[str, object]:
+    """What mcp.json says for every Canary server: ``canary mcp <name>`` with the CANARY_* settings."""
+    keep = ("CANARY_DATABASE_URL", "CANARY_VAR_DIR", "CANARY_LOG_LEVEL")
+    return {"command": "canary", "args": ["mcp", name], "env": {k: f"${{{k}}}" for k in keep}}
+
+
 def stdio(
     merchant_id: str,
     *,
@@ -84,13 +90,13 @@ def stdio(
     ``--read-only`` (write tools hidden and refused by the server itself); ``actor`` names the person
     the writes are audit-logged for (``CANARY_ACTOR``)."""
     env_in = dict(os.environ if environ is None else environ)
-    entries = json.loads(config.read_text())["mcpServers"]
+    # An installed package has no mcp.json beside it: then every server starts the default way.
+    entries = json.loads(config.read_text())["mcpServers"] if config.exists() else {}
     found = []
     for name, spec in available().items():
-        entry = entries.get(spec.name)
-        if entry is None:
-            raise LookupError(f"{config.name} has no entry for {spec.name}: add one like the others")
-        env = {k: _expand(str(v), env_in) for k, v in entry.get("env", {}).items()}
+        entry = entries.get(spec.name) or _default_entry(name)
+        expanded = {k: _expand(str(v), env_in) for k, v in entry.get("env", {}).items()}
+        env = {k: v for k, v in expanded.items() if v}  # an unset setting keeps the server's default
         env["CANARY_MERCHANT_ID"] = merchant_id
         env["FASTMCP_CHECK_FOR_UPDATES"] = "off"
         if actor:

@@ -26,6 +26,7 @@ from core.auth.principal import Principal
 from core.bootstrap import Container, bootstrap
 from core.settings import Settings
 from servers.common.auth import CanaryTokenVerifier
+from servers.common.prompts import register_prompts
 from servers.common.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -140,6 +141,7 @@ def build_server(
         mask_error_details=True,
     )
     spec.register(mcp)
+    register_prompts(mcp, spec.name)  # its workflows from prompts/mcp/<name>/
     _quieten(spec.domain_errors)
     if read_only:
         mcp.disable(tags={WRITE_TAG})  # hidden as well as refused: the model is not offered them

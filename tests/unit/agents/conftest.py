@@ -1,6 +1,7 @@
-"""Agents over the real MCP servers, in process, on one SQLite Canary per module: the hand-counted
-shop of tests/support/mcp_world.py (two merchants, so tenancy can be checked) plus a void cluster
-for the rules; one per package run, so each test uses its own rule or merchant for writes. Models are scripted; no test may reach a real one."""
+"""Agents over the real MCP servers, in process, on one SQLite Canary for the package: the
+hand-counted shop of tests/support/mcp_world.py (two merchants, so tenancy can be checked) plus a
+void cluster for the rules. Being shared, each test writes to its own rule or merchant. Models are
+scripted; no test may reach a real one."""
 
 from __future__ import annotations
 

@@ -60,7 +60,7 @@ async def test_a_stdio_servers_writes_are_audited_as_canary_actor(world: AgentWo
 
 def test_without_a_model_the_message_says_how_to_set_one(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
-    with pytest.raises(NoModelError, match="set CANARY_AGENT_MODEL, e.g. CANARY_AGENT_MODEL=anthropic:"):
+    with pytest.raises(NoModelError, match=r"set CANARY_AGENT_MODEL, e\.g\. CANARY_AGENT_MODEL=anthropic:"):
         from_environment({})
     with pytest.raises(NoModelError, match="ANTHROPIC_API_KEY"):
         from_environment({"CANARY_AGENT_MODEL": "anthropic:claude-sonnet-4-5"})
