@@ -150,9 +150,13 @@ class InProcessBus:
             self._changed.notify_all()
         return ids
 
-    def ensure_group(self, stream: str, group: str) -> None:
+    def ensure_group(self, stream: str, group: str) -> bool:
         with self._changed:
-            self._stream(stream).groups.setdefault(group, _Group())
+            groups = self._stream(stream).groups
+            if group in groups:
+                return False
+            groups[group] = _Group()
+            return True
 
     def read(self, stream: str, group: str, consumer: str, *, count: int, block_ms: int) -> list[Message]:
         deadline = time.monotonic() + block_ms / 1000

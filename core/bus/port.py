@@ -85,8 +85,9 @@ class StreamBus(Protocol):
         Every entry is checked before any is appended, so invalid fields append nothing."""
         ...
 
-    def ensure_group(self, stream: str, group: str) -> None:
-        """Create the group if it is missing, reading from the stream's start; idempotent."""
+    def ensure_group(self, stream: str, group: str) -> bool:
+        """Create the group if it is missing, reading from the stream's start; idempotent. True when
+        it was created (the first start, or a server that lost its data since)."""
         ...
 
     def read(self, stream: str, group: str, consumer: str, *, count: int, block_ms: int) -> list[Message]:

@@ -106,13 +106,15 @@ class RedisStreamBus:
                 pipe.xadd(key, fields, maxlen=self._max_len, approximate=True)
             return [_text(entry_id) for entry_id in pipe.execute()]
 
-    def ensure_group(self, stream: str, group: str) -> None:
+    def ensure_group(self, stream: str, group: str) -> bool:
         try:
             with self._errors("XGROUP CREATE"):
                 self._r.xgroup_create(self._key(stream), group, id="0", mkstream=True)
         except BusError as exc:
             if "BUSYGROUP" not in str(exc):
                 raise
+            return False
+        return True
 
     def read(self, stream: str, group: str, consumer: str, *, count: int, block_ms: int) -> list[Message]:
         # BLOCK 0 means "forever" to Redis; the port's 0 means "do not wait", so leave BLOCK out.

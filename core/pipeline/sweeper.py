@@ -1,21 +1,35 @@
-"""Re-publishes inbox rows that were accepted but never sealed.
+"""Re-publishes what the bus lost: from the inbox and the evidence chain, never from the bus.
 
-The inbox is durable and the bus may not be (a Redis restart, FLUSHALL, a trimmed stream, a crash
-between commit and publish). Anything older than the grace period and still unsealed is published
-again; sealing is idempotent, so an event that was merely slow is not sealed twice.
+The inbox and the ledger are durable and the bus may not be (a Redis restart without persistence,
+FLUSHALL, a trimmed stream, a crash between commit and publish). Each sweep publishes again:
+- inbox rows accepted but not sealed, to ``canary:events`` (seal skips what is sealed already);
+- sealed events that parse never recorded (no ``ingestion_log`` row), to ``canary:sealed``.
+Both only once older than the grace period, so an event that is merely slow is not sent twice.
+
+``bus_lost`` notices a bus that lost its data while this process runs: the sweeper keeps a consumer
+group of its own on the ``epoch`` stream, and finding it gone means every stream and group went with
+it. The workers re-create their groups by themselves (``core/workers/runner.py``); the sweep that
+follows skips the grace period and also re-publishes the most recently parsed events, whose
+``canary:detection`` messages may have been lost before their consumers read them (parse and the
+consumers are idempotent, so a message that had arrived changes nothing).
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import text
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
-from core.bus.port import EVENTS, StreamBus
+from core.bus.port import EVENTS, SEALED, BusError, StreamBus
 from core.clock import Clock
-from core.db.tables.ledger import InboxEntry
+from core.db.tables.ledger import EvidenceRecord, InboxEntry, IngestionLogEntry
 from core.db.uow import Database
+
+log = logging.getLogger(__name__)
+EPOCH_STREAM, EPOCH_GROUP = "epoch", "sweeper"
 
 
 def merchant_ids(db: Database) -> list[str]:
@@ -26,30 +40,111 @@ def merchant_ids(db: Database) -> list[str]:
         return list(session.execute(text("SELECT id FROM merchants ORDER BY id")).scalars())
 
 
+@dataclass(frozen=True)
+class SweepResult:
+    unsealed: int = 0
+    unparsed: int = 0
+    reparsed: int = 0
+
+
 class InboxSweeper:
     def __init__(
-        self, db: Database, bus: StreamBus, clock: Clock, *, grace_seconds: int, limit: int = 10_000
+        self,
+        db: Database,
+        bus: StreamBus,
+        clock: Clock,
+        *,
+        grace_seconds: int,
+        limit: int = 10_000,
+        recent_parsed: int = 10_000,
     ) -> None:
         self._db, self._bus, self._clock = db, bus, clock
         self._grace = timedelta(seconds=grace_seconds)
-        self._limit = limit
+        self._limit, self._recent = limit, recent_parsed
+        self._epoch_seen = False
+        self.last = SweepResult()
 
-    def sweep(self) -> int:
-        cutoff = self._clock.now() - self._grace
-        republished = 0
+    def bus_lost(self) -> bool:
+        """True when the bus lost its streams and groups since this process first looked."""
+        created = self._bus.ensure_group(EPOCH_STREAM, EPOCH_GROUP)
+        lost, self._epoch_seen = created and self._epoch_seen, True
+        if lost:
+            log.error("the bus lost its streams and consumer groups; re-publishing unfinished work")
+        return lost
+
+    def sweep(self, *, recover: bool = False) -> int:
+        """Re-publish unfinished work; ``recover`` (after a bus loss) ignores the grace period and
+        re-publishes recently parsed events too. Returns how many messages were published."""
+        cutoff = self._clock.now() - (timedelta(0) if recover else self._grace)
+        total = SweepResult()
         for merchant_id in merchant_ids(self._db):
             with self._db.tenant(merchant_id) as session:
-                ids = session.exec(
-                    select(InboxEntry.id)
-                    .where(
-                        InboxEntry.merchant_id == merchant_id,
-                        col(InboxEntry.sealed_seq).is_(None),
-                        col(InboxEntry.received_at) <= cutoff,
-                    )
-                    .order_by(col(InboxEntry.received_at))
-                    .limit(self._limit)
-                ).all()
-            for inbox_id in ids:
+                unsealed = self._unsealed(session, merchant_id, cutoff)
+                unparsed = self._unparsed(session, merchant_id, cutoff)
+                recent = self._recently_parsed(session, merchant_id) if recover else []
+            for inbox_id in unsealed:
                 self._bus.publish(EVENTS, {"merchant_id": merchant_id, "inbox_id": inbox_id})
-            republished += len(ids)
-        return republished
+            for seq in sorted({*unparsed, *recent}):
+                self._bus.publish(SEALED, {"merchant_id": merchant_id, "seq": str(seq)})
+            total = SweepResult(
+                total.unsealed + len(unsealed), total.unparsed + len(unparsed), total.reparsed + len(recent)
+            )
+        self.last = total
+        return total.unsealed + total.unparsed + total.reparsed
+
+    def _unsealed(self, session: Session, merchant_id: str, cutoff: datetime) -> list[str]:
+        return list(
+            session.exec(
+                select(InboxEntry.id)
+                .where(
+                    InboxEntry.merchant_id == merchant_id,
+                    col(InboxEntry.sealed_seq).is_(None),
+                    col(InboxEntry.received_at) <= cutoff,
+                )
+                .order_by(col(InboxEntry.received_at))
+                .limit(self._limit)
+            ).all()
+        )
+
+    def _unparsed(self, session: Session, merchant_id: str, cutoff: datetime) -> list[int]:
+        """Sealed events with no ``ingestion_log`` row: parse never finished them (a failure is
+        recorded as ``failed``, so this is only work the bus lost)."""
+        logged = (
+            select(IngestionLogEntry.seq)
+            .where(
+                IngestionLogEntry.merchant_id == merchant_id,
+                IngestionLogEntry.seq == EvidenceRecord.seq,
+            )
+            .exists()
+        )
+        return list(
+            session.exec(
+                select(EvidenceRecord.seq)
+                .where(
+                    EvidenceRecord.merchant_id == merchant_id,
+                    col(EvidenceRecord.sealed_at) <= cutoff,
+                    ~logged,
+                )
+                .order_by(col(EvidenceRecord.seq))
+                .limit(self._limit)
+            ).all()
+        )
+
+    def _recently_parsed(self, session: Session, merchant_id: str) -> list[int]:
+        return list(
+            session.exec(
+                select(IngestionLogEntry.seq)
+                .where(IngestionLogEntry.merchant_id == merchant_id, IngestionLogEntry.status == "parsed")
+                .order_by(col(IngestionLogEntry.seq).desc())
+                .limit(self._recent)
+            ).all()
+        )
+
+
+def safe_bus_lost(sweeper: InboxSweeper) -> bool:
+    """``bus_lost`` for a loop that must survive the bus being unreachable."""
+    try:
+        return sweeper.bus_lost()
+    except BusError as exc:
+        log.warning("bus unreachable; the sweeper retries", extra={"error": str(exc)})
+        return False

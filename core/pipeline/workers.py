@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
+import time
 from collections.abc import Sequence
 
 from core.bootstrap import Container
-from core.pipeline.sweeper import merchant_ids
+from core.pipeline.sweeper import merchant_ids, safe_bus_lost
 from core.workers.runner import Stage, WorkerRunner
+
+log = logging.getLogger(__name__)
+LOSS_CHECK_SECONDS = 1.0  # how soon a bus that lost its data is noticed
 
 # In pipeline order: a stage's output is a later stage's input.
 STAGE_NAMES = ("seal", "parse", "customers", "chirp")
@@ -53,9 +58,9 @@ def drain(container: Container, names: Sequence[str] = STAGE_NAMES) -> None:
     housekeeping(container)
 
 
-def housekeeping(container: Container) -> None:
+def housekeeping(container: Container, *, recover: bool = False) -> None:
     """The periodic chores: re-publish what the bus lost, anchor and witness new checkpoints."""
-    container.sweeper.sweep()
+    container.sweeper.sweep(recover=recover)
     for merchant_id in merchant_ids(container.db):
         container.anchoring.run(merchant_id)
         container.witnessing.run(merchant_id)
@@ -72,8 +77,9 @@ class InlineWorkers:
         ]
         self._container = container
         self._stop = threading.Event()
-        self._sweep_thread = threading.Thread(target=self._sweep_loop, name="sweeper", daemon=True)
-        self._interval = container.settings.inbox_sweep_after_seconds
+        self._sweep_thread = threading.Thread(
+            target=sweep_forever, args=(container, self._stop), name="sweeper", daemon=True
+        )
 
     def start(self) -> None:
         for thread in [*self._threads, self._sweep_thread]:
@@ -86,14 +92,20 @@ class InlineWorkers:
         for thread in [*self._threads, self._sweep_thread]:
             thread.join(timeout=10)
 
-    def _sweep_loop(self) -> None:
-        while not self._stop.wait(self._interval):
-            housekeeping(self._container)
-
 
 def sweep_forever(container: Container, stop: threading.Event) -> None:
-    """Housekeeping on its own schedule until ``stop`` is set (``canary worker sweeper``)."""
-    while True:
-        housekeeping(container)
-        if stop.wait(container.settings.inbox_sweep_after_seconds):
-            return
+    """Housekeeping every ``inbox_sweep_after_seconds`` until ``stop`` is set (``canary worker
+    sweeper``, and a thread of the embedded ``canary serve``). Every ``LOSS_CHECK_SECONDS`` it asks
+    whether the bus lost its data and, if so, recovers at once. A failing chore (the database or
+    the bus down) is logged and tried again on the next round; the loop never ends on it."""
+    interval = container.settings.inbox_sweep_after_seconds
+    due = time.monotonic()
+    while not stop.is_set():
+        lost = safe_bus_lost(container.sweeper)
+        if lost or time.monotonic() >= due:
+            try:
+                housekeeping(container, recover=lost)
+            except Exception:
+                log.exception("housekeeping failed; retrying next round")
+            due = time.monotonic() + interval
+        stop.wait(min(interval, LOSS_CHECK_SECONDS))

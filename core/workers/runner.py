@@ -82,7 +82,8 @@ class WorkerRunner:
         """Process until `stop()`; with `install_signals` (main thread only) SIGTERM/SIGINT stop too.
 
         An unreachable bus is waited out with back-off rather than ending the worker: the supervisor
-        would only restart it into the same outage.
+        would only restart it into the same outage. After any bus error the consumer group is
+        ensured again, so a Redis that lost its streams and groups is read again within a second.
         """
         previous = self._install_signals() if install_signals else {}
         failures = 0
@@ -93,6 +94,9 @@ class WorkerRunner:
                     self.run_once(block_ms=self.block_ms)
                     failures = 0
                 except BusError as exc:
+                    # The server may have lost its data (a restart without persistence, FLUSHALL):
+                    # the group is created again before the next read, which NOGROUP would refuse.
+                    self._ready = False
                     delay = BUS_RETRY_SECONDS[min(failures, len(BUS_RETRY_SECONDS) - 1)]
                     failures += 1
                     self._log(logging.ERROR, "bus unavailable, retrying", error=str(exc), retry_in_s=delay)

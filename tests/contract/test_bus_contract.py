@@ -129,7 +129,8 @@ def test_a_group_created_after_publishing_reads_from_the_stream_start(backend: B
 def test_ensure_group_is_idempotent_and_keeps_the_group_position(bus: StreamBus) -> None:
     publish_n(bus, 2)
     bus.read(EVENTS, G, "c1", count=1, block_ms=0)
-    bus.ensure_group(EVENTS, G)
+    assert bus.ensure_group(EVENTS, G) is False  # it exists: nothing was created
+    assert bus.ensure_group(EVENTS, "fresh") is True
     assert numbers(bus.read(EVENTS, G, "c1", count=10, block_ms=0)) == ["1"]
     assert bus.stats(EVENTS, G).pending == 2
 

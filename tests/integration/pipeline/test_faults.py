@@ -21,7 +21,7 @@ from sqlmodel import col, func, select
 
 from core.bootstrap import Container
 from core.bus.port import EVENTS
-from core.db.tables.ledger import EvidenceRecord, InboxEntry, IngestionLogEntry
+from core.db.tables.ledger import EvidenceRecord, InboxEntry, IngestionLogEntry, ProcessedMessage
 from core.ingest.inbox import IncomingEvent
 from core.settings import Settings
 from tests.support.pipeline import new_merchant, running_canary, settings_for, webhook
@@ -256,3 +256,81 @@ def test_a_poison_message_is_dead_lettered_with_its_error_and_the_worker_carries
     assert dead.error == "KeyError: 'inbox_id'"
     assert dead.deliveries == settings.worker_max_deliveries
     _assert_exactly_once(container, merchant, n)
+
+
+def _consumed_seqs(container: Container, merchant: str, consumer: str) -> set[int]:
+    """The seqs a detection consumer has applied (its message keys start with ``<seq>:``)."""
+    with container.db.tenant(merchant) as s:
+        keys = s.exec(
+            select(ProcessedMessage.message_key).where(
+                ProcessedMessage.merchant_id == merchant, ProcessedMessage.consumer == consumer
+            )
+        ).all()
+    return {int(k.split(":", 1)[0]) for k in keys}
+
+
+def _wipe(settings: Settings) -> None:
+    """FLUSHALL for this deployment: every key under its prefix (the server is shared with other
+    test runs, which a real FLUSHALL would disturb)."""
+    assert settings.redis_url is not None
+    client = redis.Redis.from_url(settings.redis_url.get_secret_value())
+    keys = list(client.scan_iter(match=f"{settings.bus_prefix}*"))
+    assert keys, "nothing to wipe: the workers have not created their streams yet"
+    client.delete(*keys)
+    client.close()
+
+
+def test_redis_wiped_while_workers_run_heals_without_a_restart(
+    production: tuple[Container, Settings],
+) -> None:
+    """Seal paused (SIGSTOP), events accepted, the bus wiped, seal resumed; then the same between
+    seal and parse. Every worker and the sweeper keep running: nothing is restarted by hand."""
+    container, settings = production
+    merchant, _ = new_merchant(container)
+    n = 80
+    workers = {name: _worker(settings, name, f"{name}-w") for name in ("seal", "parse", "customers", "chirp")}
+    workers["sweeper"] = _worker(settings, "sweeper", "sweeper-w")
+    running = tuple(workers.values())
+    try:
+        _accept(container, merchant, 5)
+        _wait_for(lambda: _parsed(container, merchant) >= 5, workers=running)
+        workers["seal"].send_signal(signal.SIGSTOP)
+        _accept_more(container, merchant, n, start=5)
+        _wipe(settings)  # between ingress and seal
+        workers["seal"].send_signal(signal.SIGCONT)
+        _wait_for(lambda: _sealed(container, merchant) >= n + 5, timeout=30, workers=running)
+        workers["parse"].send_signal(signal.SIGSTOP)
+        _accept_more(container, merchant, n, start=n + 5)
+        _wait_for(lambda: _sealed(container, merchant) >= 2 * n + 5, timeout=30, workers=running)
+        _wipe(settings)  # between seal and parse
+        workers["parse"].send_signal(signal.SIGCONT)
+        total = 2 * n + 5
+        _wait_for(lambda: _parsed(container, merchant) >= total, timeout=30, workers=running)
+        for consumer in ("customers", "chirp"):
+            _wait_for(
+                lambda c=consumer: len(_consumed_seqs(container, merchant, c)) >= total,  # type: ignore[misc]
+                timeout=30,
+                workers=running,
+            )
+    finally:
+        for w in running:
+            w.send_signal(signal.SIGCONT)
+        assert [_stop(w) for w in running] == [0] * len(running)
+    assert _parsed(container, merchant) == total
+    _assert_exactly_once(container, merchant, total)
+
+
+def _accept_more(container: Container, merchant: str, n: int, *, start: int) -> None:
+    container.inbox.accept_many(
+        [
+            IncomingEvent(
+                merchant_id=merchant,
+                source="SQUARE",
+                source_type="WEBHOOK",
+                raw=webhook("payment.created"),
+                source_event_id=f"evt-{i}-{merchant}",
+                event_type="payment.created",
+            )
+            for i in range(start, start + n)
+        ]
+    )
