@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     ingress_group_commit_ms: float = Field(default=2.0, ge=0.0, le=50.0)
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=8000, ge=1, le=65_535)
+    # Where clients reach this deployment (behind a proxy: its public https URL); the MCP servers'
+    # RFC 9728 metadata names their resource from it, never from a request's Host header.
+    public_base_url: str | None = None
 
     # Workers.
     worker_batch_size: int = Field(default=200, ge=1, le=10_000)

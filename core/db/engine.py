@@ -86,3 +86,18 @@ def check_connection(engine: Engine) -> None:
         raise StorageUnavailableError(
             f"cannot connect to the database at {redact(str(engine.url))}: {reason}"
         ) from None
+
+
+def hold_sqlite_transaction(session: Any) -> None:
+    """Make sure a real transaction is open before the first SAVEPOINT on SQLite.
+
+    pysqlite opens a transaction only before INSERT/UPDATE/DELETE, so a SAVEPOINT issued first
+    starts one by itself, and releasing that outermost savepoint COMMITs: writes meant to commit
+    together with later ones (parse's canonical rows and their ``ingestion_log`` rows) would commit
+    alone. ``BEGIN IMMEDIATE`` takes the write lock at once (waiting out the busy timeout), so the
+    transaction cannot meet a concurrent writer's newer snapshot halfway. No-op on Postgres."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    if not connection.connection.dbapi_connection.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

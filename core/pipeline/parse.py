@@ -26,6 +26,7 @@ from sqlmodel import Session, col, select
 
 from core.bus.port import DETECTION, Message, StreamBus
 from core.clock import Clock
+from core.db.engine import hold_sqlite_transaction
 from core.db.tables.documents import DocumentRow
 from core.db.tables.ledger import EvidenceRecord, InboxEntry
 from core.db.tables.tenants import Location, Merchant
@@ -104,6 +105,7 @@ class ParseStage:
             results = [
                 parse_event(row.seq, raw_event(data_key, merchant_id, row), ctx, documents) for row in rows
             ]
+            hold_sqlite_transaction(session)  # the writes below and their log rows commit together
             if not self._write_batch(session, merchant_id, results):
                 results = self._write_one_by_one(session, merchant_id, results, ctx, documents)
             record_outcomes(session, merchant_id, results, self._clock.now())

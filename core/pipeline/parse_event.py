@@ -19,6 +19,7 @@ from core.domain.parsing import DetectionEvent, Ignored, ParseContext, ParseErro
 from core.domain.records import Canonical
 from core.security.crypto import decrypt_payload
 from core.storage.canonical_writer import UpsertGroup, plan_records
+from core.workers.runner import describe
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ def failed(seq: int, exc: Exception, event: RawEvent | None = None) -> EventResu
     """The verdict for an exception from a parser or a write, worded as the log has always had it."""
     if isinstance(exc, ParseError):
         return EventResult(seq, "failed", str(exc), exc.field, event=event)
-    return EventResult(seq, "failed", f"{type(exc).__name__}: {exc}", event=event)
+    return EventResult(seq, "failed", describe(exc), event=event)  # class + short, payload-free text
 
 
 class BatchDocuments:

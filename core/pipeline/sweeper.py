@@ -9,14 +9,16 @@ Both only once older than the grace period, so an event that is merely slow is n
 ``bus_lost`` notices a bus that lost its data while this process runs: the sweeper keeps a consumer
 group of its own on the ``epoch`` stream, and finding it gone means every stream and group went with
 it. The workers re-create their groups by themselves (``core/workers/runner.py``); the sweep that
-follows skips the grace period and also re-publishes the most recently parsed events, whose
-``canary:detection`` messages may have been lost before their consumers read them (parse and the
-consumers are idempotent, so a message that had arrived changes nothing).
+follows skips the grace period and also re-publishes, to parse again, the events parsed within the
+last ``recovery_window`` that a ``canary:detection`` consumer has not recorded in
+``processed_messages``: their detection messages may have been lost before it read them (parse and
+the consumers are idempotent, so one that had arrived changes nothing).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -25,7 +27,7 @@ from sqlmodel import Session, col, select
 
 from core.bus.port import EVENTS, SEALED, BusError, StreamBus
 from core.clock import Clock
-from core.db.tables.ledger import EvidenceRecord, InboxEntry, IngestionLogEntry
+from core.db.tables.ledger import EvidenceRecord, InboxEntry, IngestionLogEntry, ProcessedMessage
 from core.db.uow import Database
 
 log = logging.getLogger(__name__)
@@ -56,11 +58,11 @@ class InboxSweeper:
         *,
         grace_seconds: int,
         limit: int = 10_000,
-        recent_parsed: int = 10_000,
+        recovery_window: timedelta = timedelta(hours=1),
     ) -> None:
         self._db, self._bus, self._clock = db, bus, clock
         self._grace = timedelta(seconds=grace_seconds)
-        self._limit, self._recent = limit, recent_parsed
+        self._limit, self._window = limit, recovery_window
         self._epoch_seen = False
         self.last = SweepResult()
 
@@ -72,16 +74,20 @@ class InboxSweeper:
             log.error("the bus lost its streams and consumer groups; re-publishing unfinished work")
         return lost
 
-    def sweep(self, *, recover: bool = False) -> int:
+    def sweep(self, *, recover: bool = False, consumers: Sequence[str] = ()) -> int:
         """Re-publish unfinished work; ``recover`` (after a bus loss) ignores the grace period and
-        re-publishes recently parsed events too. Returns how many messages were published."""
-        cutoff = self._clock.now() - (timedelta(0) if recover else self._grace)
+        re-publishes recent parses that one of the detection ``consumers`` has not applied. Returns
+        how many messages were published."""
+        now = self._clock.now()
+        cutoff = now - (timedelta(0) if recover else self._grace)
         total = SweepResult()
         for merchant_id in merchant_ids(self._db):
             with self._db.tenant(merchant_id) as session:
                 unsealed = self._unsealed(session, merchant_id, cutoff)
                 unparsed = self._unparsed(session, merchant_id, cutoff)
-                recent = self._recently_parsed(session, merchant_id) if recover else []
+                recent = (
+                    self._unconsumed(session, merchant_id, consumers, now - self._window) if recover else []
+                )
             for inbox_id in unsealed:
                 self._bus.publish(EVENTS, {"merchant_id": merchant_id, "inbox_id": inbox_id})
             for seq in sorted({*unparsed, *recent}):
@@ -130,15 +136,38 @@ class InboxSweeper:
             ).all()
         )
 
-    def _recently_parsed(self, session: Session, merchant_id: str) -> list[int]:
-        return list(
+    def _unconsumed(
+        self, session: Session, merchant_id: str, consumers: Sequence[str], since: datetime
+    ) -> list[int]:
+        """Seqs parsed since ``since`` that some consumer has no ``processed_messages`` key for (its
+        keys begin ``<seq>:``). An event whose parse published nothing is included too: parsing it
+        again is harmless, and this runs only after a bus loss."""
+        if not consumers:
+            return []
+        parsed = set(
             session.exec(
                 select(IngestionLogEntry.seq)
-                .where(IngestionLogEntry.merchant_id == merchant_id, IngestionLogEntry.status == "parsed")
+                .where(
+                    IngestionLogEntry.merchant_id == merchant_id,
+                    IngestionLogEntry.status == "parsed",
+                    col(IngestionLogEntry.updated_at) >= since,
+                )
                 .order_by(col(IngestionLogEntry.seq).desc())
-                .limit(self._recent)
+                .limit(self._limit)
             ).all()
         )
+        missing: set[int] = set()
+        for consumer in consumers:
+            keys = session.exec(
+                select(ProcessedMessage.message_key).where(
+                    ProcessedMessage.merchant_id == merchant_id,
+                    ProcessedMessage.consumer == consumer,
+                    col(ProcessedMessage.processed_at) >= since,
+                )
+            ).all()
+            done = {int(k.split(":", 1)[0]) for k in keys if k.split(":", 1)[0].isdigit()}
+            missing |= parsed - done
+        return sorted(missing)
 
 
 def safe_bus_lost(sweeper: InboxSweeper) -> bool:

@@ -9,6 +9,7 @@ import time
 from collections.abc import Sequence
 
 from core.bootstrap import Container
+from core.bus.port import DETECTION
 from core.pipeline.sweeper import merchant_ids, safe_bus_lost
 from core.workers.runner import Stage, WorkerRunner
 
@@ -60,7 +61,9 @@ def drain(container: Container, names: Sequence[str] = STAGE_NAMES) -> None:
 
 def housekeeping(container: Container, *, recover: bool = False) -> None:
     """The periodic chores: re-publish what the bus lost, anchor and witness new checkpoints."""
-    container.sweeper.sweep(recover=recover)
+    stages = [stage(container, name) for name in STAGE_NAMES]
+    consumers = [s.group for s in stages if s.stream == DETECTION]  # every consumer of canary:detection
+    container.sweeper.sweep(recover=recover, consumers=consumers)
     for merchant_id in merchant_ids(container.db):
         container.anchoring.run(merchant_id)
         container.witnessing.run(merchant_id)

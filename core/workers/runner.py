@@ -13,6 +13,7 @@ dead-lettered with its error and the stream moves on.
 from __future__ import annotations
 
 import logging
+import re
 import signal
 import threading
 from collections.abc import Callable, Sequence
@@ -23,7 +24,7 @@ from core.bus.port import BusError, Message, StreamBus
 
 log = logging.getLogger(__name__)
 
-ERROR_LIMIT = 2_000  # characters of an error kept on a dead letter: enough to diagnose, never a dump
+ERROR_LIMIT = 500  # characters of an error kept on a dead letter or a log row: enough to diagnose
 BUS_RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0)  # back-off while the bus is unreachable
 SignalHandler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
 
@@ -43,10 +44,23 @@ class Stage(Protocol):
         ...
 
 
-def describe(exc: BaseException) -> str:
-    """`Type: message` on one line; tracebacks go to the log, not onto the dead letter."""
-    text = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {text}"[:ERROR_LIMIT] if text else type(exc).__name__
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+
+
+def describe(exc: BaseException, limit: int = ERROR_LIMIT) -> str:
+    """`Type: message` on one line, free of payload values; tracebacks go to the log only.
+
+    A database error wrapped by SQLAlchemy carries the statement and its bound parameters (values
+    from the decrypted payload): only the driver's error class and the first line of its message
+    are kept, with quoted literals blanked (``invalid input syntax for type integer: "…"``)."""
+    orig = getattr(exc, "orig", None)
+    if isinstance(orig, BaseException):
+        first = next(iter(str(orig).strip().splitlines()), "")
+        text = _QUOTED.sub('"…"', " ".join(first.split()))
+        shown: BaseException = orig
+    else:
+        text, shown = " ".join(str(exc).split()), exc
+    return f"{type(shown).__name__}: {text}"[:limit] if text else type(shown).__name__
 
 
 class WorkerRunner:

@@ -7,13 +7,16 @@ Three things a mounted FastMCP app does not do by itself, and this module does:
   loopback Host and Origin headers (DNS rebinding); behind a proxy, list the public host names in
   ``FASTMCP_HTTP_ALLOWED_HOSTS``.
 - **Resource metadata.** RFC 9728 clients look for ``/.well-known/oauth-protected-resource/mcp/<name>``
-  at the root of the host, not under the mount, so that route is returned for the root router.
+  at the root of the host, not under the mount, so that route is returned for the root router. The
+  ``resource`` it names comes from ``CANARY_PUBLIC_BASE_URL`` (default ``http://<host>:<port>`` of
+  ``canary serve``), never from the request's Host header, which the caller chooses.
 
 Each server is served statelessly (every request stands alone), so any ingress replica can answer.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -23,9 +26,11 @@ from fastmcp.server.http import StarletteWithLifespan
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from core.auth.principal import SCOPES
 from core.bootstrap import Container
+from core.settings import Settings
 from servers.common.server import ServerSpec, build_server
 
 PREFIX = "/mcp"
@@ -38,12 +43,13 @@ class HttpServer:
     title: str  # "canary-identity"
     path: str  # "/mcp/identity"
     app: StarletteWithLifespan
+    base_url: str  # "https://canary.example.com": where clients reach this deployment
 
     def routes(self) -> list[BaseRoute]:
         # A Route (not a Mount) so the endpoint is exactly /mcp/<name>, without a redirect to a
         # trailing slash that some clients do not follow for POST.
         return [
-            Route(self.path, endpoint=self.app),
+            Route(self.path, endpoint=MaskProtocolErrors(self.app)),
             Route(f"{WELL_KNOWN}{self.path}", endpoint=self._resource_metadata, methods=["GET"]),
         ]
 
@@ -51,7 +57,7 @@ class HttpServer:
         # No authorization_servers: tokens are issued out of band (`canary token create`), not by OAuth.
         return JSONResponse(
             {
-                "resource": f"{str(request.base_url).rstrip('/')}{self.path}",
+                "resource": f"{self.base_url}{self.path}",
                 "resource_name": self.title,
                 "bearer_methods_supported": ["header"],
                 "scopes_supported": sorted(SCOPES),
@@ -59,14 +65,68 @@ class HttpServer:
         )
 
 
+class MaskProtocolErrors:
+    """The MCP transport answers a message that is not JSON-RPC with a 400 whose message is
+    pydantic's report (model names, ``input_value`` echoes, errors.pydantic.dev links). This ASGI
+    wrapper replaces such a message by a plain one; every other response passes through untouched."""
+
+    PLAIN = "Invalid request: not a valid JSON-RPC 2.0 message"
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        held: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] == 400:
+                held["start"] = message
+                return
+            if "start" not in held or message["type"] != "http.response.body":
+                await send(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            body = self._masked(b"".join(chunks))
+            headers = [(k, v) for k, v in held["start"]["headers"] if k.lower() != b"content-length"]
+            await send({**held["start"], "headers": [*headers, (b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body", "body": body})
+
+        await self.app(scope, receive, capture)
+
+    @classmethod
+    def _masked(cls, body: bytes) -> bytes:
+        try:
+            answer = json.loads(body)
+        except ValueError:
+            return body
+        error = answer.get("error") if isinstance(answer, dict) else None
+        if isinstance(error, dict) and str(error.get("message", "")).startswith("Validation error"):
+            error["message"] = cls.PLAIN
+            error.pop("data", None)
+            return json.dumps(answer).encode()
+        return body
+
+
 def http_servers(container: Container, specs: Mapping[str, ServerSpec]) -> list[HttpServer]:
     served: list[HttpServer] = []
+    base_url = public_base_url(container.settings)
     for name, spec in specs.items():
         path = f"{PREFIX}/{name}"
         mcp = build_server(spec, container=container, http_auth=True)
         app = mcp.http_app(path=path, stateless_http=True, host_origin_protection="auto")
-        served.append(HttpServer(name, spec.name, path, app))
+        served.append(HttpServer(name, spec.name, path, app, base_url))
     return served
+
+
+def public_base_url(settings: Settings) -> str:
+    configured = settings.public_base_url
+    return (configured or f"http://{settings.http_host}:{settings.http_port}").rstrip("/")
 
 
 def lifespan(servers: Sequence[HttpServer]) -> Callable[[Any], AbstractAsyncContextManager[None]]:

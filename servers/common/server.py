@@ -94,6 +94,12 @@ class DomainErrors(Middleware):
                 raise ToolError(_first_error(cause)) from None
             if isinstance(cause, self._kinds) and not isinstance(cause, ToolError):
                 raise ToolError(str(cause)) from None
+            if isinstance(cause, OverflowError):
+                # Date arithmetic on an in-range but extreme argument (as_of=0001-01-01 minus 90
+                # days, a day count of 10**12): the caller's mistake, said plainly.
+                raise ToolError(
+                    "invalid arguments: a date or number is out of the range this tool can work with"
+                ) from None
             raise
 
 

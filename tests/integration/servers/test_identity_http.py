@@ -23,6 +23,8 @@ from tests.support.pipeline import settings_for
 pytestmark = [pytest.mark.postgres, pytest.mark.anyio]
 LIST_TOOLS = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
 
+PUBLIC_BASE = "https://canary.example.com"
+
 
 @dataclass(frozen=True)
 class Deployment:
@@ -46,7 +48,9 @@ def deployment(
     postgres_urls: tuple[str, str], tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Deployment]:
     _admin, app_url = postgres_urls
-    container = bootstrap(settings_for(app_url, tmp_path_factory.mktemp("http"), redis=False))
+    container = bootstrap(
+        settings_for(app_url, tmp_path_factory.mktemp("http"), redis=False, public_base_url=PUBLIC_BASE)
+    )
     try:
         a, b = seed_shop(container.db), seed_shop(container.db)
         tokens = container.tokens
@@ -168,10 +172,18 @@ def test_the_protected_resource_metadata_is_served_at_the_root_and_health_still_
 ) -> None:
     d = deployment
     metadata = httpx.get(f"{d.base}/.well-known/oauth-protected-resource/mcp/identity").json()
-    assert metadata["resource"] == d.url
+    assert metadata["resource"] == f"{PUBLIC_BASE}/mcp/identity"  # the configured public URL
     assert metadata["bearer_methods_supported"] == ["header"]
     assert "read" in metadata["scopes_supported"]
     assert httpx.get(f"{d.base}/healthz").status_code == 200
+
+
+def test_the_resource_metadata_ignores_the_host_header(deployment: Deployment) -> None:
+    d = deployment
+    metadata = httpx.get(
+        f"{d.base}/.well-known/oauth-protected-resource/mcp/identity", headers={"Host": "evil.example"}
+    ).json()
+    assert metadata["resource"] == f"{PUBLIC_BASE}/mcp/identity"
 
 
 def test_a_foreign_host_header_is_refused_on_a_loopback_server(deployment: Deployment) -> None:
@@ -180,3 +192,27 @@ def test_a_foreign_host_header_is_refused_on_a_loopback_server(deployment: Deplo
         d.url, json=LIST_TOOLS, headers={"Host": "evil.example", "Authorization": f"Bearer {d.token_a}"}
     )
     assert response.status_code == 421
+
+
+LEAKS = ("pydantic", "validation error", "input_value", "Traceback", "JSONRPCRequest")
+
+
+def test_malformed_protocol_messages_get_a_plain_error(deployment: Deployment) -> None:
+    d = deployment
+    headers = {
+        "Authorization": f"Bearer {d.token_a}",
+        "Accept": "application/json, text/event-stream",
+        "Content-Type": "application/json",
+    }
+    for message in ('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":"nope"}', "[1,2]", '"x"'):
+        response = httpx.post(d.url, content=message, headers=headers)
+        assert response.status_code == 400
+        assert not any(leak.lower() in response.text.lower() for leak in LEAKS), response.text
+        assert response.json()["error"]["code"] in (-32600, -32602, -32700)
+
+
+async def test_an_out_of_range_date_gets_a_clear_message(deployment: Deployment) -> None:
+    d = deployment
+    async with as_merchant(d, d.token_a) as client:
+        with pytest.raises(ToolError, match="out of the range"):
+            await client.call_tool("customer_segments", {"as_of": "0001-01-01T00:00:00Z"})
