@@ -10,7 +10,10 @@ from core.db.engine import check_connection, make_engine, redact
 from core.db.migrate import upgrade as run_upgrade
 from core.settings import Settings
 
-app = typer.Typer(help="Database schema: migrate, check.", no_args_is_help=True)
+app = typer.Typer(
+    help="Database schema: `canary db upgrade` migrates; `canary db revision` writes a migration.",
+    no_args_is_help=True,
+)
 out = Console()
 
 

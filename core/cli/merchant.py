@@ -9,7 +9,7 @@ from core.cli.context import load
 from core.cli.errors import UsageError, friendly
 from core.tenancy import MerchantAlreadyExistsError, StoreSpec, onboard_merchant
 
-app = typer.Typer(help="Merchants (tenants): add and list.", no_args_is_help=True)
+app = typer.Typer(help="Merchants (tenants): `canary merchant add` registers one.", no_args_is_help=True)
 out = Console()
 
 

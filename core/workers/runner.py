@@ -44,23 +44,25 @@ class Stage(Protocol):
         ...
 
 
-_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+# A value the driver quotes in its first line (``invalid input syntax for type integer: "4111"``,
+# ``'abc'``); double-quoted identifiers (column "total", constraint "pk") are kept.
+_VALUES = re.compile(r"'[^']*'|(?<=: )\"[^\"]*\"")
 
 
 def describe(exc: BaseException, limit: int = ERROR_LIMIT) -> str:
     """`Type: message` on one line, free of payload values; tracebacks go to the log only.
 
     A database error wrapped by SQLAlchemy carries the statement and its bound parameters (values
-    from the decrypted payload): only the driver's error class and the first line of its message
-    are kept, with quoted literals blanked (``invalid input syntax for type integer: "…"``)."""
+    from the decrypted payload): only its class, the driver's error class and the first line of the
+    driver's message are kept (no DETAIL line), with quoted values blanked."""
     orig = getattr(exc, "orig", None)
     if isinstance(orig, BaseException):
         first = next(iter(str(orig).strip().splitlines()), "")
-        text = _QUOTED.sub('"…"', " ".join(first.split()))
-        shown: BaseException = orig
-    else:
-        text, shown = " ".join(str(exc).split()), exc
-    return f"{type(shown).__name__}: {text}"[:limit] if text else type(shown).__name__
+        text = _VALUES.sub('"…"', " ".join(first.split()))
+        described = f"{type(exc).__name__}: {type(orig).__name__}: {text}" if text else type(orig).__name__
+        return described[:limit]
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text}"[:limit] if text else type(exc).__name__
 
 
 class WorkerRunner:

@@ -47,7 +47,6 @@ ExpiresInDays = Annotated[
     Field(
         default=None,
         ge=1,
-        le=MAX_EXPIRY_DAYS,
         description=f"The entry stops applying this many days from now (at most "
         f"{MAX_EXPIRY_DAYS}). Give this or expires_at.",
     ),

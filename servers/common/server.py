@@ -23,7 +23,9 @@ from fastmcp.server.middleware import Middleware, MiddlewareContext
 from pydantic import ValidationError
 
 from core.auth.principal import Principal
-from core.bootstrap import Container, bootstrap
+from core.bootstrap import ConfigurationError, Container, bootstrap
+from core.bus.port import BusError
+from core.db.engine import StorageUnavailableError, check_connection
 from core.settings import Settings
 from servers.common.auth import CanaryTokenVerifier
 from servers.common.prompts import register_prompts
@@ -160,7 +162,25 @@ def run_stdio(spec: ServerSpec, *, read_only: bool = False) -> None:
     stdout is the protocol stream, so logging goes to stderr and FastMCP's banner and update check
     are off."""
     os.environ.setdefault("FASTMCP_CHECK_FOR_UPDATES", "off")
-    settings = Settings()
-    logging.basicConfig(stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger().setLevel(settings.log_level.upper())  # CANARY_LOG_LEVEL, to stderr only
-    build_server(spec, settings=settings, read_only=read_only).run("stdio", show_banner=False)
+    try:
+        settings = Settings()
+        logging.basicConfig(stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+        logging.getLogger().setLevel(settings.log_level)  # CANARY_LOG_LEVEL, to stderr only
+        container = bootstrap(settings)  # before serving: a bad setting is one line, not a traceback
+        check_connection(container.db.engine)
+    except (ValidationError, ConfigurationError, StorageUnavailableError, BusError) as exc:
+        print(f"error: {settings_problem(exc)}", file=sys.stderr)
+        raise SystemExit(2) from None
+    try:
+        build_server(spec, container=container, read_only=read_only).run("stdio", show_banner=False)
+    finally:
+        container.close()
+
+
+def settings_problem(exc: Exception) -> str:
+    """One line naming the variable to fix."""
+    if isinstance(exc, ValidationError):
+        first = exc.errors(include_url=False, include_input=False)[0]
+        where = ".".join(str(p) for p in first["loc"]) or "settings"
+        return f"CANARY_{where.upper()}: {first['msg']}"
+    return str(exc)

@@ -218,6 +218,7 @@ async def test_an_allow_list_entry_without_an_expiry_or_beyond_the_maximum_is_re
     async with chirp(container) as client:
         missing = await refusal(client, "add_allow_list_entry", **entry)
         too_far = await refusal(client, "add_allow_list_entry", **entry, expires_in_days=500)
+        absurd = await refusal(client, "add_allow_list_entry", **entry, expires_in_days=10**12)
         too_far_at = await refusal(client, "add_allow_list_entry", **entry, expires_at="2028-01-01T00:00:00Z")
         both = await refusal(
             client, "add_allow_list_entry", **entry, expires_in_days=5, expires_at="2026-06-01T00:00:00Z"
@@ -229,6 +230,7 @@ async def test_an_allow_list_entry_without_an_expiry_or_beyond_the_maximum_is_re
     assert missing == "an allow-list entry needs an expiry (at most 365 days from now)"
     assert "more than 365 days away; the maximum is 2027-05-04" in too_far
     assert "more than 365 days away" in too_far_at
+    assert absurd == "invalid arguments: a date or number is out of the range this tool can work with"
     assert both == "give expires_at or expires_in_days, not both"
     assert "Q-DM-01 cannot be allow-listed by vendor" in wrong_scope
     assert (added["status"], added["expires_at"]) == ("active", "2026-08-02T17:00:00Z")

@@ -6,6 +6,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -45,3 +46,23 @@ def test_canary_mcp_refuses_an_unknown_server_and_names_the_known_ones() -> None
     result = CliRunner().invoke(app, ["mcp", "nope"])
     assert result.exit_code == 2
     assert "unknown MCP server 'nope': choose from identity" in result.output
+
+
+def test_mcp_json_holds_plain_values_for_clients_that_do_not_expand_variables() -> None:
+    text = (ROOT / "mcp.json").read_text()
+    assert "${" not in text  # fastmcp's client, among others, passes ${VAR:-default} on verbatim
+
+
+def test_a_bad_setting_stops_canary_mcp_with_one_line_and_exit_code_2(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("CANARY_LOG_LEVEL", "${CANARY_LOG_LEVEL:-WARNING}")
+    monkeypatch.setenv("CANARY_VAR_DIR", str(tmp_path))
+    result = CliRunner().invoke(app, ["mcp", "identity"])
+    assert result.exit_code == 2
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert lines == [
+        "error: CANARY_LOG_LEVEL: Value error, '${CANARY_LOG_LEVEL:-WARNING}' is not a log level: "
+        "use one of DEBUG, INFO, WARNING, ERROR, CRITICAL"
+    ]
+    assert "Traceback" not in result.output

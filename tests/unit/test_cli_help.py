@@ -1,0 +1,58 @@
+"""Help texts claim only commands that exist: every ``canary …`` a help text, option help or
+docstring mentions resolves to a real command (a group must be followed by one of its commands)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from typer.main import get_command
+
+from core.cli.main import app
+
+MENTION = re.compile(r"`?canary((?: [a-z][a-z0-9-]*)+)")
+# Typer vendors its own click, so commands are told apart by shape: a group has ``commands``.
+Command = Any
+
+
+def _walk(command: Command, path: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Command]]:
+    yield path, command
+    for name, sub in getattr(command, "commands", {}).items():
+        yield from _walk(sub, (*path, name))
+
+
+def _texts(command: Command) -> list[str]:
+    texts = [command.help or "", command.short_help or "", command.epilog or ""]
+    return texts + [getattr(p, "help", None) or "" for p in command.params]
+
+
+def _resolves(root: Command, words: list[str]) -> bool:
+    command = root
+    for word in words:
+        subcommands = getattr(command, "commands", None)
+        if subcommands is None:
+            return True  # a leaf command: what follows is its arguments or prose
+        if word not in subcommands:
+            return False
+        command = subcommands[word]
+    return True
+
+
+def test_every_command_a_help_text_mentions_exists() -> None:
+    root = get_command(app)
+    wrong = []
+    for path, command in _walk(root):
+        for text in _texts(command):
+            for mention in MENTION.finditer(text):
+                words = mention.group(1).split()
+                if not _resolves(root, words):
+                    wrong.append(f"{' '.join(('canary', *path))}: mentions `canary {' '.join(words)}`")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_a_mention_of_a_missing_command_is_caught() -> None:
+    root = get_command(app)
+    assert not _resolves(root, ["merchant", "list"])
+    assert not _resolves(root, ["db", "check"])
+    assert _resolves(root, ["merchant", "add", "m_1"])
