@@ -1,7 +1,10 @@
-"""Crash and loss faults on the production shape (Postgres + Redis Streams).
+"""The fault matrix on the production shape (Postgres + Redis Streams), with real processes.
 
-Workers run as real subprocesses (`python -m core.cli worker …`) and are killed with SIGKILL
-mid-batch; after a restart, every accepted event must be sealed (and parsed) exactly once.
+Workers run as subprocesses (`python -m core.cli worker …`): each stage's worker (seal, parse,
+customers, chirp) is killed with SIGKILL mid-batch and restarted as a supervisor would; the bus is
+wiped (FLUSHALL of this deployment's keys) between ingress and seal and between seal and parse with
+every worker left running; every application-role Postgres connection is terminated repeatedly while
+the workers commit. Counted from the inbox and the evidence chain: 0 lost, 0 sealed or applied twice.
 """
 
 from __future__ import annotations
@@ -12,16 +15,21 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import redis
+from sqlalchemy import text
 from sqlmodel import col, func, select
 
 from core.bootstrap import Container
 from core.bus.port import EVENTS
+from core.db.tables.customers import CustomerTransaction
 from core.db.tables.ledger import EvidenceRecord, InboxEntry, IngestionLogEntry, ProcessedMessage
+from core.db.uow import Database
 from core.ingest.inbox import IncomingEvent
 from core.settings import Settings
 from tests.support.pipeline import new_merchant, running_canary, settings_for, webhook
@@ -334,3 +342,112 @@ def _accept_more(container: Container, merchant: str, n: int, *, start: int) -> 
             for i in range(start, start + n)
         ]
     )
+
+
+def _accept_for_customer(container: Container, merchant: str, n: int, customer: str) -> None:
+    """``n`` distinct completed payments by one customer: the projection must count exactly ``n``."""
+
+    def paid_by(i: int) -> Callable[[dict[str, Any]], None]:
+        def mutate(body: dict[str, Any]) -> None:
+            payment = body["data"]["object"]["payment"]
+            payment["id"] = body["data"]["id"] = f"PAY{i}{merchant}"
+            payment["customer_id"] = customer
+            payment["order_id"] = f"ORD{i}{merchant}"
+
+        return mutate
+
+    container.inbox.accept_many(
+        [
+            IncomingEvent(
+                merchant_id=merchant,
+                source="SQUARE",
+                source_type="WEBHOOK",
+                raw=webhook("payment.created", mutate=paid_by(i)),
+                source_event_id=f"evt-{i}-{merchant}",
+                event_type="payment.created",
+            )
+            for i in range(n)
+        ]
+    )
+
+
+def _customer_count(container: Container, merchant: str, customer: str) -> int:
+    """The customer's transactions as the projection holds them (one row per transaction)."""
+    with container.db.tenant(merchant) as s:
+        return s.exec(
+            select(func.count()).where(
+                CustomerTransaction.merchant_id == merchant,
+                col(CustomerTransaction.customer_id).like(f"%{customer}"),
+            )
+        ).one()
+
+
+@pytest.mark.parametrize("consumer", ["customers", "chirp"])
+def test_a_detection_consumer_killed_mid_batch_applies_every_event_once(
+    production: tuple[Container, Settings], consumer: str
+) -> None:
+    container, settings = production
+    merchant, _ = new_merchant(container)
+    n, customer = 300, f"CUST{uuid.uuid4().hex[:8].upper()}"
+    _accept_for_customer(container, merchant, n, customer)
+    upstream = (
+        _worker(settings, "seal", f"seal-{consumer}"),
+        _worker(settings, "parse", f"parse-{consumer}"),
+    )
+    try:
+        _wait_for(lambda: _parsed(container, merchant) >= n, workers=upstream)
+        _kill_mid_batch(
+            _worker(settings, consumer, f"{consumer}-a"),
+            lambda: len(_consumed_seqs(container, merchant, consumer)),
+            n,
+        )
+        restarted = _worker(settings, consumer, f"{consumer}-b")  # the supervisor's restart
+        try:
+            _wait_for(lambda: len(_consumed_seqs(container, merchant, consumer)) >= n, workers=(restarted,))
+        finally:
+            assert _stop(restarted) == 0
+    finally:
+        assert [_stop(w) for w in upstream] == [0, 0]
+    assert _consumed_seqs(container, merchant, consumer) == set(range(1, n + 1))
+    if consumer == "customers":
+        assert _customer_count(container, merchant, customer) == n  # once each, none twice
+    _assert_exactly_once(container, merchant, n)
+
+
+def test_postgres_connections_killed_mid_commit_lose_and_double_nothing(
+    production: tuple[Container, Settings], pg_admin: Database
+) -> None:
+    """Every application-role connection to the database is terminated, five times, while the
+    workers seal, parse and project: the workers carry on by themselves (redelivery + sweeper)."""
+    container, settings = production
+    merchant, _ = new_merchant(container)
+    n, customer = 400, f"CUST{uuid.uuid4().hex[:8].upper()}"
+    _accept_for_customer(container, merchant, n, customer)
+    workers = tuple(
+        _worker(settings, name, f"{name}-pg") for name in ("seal", "parse", "customers", "sweeper")
+    )
+    killed = 0
+    try:
+        _wait_for(lambda: _sealed(container, merchant) > 0, workers=workers)
+        for _ in range(5):
+            with pg_admin.system() as s:
+                killed += len(
+                    s.execute(
+                        text(
+                            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                            "WHERE datname = current_database() AND usename <> current_user "
+                            "AND pid <> pg_backend_pid()"
+                        )
+                    ).all()
+                )
+            time.sleep(0.3)
+        _wait_for(
+            lambda: len(_consumed_seqs(container, merchant, "customers")) >= n, timeout=90, workers=workers
+        )
+    finally:
+        assert [_stop(w) for w in workers] == [0] * len(workers)
+    assert killed > 0
+    print(f"fault matrix: {killed} Postgres connections terminated; {n} events")
+    assert _parsed(container, merchant) == n
+    assert _customer_count(container, merchant, customer) == n
+    _assert_exactly_once(container, merchant, n)
