@@ -33,8 +33,8 @@ from core.pipeline.replay import Replayer
 from core.pipeline.seal import SealStage
 from core.pipeline.sweeper import InboxSweeper
 from core.pipeline.verify import LedgerVerifier
-from core.rules.service.consumer import ChirpStage
 from core.rules.service import ChirpService
+from core.rules.service.consumer import ChirpStage
 from core.security.keyring import MerchantKeyring, decode_key, load_or_create_key_file
 from core.settings import Settings
 

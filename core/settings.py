@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     worker_claim_idle_ms: int = Field(default=30_000, ge=0)
     worker_max_deliveries: int = Field(default=5, ge=1)
     inbox_sweep_after_seconds: int = Field(default=60, ge=1)
+    # `canary health` and /metrics alarm when a stage leaves work undone this long (core/pipeline/alarms.py).
+    stage_stuck_after_seconds: int = Field(default=300, ge=1)
 
     # Vendor APIs (polling, and Square order enrichment when a merchant has an access token).
     square_api_base_url: str = "https://connect.squareup.com"

@@ -13,6 +13,7 @@ from core.cli.context import load
 from core.cli.errors import UsageError, friendly
 from core.ledger.proofs import ProofError
 from core.pipeline.sweeper import merchant_ids
+from core.pipeline.workers import stage_alarms
 
 out = Console()
 
@@ -75,10 +76,12 @@ def replay(
 
 @friendly
 def health(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
-    """Pipeline health: queue depth and lag per stage, parse failures, the oldest unsealed event."""
+    """Pipeline health: queue depth and lag per stage, parse failures, the oldest unsealed event.
+    Exits 1 with an ALARM line per stage that has left work undone for CANARY_STAGE_STUCK_AFTER_SECONDS."""
     container = load()
     try:
         report = container.health.report()
+        alarms = stage_alarms(container)
     finally:
         container.close()
     if as_json:
@@ -93,8 +96,11 @@ def health(as_json: bool = typer.Option(False, "--json", help="Machine-readable 
                 "failed": report.failed,
                 "failure_rate": report.parse_failure_rate,
             },
+            "alarms": [a.__dict__ for a in alarms],
         }
         out.print_json(json.dumps(payload))
+        if alarms:
+            raise typer.Exit(1)
         return
     table = Table("stage", "stream", "length", "pending", "lag", "dead letters")
     for s in report.stages:
@@ -105,6 +111,10 @@ def health(as_json: bool = typer.Option(False, "--json", help="Machine-readable 
         f" (oldest {report.oldest_unsealed_age_seconds or 0:.0f}s); parse failure rate "
         f"{report.parse_failure_rate:.2%}"
     )
+    for alarm in alarms:
+        out.print(f"[red]ALARM {alarm.stage}: {alarm.reason}[/red]")
+    if alarms:
+        raise typer.Exit(1)
 
 
 @friendly

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from core.bootstrap import Container
 from core.bus.port import DETECTION
+from core.pipeline.alarms import Alarm, StageAlarms, StageRef
 from core.pipeline.sweeper import merchant_ids, safe_bus_lost
 from core.workers.runner import Stage, WorkerRunner
 
@@ -31,6 +32,18 @@ def stage(container: Container, name: str) -> Stage:
         return stages[name]
     except KeyError:
         raise LookupError(f"unknown stage {name!r}: choose from {', '.join(stages)} or all") from None
+
+
+def stage_alarms(container: Container) -> list[Alarm]:
+    """Stuck-stage alarms over every stage in ``STAGE_NAMES`` (``core/pipeline/alarms.py``)."""
+    stages = [stage(container, name) for name in STAGE_NAMES]
+    alarms = StageAlarms(
+        container.db,
+        container.bus,
+        container.clock,
+        stuck_after_seconds=container.settings.stage_stuck_after_seconds,
+    )
+    return alarms.check([StageRef(s.name, s.stream, s.group) for s in stages])
 
 
 def runner(container: Container, name: str, *, consumer: str | None = None) -> WorkerRunner:

@@ -8,6 +8,7 @@ from starlette.responses import JSONResponse, PlainTextResponse
 
 from core.bootstrap import Container
 from core.db.engine import StorageUnavailableError, check_connection
+from core.pipeline.workers import STAGE_NAMES, stage_alarms
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -22,6 +23,7 @@ async def healthz(request: Request) -> JSONResponse:
 async def metrics(request: Request) -> PlainTextResponse:
     container: Container = request.app.state.container
     health = await to_thread.run_sync(container.health.report)
+    alarms = await to_thread.run_sync(stage_alarms, container)
     lines = [
         "# TYPE canary_stream_length gauge",
         "# TYPE canary_stream_pending gauge",
@@ -43,4 +45,7 @@ async def metrics(request: Request) -> PlainTextResponse:
         f'canary_parse_total{{status="ignored"}} {health.ignored}',
         f'canary_parse_total{{status="failed"}} {health.failed}',
     ]
+    stuck = {a.stage for a in alarms}
+    lines.append("# TYPE canary_stage_stuck gauge")  # 1 while core/pipeline/alarms.py alarms for the stage
+    lines += [f'canary_stage_stuck{{stage="{name}"}} {int(name in stuck)}' for name in STAGE_NAMES]
     return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")

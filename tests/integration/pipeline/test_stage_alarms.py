@@ -1,0 +1,47 @@
+"""Stuck-stage alarms (core/pipeline/alarms.py) on both backends: work left undone past the limit
+raises one for its stage, counted from the database, so a bus that lost the queue cannot hide it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlmodel import select
+from starlette.testclient import TestClient
+
+from core.bootstrap import Container
+from core.clock import FixedClock
+from core.db.tables.ledger import InboxEntry
+from core.pipeline.alarms import StageAlarms, StageRef
+from core.pipeline.workers import STAGE_NAMES, drain, stage
+from tests.support.pipeline import new_merchant, post, webhook
+
+Canary = tuple[Container, TestClient]
+
+
+def _alarmed(container: Container, *, later: timedelta) -> set[str]:
+    alarms = StageAlarms(
+        container.db, container.bus, FixedClock(container.clock.now() + later), stuck_after_seconds=300
+    )
+    stages = [stage(container, name) for name in STAGE_NAMES]
+    return {a.stage for a in alarms.check([StageRef(s.name, s.stream, s.group) for s in stages])}
+
+
+def test_a_stage_that_leaves_work_undone_alarms_until_it_is_done(canary: Canary) -> None:
+    container, client = canary
+    merchant, url = new_merchant(container)
+    post(client, url, webhook("payment.created"))
+    assert _alarmed(container, later=timedelta(seconds=10)) == set()  # not late yet
+    assert "seal" in _alarmed(container, later=timedelta(minutes=10))
+    [seq] = container.seal.seal(merchant, _inbox_ids(container, merchant))  # not published to parse
+    assert "parse" in _alarmed(container, later=timedelta(minutes=10))
+    container.parse.parse_seqs(merchant, [seq])
+    drain(container)
+    assert _alarmed(container, later=timedelta(minutes=10)) == set()
+    metrics = client.get("/metrics").text
+    for name in STAGE_NAMES:
+        assert f'canary_stage_stuck{{stage="{name}"}} 0' in metrics
+
+
+def _inbox_ids(container: Container, merchant: str) -> list[str]:
+    with container.db.tenant(merchant) as s:
+        return list(s.exec(select(InboxEntry.id).where(InboxEntry.merchant_id == merchant)).all())
