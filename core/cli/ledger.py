@@ -27,13 +27,14 @@ def register(app: typer.Typer) -> None:
 
 @friendly
 def verify(merchant: str | None = typer.Option(None, "--merchant", "-m", help="Only this merchant.")) -> None:
-    """Re-hash stored raw bytes, walk every chain link, rebuild and check every checkpoint.
-    Exits 1 and names the first bad position when anything does not verify."""
+    """Re-hash stored raw bytes, walk every chain link, rebuild and check every checkpoint, and check
+    the log against the latest witnessed checkpoint (CANARY_WITNESS_DIR). Exits 1 and names the first
+    bad position when anything does not verify."""
     container = load()
     try:
         targets = [merchant] if merchant else merchant_ids(container.db)
         bad = 0
-        table = Table("merchant", "records", "payloads", "erased", "checkpoints", "result")
+        table = Table("merchant", "records", "payloads", "erased", "checkpoints", "witnessed", "result")
         for m in targets:
             report = container.verifier.verify(m)
             table.add_row(
@@ -42,6 +43,7 @@ def verify(merchant: str | None = typer.Option(None, "--merchant", "-m", help="O
                 str(report.payloads_checked),
                 str(report.payloads_erased),
                 str(report.checkpoints),
+                "-" if report.witnessed_size is None else str(report.witnessed_size),
                 "[green]ok[/green]" if report.ok else f"[red]{report.first_problem}[/red]",
             )
             bad += not report.ok

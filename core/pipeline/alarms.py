@@ -44,11 +44,12 @@ class StageAlarms:
         self._db, self._bus, self._clock = db, bus, clock
         self._after = timedelta(seconds=stuck_after_seconds)
 
-    def check(self, stages: Sequence[StageRef]) -> list[Alarm]:
+    def check(self, stages: Sequence[StageRef], merchants: Sequence[str] | None = None) -> list[Alarm]:
+        """Alarms over every merchant (or only ``merchants``) and every stage in ``stages``."""
         alarms: list[Alarm] = []
         cutoff = self._clock.now() - self._after
         unsealed = unparsed = 0
-        for merchant_id in merchant_ids(self._db):
+        for merchant_id in merchants if merchants is not None else merchant_ids(self._db):
             with self._db.tenant(merchant_id) as session:
                 unsealed += session.exec(
                     select(func.count()).where(
