@@ -7,8 +7,10 @@ and Fox without a change here. Three ways to reach them, same tools each way:
   (tests, the benchmark). No subprocess, no network.
 - ``stdio``: each server started as a child process from ``mcp.json`` (``canary mcp <name>``). A
   stdio child inherits almost no environment (only HOME, PATH, USER and the like), so the entry's
-  ``env`` is expanded here and the caller's tenant is put in ``CANARY_MERCHANT_ID``: the servers an
-  agent starts act for the same merchant as the person who started the agent.
+  ``env`` is expanded here, a ``CANARY_*`` setting the agent itself was started with wins over
+  mcp.json's plain default (the agent and its servers serve one deployment: the same database and
+  var dir), and the caller's tenant is put in ``CANARY_MERCHANT_ID``: the servers an agent starts
+  act for the same merchant as the person who started the agent.
 - ``http``: the ingress app's ``/mcp/<name>`` endpoints with a bearer token; the token decides the
   merchant and the scopes.
 """
@@ -96,6 +98,8 @@ def stdio(
     for name, spec in available().items():
         entry = entries.get(spec.name) or _default_entry(name)
         expanded = {k: _expand(str(v), env_in) for k, v in entry.get("env", {}).items()}
+        # The agent's own CANARY_* settings win over mcp.json's defaults for the same keys.
+        expanded.update({k: env_in[k] for k in expanded if k.startswith("CANARY_") and env_in.get(k)})
         env = {k: v for k, v in expanded.items() if v}  # an unset setting keeps the server's default
         env["CANARY_MERCHANT_ID"] = merchant_id
         env["FASTMCP_CHECK_FOR_UPDATES"] = "off"
