@@ -35,6 +35,7 @@ BUILT_IN: dict[str, tuple[str, bool]] = {
     "rules": ("core.bench.rules", False),
     "identity": ("core.bench.identity", False),
     "detection": ("core.bench.detection", False),
+    "agents": ("core.bench.agents", False),
 }
 
 

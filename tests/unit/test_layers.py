@@ -94,6 +94,8 @@ SERVER_HOSTS = {
     "core/bench/identity_mcp.py": ("servers.registry", "servers.common"),
     # `canary owl|fox` run the agents, which are built on the servers.
     "core/cli/agents.py": ("agents",),
+    # `canary bench agents` measures the agents' answers.
+    "core/bench/agents.py": ("agents",),
 }
 
 
