@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.auth.tokens import TokenService
+from core.bubble.service.observations import BubbleObservations
 from core.bus.memory import InProcessBus
 from core.bus.port import StreamBus
 from core.clock import Clock, SystemClock
@@ -65,6 +66,7 @@ class Container:
     # Consumers of canary:detection and the services the MCP servers and CLI call.
     customers: CustomerProjection
     chirp: ChirpStage
+    bubble: BubbleObservations
     identity: IdentityService
     rules: ChirpService
     forgetter: CustomerForgetter
@@ -137,6 +139,7 @@ def bootstrap(
         witnessing=WitnessService(db, witness),
         customers=CustomerProjection(db, clock),
         chirp=ChirpStage(db, bus, clock),
+        bubble=BubbleObservations(db, clock),
         identity=IdentityService(db, clock),
         rules=ChirpService(db, clock),
         forgetter=CustomerForgetter(db, inbox, seal_stage, bus, clock),

@@ -14,10 +14,34 @@ from rich.console import Console
 from core.bubble import DEFAULT_THRESHOLDS, CalibrationError, calibrate, score
 from core.bubble.csvio import CsvFormatError, iso, parse_hour, read_hours, write_hours, write_scores
 from core.bubble.frame import InputError
+from core.cli.context import load
+from core.cli.customers import rebuild_app
 from core.cli.errors import UsageError, friendly
 
 app = typer.Typer(help="Bubble: per-device anomaly detection, offline.", no_args_is_help=True)
 err = Console(stderr=True)
+
+
+@rebuild_app.command("bubble")
+@friendly
+def rebuild_bubble(
+    merchant: str | None = typer.Option(None, help="One merchant (default: every merchant)."),
+) -> None:
+    """Recompute every device-hour Bubble observes from the canonical transactions the ledger wrote;
+    the rows are identical to what the live `bubble` consumer holds."""
+    from core.bubble.service.observations import rebuild
+    from core.pipeline.sweeper import merchant_ids
+
+    container = load()
+    try:
+        for merchant_id in [merchant] if merchant else merchant_ids(container.db):
+            summary = rebuild(container.db, merchant_id)
+            err.print(
+                f"[green]✓[/green] {merchant_id}: {summary.device_hours} device-hours from "
+                f"{summary.transactions} transactions ({summary.unattributed} without a device)"
+            )
+    finally:
+        container.close()
 
 
 @app.command("score")

@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 LOSS_CHECK_SECONDS = 1.0  # how soon a bus that lost its data is noticed
 
 # In pipeline order: a stage's output is a later stage's input.
-STAGE_NAMES = ("seal", "parse", "customers", "chirp")
+STAGE_NAMES = ("seal", "parse", "customers", "chirp", "bubble")
 
 
 def stage(container: Container, name: str) -> Stage:
@@ -27,6 +27,7 @@ def stage(container: Container, name: str) -> Stage:
         "parse": container.parse,
         "customers": container.customers,
         "chirp": container.chirp,
+        "bubble": container.bubble,
     }
     try:
         return stages[name]

@@ -26,7 +26,7 @@ PURE = [
     "core/adapters/square/parser.py",
     "core/adapters/counterpoint/parser.py",
     "core/simulate",
-    "core/bubble",
+    "core/bubble/*.py",  # the model (core/bubble/service is its shell: store, consumer, queries)
 ]
 INFRASTRUCTURE = (
     "redis",
@@ -122,3 +122,10 @@ def test_the_rules_kernel_never_reaches_into_its_shell_or_the_tables() -> None:
     kernel = _files("core/rules/*.py") + _files("core/rules/families")
     assert kernel
     assert _violations(kernel, ("core.rules.service", "core.db", "sqlmodel", "sqlalchemy")) == []
+
+
+def test_the_bubble_model_never_reaches_into_its_shell_or_the_tables() -> None:
+    """The model scores; storing, consuming and serving live in core/bubble/service."""
+    model = _files("core/bubble/*.py")
+    assert model
+    assert _violations(model, ("core.bubble.service", "core.db", "sqlmodel", "sqlalchemy")) == []

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from sqlalchemy import Index
+
 from core.db.base import SALES, TenantRow
 from core.domain.sales import DrawerEvent, DrawerShift, LineItem, RefundLink, Tender, Transaction
 
 
 class TransactionRow(Transaction, TenantRow, table=True):
     __tablename__ = "transactions"
-    __table_args__ = {"schema": SALES}
+    __table_args__ = (
+        # Bubble recomputes a device's hour from its transactions (core/bubble/service/observations.py).
+        Index("ix_transactions_device_time", "merchant_id", "device_id", "occurred_at"),
+        {"schema": SALES},
+    )
 
 
 class LineItemRow(LineItem, TenantRow, table=True):
