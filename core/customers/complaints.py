@@ -17,9 +17,9 @@ from sqlmodel import Session
 from core.customers.aggregates import CUSTOMERS
 from core.customers.definitions import COMPLETED, REFUND
 from core.customers.lookup import require_customer
-from core.customers.paging import check_limit, decode_cursor, encode_cursor
 from core.customers.results import ComplaintsReport, CustomerComplaints, ReasonCount, RefundView
 from core.db.tables.sales import RefundLinkRow, TransactionRow
+from core.paging import check_limit, decode_cursor, encode_cursor
 
 TXN = TransactionRow.__table__  # type: ignore[attr-defined]
 LINKS = RefundLinkRow.__table__  # type: ignore[attr-defined]

@@ -15,9 +15,5 @@ class CustomerNotFoundError(IdentityError, LookupError):
     pass
 
 
-class InvalidCursorError(IdentityError, ValueError):
-    pass
-
-
 class InvalidArgumentError(IdentityError, ValueError):
     pass

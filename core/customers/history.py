@@ -12,9 +12,9 @@ from sqlalchemy import and_, or_, select
 from sqlmodel import Session
 
 from core.customers.lookup import require_customer
-from core.customers.paging import as_datetime, check_limit, decode_cursor, encode_cursor
 from core.customers.results import CustomerHistory, LineView, TenderView, TransactionView
 from core.db.tables.sales import LineItemRow, TenderRow, TransactionRow
+from core.paging import as_datetime, check_limit, decode_cursor, encode_cursor
 
 TXN = TransactionRow.__table__  # type: ignore[attr-defined]
 LINES = LineItemRow.__table__  # type: ignore[attr-defined]

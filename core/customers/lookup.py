@@ -10,7 +10,6 @@ from sqlmodel import Session
 from core.customers.aggregates import CUSTOMERS, USES
 from core.customers.definitions import is_tombstone
 from core.customers.errors import CustomerNotFoundError
-from core.customers.paging import check_limit, decode_cursor, encode_cursor
 from core.customers.registry import find_customer
 from core.customers.results import (
     CardCustomer,
@@ -21,6 +20,7 @@ from core.customers.results import (
     CustomerSummary,
 )
 from core.db.tables.customers import CardProfile, Customer
+from core.paging import check_limit, decode_cursor, encode_cursor
 
 METRICS_DEFINITION = (
     "gross = sum of completed SALE amounts; refunds = sum of completed REFUND amounts; "

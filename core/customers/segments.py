@@ -15,7 +15,6 @@ from sqlmodel import Session
 from core.customers.aggregates import CUSTOMERS
 from core.customers.definitions import SEGMENTS, Segment, SegmentThresholds, segment_of
 from core.customers.lookup import require_customer
-from core.customers.paging import as_datetime, check_limit, decode_cursor, encode_cursor
 from core.customers.results import (
     Attrition,
     SegmentCount,
@@ -23,6 +22,7 @@ from core.customers.results import (
     SegmentReport,
     SegmentThresholdsView,
 )
+from core.paging import as_datetime, check_limit, decode_cursor, encode_cursor
 
 C = CUSTOMERS.c
 

@@ -26,6 +26,7 @@ from core.auth.principal import Principal
 from core.bootstrap import ConfigurationError, Container, bootstrap
 from core.bus.port import BusError
 from core.db.engine import StorageUnavailableError, check_connection
+from core.paging import PagingError
 from core.settings import Settings
 from servers.common.auth import CanaryTokenVerifier
 from servers.common.prompts import register_prompts
@@ -120,6 +121,8 @@ def build_server(
     if http_auth and container is None:
         raise ValueError("an HTTP server with auth needs the app's container")
     chosen = settings or (container.settings if container else Settings())
+    # A stale or foreign cursor is a caller's mistake on every server that pages (core/paging.py).
+    caller_mistakes = (*spec.domain_errors, PagingError)
 
     @asynccontextmanager
     async def lifespan(_server: FastMCP) -> AsyncIterator[dict[str, Runtime]]:
@@ -145,12 +148,12 @@ def build_server(
         version="0.1.0",
         lifespan=lifespan,
         auth=CanaryTokenVerifier(container.tokens) if http_auth and container else None,
-        middleware=[DomainErrors(spec.domain_errors)],
+        middleware=[DomainErrors(caller_mistakes)],
         mask_error_details=True,
     )
     spec.register(mcp)
     register_prompts(mcp, spec.name)  # its workflows from prompts/mcp/<name>/
-    _quieten(spec.domain_errors)
+    _quieten(caller_mistakes)
     if read_only:
         mcp.disable(tags={WRITE_TAG})  # hidden as well as refused: the model is not offered them
     return mcp

@@ -12,14 +12,12 @@ from datetime import datetime
 from typing import Any
 
 from core.db.tables.rules import AllowListEntryRow
+from core.paging import MAX_PAGE, as_datetime, decode_cursor, encode_cursor
 from core.rules import allow_lists
 from core.rules.errors import NotFoundError
 from core.rules.service import store, tuning
 from core.rules.service.base import Chirp
-from core.rules.service.paging import decode_cursor, encode_cursor
 from core.rules.service.views import AllowListEntryView, AuditEntry, AuditPage, TuneResult, entry_view
-
-MAX_PAGE = 200
 
 
 class ConfigurationUseCase:
@@ -155,7 +153,8 @@ class ConfigurationUseCase:
         limit: int = 50,
     ) -> AuditPage:
         limit = max(1, min(limit, MAX_PAGE))
-        after = decode_cursor(cursor) if cursor else None
+        position = decode_cursor("audit_log", cursor, 2)
+        after = (as_datetime(position[0]), str(position[1])) if position else None
         with self._c.db.tenant(merchant_id) as s:
             rows = store.audit_page(
                 s, merchant_id, rule_id=rule_id, start=start, end=end, after=after, limit=limit + 1
@@ -177,5 +176,5 @@ class ConfigurationUseCase:
                 )
                 for r in rows
             ],
-            next_cursor=encode_cursor(rows[-1].at, rows[-1].id) if more else None,
+            next_cursor=encode_cursor("audit_log", [rows[-1].at, rows[-1].id]) if more else None,
         )

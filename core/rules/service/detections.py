@@ -8,12 +8,12 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from core.paging import MAX_PAGE, as_datetime, decode_cursor, encode_cursor
 from core.rules.backtest import backtest
 from core.rules.errors import InvalidRequestError, NotFoundError
 from core.rules.model import Rule
 from core.rules.service import modes, store
 from core.rules.service.base import Chirp
-from core.rules.service.paging import decode_cursor, encode_cursor
 from core.rules.service.views import (
     DetectionDetail,
     DetectionPage,
@@ -22,7 +22,6 @@ from core.rules.service.views import (
     detection_summary,
 )
 
-MAX_PAGE = 200
 OUTCOME_LOOKBACK = timedelta(days=90)
 
 
@@ -43,9 +42,10 @@ class DetectionsUseCase:
         cursor: str | None = None,
         limit: int = 50,
     ) -> DetectionPage:
-        """Newest first, ``limit`` at a time (at most 200); pass ``next_cursor`` back for the next page."""
+        """Newest first, ``limit`` at a time (at most 100); pass ``next_cursor`` back for the next page."""
         limit = max(1, min(limit, MAX_PAGE))
-        after = decode_cursor(cursor) if cursor else None
+        position = decode_cursor("detections", cursor, 2)
+        after = (as_datetime(position[0]), str(position[1])) if position else None
         with self._c.db.tenant(merchant_id) as s:
             rows = store.detection_page(
                 s,
@@ -63,7 +63,7 @@ class DetectionsUseCase:
         rows = rows[:limit]
         return DetectionPage(
             items=[detection_summary(r) for r in rows],
-            next_cursor=encode_cursor(rows[-1].occurred_at, rows[-1].id) if more else None,
+            next_cursor=encode_cursor("detections", [rows[-1].occurred_at, rows[-1].id]) if more else None,
         )
 
     def get_detection_detail(self, merchant_id: str, detection_id: str) -> DetectionDetail:
