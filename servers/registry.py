@@ -1,4 +1,4 @@
-"""The five MCP servers by name: what `canary mcp <name>`, the HTTP app (`/mcp/<name>`) and mcp.json
+"""The MCP servers by name: what `canary mcp <name>`, the HTTP app (`/mcp/<name>`) and mcp.json
 agree on. Each entry is the module that defines ``SPEC`` (a ``ServerSpec``), imported on demand so
 that starting one server never imports the others."""
 

@@ -1,7 +1,7 @@
 """Roles, scopes and the principal a request acts as (pure).
 
 A token maps to one merchant, one role and a set of scopes. Roles name who the person is (the
-five DESIGN §3 lists); scopes say what the token may do, and tools check scopes, never roles. A role
+five docs/design.md lists); scopes say what the token may do, and tools check scopes, never roles. A role
 only supplies the default scopes of a new token.
 """
 

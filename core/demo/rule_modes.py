@@ -4,7 +4,7 @@ A new tenant starts with every rule in dry-run (``core.rules.engine.TenantConfig
 Q.7.1), which writes nothing. The readiness check refuses a promotion without two weeks of dry-run
 evidence, which a freshly onboarded replay cannot have, so the promotion is forced — and, like every
 configuration change, recorded in the tenant's audit log with its actor and reason. Observation mode
-writes detections without publishing alerts (DESIGN §6), which is what scoring needs.
+writes detections without publishing alerts (docs/design.md, rules), which is what scoring needs.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ bytes, so length extension has nothing to extend.
 The chain orders events and makes any edit, deletion, insertion or reordering visible at its
 position. It cannot show that links were cut off the *end*: compare the head with the latest signed
 checkpoint for that. The writer guarantees linearity by reading the head under a per-merchant
-transaction lock (see DESIGN §4); this module only checks the result.
+transaction lock (see docs/design.md, pipeline); this module only checks the result.
 """
 
 from __future__ import annotations

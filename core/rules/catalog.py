@@ -1,4 +1,4 @@
-"""The rule catalog: every rule of DESIGN §6 (27 Q rules and C-005 from R), versioned.
+"""The rule catalog: every rule of the catalog in docs/rules.md (27 Q rules and C-005 from R), versioned.
 
 A catalog version maps each rule id to the rule version it ships. A tenant pins a catalog version
 (Q.7.7) so a new catalog never silently changes what an existing tenant runs; a version whose rule

@@ -14,7 +14,7 @@ HEADER = """# Chirp rule catalog
 Generated from `core/rules/catalog.py` by `python -m tests.rules_cases`; `tests/unit/rules/test_catalog.py`
 fails when this page and the code disagree. Catalog version **{version}**, {count} rules.
 
-Every rule reads the canonical model only (DESIGN §4), never a vendor payload. *Requires* lists the
+Every rule reads the canonical model only (docs/design.md), never a vendor payload. *Requires* lists the
 canonical fields a rule reads as `entity.field`; `a | b` means either will do. A tenant whose substrate
 lacks a required field sees the rule as "not applicable: missing …" on the substrate scorecard.
 Modes are per rule per tenant: `dry_run` (the default for a new tenant) writes nothing, `observation`

@@ -1,8 +1,9 @@
 """The vocabulary of Chirp: a rule, its parameters and examples, and what it finds.
 
-A rule is a small pure unit (DESIGN §6): given one event's canonical facts, its parameter values, the
-history windows in ``RuleState`` and the tenant's reference data, it returns ``Finding`` values. It
-never writes, publishes or reads a database; the engine decides what becomes a detection.
+A rule is a small pure unit (docs/design.md, rules): given one event's canonical facts, its
+parameter values, the history windows in ``RuleState`` and the tenant's reference data, it returns
+``Finding`` values. It never writes, publishes or reads a database; the engine decides what
+becomes a detection.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ _SEVERITY_ORDER = list(Severity)
 
 class Mode(StrEnum):
     """Per rule per tenant. Dry-run writes nothing; observation writes detections but never
-    publishes to ``alerts``; alerting does both (DESIGN §6)."""
+    publishes to ``alerts``; alerting does both (docs/design.md, rules)."""
 
     DRY_RUN = "dry_run"
     OBSERVATION = "observation"

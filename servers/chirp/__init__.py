@@ -1,4 +1,4 @@
-"""canary-chirp: the Chirp rule catalog over MCP (DESIGN §8).
+"""canary-chirp: the Chirp rule catalog over MCP (tool names in docs/design.md).
 
 Read tools (scope ``read``) answer what the rules are, how this tenant runs them, what they found
 and who changed what; write tools (scope ``rules:write``, the operator's) tune, allow-list, promote,

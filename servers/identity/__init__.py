@@ -1,4 +1,4 @@
-"""canary-identity: read-only questions about a merchant's customers (module R, DESIGN §8).
+"""canary-identity: read-only questions about a merchant's customers (module R; tool names in docs/design.md).
 
 Six tools over ``IdentityService``; every one is read-only, so this server has nothing for
 ``--read-only`` to hide.

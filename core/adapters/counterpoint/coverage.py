@@ -1,6 +1,6 @@
 """Substrate completeness: which fields the parsed records really carry, per entity.
 
-The scorecard (DESIGN §6: a rule whose fields are missing reports "not applicable: missing X")
+The scorecard (docs/design.md, rules: a rule whose fields are missing reports "not applicable: missing X")
 needs to know whether a field came from the vendor, not merely that it has a value: ``price_overridden``
 defaults to False and would otherwise always look present. The adapter leaves a field *unset* when
 the payload lacks it (fields.present), so a field counts when it was set and is not None or empty.

@@ -1,5 +1,5 @@
 """Square Customers (``customer.created`` / ``updated`` / ``deleted``) → ``CustomerRecord`` and
-``ContactFingerprint``s. No personal data is kept (DESIGN §3).
+``ContactFingerprint``s. No personal data is kept (docs/design.md, tenancy).
 
 Mapping decisions:
 - Kept: the id, ``creation_source``, ``created_at`` (as ``vendor_created_at``) and whether the profile

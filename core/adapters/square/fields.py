@@ -1,7 +1,7 @@
 """Typed reads from a Square JSON object, each failure a ``ParseError`` naming the dotted field.
 
 Square objects are read as plain dicts, never through the SDK's strict models: the official examples
-disagree with the spec in places (notes/substrate.md §1.5), and a live payload one API version ahead
+disagree with the spec in places (docs/square.md), and a live payload one API version ahead
 must still parse. So unknown keys are ignored, and each read accepts the shapes Square is known to
 send: Money as ``{"amount", "currency"}`` or, in the payout examples, ``{"amount", "currency_code"}``;
 quantities as decimal strings; timestamps as RFC 3339 with up to nanosecond precision. What is

@@ -2,7 +2,7 @@
 
 Pure: no database, no bus, no HTTP of its own. The one outside call, fetching an order, goes through
 ``ctx.fetch`` (an ``OrderLookup``) when the pipeline provides one. The body is read as a plain JSON
-dict, never through the SDK's strict models (notes/substrate.md §1.5).
+dict, never through the SDK's strict models (docs/square.md).
 
 Routing: a document Canary wrote while polling (``canary_polled``, see polling.py) goes by its
 ``kind``; a webhook by its envelope ``type``. Each family's mapping decisions are documented in its

@@ -1,6 +1,6 @@
 """Square webhook signatures: ``x-square-hmacsha256-signature`` = standard base64 (with padding) of
 HMAC-SHA256, keyed with the subscription's signature key, over the notification URL followed by the
-raw request body (notes/substrate.md §1.1).
+raw request body (docs/square.md).
 
 Two details decide whether a genuine delivery verifies:
 - The message is the URL's UTF-8 bytes followed by the body bytes *exactly as received*. Square's

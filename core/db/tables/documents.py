@@ -1,7 +1,7 @@
 """Document-substrate tables: each is its domain record plus tenant and evidence columns.
 
 Documents, their children and stock movements are events (sales schema); store thresholds and
-category margin targets are configuration (app schema), as DESIGN §4 lays out.
+category margin targets are configuration (app schema), as docs/counterpoint.md lays out.
 """
 
 from __future__ import annotations

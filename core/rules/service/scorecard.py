@@ -2,8 +2,9 @@
 
 A rule is applicable when, for every requirement (``a|b``: either will do), some alternative field
 has been seen non-null in this tenant's events or reference tables. Otherwise it reports
-"not applicable: missing …" by name, never silence (DESIGN §6). Optional fields that are absent are
-listed as degraded: the rule runs on its fallbacks (e.g. Q-DM-01's ceiling without MAX_DISC_PCT).
+"not applicable: missing …" by name, never silence (docs/design.md, rules). Optional fields that
+are absent are listed as degraded: the rule runs on its fallbacks (e.g. Q-DM-01's ceiling without
+MAX_DISC_PCT).
 Freshness is when each entity was last seen in an event; event entities older than the budget are
 stale (Q.1: "last_polled_at per entity per tenant").
 """

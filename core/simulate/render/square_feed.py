@@ -1,7 +1,7 @@
 """What Square sends and serves for a simulated day: signed webhook deliveries, and the API pages and
 polled drawer documents a fake Square API (or the batch path) can replay.
 
-A delivery is the raw body exactly as signed, with Square's headers (notes/substrate.md §1.1):
+A delivery is the raw body exactly as signed, with Square's headers (docs/square.md, signature):
 ``x-square-hmacsha256-signature = base64(HMAC-SHA256(key, notification_url + body))``. Bodies are
 compact JSON in Square's live key order (merchant_id, [location_id,] type, event_id, created_at,
 data); event ids are derived from the object and its status, so a re-run sends the same ids.

@@ -4,7 +4,7 @@ its Payments and PaymentRefunds, in the field shapes of Square's API (fixtures/s
 A sale is one Order with one Payment per tender; a card payment is APPROVED when created and
 COMPLETED (CAPTURED) seconds later, or CANCELED (VOIDED) when the sale is voided. A return is a
 return Order whose ``returns[].source_order_id`` names the sale, plus a PaymentRefund per tender
-whose ``order_id`` is that return order (notes/substrate.md §1.4).
+whose ``order_id`` is that return order (docs/square.md, envelope).
 """
 
 from __future__ import annotations

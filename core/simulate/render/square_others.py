@@ -1,6 +1,6 @@
 """Square's non-money objects: customers, loyalty accounts and events, team members, devices, payouts,
 disputes, and cash drawer shifts with their events. Shapes follow the official examples; customer
-names and phone numbers are fake, and Canary must still hash them (DESIGN §3)."""
+names and phone numbers are fake, and Canary must still hash them (docs/design.md, tenancy)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Bubble device anomalies (DESIGN §7, notes/anomaly.md §3.1): the benchmark's five injected types,
+"""Bubble device anomalies (docs/bubble.md): the benchmark's five injected types,
 here as knobs on baseline trading rather than special tickets, so each device's ordinary traffic
 carries the anomaly the way a real register would.
 

@@ -1,6 +1,6 @@
 """One shared shape for both vendors, field coverage for the scorecard, and a table for every record.
 
-The Square adapter is built separately; the Square-like sale below is what DESIGN §4 and the Square
+The Square adapter is built separately; the Square-like sale below is what docs/design.md and the Square
 payment sample (payment.updated: location S8GWD5R9QB376, receipt hYy9, 100 USD) make of a card sale."""
 
 from __future__ import annotations
