@@ -25,12 +25,11 @@ class MerchantAlreadyExistsError(Exception):
 
 
 class UnknownMerchantError(Exception):
-    """A merchant id no tenant has: the message names it and says where ids come from."""
+    """A merchant id no tenant has: the message names it and says how to add it (the same words as
+    ``canary rules status`` and ``canary token create``)."""
 
     def __init__(self, merchant_id: str) -> None:
-        super().__init__(
-            f"unknown merchant {merchant_id!r}: no tenant has that id (see `canary merchant add`)"
-        )
+        super().__init__(f"no merchant {merchant_id!r}: onboard it first (canary merchant add)")
         self.merchant_id = merchant_id
 
 

@@ -9,6 +9,7 @@ import anyio
 import typer
 from rich.console import Console
 
+from core.cli.context import known_merchant_in_database
 from core.cli.errors import UsageError, friendly
 
 out = Console()
@@ -21,6 +22,14 @@ Token = typer.Option(None, "--token", help="Bearer token for --url (default CANA
 def register(app: typer.Typer) -> None:
     app.command("owl")(owl)
     app.command("fox")(fox)
+
+
+def _known_here(merchant: str | None, url: str | None) -> None:
+    """Over stdio the servers read this deployment's database: refuse a merchant it has never
+    onboarded before starting them (over --url the token decides the merchant)."""
+    if url or not merchant:
+        return
+    known_merchant_in_database(merchant)
 
 
 def _agent_errors() -> tuple[type[Exception], ...]:
@@ -47,9 +56,11 @@ def owl(
 
     if question is None and not chat:
         raise UsageError("ask a question, or pass --chat")
+    merchant = merchant or os.environ.get("CANARY_MERCHANT_ID")
+    _known_here(merchant, url)
     try:
         chosen, found = cli.connect(
-            merchant or os.environ.get("CANARY_MERCHANT_ID"),
+            merchant,
             url,
             token or os.environ.get("CANARY_TOKEN"),
             read_only=True,
@@ -74,9 +85,11 @@ def fox(
     from agents import cli
 
     operator = os.environ.get("CANARY_ACTOR") or cli.operator_name()
+    merchant = merchant or os.environ.get("CANARY_MERCHANT_ID")
+    _known_here(merchant, url)
     try:
         chosen, found = cli.connect(
-            merchant or os.environ.get("CANARY_MERCHANT_ID"),
+            merchant,
             url,
             token or os.environ.get("CANARY_TOKEN"),
             read_only=False,

@@ -14,7 +14,7 @@ from rich.console import Console
 from core.bubble import DEFAULT_THRESHOLDS, CalibrationError, calibrate, score
 from core.bubble.csvio import CsvFormatError, iso, parse_hour, read_hours, write_hours, write_scores
 from core.bubble.frame import InputError
-from core.cli.context import load
+from core.cli.context import known_merchant, load
 from core.cli.customers import rebuild_app
 from core.cli.errors import UsageError, friendly
 
@@ -34,7 +34,8 @@ def rebuild_bubble(
 
     container = load()
     try:
-        for merchant_id in [merchant] if merchant else merchant_ids(container.db):
+        targets = [known_merchant(container, merchant)] if merchant else merchant_ids(container.db)
+        for merchant_id in targets:
             summary = rebuild(container.db, merchant_id)
             err.print(
                 f"[green]✓[/green] {merchant_id}: {summary.device_hours} device-hours from "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-from core.cli.context import load
+from core.cli.context import known_merchant, load
 from core.cli.errors import UsageError, friendly
 from core.customers.errors import CustomerNotFoundError
 from core.customers.rebuild import rebuild
@@ -30,7 +30,7 @@ def rebuild_customers(
     the ledger wrote; the result is identical to what the live projection holds."""
     container = load()
     try:
-        targets = [merchant] if merchant else merchant_ids(container.db)
+        targets = [known_merchant(container, merchant)] if merchant else merchant_ids(container.db)
         for merchant_id in targets:
             summary = rebuild(container.db, container.clock, merchant_id)
             out.print(
@@ -52,6 +52,7 @@ def forget_customer(
     payloads that named them. The redaction is sealed as its own evidence; `canary verify` still passes."""
     container = load()
     try:
+        known_merchant(container, merchant)
         try:
             result = container.forgetter.forget(merchant, customer, actor=actor, reason=reason)
         except CustomerNotFoundError as exc:

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from core.cli.context import load
+from core.cli.context import known_merchant, load
 from core.cli.errors import UsageError, friendly
 from core.ledger.proofs import ProofError
 from core.pipeline.sweeper import merchant_ids
@@ -32,7 +32,7 @@ def verify(merchant: str | None = typer.Option(None, "--merchant", "-m", help="O
     bad position when anything does not verify."""
     container = load()
     try:
-        targets = [merchant] if merchant else merchant_ids(container.db)
+        targets = [known_merchant(container, merchant)] if merchant else merchant_ids(container.db)
         bad = 0
         table = Table("merchant", "records", "payloads", "erased", "checkpoints", "witnessed", "result")
         for m in targets:
@@ -70,6 +70,7 @@ def replay(
     start, end = (event, event) if event is not None else (first or 1, last)
     container = load()
     try:
+        known_merchant(container, merchant)
         summary = container.replayer.replay(merchant, first_seq=start, last_seq=end, only_failed=failed)
     finally:
         container.close()
@@ -133,6 +134,7 @@ def proof(
         raise UsageError("give exactly one of --seq or --consistency")
     container = load()
     try:
+        known_merchant(container, merchant)
         if seq is not None:
             receipt: object = container.proofs.inclusion(merchant, seq, size)
         else:

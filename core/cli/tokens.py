@@ -10,7 +10,7 @@ from rich.table import Table
 
 from core.auth.principal import DEFAULT_SCOPES, ROLES, SCOPES, InvalidGrantError
 from core.auth.tokens import UnknownMerchantError
-from core.cli.context import load
+from core.cli.context import known_merchant, load
 from core.cli.errors import UsageError, friendly
 
 app = typer.Typer(
@@ -58,6 +58,7 @@ def list_tokens(merchant: str = typer.Option(..., help="The merchant whose token
     """List a merchant's tokens (ids, roles, scopes, expiry; never the secrets)."""
     container = load()
     try:
+        known_merchant(container, merchant)
         tokens = container.tokens.list_tokens(merchant)
     finally:
         container.close()
@@ -84,6 +85,7 @@ def revoke(
     """Revoke a token at once; requests carrying it get 401 from then on."""
     container = load()
     try:
+        known_merchant(container, merchant)
         revoked = container.tokens.revoke(merchant, token_id)
     finally:
         container.close()

@@ -28,6 +28,7 @@ from core.bus.port import BusError
 from core.db.engine import StorageUnavailableError, check_connection
 from core.paging import PagingError
 from core.settings import Settings
+from core.tenancy import UnknownMerchantError, require_merchant
 from servers.common.auth import CanaryTokenVerifier
 from servers.common.prompts import register_prompts
 from servers.common.runtime import Runtime
@@ -174,6 +175,14 @@ def run_stdio(spec: ServerSpec, *, read_only: bool = False) -> None:
     except (ValidationError, ConfigurationError, StorageUnavailableError, BusError) as exc:
         print(f"error: {settings_problem(exc)}", file=sys.stderr)
         raise SystemExit(2) from None
+    if settings.merchant_id:
+        # A merchant this database has never onboarded would look like an empty shop to every tool.
+        try:
+            require_merchant(container.db, settings.merchant_id)
+        except UnknownMerchantError as exc:
+            container.close()
+            print(f"error: CANARY_MERCHANT_ID: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
     try:
         build_server(spec, container=container, read_only=read_only).run("stdio", show_banner=False)
     finally:

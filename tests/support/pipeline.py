@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 
 from core.bootstrap import Container, bootstrap
 from core.settings import Settings
-from core.tenancy import StoreSpec, onboard_merchant
+from core.tenancy import MerchantAlreadyExistsError, StoreSpec, onboard_merchant
 from core.web.app import create_app
 
 SQUARE_FIXTURES = Path(__file__).parents[1] / "fixtures" / "square"
@@ -106,3 +106,17 @@ def webhook(
 def post(client: TestClient, url: str, body: bytes, headers: dict[str, str] | None = None) -> Any:
     path = url.removeprefix("https://canary.example.com")
     return client.post(path, content=body, headers=headers if headers is not None else signed(body, url))
+
+
+def onboarded_sqlite(var_dir: Path, merchant_id: str) -> str:
+    """A SQLite deployment under ``var_dir`` with ``merchant_id`` onboarded; returns its URL. A stdio
+    server refuses to start for a merchant its database has never onboarded. Asking twice is fine."""
+    url = f"sqlite:///{var_dir / 'canary.db'}"
+    container = bootstrap(settings_for(url, var_dir, redis=False))
+    try:
+        onboard_merchant(container.db, container.keyring, merchant_id=merchant_id, name=merchant_id)
+    except MerchantAlreadyExistsError:
+        pass
+    finally:
+        container.close()
+    return url

@@ -208,7 +208,7 @@ def test_a_cash_drawer_shift_and_its_events_load_from_the_file(world: dict[str, 
 
 def test_backfill_refuses_an_unknown_merchant_with_exit_2(world: dict[str, Any]) -> None:
     assert world["unknown"].exit_code == 2
-    assert "unknown merchant 'm_nobody'" in world["unknown"].output
+    assert "no merchant 'm_nobody': onboard it first (canary merchant add)" in world["unknown"].output
 
 
 class _Orders:

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import mcp_inspector
-from tests.support.pipeline import TEST_MASTER_KEY, TEST_SIGNING_KEY
+from tests.support.pipeline import TEST_MASTER_KEY, TEST_SIGNING_KEY, onboarded_sqlite
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 READ_TOOLS = {
@@ -39,7 +39,7 @@ def inspector() -> Path:
 
 def environment(tmp_path: Path) -> dict[str, str]:
     return {
-        "CANARY_DATABASE_URL": f"sqlite:///{tmp_path / 'canary.db'}",
+        "CANARY_DATABASE_URL": onboarded_sqlite(tmp_path, "m_chirp_inspector"),
         "CANARY_MERCHANT_ID": "m_chirp_inspector",
         "CANARY_VAR_DIR": str(tmp_path),
         "CANARY_MASTER_KEY": TEST_MASTER_KEY,

@@ -11,7 +11,7 @@ import pytest
 from fastmcp import Client
 from fastmcp.client.transports import StdioTransport
 
-from tests.support.pipeline import TEST_MASTER_KEY, TEST_SIGNING_KEY
+from tests.support.pipeline import TEST_MASTER_KEY, TEST_SIGNING_KEY, onboarded_sqlite
 
 pytestmark = [pytest.mark.anyio, pytest.mark.e2e, pytest.mark.slow]
 ROOT = Path(__file__).parents[3]
@@ -28,7 +28,7 @@ def server(tmp_path: Path, *flags: str) -> Client[Any]:
     env = {
         "PATH": os.environ.get("PATH", ""),
         "HOME": str(tmp_path),
-        "CANARY_DATABASE_URL": f"sqlite:///{tmp_path / 'canary.db'}",
+        "CANARY_DATABASE_URL": onboarded_sqlite(tmp_path, MERCHANT),
         "CANARY_VAR_DIR": str(tmp_path),
         "CANARY_MERCHANT_ID": MERCHANT,
         "CANARY_MASTER_KEY": TEST_MASTER_KEY,
