@@ -14,6 +14,7 @@ from core.auth.tokens import TokenService
 from core.bubble.service.observations import BubbleObservations
 from core.bus.memory import InProcessBus
 from core.bus.port import StreamBus
+from core.cases.service.consumer import FoxConsumer
 from core.clock import Clock, SystemClock
 from core.customers.forget import CustomerForgetter
 from core.customers.projection import CustomerProjection
@@ -67,6 +68,7 @@ class Container:
     customers: CustomerProjection
     chirp: ChirpStage
     bubble: BubbleObservations
+    fox: FoxConsumer  # the consumer of canary:alerts
     identity: IdentityService
     rules: ChirpService
     forgetter: CustomerForgetter
@@ -140,6 +142,7 @@ def bootstrap(
         customers=CustomerProjection(db, clock),
         chirp=ChirpStage(db, bus, clock),
         bubble=BubbleObservations(db, clock),
+        fox=FoxConsumer(db, clock),
         identity=IdentityService(db, clock),
         rules=ChirpService(db, clock),
         forgetter=CustomerForgetter(db, inbox, seal_stage, bus, clock),

@@ -15,6 +15,7 @@ from core.cli import (
     customers,
     db,
     demo,
+    fox,  # noqa: F401  (registers `canary rebuild fox` on the rebuild group)
     ledger,
     mcp,
     merchant,

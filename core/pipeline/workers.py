@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 LOSS_CHECK_SECONDS = 1.0  # how soon a bus that lost its data is noticed
 
 # In pipeline order: a stage's output is a later stage's input.
-STAGE_NAMES = ("seal", "parse", "customers", "chirp", "bubble")
+STAGE_NAMES = ("seal", "parse", "customers", "chirp", "bubble", "fox")
 
 
 def stage(container: Container, name: str) -> Stage:
@@ -28,6 +28,7 @@ def stage(container: Container, name: str) -> Stage:
         "customers": container.customers,
         "chirp": container.chirp,
         "bubble": container.bubble,
+        "fox": container.fox,
     }
     try:
         return stages[name]

@@ -4,6 +4,7 @@ the RLS test all need the complete set). A new table module is added to this lis
 from core.db.tables import (
     api_tokens,
     bubble,
+    cases,
     customers,
     documents,
     ledger,
@@ -16,6 +17,7 @@ from core.db.tables import (
 __all__ = [
     "api_tokens",
     "bubble",
+    "cases",
     "customers",
     "documents",
     "ledger",

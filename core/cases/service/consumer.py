@@ -1,0 +1,429 @@
+"""The ``fox`` consumer of ``canary:alerts`` and ``canary rebuild fox``: alerts become cases.
+
+Per alert (core/cases/domain): ``queues.route`` says which queue its case is in (fraud or review) or
+that it opens none (informational rules); the tenant's bundling policy for the rule family
+(``app.fox_policies``, else ``bundling.DEFAULT_POLICIES``) gives the bundle key; the alert joins the
+open case with that key whose span it falls within, else it opens one. The case's severity is then
+recomputed from all its members by ``escalation.escalate``, with every bump and its reason stored on
+the case. ``app.fox_alerts`` holds one row per detection id: a redelivered or updated alert is an
+upsert that keeps its case, never a second membership.
+
+Exactly-once through ``core.consumers.tracked``: the case writes and the message keys commit in one
+transaction under ``FOX_LOCK``, a per-merchant advisory lock on Postgres, so two fox workers never
+open two cases for one bundle. A batch is applied in the alerts' time order.
+
+``rebuild`` recomputes the cases from the detections table (every detection Chirp published as an
+alert) in time order, keeping when each alert was first received and what analysts decided (state,
+assignee, outcome, closed_at) by case id: case ids are derived from the bundle key and the detection
+that opened the case, so the same alerts give the same cases. docs/fox.md says when the result can
+differ: alerts delivered far out of time order (across batches) can bundle differently.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, or_, select
+from sqlmodel import Session
+
+from core.bus.port import ALERTS
+from core.cases.domain.bundling import BundleBy, BundlingPolicy, Span, bundle_key, policy_for, within
+from core.cases.domain.escalation import DEFAULT_RULES, EscalationRule, Member, escalate
+from core.cases.domain.model import Alert, CaseState, InvalidAlertError, Severity
+from core.cases.domain.queues import route
+from core.clock import Clock
+from core.consumers.tracked import Batch, Decoded, TrackedConsumer
+from core.db.dialect import MerchantLock
+from core.db.tables.cases import FoxAlert, FoxCase, FoxPolicy
+from core.db.tables.rules import DetectionRow
+from core.db.uow import Database
+
+CONSUMER = "fox"
+FOX_LOCK = MerchantLock("canary.fox")
+ALERT_T: Table = FoxAlert.__table__  # type: ignore[attr-defined]
+CASE_T: Table = FoxCase.__table__  # type: ignore[attr-defined]
+POLICY_T: Table = FoxPolicy.__table__  # type: ignore[attr-defined]
+DETECTION_T: Table = DetectionRow.__table__  # type: ignore[attr-defined]
+OPEN_STATES = (CaseState.OPEN.value, CaseState.IN_PROGRESS.value)
+ALERT_COLUMNS = (
+    "revision",
+    "rule_id",
+    "family",
+    "severity",
+    "queue",
+    "occurred_at",
+    "summary",
+    "employee_id",
+    "customer_id",
+    "location_id",
+    "station_id",
+    "drawer_session_id",
+    "rule_bundle_key",
+)
+_SUBJECT = {
+    BundleBy.EMPLOYEE_SESSION: "employee {employee_id}, drawer session {drawer_session_id}",
+    BundleBy.EMPLOYEE_DAY: "employee {employee_id} on {day}",
+    BundleBy.EMPLOYEE: "employee {employee_id}",
+    BundleBy.DEVICE: "device {station_id}",
+    BundleBy.CUSTOMER: "customer {customer_id}",
+    BundleBy.STORE: "store {location_id}",
+    BundleBy.RULE_KEY: "{rule_bundle_key}",
+    BundleBy.NONE: "detection {detection_id}",
+}
+
+
+@dataclass(frozen=True)
+class FoxSummary:
+    messages: int = 0
+    duplicates: int = 0
+    alerts: int = 0
+    opened: int = 0  # cases opened by this batch
+    joined: int = 0  # alerts that joined an existing case
+    informational: int = 0  # alerts that open no case
+
+
+class FoxConsumer(TrackedConsumer[Alert, FoxSummary]):
+    """A ``Stage`` for the worker runner: name ``fox`` on ``alerts``, group ``fox``."""
+
+    name = "fox"
+    stream = ALERTS
+    group = "fox"
+    consumer = CONSUMER
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        super().__init__(db, clock, FOX_LOCK)
+
+    def decode(self, fields: Mapping[str, str]) -> Decoded[Alert]:
+        merchant_id = fields.get("merchant_id", "")
+        if not merchant_id:
+            raise InvalidAlertError("alert without merchant_id")
+        alert = Alert.from_fields(fields)
+        return Decoded(merchant_id, alert.message_key[:200], _order(alert), alert)
+
+    def apply_batch(self, session: Session, batch: Batch[Alert]) -> FoxSummary:
+        counts = apply_alerts(session, batch.merchant_id, batch.fresh, self._clock.now())
+        return FoxSummary(batch.received, batch.duplicates, **counts)
+
+    def process(self, merchant_id: str, alerts: Sequence[Alert]) -> FoxSummary:
+        """Apply already-parsed alerts exactly as a batch would be (tests, the demo)."""
+        return self.process_decoded(
+            merchant_id, [Decoded(merchant_id, a.message_key, _order(a), a) for a in alerts]
+        )
+
+
+def _order(alert: Alert) -> int:
+    return int(alert.occurred_at.timestamp() * 1_000_000)
+
+
+def case_id_for(merchant_id: str, key: str, first_detection_id: str) -> str:
+    digest = hashlib.sha256(f"{merchant_id}\x1f{key}\x1f{first_detection_id}".encode()).hexdigest()
+    return f"case_{digest[:24]}"
+
+
+def tenant_policies(session: Session, merchant_id: str) -> dict[str, BundlingPolicy]:
+    rows = session.execute(
+        select(POLICY_T.c.family, POLICY_T.c.by, POLICY_T.c.window_hours).where(
+            POLICY_T.c.merchant_id == merchant_id
+        )
+    )
+    return {r.family: BundlingPolicy(BundleBy(r.by), r.window_hours) for r in rows}
+
+
+def tenant_escalation(session: Session, merchant_id: str) -> Sequence[EscalationRule]:
+    """The tenant's escalation rules; today every tenant runs the defaults (docs/fox.md)."""
+    return DEFAULT_RULES
+
+
+def apply_alerts(
+    session: Session,
+    merchant_id: str,
+    alerts: Iterable[Alert],
+    now: datetime,
+    restore: Mapping[str, Mapping[str, Any]] | None = None,
+) -> dict[str, int]:
+    """Bundle these alerts into cases (in time order) and re-escalate every case they touched.
+
+    ``restore`` (the rebuild) gives the analysts' state of cases by id, put back when a case opens."""
+    policies = tenant_policies(session, merchant_id)
+    counts = {"alerts": 0, "opened": 0, "joined": 0, "informational": 0}
+    touched: set[str] = set()
+    for alert in sorted(alerts, key=lambda a: (a.occurred_at, a.detection_id)):
+        counts["alerts"] += 1
+        existing = session.execute(
+            select(ALERT_T.c.case_id, ALERT_T.c.revision).where(
+                ALERT_T.c.merchant_id == merchant_id, ALERT_T.c.detection_id == alert.detection_id
+            )
+        ).first()
+        if existing is not None:  # an updated alert: new facts, same membership
+            if alert.revision >= existing.revision:
+                session.execute(
+                    ALERT_T.update()
+                    .where(ALERT_T.c.merchant_id == merchant_id, ALERT_T.c.detection_id == alert.detection_id)
+                    .values(_alert_values(alert))
+                )
+            if existing.case_id:
+                touched.add(existing.case_id)
+            continue
+        queue = route(alert)
+        case_id: str | None = None
+        if queue is None:
+            counts["informational"] += 1
+        else:
+            policy = policy_for(alert.family, policies)
+            key = bundle_key(alert, queue, policy)
+            case_id = _open_case_for(
+                session, merchant_id, key.key, alert.occurred_at, policy, now if restore is not None else None
+            )
+            if case_id is None:
+                case_id = case_id_for(merchant_id, key.key, alert.detection_id)
+                values = _new_case(merchant_id, case_id, alert, key, policy, now)
+                values.update((restore or {}).get(case_id, {}))
+                session.execute(CASE_T.insert().values(values))
+                counts["opened"] += 1
+            else:
+                counts["joined"] += 1
+            touched.add(case_id)
+        session.execute(
+            ALERT_T.insert().values(
+                merchant_id=merchant_id,
+                detection_id=alert.detection_id,
+                case_id=case_id,
+                received_at=now,
+                **_alert_values(alert),
+            )
+        )
+    refresh_cases(session, merchant_id, sorted(touched))
+    return counts
+
+
+def _alert_values(alert: Alert) -> dict[str, Any]:
+    return {
+        "revision": alert.revision,
+        "rule_id": alert.rule_id[:16],
+        "family": alert.family[:32],
+        "severity": alert.severity.value,
+        "queue": alert.queue[:16],
+        "occurred_at": alert.occurred_at,
+        "summary": alert.summary[:500],
+        "employee_id": alert.employee_id[:160],
+        "customer_id": alert.customer_id[:160],
+        "location_id": alert.location_id[:160],
+        "station_id": alert.station_id[:160],
+        "drawer_session_id": alert.drawer_session_id[:200],
+        "rule_bundle_key": alert.rule_bundle_key[:300],
+    }
+
+
+def _open_case_for(
+    session: Session,
+    merchant_id: str,
+    key: str,
+    at: datetime,
+    policy: BundlingPolicy,
+    replaying: datetime | None,
+) -> str | None:
+    """The open case with this key whose span ``at`` falls within (the earliest, if several).
+
+    ``replaying`` (the rebuild) is when the alert was first received: a case closed since then
+    (or at that instant) still counts as open for it, as it was when the live consumer saw it."""
+    window = policy.window
+    is_open = CASE_T.c.state.in_(OPEN_STATES)
+    if replaying is not None:
+        is_open = or_(is_open, CASE_T.c.closed_at >= replaying)
+    rows = session.execute(
+        select(CASE_T.c.id, CASE_T.c.first_at, CASE_T.c.last_at, CASE_T.c.window_hours)
+        .where(
+            CASE_T.c.merchant_id == merchant_id,
+            CASE_T.c.bundle_key == key,
+            is_open,
+            CASE_T.c.first_at <= at + window,
+            CASE_T.c.last_at >= at - window,
+        )
+        .order_by(CASE_T.c.first_at, CASE_T.c.id)
+    ).all()
+    for row in rows:
+        if within(Span(row.first_at, row.last_at), at, window):
+            return str(row.id)
+    return None
+
+
+def _new_case(
+    merchant_id: str, case_id: str, alert: Alert, key: Any, policy: BundlingPolicy, now: datetime
+) -> dict[str, Any]:
+    subject = _SUBJECT[key.basis].format(
+        detection_id=alert.detection_id,
+        employee_id=alert.employee_id,
+        drawer_session_id=alert.drawer_session_id,
+        day=alert.occurred_at.date().isoformat(),
+        station_id=alert.station_id,
+        customer_id=alert.customer_id,
+        location_id=alert.location_id,
+        rule_bundle_key=alert.rule_bundle_key,
+    )
+    family = alert.family or alert.rule_id
+    return {
+        "merchant_id": merchant_id,
+        "id": case_id,
+        "queue": key.key.split("|", 1)[0],
+        "bundle_key": key.key,
+        "basis": key.basis.value,
+        "family": family[:32],
+        "title": f"{family.replace('_', ' ')}: {subject}"[:300],
+        "window_hours": policy.window_hours,
+        "employee_id": alert.employee_id[:160],
+        "customer_id": alert.customer_id[:160],
+        "location_id": alert.location_id[:160],
+        "station_id": alert.station_id[:160],
+        "drawer_session_id": alert.drawer_session_id[:200] if key.basis is BundleBy.EMPLOYEE_SESSION else "",
+        "first_at": alert.occurred_at,
+        "last_at": alert.occurred_at,
+        "detections": 0,
+        "base_severity": alert.severity.value,
+        "severity": alert.severity.value,
+        "severity_rank": alert.severity.rank,
+        "escalations": [],
+        "state": CaseState.OPEN.value,
+        "opened_at": now,
+    }
+
+
+def refresh_cases(session: Session, merchant_id: str, case_ids: Sequence[str]) -> None:
+    """Recompute span, count, severity and escalations of these cases from their members."""
+    rules = tenant_escalation(session, merchant_id)
+    for case_id in case_ids:
+        members = session.execute(
+            select(
+                ALERT_T.c.detection_id,
+                ALERT_T.c.rule_id,
+                ALERT_T.c.severity,
+                ALERT_T.c.occurred_at,
+                ALERT_T.c.drawer_session_id,
+                ALERT_T.c.employee_id,
+                ALERT_T.c.received_at,
+            ).where(ALERT_T.c.merchant_id == merchant_id, ALERT_T.c.case_id == case_id)
+        ).all()
+        if not members:
+            continue
+        result = escalate(
+            [
+                Member(
+                    m.detection_id,
+                    m.rule_id,
+                    Severity(m.severity),
+                    m.occurred_at,
+                    m.drawer_session_id,
+                    m.employee_id,
+                )
+                for m in members
+            ],
+            rules,
+        )
+        session.execute(
+            CASE_T.update()
+            .where(CASE_T.c.merchant_id == merchant_id, CASE_T.c.id == case_id)
+            .values(
+                first_at=min(m.occurred_at for m in members),
+                last_at=max(m.occurred_at for m in members),
+                detections=len(members),
+                base_severity=result.base.value,
+                severity=result.severity.value,
+                severity_rank=result.severity.rank,
+                escalations=[
+                    {"rule": b.rule, "from": b.before.value, "to": b.after.value, "reason": b.reason}
+                    for b in result.bumps
+                ],
+                opened_at=min(m.received_at for m in members),
+            )
+        )
+
+
+# Rebuild ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RebuildSummary:
+    merchant_id: str
+    alerts: int
+    cases: int
+    informational: int
+
+
+HUMAN_COLUMNS = ("state", "assignee", "outcome", "closed_at")
+
+
+def published_alerts(session: Session, merchant_id: str) -> list[Alert]:
+    """Every detection Chirp published (or will publish) on ``canary:alerts``, as Fox received it."""
+    rows = session.execute(
+        select(DETECTION_T).where(
+            DETECTION_T.c.merchant_id == merchant_id, DETECTION_T.c.alert_state != "none"
+        )
+    ).all()
+    return [
+        Alert(
+            detection_id=r.id,
+            rule_id=r.rule_id,
+            family=r.family,
+            severity=Severity(r.severity),
+            queue=r.queue,
+            occurred_at=r.occurred_at,
+            summary=r.summary,
+            rule_bundle_key=r.bundle_key or "",
+            employee_id=r.employee_id or "",
+            customer_id=r.customer_id or "",
+            location_id=r.location_id or "",
+            station_id=r.station_id or "",
+            drawer_session_id=r.drawer_session_id or "",
+        )
+        for r in rows
+    ]
+
+
+def rebuild(db: Database, merchant_id: str, clock: Clock) -> RebuildSummary:
+    """``canary rebuild fox``: recompute the merchant's cases from the detections table."""
+    with FOX_LOCK.tenant(db, merchant_id) as session:
+        return rebuild_in(session, merchant_id, clock.now())
+
+
+def rebuild_in(session: Session, merchant_id: str, now: datetime) -> RebuildSummary:
+    received = dict(
+        session.execute(
+            select(ALERT_T.c.detection_id, ALERT_T.c.received_at).where(ALERT_T.c.merchant_id == merchant_id)
+        ).all()
+    )
+    human = {
+        r.id: {c: getattr(r, c) for c in HUMAN_COLUMNS}
+        for r in session.execute(
+            select(CASE_T.c.id, *(CASE_T.c[c] for c in HUMAN_COLUMNS)).where(
+                CASE_T.c.merchant_id == merchant_id
+            )
+        )
+    }
+    for table in (ALERT_T, CASE_T):
+        session.execute(table.delete().where(table.c.merchant_id == merchant_id))
+    alerts = sorted(published_alerts(session, merchant_id), key=lambda a: (a.occurred_at, a.detection_id))
+    counts = {"alerts": 0, "opened": 0, "joined": 0, "informational": 0}
+    for alert in alerts:  # one at a time: each keeps the time it was first received
+        done = apply_alerts(session, merchant_id, [alert], received.get(alert.detection_id, now), human)
+        for k, v in done.items():
+            counts[k] += v
+    return RebuildSummary(merchant_id, counts["alerts"], counts["opened"], counts["informational"])
+
+
+def snapshot(db: Database, merchant_id: str) -> dict[str, list[tuple[Any, ...]]]:
+    """The rows a rebuild must reproduce, in a stable order."""
+    with db.tenant(merchant_id) as session:
+        alerts = session.execute(
+            select(*(c for c in ALERT_T.c if c.name != "merchant_id"))
+            .where(ALERT_T.c.merchant_id == merchant_id)
+            .order_by(ALERT_T.c.detection_id)
+        ).all()
+        cases = session.execute(
+            select(*(c for c in CASE_T.c if c.name != "merchant_id"))
+            .where(CASE_T.c.merchant_id == merchant_id)
+            .order_by(CASE_T.c.id)
+        ).all()
+    return {"alerts": [tuple(r) for r in alerts], "cases": [tuple(r) for r in cases]}

@@ -1,0 +1,139 @@
+"""Fox (cases) tables, app schema: the cases alerts were bundled into and what analysts did with them.
+
+- ``fox_alerts``: every alert Fox received from ``canary:alerts``, one row per detection id (a
+  redelivered or updated alert is an upsert, never a second membership), with the case it joined —
+  none for an informational alert. This is the case membership.
+- ``fox_cases``: one row per case: queue, bundle key and the basis it was built from, the subject,
+  the span of its alerts, its severity after escalation with every bump and its reason, and the
+  investigation state (state, assignee, outcome) the analysts set.
+- ``fox_transitions``: the audit of every state change (actor, from, to, reason, outcome, time).
+- ``fox_notes``: analysts' notes on a case.
+- ``fox_evidence``: detections, transactions and documents attached to a case, with the ledger
+  receipt of the evidence record each came from.
+- ``fox_policies``: a tenant's bundling policy per rule family (absent: the defaults in
+  core/cases/domain/bundling.py).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Index
+from sqlmodel import Field
+
+from core.db.base import APP, TenantKey, utcnow
+from core.db.types import UTCDateTime
+
+
+class FoxAlert(TenantKey, table=True):
+    __tablename__ = "fox_alerts"
+    __table_args__ = (
+        Index("ix_fox_alerts_case", "merchant_id", "case_id"),
+        Index("ix_fox_alerts_rule_time", "merchant_id", "rule_id", "occurred_at"),
+        {"schema": APP},
+    )
+
+    detection_id: str = Field(primary_key=True, max_length=40)
+    case_id: str | None = Field(default=None, max_length=40)  # None: informational, no case
+    revision: int = 0
+    rule_id: str = Field(max_length=16)
+    family: str = Field(default="", max_length=32)
+    severity: str = Field(max_length=16)
+    queue: str = Field(default="", max_length=16)  # the queue Chirp stamped
+    occurred_at: datetime = Field(sa_type=UTCDateTime)
+    received_at: datetime = Field(sa_type=UTCDateTime)
+    summary: str = Field(default="", max_length=500)
+    employee_id: str = Field(default="", max_length=160)
+    customer_id: str = Field(default="", max_length=160)
+    location_id: str = Field(default="", max_length=160)
+    station_id: str = Field(default="", max_length=160)
+    drawer_session_id: str = Field(default="", max_length=200)
+    rule_bundle_key: str = Field(default="", max_length=300)
+
+
+class FoxCase(TenantKey, table=True):
+    __tablename__ = "fox_cases"
+    __table_args__ = (
+        Index("ix_fox_cases_bundle", "merchant_id", "bundle_key", "last_at"),
+        Index("ix_fox_cases_state", "merchant_id", "state", "severity_rank", "last_at"),
+        Index("ix_fox_cases_opened", "merchant_id", "opened_at"),
+        {"schema": APP},
+    )
+
+    id: str = Field(primary_key=True, max_length=40)
+    queue: str = Field(max_length=16)  # fraud | review
+    bundle_key: str = Field(max_length=300)
+    basis: str = Field(max_length=32)  # what the key was built from, after any fallback
+    family: str = Field(max_length=32)
+    title: str = Field(max_length=300)
+    window_hours: int
+    employee_id: str = Field(default="", max_length=160)
+    customer_id: str = Field(default="", max_length=160)
+    location_id: str = Field(default="", max_length=160)
+    station_id: str = Field(default="", max_length=160)
+    drawer_session_id: str = Field(default="", max_length=200)
+    first_at: datetime = Field(sa_type=UTCDateTime)
+    last_at: datetime = Field(sa_type=UTCDateTime)
+    detections: int = 0
+    base_severity: str = Field(max_length=16)  # the highest of its detections
+    severity: str = Field(max_length=16)  # after escalation
+    severity_rank: int = 0
+    escalations: list[dict[str, Any]] = Field(default_factory=list, sa_type=JSON)  # bumps + reasons
+    state: str = Field(default="open", max_length=16)
+    assignee: str | None = Field(default=None, max_length=120)
+    outcome: str | None = Field(default=None, max_length=32)
+    opened_at: datetime = Field(sa_type=UTCDateTime)
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class FoxTransition(TenantKey, table=True):
+    __tablename__ = "fox_transitions"
+    __table_args__ = (Index("ix_fox_transitions_case", "merchant_id", "case_id", "at"), {"schema": APP})
+
+    id: str = Field(primary_key=True, max_length=40)
+    case_id: str = Field(max_length=40)
+    action: str = Field(max_length=16)
+    from_state: str = Field(max_length=16)
+    to_state: str = Field(max_length=16)
+    actor: str = Field(max_length=120)
+    reason: str = Field(default="", max_length=1_000)
+    outcome: str | None = Field(default=None, max_length=32)
+    assignee: str | None = Field(default=None, max_length=120)
+    at: datetime = Field(sa_type=UTCDateTime)
+
+
+class FoxNote(TenantKey, table=True):
+    __tablename__ = "fox_notes"
+    __table_args__ = (Index("ix_fox_notes_case", "merchant_id", "case_id", "at"), {"schema": APP})
+
+    id: str = Field(primary_key=True, max_length=40)
+    case_id: str = Field(max_length=40)
+    author: str = Field(max_length=120)
+    body: str = Field(max_length=4_000)
+    at: datetime = Field(sa_type=UTCDateTime)
+
+
+class FoxEvidence(TenantKey, table=True):
+    __tablename__ = "fox_evidence"
+    __table_args__ = ({"schema": APP},)
+
+    case_id: str = Field(primary_key=True, max_length=40)
+    kind: str = Field(primary_key=True, max_length=16)  # detection | transaction | document
+    ref: str = Field(primary_key=True, max_length=300)
+    evidence_seq: int | None = None
+    receipt: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    attached_by: str = Field(max_length=120)
+    note: str = Field(default="", max_length=1_000)
+    at: datetime = Field(sa_type=UTCDateTime)
+
+
+class FoxPolicy(TenantKey, table=True):
+    __tablename__ = "fox_policies"
+    __table_args__ = ({"schema": APP},)
+
+    family: str = Field(primary_key=True, max_length=32)  # a rule family, or "*" for the rest
+    by: str = Field(max_length=32)
+    window_hours: int
+    updated_by: str = Field(max_length=120)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
