@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-from core.cli.context import load
+from core.cli.context import known_merchant, load
 from core.cli.customers import rebuild_app
 from core.cli.errors import friendly
 
@@ -24,7 +24,8 @@ def rebuild_fox(
 
     container = load()
     try:
-        for merchant_id in [merchant] if merchant else merchant_ids(container.db):
+        targets = [known_merchant(container, merchant)] if merchant else merchant_ids(container.db)
+        for merchant_id in targets:
             summary = rebuild(container.db, merchant_id, container.clock)
             err.print(
                 f"[green]✓[/green] {merchant_id}: {summary.cases} cases from {summary.alerts} alerts "

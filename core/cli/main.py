@@ -15,7 +15,9 @@ from core.cli import (
     customers,
     db,
     demo,
+    detections,
     fox,  # noqa: F401  (registers `canary rebuild fox` on the rebuild group)
+    ingest,
     ledger,
     mcp,
     merchant,
@@ -38,6 +40,8 @@ app.add_typer(backfill.app, name="backfill")
 app.add_typer(tokens.app, name="token")
 app.add_typer(rules.app, name="rules")
 app.add_typer(bubble.app, name="bubble")
+app.add_typer(detections.app, name="detections")
+app.add_typer(ingest.app, name="ingest")
 for module in (run, ledger, demo, simulate, bench, customers, mcp, agents):
     module.register(app)
 
