@@ -30,6 +30,7 @@ from core.ledger.proofs import ProofService
 from core.ledger.signer import CheckpointSigner
 from core.ledger.witness import FileWitness, WitnessService
 from core.pipeline.health import HealthService
+from core.pipeline.ops import OpsService, StageRef
 from core.pipeline.parse import FetcherFactory, ParseStage
 from core.pipeline.replay import Replayer
 from core.pipeline.seal import SealStage
@@ -73,6 +74,7 @@ class Container:
     rules: ChirpService
     forgetter: CustomerForgetter
     tokens: TokenService
+    ops: OpsService  # canary-tsp-ops: health, lifecycle, verification, proofs, replay
 
     def close(self) -> None:
         self.bus.close()
@@ -120,6 +122,17 @@ def bootstrap(
     inbox = Inbox(db, bus, keyring, clock, dedup_hours=settings.dedup_window_hours)
     seal_stage = SealStage(db, bus, keyring, signer, clock)
     witness = FileWitness(settings.witness_dir) if settings.witness_dir is not None else None
+    health = HealthService(db, bus, clock)
+    replayer = Replayer(db, parse_stage)
+    proofs = ProofService(db)
+    witnessing = WitnessService(db, witness)
+    customers = CustomerProjection(db, clock)
+    chirp = ChirpStage(db, bus, clock)
+    bubble = BubbleObservations(db, clock)
+    fox = FoxConsumer(db, clock)
+    stages = [
+        StageRef(s.name, s.stream, s.group) for s in (seal_stage, parse_stage, customers, chirp, bubble, fox)
+    ]
     return Container(
         settings=settings,
         db=db,
@@ -132,21 +145,33 @@ def bootstrap(
         seal=seal_stage,
         parse=parse_stage,
         sweeper=InboxSweeper(db, bus, clock, grace_seconds=settings.inbox_sweep_after_seconds),
-        health=HealthService(db, bus, clock),
+        health=health,
         verifier=LedgerVerifier(db, keyring, signer, witness),
-        replayer=Replayer(db, parse_stage),
-        proofs=ProofService(db),
+        replayer=replayer,
+        proofs=proofs,
         # The mock anchor confirms at once; OpenTimestamps or Rekor plug in behind the same Anchor port.
         anchoring=AnchorService(db, MockAnchor(), clock),
-        witnessing=WitnessService(db, witness),
-        customers=CustomerProjection(db, clock),
-        chirp=ChirpStage(db, bus, clock),
-        bubble=BubbleObservations(db, clock),
-        fox=FoxConsumer(db, clock),
+        witnessing=witnessing,
+        customers=customers,
+        chirp=chirp,
+        bubble=bubble,
+        fox=fox,
         identity=IdentityService(db, clock),
         rules=ChirpService(db, clock),
         forgetter=CustomerForgetter(db, inbox, seal_stage, bus, clock),
         tokens=TokenService(db, clock),
+        ops=OpsService(
+            db,
+            bus,
+            clock,
+            keyring=keyring,
+            signer=signer,
+            health=health,
+            proofs=proofs,
+            replayer=replayer,
+            witnessing=witnessing,
+            stages=stages,
+        ),
     )
 
 

@@ -14,6 +14,7 @@ log = logging.getLogger(__name__)
 SERVERS: dict[str, str] = {
     "identity": "servers.identity",
     "chirp": "servers.chirp",
+    "tsp-ops": "servers.tsp_ops",
 }
 
 

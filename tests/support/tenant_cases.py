@@ -31,6 +31,8 @@ class TenantB:
     entry_id: str
     employee_id: str
     secret: str  # B's reasons (tuning, allow-list): text only B's rows hold
+    event_id: str = ""  # the vendor event id of one of B's sealed events (the ledger's side)
+    event_hash: str = ""  # its SHA-256, hex: any answer that shows it leaked B's ledger
 
 
 Case = Callable[[TenantB], dict[str, Any]]
@@ -74,4 +76,13 @@ CASES: dict[str, Case] = {
     },
     "chirp.revoke_allow_list_entry": lambda b: {"entry_id": b.entry_id, "reason": WHY},
     "chirp.audit_log": lambda b: {"rule_id": "Q-VR-03"},
+    # canary-tsp-ops (A's token is an ops token: replay_event runs, on A's own event only)
+    "tsp-ops.pipeline_health": lambda b: {},
+    "tsp-ops.ingestion_status": lambda b: {"source_event_id": b.event_id},
+    "tsp-ops.list_parse_failures": lambda b: {"limit": 100},
+    "tsp-ops.verify_chain": lambda b: {"from_seq": 1},
+    "tsp-ops.get_inclusion_proof": lambda b: {"seq": 3},
+    "tsp-ops.get_consistency_proof": lambda b: {"old_size": 2},
+    "tsp-ops.anchor_status": lambda b: {},
+    "tsp-ops.replay_event": lambda b: {"seq": 3},
 }

@@ -20,12 +20,14 @@ from fastmcp.exceptions import ToolError
 
 from core.auth.principal import SCOPES
 from core.bootstrap import Container, bootstrap
+from core.ingest.inbox import IncomingEvent
+from core.pipeline.workers import drain
 from core.simulate.canonical import L, at, square_txn
 from core.web.app import create_app
 from servers.registry import available
 from tests.support.mcp_http import serving
 from tests.support.mcp_world import seed_shop
-from tests.support.pipeline import settings_for
+from tests.support.pipeline import settings_for, webhook
 from tests.support.tenant_cases import CASES, TenantB
 
 pytestmark = [pytest.mark.postgres, pytest.mark.anyio]
@@ -91,6 +93,29 @@ async def _seed_b_rules(
     }
 
 
+def _seed_ledger(container: Container, merchant_id: str, tag: str) -> tuple[str, str]:
+    """Three sealed events (a payment, a body that fails to parse, a payment) and their checkpoints
+    (sizes 2 and 3); returns the first one's vendor event id and event hash."""
+    batches = [
+        [
+            (f"evt-{tag}-1", webhook("payment.created", event_id=f"evt-{tag}-1")),
+            (None, b"not json " + tag.encode()),
+        ],
+        [(f"evt-{tag}-2", webhook("payment.created", event_id=f"evt-{tag}-2"))],
+    ]
+    first = None
+    for batch in batches:
+        for event_id, raw in batch:
+            done = container.inbox.accept(
+                IncomingEvent(merchant_id, "SQUARE", "WEBHOOK", raw, event_id, "payment.created")
+            )
+            first = first or (event_id, done.event_hash)
+        drain(container)
+    assert first is not None
+    assert first[0] is not None
+    return first[0], first[1]
+
+
 @pytest.fixture(scope="module")
 def matrix(postgres_urls: tuple[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Matrix]:
     import anyio
@@ -101,6 +126,8 @@ def matrix(postgres_urls: tuple[str, str], tmp_path_factory: pytest.TempPathFact
         tag = f"TB{uuid.uuid4().hex[:6].upper()}"
         a_id = seed_shop(container.db).merchant_id  # A has a shop too: "nothing of B's" ≠ "nothing"
         shop_b = seed_shop(container.db, tag=tag)
+        _seed_ledger(container, a_id, "TA" + tag[2:])
+        event_id, event_hash = _seed_ledger(container, shop_b.merchant_id, tag)
         token_a = container.tokens.create(a_id, "ops", list(SCOPES)).token
         token_b = container.tokens.create(shop_b.merchant_id, "operator").token
         with serving(create_app(container)) as base:
@@ -112,6 +139,8 @@ def matrix(postgres_urls: tuple[str, str], tmp_path_factory: pytest.TempPathFact
                 bob=shop_b.bob,
                 carol=shop_b.carol,
                 refund_id=shop_b.refund_id,
+                event_id=event_id,
+                event_hash=event_hash,
                 **chirp_b,
             )
             yield Matrix(base, container, token_a, token_b, b)
@@ -137,6 +166,12 @@ async def _b_state(m: Matrix) -> str:
         state["metrics"] = (
             await client.call_tool("customer_metrics", {"customer": m.b.alice})
         ).structured_content
+    async with holding(m.base, "tsp-ops", m.token_b) as client:
+        for tool, args in (
+            ("ingestion_status", {"source_event_id": m.b.event_id}),
+            ("list_parse_failures", {}),
+        ):
+            state[tool] = (await client.call_tool(tool, args)).structured_content
     state["allow_list"] = [
         (e.entry_id, e.status) for e in m.container.rules.list_allow_list_entries(m.b.merchant_id)
     ]
@@ -148,14 +183,14 @@ def _leaks(answer: str, args: dict[str, Any], b: TenantB) -> list[str]:
     for value in args.values():
         if isinstance(value, str):
             answer = answer.replace(value, "")
-    markers = [b.merchant_id, b.tag, b.detection_id, b.entry_id, b.secret]
+    markers = [b.merchant_id, b.tag, b.detection_id, b.entry_id, b.secret, b.event_hash]
     return [marker for marker in markers if marker in answer]
 
 
 async def test_every_registered_tool_has_a_tenant_case(matrix: Matrix) -> None:
     tools = await _tools(matrix.base, matrix.token_a)
     missing = [f"{s}.{t}" for s, names in tools.items() for t in names if f"{s}.{t}" not in CASES]
-    assert sum(len(names) for names in tools.values()) >= 20
+    assert sum(len(names) for names in tools.values()) >= 28
     assert not missing, (
         f"no tenant case for {', '.join(missing)}: add a line to tests/support/tenant_cases.py, "
         'e.g. "chirp.new_tool": lambda b: {"detection_id": b.detection_id}'
@@ -179,6 +214,6 @@ async def test_merchant_a_gets_nothing_of_merchant_b_from_any_tool(matrix: Matri
                     answer = str(exc)
                 calls += 1
                 leaked += [f"{server}.{tool}: {marker}" for marker in _leaks(answer, args, m.b)]
-    assert calls >= 20
+    assert calls >= 28
     assert not leaked, leaked
     assert await _b_state(m) == before

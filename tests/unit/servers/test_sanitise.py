@@ -10,6 +10,7 @@ from fastmcp import FastMCP
 from pydantic import BaseModel
 
 from core.customers import results as identity_results
+from core.pipeline import ops_results
 from core.rules.service import views as chirp_results
 from core.text import Id, OurText
 from servers import registry
@@ -56,7 +57,7 @@ def test_the_derived_model_cleans_every_text_but_ids_and_our_own() -> None:
     assert cleaned.comment == "hi"
 
 
-@pytest.mark.parametrize("module", [chirp_results, identity_results])
+@pytest.mark.parametrize("module", [chirp_results, identity_results, ops_results])
 def test_every_core_result_has_the_same_schema_once_derived(module: Any) -> None:
     models = [
         m
