@@ -107,6 +107,15 @@ class TokenService:
         presented = token_hash(token.strip())
         if not hmac.compare_digest(presented, row["token_hash"] if row else _DUMMY_HASH) or row is None:
             return None
+        return self._principal(row, match.group(1) if match else "")
+
+    def still_valid(self, token_id: str) -> Principal | None:
+        """The principal of a token already verified once (a console session holds only its id):
+        ``None`` once it is revoked, expired or gone, so a revocation ends its sessions at once."""
+        row = self._lookup(token_id) if re.fullmatch(r"[0-9a-f]{16}", token_id) else None
+        return self._principal(row, token_id) if row else None
+
+    def _principal(self, row: dict[str, Any], token_id: str) -> Principal | None:
         now = self._clock.now()
         if row["revoked_at"] is not None or (row["expires_at"] is not None and row["expires_at"] <= now):
             return None
@@ -115,7 +124,7 @@ class TokenService:
             role=row["role"],
             scopes=frozenset(row["scopes"].split()),
             transport="http",
-            token_id=match.group(1) if match else None,
+            token_id=token_id,
         )
 
     def _lookup(self, token_id: str) -> dict[str, Any] | None:

@@ -34,7 +34,8 @@ def serve(
         help="Run the stages in this process (default: on in embedded mode, whose bus is in-process).",
     ),
 ) -> None:
-    """Serve the HTTP API: /webhooks/square, /ingest/{source}, /mcp/<server>, /healthz, /metrics."""
+    """Serve the HTTP API (/webhooks/square, /ingest/{source}, /mcp/<server>, /healthz, /metrics) and
+    the console at /console/ (sign in with a token from `canary token create`)."""
     import uvicorn
 
     from core.web.app import create_app
@@ -71,12 +72,13 @@ def serve(
             container.close()
 
     app.router.lifespan_context = lifespan
-    uvicorn.run(
-        app,
-        host=host or container.settings.http_host,
-        port=port or container.settings.http_port,
-        log_level="warning",
+    bind_host, bind_port = host or container.settings.http_host, port or container.settings.http_port
+    shown = "127.0.0.1" if bind_host in ("0.0.0.0", "::") else bind_host  # noqa: S104 - a comparison
+    out.print(
+        f"Console: http://{shown}:{bind_port}/console/ "
+        "(sign in with a token from `canary token create --merchant <id> --role analyst`)"
     )
+    uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning")
 
 
 @friendly

@@ -69,11 +69,13 @@ def detection_page(
     include_suppressed: bool,
     after: tuple[datetime, str] | None,
     limit: int,
+    family: str | None = None,
 ) -> list[DetectionRow]:
     """Newest first, up to ``limit`` rows strictly older than the ``after`` keyset position."""
     query = select(DetectionRow).where(DetectionRow.merchant_id == merchant_id)
     for column, value in (
         (DetectionRow.rule_id, rule_id),
+        (DetectionRow.family, family),
         (DetectionRow.location_id, location_id),
         (DetectionRow.employee_id, employee_id),
     ):

@@ -1,0 +1,280 @@
+"""The console's pages: Today, Detections (list and detail), Rules (catalog, one rule, its mode) and
+Customers — each over the service behind the matching MCP tools (``container.rules`` is canary-chirp's
+``ChirpService``, ``container.identity`` canary-identity's ``IdentityService``), with the same scopes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from core.customers.errors import CustomerNotFoundError
+from core.rules.model import Family, Mode
+from core.web.console.base import PREFIX, Console, PageError, page
+
+FILTERS = ("rule", "family", "store", "employee", "from", "to")
+
+
+def _text(form: Mapping[str, Any], name: str, limit: int = 128) -> str | None:
+    value = form.get(name)
+    if not isinstance(value, str) or not value.strip():
+        return None
+    value = value.strip()
+    if len(value) > limit:
+        raise PageError(400, "Cannot do that", f"'{name}' is too long (at most {limit} characters).")
+    return value
+
+
+def _day(value: str | None, name: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise PageError(400, "Cannot do that", f"'{name}' must be a date like 2026-11-30.") from None
+
+
+def _pretty(value: Any) -> str:
+    return json.dumps(value, indent=2, sort_keys=True, default=str, ensure_ascii=False)
+
+
+@page
+def today(console: Console, request: Request, _form: Mapping[str, Any]) -> Response:
+    viewer = console.viewer(request)
+    console.require(viewer, "read")
+    now = console.now()
+    since = now - timedelta(days=1)
+    rules = console.container.rules
+    recent = rules.query_detections(viewer.merchant_id, start=since, include_suppressed=False, limit=20)
+    card = rules.substrate_scorecard(viewer.merchant_id)
+    catalog = rules.list_rules(viewer.merchant_id)
+    modes: dict[str, int] = {}
+    for r in catalog.items:
+        modes[r.mode] = modes.get(r.mode, 0) + 1
+    return console.render(
+        "today.html",
+        viewer,
+        nav="today",
+        now=now,
+        since=since,
+        recent=recent,
+        since_link=f"{PREFIX}/detections?" + urlencode({"from": since.date().isoformat()}),
+        stale=[e for e in card.entities if e.stale],
+        entities=card.entities,
+        not_applicable=[r for r in card.rules if r.status == "not_applicable"],
+        card=card,
+        modes=modes,
+    )
+
+
+@page
+def detections(console: Console, request: Request, _form: Mapping[str, Any]) -> Response:
+    viewer = console.viewer(request)
+    console.require(viewer, "read")
+    q = request.query_params
+    chosen = {name: _text(q, name) for name in FILTERS}
+    catalog = console.container.rules.catalog
+    families = [f.value for f in Family]
+    rule_ids = sorted(catalog.rules)
+    context: dict[str, Any] = {
+        "nav": "detections",
+        "chosen": chosen,
+        "families": families,
+        "rule_ids": rule_ids,
+        "page": None,
+        "message": None,
+    }
+    try:
+        if chosen["rule"] and chosen["rule"] not in catalog.rules:
+            raise PageError(400, "", f"No rule {chosen['rule']!r}: pick one from the list.")
+        if chosen["family"] and chosen["family"] not in families:
+            raise PageError(400, "", f"No family {chosen['family']!r}: pick one from the list.")
+        first, last = _day(chosen["from"], "from"), _day(chosen["to"], "to")
+        if first and last and last < first:
+            raise PageError(400, "", "'to' is before 'from': swap them.")
+        context["page"] = console.container.rules.query_detections(
+            viewer.merchant_id,
+            rule_id=chosen["rule"],
+            family=chosen["family"],
+            location_id=chosen["store"],
+            employee_id=chosen["employee"],
+            start=datetime.combine(first, time(), UTC) if first else None,
+            end=datetime.combine(last + timedelta(days=1), time(), UTC) if last else None,
+            cursor=_text(q, "cursor", 512),
+            limit=50,
+        )
+    except PageError as exc:
+        context["message"] = exc.message
+        return console.render("detections.html", viewer, 400, **context)
+    except Exception as exc:
+        if not getattr(exc, "user_facing", False):
+            raise
+        context["message"] = str(exc)
+        return console.render("detections.html", viewer, 400, **context)
+    kept = {k: v for k, v in chosen.items() if v}
+    if context["page"].next_cursor:
+        context["older"] = f"{PREFIX}/detections?" + urlencode(
+            {**kept, "cursor": context["page"].next_cursor}
+        )
+    context["filtered"] = bool(kept)
+    return console.render("detections.html", viewer, **context)
+
+
+@page
+def detection(console: Console, request: Request, _form: Mapping[str, Any]) -> Response:
+    viewer = console.viewer(request)
+    console.require(viewer, "read")
+    detail = console.container.rules.get_detection_detail(
+        viewer.merchant_id, request.path_params["detection_id"]
+    )
+    return console.render(
+        "detection.html",
+        viewer,
+        nav="detections",
+        d=detail,
+        s=detail.detection,
+        measurements=_pretty(detail.measurements),
+        params=_pretty(detail.params),
+        snapshot=_pretty(detail.snapshot),
+        subject=_pretty(detail.subject),
+    )
+
+
+@page
+def rules(console: Console, request: Request, _form: Mapping[str, Any]) -> Response:
+    viewer = console.viewer(request)
+    console.require(viewer, "read")
+    family = _text(request.query_params, "family")
+    families = [f.value for f in Family]
+    if family and family not in families:
+        raise PageError(400, "Cannot do that", f"No family {family!r}: choose one of {', '.join(families)}.")
+    listing = console.container.rules.list_rules(viewer.merchant_id, family)
+    card = console.container.rules.substrate_scorecard(viewer.merchant_id)
+    return console.render(
+        "rules.html",
+        viewer,
+        nav="rules",
+        listing=listing,
+        applicability={r.rule_id: r for r in card.rules},
+        families=families,
+        family=family,
+    )
+
+
+def _rule_page(
+    console: Console, request: Request, status: int = 200, message: str | None = None, **extra: Any
+) -> Response:
+    viewer = console.viewer(request)
+    console.require(viewer, "read")
+    rule_id = request.path_params["rule_id"]
+    if rule_id not in console.container.rules.catalog.rules:
+        raise PageError(404, "Not found", f"No rule {rule_id!r} in the catalog; see the Rules page for ids.")
+    detail = console.container.rules.get_rule(viewer.merchant_id, rule_id)
+    card = console.container.rules.substrate_scorecard(viewer.merchant_id)
+    applicability = next((r for r in card.rules if r.rule_id == rule_id), None)
+    return console.render(
+        "rule.html",
+        viewer,
+        status,
+        nav="rules",
+        r=detail,
+        applicability=applicability,
+        now=console.now(),
+        modes=[m.value for m in Mode],
+        message=message,
+        **extra,
+    )
+
+
+@page
+def rule(console: Console, request: Request, _form: Mapping[str, Any]) -> Response:
+    return _rule_page(console, request)
+
+
+@page
+def rule_mode(console: Console, request: Request, form: Mapping[str, Any]) -> Response:
+    """Promote or demote a rule with a reason: canary-chirp's promote_rule (rules:write)."""
+    viewer = console.viewer(request)
+    console.check_csrf(viewer, form)
+    console.require(viewer, "rules:write")
+    rule_id = request.path_params["rule_id"]
+    if rule_id not in console.container.rules.catalog.rules:
+        raise PageError(404, "Not found", f"No rule {rule_id!r} in the catalog; see the Rules page for ids.")
+    mode = _text(form, "mode", 32)
+    reason = _text(form, "reason", 500)
+    if mode not in {m.value for m in Mode}:
+        return _rule_page(console, request, 400, "Choose a mode: dry_run, observation or alerting.")
+    if not reason:
+        return _rule_page(console, request, 400, "Give a reason: it goes in the audit log.")
+    try:
+        result = console.container.rules.promote_rule(
+            viewer.merchant_id,
+            rule_id,
+            mode,
+            actor=viewer.actor,
+            reason=reason,
+            force=form.get("force") == "yes",
+        )
+    except Exception as exc:
+        if not getattr(exc, "user_facing", False):
+            raise
+        return _rule_page(console, request, 400, f"Nothing changed: {exc}.")
+    if result.applied:
+        message = f"{rule_id} is now in {result.to_mode} (was {result.from_mode})."
+    elif result.from_mode == result.to_mode:
+        message = f"{rule_id} is already in {result.to_mode}; nothing changed."
+    else:
+        reasons = "; ".join(result.readiness.reasons) if result.readiness else "the readiness check failed"
+        message = (
+            f"Not promoted: {reasons}. Fix these, or tick 'promote anyway' once someone has accepted them."
+        )
+    return _rule_page(console, request, 200, message)
+
+
+@page
+def customers(console: Console, request: Request, _form: Mapping[str, Any]) -> Response:
+    viewer = console.viewer(request)
+    console.require(viewer, "read")
+    wanted = _text(request.query_params, "customer")
+    message = None
+    if wanted:
+        found = console.container.identity.lookup_customer(viewer.merchant_id, wanted)
+        if found.found and found.customer:
+            return RedirectResponse(
+                f"{PREFIX}/customers/{quote(found.customer.customer_id, safe='')}", status_code=303
+            )
+        message = found.message
+    return console.render(
+        "customers.html", viewer, 404 if message else 200, nav="customers", wanted=wanted, message=message
+    )
+
+
+@page
+def customer(console: Console, request: Request, _form: Mapping[str, Any]) -> Response:
+    viewer = console.viewer(request)
+    console.require(viewer, "read")
+    customer_id = request.path_params["customer_id"]
+    identity = console.container.identity
+    found = identity.lookup_customer(viewer.merchant_id, customer_id)
+    if not found.found or found.customer is None:
+        raise CustomerNotFoundError(found.message)
+    summary = found.customer
+    metrics = identity.customer_metrics(viewer.merchant_id, summary.customer_id)
+    segment = identity.customer_segments(viewer.merchant_id, customer=summary.customer_id, limit=1)
+    history = identity.customer_history(viewer.merchant_id, summary.customer_id, limit=20)
+    complaints = identity.customer_complaints(viewer.merchant_id, customer=summary.customer_id, limit=1)
+    return console.render(
+        "customer.html",
+        viewer,
+        nav="customers",
+        c=summary,
+        metrics=metrics,
+        segment=segment.customer_segment,
+        history=history,
+        complaints=complaints.customers[0] if complaints.customers else None,
+    )
