@@ -1,18 +1,26 @@
-"""``canary demo``: what ``make demo`` runs (embedded: SQLite + in-process bus, nothing else needed)."""
+"""``canary demo``: what ``make demo`` runs (embedded: SQLite + in-process bus, nothing else needed).
+
+By default the demo's world goes to ``./var``, where every other command and ``mcp.json`` look when
+nothing is set, so ``canary verify`` and ``canary detections list`` right after it see it; with
+``--var-dir`` elsewhere it prints the one environment line that points them there."""
 
 from __future__ import annotations
 
+import shutil
+import sys
 from pathlib import Path
 
 import typer
 from rich.console import Console
 
-from core.cli.errors import friendly
-from core.demo.run import DemoWorld, run_demo
+from core.cli.errors import UsageError, friendly
+from core.demo.run import DemoDirectoryError, DemoWorld, run_demo
 from core.demo.summary import render
+from core.settings import Settings
 
 out = Console()
 DEFAULT = DemoWorld()
+INSPECTOR = "npx @modelcontextprotocol/inspector@2.12.0 --cli"
 
 
 def register(app: typer.Typer) -> None:
@@ -22,7 +30,9 @@ def register(app: typer.Typer) -> None:
 @friendly
 def demo(
     var_dir: Path = typer.Option(
-        Path("./var/demo"), help="Where the demo's own database, keys and world go (wiped first)."
+        Path("./var"),
+        help="Where the demo's database, keys and world go (an earlier demo there is replaced; a "
+        "database the demo did not write is refused). ./var is where every command looks by default.",
     ),
     seed: int = typer.Option(DEFAULT.seed, help="Simulator seed."),
     stores: int = typer.Option(
@@ -36,7 +46,60 @@ def demo(
     matched to the simulator's labels. Exits 1 if anything does not verify."""
     spec = DemoWorld(seed=seed, stores=stores, days=days, vertical=vertical)
     out.print(f"[bold]Canary demo[/bold]: a simulated {spec.describe()}")
-    summary = run_demo(spec, var_dir, out)
+    try:
+        summary = run_demo(spec, var_dir, out)
+    except DemoDirectoryError as exc:
+        raise UsageError(str(exc)) from None
     render(summary, out)
+    for line in next_steps(summary.merchant_id, var_dir, Settings()):
+        out.print(line, highlight=False, soft_wrap=True)
     if not summary.ok:
         raise typer.Exit(1)
+
+
+def _sqlite_path(url: str) -> Path | None:
+    return Path(url.removeprefix("sqlite:///")).resolve() if url.startswith("sqlite:///") else None
+
+
+def canary_command() -> str:
+    """``canary`` when it is on PATH, else the path of the one beside this Python (``make demo`` runs
+    .venv/bin/canary without activating the venv), relative to here when it is under here."""
+    beside = Path(sys.executable).parent / "canary"
+    if shutil.which("canary") or not beside.exists():
+        return "canary"
+    try:
+        return str(beside.relative_to(Path.cwd()))
+    except ValueError:
+        return str(beside)
+
+
+def next_steps(merchant_id: str, var_dir: Path, settings: Settings) -> list[str]:
+    """What to try next, and the environment line when the demo's world is not where the other
+    commands look with the settings they would run with (``settings``: this process's environment)."""
+    here = var_dir.resolve()
+    database = f"sqlite:///{here / 'canary.db'}"
+    found = (
+        _sqlite_path(settings.database_url.get_secret_value()) == here / "canary.db"
+        and settings.var_dir.resolve() == here
+    )
+    env = f"-e CANARY_DATABASE_URL={database} -e CANARY_VAR_DIR={here} -e CANARY_MERCHANT_ID={merchant_id}"
+    lines = ["", "[bold]What to try next[/bold]"]
+    if found:
+        lines.append(f"The demo's world is in {var_dir}, where every command looks by default.")
+    else:
+        lines.append(f"The demo's world is in {var_dir}; point the other commands at it first:")
+        lines.append(f"  export CANARY_DATABASE_URL={database} CANARY_VAR_DIR={here}")
+    canary = canary_command()
+    steps = [
+        (f"{canary} verify", "re-check the ledger"),
+        (f"{canary} detections list --merchant {merchant_id}", "what the rules found"),
+        (f"{canary} rules status --merchant {merchant_id}", "the rollout, and what it asks next"),
+        (f"{canary} ingest failures", "what parsing could not use, and why"),
+    ]
+    width = max(len(command) for command, _ in steps)
+    lines += [f"  {command:<{width}}  # {why}" for command, why in steps]
+    lines += [
+        f"An MCP client: mcp.json with CANARY_MERCHANT_ID={merchant_id}, or the MCP Inspector CLI:",
+        f"  {INSPECTOR} {env} {canary} mcp chirp --method tools/list",
+    ]
+    return lines

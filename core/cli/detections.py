@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import json
 import re
+import textwrap
 from datetime import UTC, date, datetime, timedelta
 
 import typer
 from rich.console import Console
-from rich.padding import Padding
 from rich.table import Table
-from rich.text import Text
 
 from core.bootstrap import Container
 from core.cli.context import known_merchant, load
@@ -116,10 +115,15 @@ def _render(found: list[tuple[str, DetectionSummary]], merchants: int) -> None:
         for m, d in found:
             head = f"[bold]{d.rule_id}[/bold] {d.severity} · {d.mode} · {d.occurred_at:%Y-%m-%d %H:%M} UTC"
             out.print(head + (f" · {m}" if many else ""), highlight=False)
-            out.print(Padding(Text(_summary(d)), (0, 0, 0, 2), expand=False))
-            out.print(Padding(Text(f"id {d.detection_id}", style="dim"), (0, 0, 0, 2), expand=False))
+            out.print(_indented(_summary(d)), highlight=False, markup=False)
+            out.print(_indented(f"id {d.detection_id}"), highlight=False, markup=False, style="dim")
     out.print(f"{len(found)} detection(s)", highlight=False)
 
 
 def _summary(d: DetectionSummary) -> str:
     return f"{d.summary} (suppressed)" if d.suppressed else d.summary
+
+
+def _indented(text: str) -> str:
+    """Wrapped to the terminal with every line indented (rich would wrap back to column 0)."""
+    return textwrap.fill(text, width=max(out.width, 40), initial_indent="  ", subsequent_indent="  ")

@@ -4,12 +4,11 @@ example seqs (core/pipeline/ingest_report.py reads them from ``ingestion_log``).
 from __future__ import annotations
 
 import json
+import textwrap
 
 import typer
 from rich.console import Console
-from rich.padding import Padding
 from rich.table import Table
-from rich.text import Text
 
 from core.cli.context import known_merchant, load
 from core.cli.errors import UsageError, friendly
@@ -97,10 +96,15 @@ def _render(groups: list[IngestGroup], merchants: int) -> None:
                 f"[{colour}]{g.status}[/{colour}] ×{g.count} · {g.source} {g.event_type or '—'}{where}",
                 highlight=False,
             )
-            out.print(Padding(Text(_why(g)), (0, 0, 0, 2), expand=False))
+            out.print(_indented(_why(g)), highlight=False, markup=False)
             if g.examples:
                 seqs = f"e.g. seq {' '.join(map(str, g.examples))} (canary replay --event SEQ)"
-                out.print(Padding(Text(seqs, style="dim"), (0, 0, 0, 2), expand=False))
+                out.print(_indented(seqs), highlight=False, markup=False, style="dim")
     failed = sum(g.count for g in groups if g.status == "failed")
     ignored = sum(g.count for g in groups if g.status == "ignored")
     out.print(f"{failed} failed, {ignored} ignored", highlight=False)
+
+
+def _indented(text: str) -> str:
+    """Wrapped to the terminal with every line indented (rich would wrap back to column 0)."""
+    return textwrap.fill(text, width=max(out.width, 40), initial_indent="  ", subsequent_indent="  ")

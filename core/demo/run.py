@@ -8,6 +8,7 @@ path (``replay``); every stage; the ledger verified; the detections matched to t
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 from dataclasses import dataclass
@@ -43,11 +44,26 @@ class DemoWorld:
         return f"{self.vertical} merchant, {self.stores} stores × {self.days} days, seed {self.seed}"
 
 
+MARKER = "demo.json"  # written beside a demo's database: what a later demo may replace
+OWN_FILES = ("canary.db", "canary.db-wal", "canary.db-shm", "canary.db-journal", MARKER)
+
+
+class DemoDirectoryError(ValueError):
+    """The chosen directory holds a Canary database the demo did not write; the demo keeps off it."""
+
+
 def demo_settings(var_dir: Path) -> Settings:
-    """Always embedded, always fresh: a demo must not touch a real database or an earlier run."""
-    if var_dir.exists():
-        shutil.rmtree(var_dir)
-    var_dir.mkdir(parents=True)
+    """Always embedded, always fresh: the demo replaces its own earlier run in ``var_dir`` (database,
+    world) and refuses a database it did not write. The keys stay, so they match the new database."""
+    if (var_dir / "canary.db").exists() and not (var_dir / MARKER).exists():
+        raise DemoDirectoryError(
+            f"{var_dir} holds a Canary database the demo did not write, and the demo will not replace "
+            "it: pass --var-dir var/demo (the demo then prints the environment line to use its world)"
+        )
+    for name in OWN_FILES:
+        (var_dir / name).unlink(missing_ok=True)
+    shutil.rmtree(var_dir / "world", ignore_errors=True)
+    var_dir.mkdir(parents=True, exist_ok=True)
     return Settings(
         database_url=SecretStr(f"sqlite:///{var_dir / 'canary.db'}"),
         redis_url=None,
@@ -67,6 +83,9 @@ def run_demo(spec: DemoWorld, var_dir: Path, console: Console) -> DemoSummary:
     summary = DemoSummary(world.merchant.merchant_id, world=f"{world.merchant.name}: {spec.describe()}")
     try:
         replay.onboard(container, world)
+        (var_dir / MARKER).write_text(
+            json.dumps({"merchant_id": world.merchant.merchant_id, "seed": spec.seed}) + "\n"
+        )
         make_rules_write(container.rules, world.merchant.merchant_id, vertical=spec.vertical, actor="demo")
         with Progress(console=console) as progress:
             _feed(container, world, api, summary, progress)

@@ -4,15 +4,20 @@ function the command runs, and the command itself as a user runs it."""
 from __future__ import annotations
 
 import io
+import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from rich.console import Console
 
+from core.cli.demo import next_steps
 from core.demo.run import DemoWorld, run_demo
 from core.demo.summary import DemoSummary
+from core.settings import EMBEDDED_DATABASE_URL, Settings
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 ROOT = Path(__file__).parents[2]
@@ -50,17 +55,71 @@ def test_rules_write_detections_that_match_the_injected_scenarios(summary: DemoS
     assert summary.quiet, "no hard negative stayed quiet"
 
 
-def test_the_command_prints_the_summary_and_exits_zero(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "core.cli", "demo", "--days", "3", "--var-dir", str(tmp_path / "demo")],
-        cwd=tmp_path,
+def _canary(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    # No CANARY_* settings: what a user who just ran the demo has.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CANARY_")}
+    return subprocess.run(
+        [sys.executable, "-m", "core.cli", *args],
+        cwd=cwd,
+        env={**env, "COLUMNS": "100"},
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
+
+
+@pytest.fixture(scope="module")
+def command(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """`canary demo` as a user runs it, from a fresh directory with nothing set."""
+    here = tmp_path_factory.mktemp("user")
+    return here, _canary("demo", "--days", "3", cwd=here)
+
+
+def test_the_command_prints_the_summary_and_what_to_try_next(
+    command: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    here, result = command
     assert result.returncode == 0, result.stderr[-3000:] + result.stdout[-3000:]
     assert "verified" in result.stdout
     assert "Detections" in result.stdout
-    assert (tmp_path / "demo" / "canary.db").exists()
-    assert not (tmp_path / "var").exists()  # the demo writes only where it was told
+    assert "What to try next" in result.stdout
+    assert "where every command looks by default" in result.stdout
+    assert "detections list --merchant sim-7" in result.stdout
+    assert "export CANARY_DATABASE_URL" not in result.stdout
+    assert (here / "var" / "canary.db").exists()
+
+
+def test_verify_and_detections_list_find_the_demo_with_no_settings(
+    command: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    here, _ = command
+    verify = _canary("verify", cwd=here)
+    listed = _canary("detections", "list", "--json", cwd=here)
+    assert verify.returncode == 0, verify.stderr
+    assert "sim-7" in verify.stdout
+    assert "1 merchant ledger(s) verified" in verify.stdout
+    assert listed.returncode == 0, listed.stderr
+    found = json.loads(listed.stdout)
+    assert found["merchants"] == ["sim-7"]
+    assert found["detections"]
+    assert {d["merchant_id"] for d in found["detections"]} == {"sim-7"}
+
+
+def test_the_demo_refuses_to_replace_a_database_it_did_not_write(tmp_path: Path) -> None:
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var" / "canary.db").write_bytes(b"someone's deployment")
+    refused = _canary("demo", "--days", "1", cwd=tmp_path)
+    assert refused.returncode == 2
+    assert "holds a Canary database the demo did not write" in refused.stderr
+    assert (tmp_path / "var" / "canary.db").read_bytes() == b"someone's deployment"
+
+
+def test_elsewhere_the_demo_prints_the_environment_line_to_use(tmp_path: Path) -> None:
+    settings = Settings(database_url=SecretStr(EMBEDDED_DATABASE_URL), var_dir=Path("./var"))  # nothing set
+    lines = "\n".join(next_steps("sim-7", tmp_path / "demo", settings))
+    assert f"export CANARY_DATABASE_URL=sqlite:///{(tmp_path / 'demo').resolve()}/canary.db" in lines
+    assert f"CANARY_VAR_DIR={(tmp_path / 'demo').resolve()}" in lines
+    at_default = "\n".join(next_steps("sim-7", Path("./var"), settings))
+    assert "export" not in at_default
+    assert "where every command looks by default" in at_default
