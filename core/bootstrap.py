@@ -15,6 +15,7 @@ from core.bubble.service.observations import BubbleObservations
 from core.bus.memory import InProcessBus
 from core.bus.port import StreamBus
 from core.cases.service.consumer import FoxConsumer
+from core.cases.service.service import FoxService
 from core.clock import Clock, SystemClock
 from core.customers.forget import CustomerForgetter
 from core.customers.projection import CustomerProjection
@@ -72,6 +73,7 @@ class Container:
     fox: FoxConsumer  # the consumer of canary:alerts
     identity: IdentityService
     rules: ChirpService
+    cases: FoxService
     forgetter: CustomerForgetter
     tokens: TokenService
     ops: OpsService  # canary-tsp-ops: health, lifecycle, verification, proofs, replay
@@ -158,6 +160,7 @@ def bootstrap(
         fox=fox,
         identity=IdentityService(db, clock),
         rules=ChirpService(db, clock),
+        cases=FoxService(db, clock),
         forgetter=CustomerForgetter(db, inbox, seal_stage, bus, clock),
         tokens=TokenService(db, clock),
         ops=OpsService(

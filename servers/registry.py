@@ -15,6 +15,7 @@ SERVERS: dict[str, str] = {
     "identity": "servers.identity",
     "chirp": "servers.chirp",
     "tsp-ops": "servers.tsp_ops",
+    "fox": "servers.fox",
 }
 
 

@@ -33,6 +33,7 @@ class TenantB:
     secret: str  # B's reasons (tuning, allow-list): text only B's rows hold
     event_id: str = ""  # the vendor event id of one of B's sealed events (the ledger's side)
     event_hash: str = ""  # its SHA-256, hex: any answer that shows it leaked B's ledger
+    case_id: str = ""  # B's Fox case (bundling B's detection)
 
 
 Case = Callable[[TenantB], dict[str, Any]]
@@ -85,4 +86,17 @@ CASES: dict[str, Case] = {
     "tsp-ops.get_consistency_proof": lambda b: {"old_size": 2},
     "tsp-ops.anchor_status": lambda b: {},
     "tsp-ops.replay_event": lambda b: {"seq": 3},
+    # canary-fox
+    "fox.list_cases": lambda b: {"employee_id": b.employee_id},
+    "fox.get_case": lambda b: {"case_id": b.case_id},
+    "fox.top_cases": lambda b: {},
+    "fox.rule_outcome_stats": lambda b: {"rule_id": "Q-VR-03"},
+    "fox.case_digest": lambda b: {"period": "weekly"},
+    "fox.start_investigation": lambda b: {"case_id": b.case_id, "reason": WHY},
+    "fox.add_case_note": lambda b: {"case_id": b.case_id, "body": WHY},
+    "fox.attach_evidence": lambda b: {"case_id": b.case_id, "kind": "detection", "ref": b.detection_id},
+    "fox.resolve_case": lambda b: {"case_id": b.case_id, "outcome": "false_positive", "reason": WHY},
+    "fox.dismiss_case": lambda b: {"case_id": b.case_id, "outcome": "false_positive", "reason": WHY},
+    "fox.reopen_case": lambda b: {"case_id": b.case_id, "reason": WHY},
+    "fox.set_bundling_policy": lambda b: {"family": "void_return", "by": "store", "window_hours": 48},
 }

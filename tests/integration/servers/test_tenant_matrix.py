@@ -11,6 +11,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from fastmcp.exceptions import ToolError
 
 from core.auth.principal import SCOPES
 from core.bootstrap import Container, bootstrap
+from core.cases.domain.model import Alert, Severity
 from core.ingest.inbox import IncomingEvent
 from core.pipeline.workers import drain
 from core.simulate.canonical import L, at, square_txn
@@ -85,11 +87,25 @@ async def _seed_b_rules(
                 },
             )
         ).structured_content
+    # B's detection as an alert through the fox consumer: B's case
+    alert = Alert(
+        detection_id=found["detection_id"],
+        rule_id="Q-VR-03",
+        family="void_return",
+        severity=Severity(found["severity"]),
+        queue="fraud",
+        occurred_at=datetime.fromisoformat(found["occurred_at"]),
+        employee_id=found["employee_id"],
+        location_id=found.get("location_id") or "",
+    )
+    container.fox.process(merchant_b, [alert])
+    [case] = container.cases.top_cases(merchant_b).items
     return {
         "detection_id": found["detection_id"],
         "employee_id": found["employee_id"],
         "entry_id": entry["entry_id"],
         "secret": secret,
+        "case_id": case.case_id,
     }
 
 
@@ -162,6 +178,9 @@ async def _b_state(m: Matrix) -> str:
     async with holding(m.base, "chirp", m.token_b) as client:
         for tool, args in (("get_rule", {"rule_id": "Q-VR-03"}), ("query_detections", {}), ("audit_log", {})):
             state[tool] = (await client.call_tool(tool, args)).structured_content
+    async with holding(m.base, "fox", m.token_b) as client:
+        state["case"] = (await client.call_tool("get_case", {"case_id": m.b.case_id})).structured_content
+        state["policies"] = [p.model_dump() for p in m.container.cases.bundling_policies(m.b.merchant_id)]
     async with holding(m.base, "identity", m.token_b) as client:
         state["metrics"] = (
             await client.call_tool("customer_metrics", {"customer": m.b.alice})
@@ -183,7 +202,7 @@ def _leaks(answer: str, args: dict[str, Any], b: TenantB) -> list[str]:
     for value in args.values():
         if isinstance(value, str):
             answer = answer.replace(value, "")
-    markers = [b.merchant_id, b.tag, b.detection_id, b.entry_id, b.secret, b.event_hash]
+    markers = [b.merchant_id, b.tag, b.detection_id, b.entry_id, b.secret, b.event_hash, b.case_id]
     return [marker for marker in markers if marker in answer]
 
 
