@@ -47,12 +47,35 @@ def forget_customer(
     merchant: str = typer.Option(..., help="The merchant the customer belongs to."),
     reason: str = typer.Option(..., help="Why (kept with the redaction evidence), e.g. a request id."),
     actor: str = typer.Option("cli", help="Who asked for it."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Say what would be erased; change nothing."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
 ) -> None:
     """Right to be forgotten: archive the customer, drop the vendor-id mapping and erase the raw
-    payloads that named them. The redaction is sealed as its own evidence; `canary verify` still passes."""
+    payloads that named them. The redaction is sealed as its own evidence; `canary verify` still passes.
+    Says what it will erase and asks first (--yes skips the question; --dry-run only says)."""
     container = load()
     try:
         known_merchant(container, merchant)
+        try:
+            plan = container.forgetter.preview(merchant, customer)
+        except CustomerNotFoundError as exc:
+            raise UsageError(str(exc)) from None
+        out.print(
+            f"{'would forget' if dry_run else 'forgetting'} {plan.customer_id}: {plan.transactions} "
+            f"transactions re-keyed to a tombstone, {plan.payloads} raw payloads erased "
+            f"(of {len(plan.seqs)} sealed events that name them)",
+            highlight=False,
+        )
+        if dry_run:
+            out.print("dry run: nothing was changed")
+            return
+        if not yes:
+            try:
+                confirmed = typer.confirm("Erase them? This cannot be undone", default=False)
+            except typer.Abort:
+                confirmed = False
+            if not confirmed:
+                raise UsageError("not confirmed, nothing was changed (--yes skips the question)")
         try:
             result = container.forgetter.forget(merchant, customer, actor=actor, reason=reason)
         except CustomerNotFoundError as exc:

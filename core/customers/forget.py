@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, func, select, update
 from sqlmodel import Session, SQLModel
 
 from core.bus.port import SEALED, StreamBus
@@ -102,27 +102,33 @@ class ForgetResult:
     redaction_seq: int | None
 
 
+@dataclass(frozen=True)
+class ForgetPreview:
+    """What ``forget`` would do now, changing nothing (``canary forget-customer --dry-run``)."""
+
+    merchant_id: str
+    customer_id: str
+    transactions: int
+    seqs: list[int]  # the evidence whose payloads name the customer
+    payloads: int  # of those, the payloads still stored (the ones ``forget`` would erase)
+
+
 class CustomerForgetter:
     def __init__(self, db: Database, inbox: Inbox, seal: SealStage, bus: StreamBus, clock: Clock) -> None:
         self._db, self._inbox, self._seal, self._bus, self._clock = db, inbox, seal, bus, clock
 
+    def preview(self, merchant_id: str, customer_ref: str) -> ForgetPreview:
+        with self._db.tenant(merchant_id) as session:
+            old, txn_ids, seqs = _target(session, merchant_id, customer_ref)
+            return ForgetPreview(
+                merchant_id, old, len(txn_ids), sorted(seqs), _stored(session, merchant_id, seqs)
+            )
+
     def forget(self, merchant_id: str, customer_ref: str, *, actor: str, reason: str) -> ForgetResult:
         now = self._clock.now()
         with PROJECTION_LOCK.tenant(self._db, merchant_id) as session:
-            customer = find_customer(session, merchant_id, customer_ref)
-            if customer is None or customer.forgotten_at is not None or is_tombstone(customer.id):
-                raise CustomerNotFoundError(
-                    f"no customer {customer_ref!r} to forget for merchant {merchant_id}"
-                )
-            old, tombstone = customer.id, new_tombstone()
-            txn_ids = list(
-                session.execute(
-                    select(TXN.c.id).where(TXN.c.merchant_id == merchant_id, TXN.c.customer_id == old)
-                ).scalars()
-            )
-            seqs = _seqs(session, merchant_id, old, txn_ids)
-            if customer.evidence_seq is not None:
-                seqs.add(customer.evidence_seq)
+            old, txn_ids, seqs = _target(session, merchant_id, customer_ref)
+            tombstone = new_tombstone()
             _rekey(session, merchant_id, old, tombstone, txn_ids, now)
             erased = _erase(session, merchant_id, seqs, now)
         body = {
@@ -156,6 +162,40 @@ class CustomerForgetter:
             accepted.inbox_id,
             sealed[0] if sealed else None,
         )
+
+
+def _target(session: Session, merchant_id: str, customer_ref: str) -> tuple[str, list[str], set[int]]:
+    """The customer's id, their transaction ids and the evidence seqs whose payloads name them."""
+    customer = find_customer(session, merchant_id, customer_ref)
+    if customer is None or customer.forgotten_at is not None or is_tombstone(customer.id):
+        raise CustomerNotFoundError(f"no customer {customer_ref!r} to forget for merchant {merchant_id}")
+    txn_ids = list(
+        session.execute(
+            select(TXN.c.id).where(TXN.c.merchant_id == merchant_id, TXN.c.customer_id == customer.id)
+        ).scalars()
+    )
+    seqs = _seqs(session, merchant_id, customer.id, txn_ids)
+    if customer.evidence_seq is not None:
+        seqs.add(customer.evidence_seq)
+    return customer.id, txn_ids, seqs
+
+
+def _stored(session: Session, merchant_id: str, seqs: set[int]) -> int:
+    """How many of these seqs' raw payloads are still stored (not erased yet)."""
+    inbox, evidence = _table(InboxEntry), _table(EvidenceRecord)
+    stored = 0
+    for part in chunks(sorted(seqs)):
+        stored += session.execute(
+            select(func.count())
+            .select_from(
+                inbox.join(
+                    evidence,
+                    (evidence.c.merchant_id == inbox.c.merchant_id) & (evidence.c.inbox_id == inbox.c.id),
+                )
+            )
+            .where(inbox.c.merchant_id == merchant_id, evidence.c.seq.in_(part), inbox.c.payload.is_not(None))
+        ).scalar_one()
+    return stored
 
 
 def _seqs(session: Session, merchant_id: str, customer_id: str, txn_ids: list[str]) -> set[int]:

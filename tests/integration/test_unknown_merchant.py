@@ -30,7 +30,7 @@ COMMANDS: dict[str, list[str]] = {
     "rebuild customers": ["rebuild", "customers", "--merchant", "nope"],
     "rebuild bubble": ["rebuild", "bubble", "--merchant", "nope"],
     "rebuild fox": ["rebuild", "fox", "--merchant", "nope"],
-    "forget-customer": ["forget-customer", "c_1", "--merchant", "nope", "--reason", "test"],
+    "forget-customer": ["forget-customer", "c_1", "--merchant", "nope", "--reason", "test", "--yes"],
     "rules status": ["rules", "status", "--merchant", "nope"],
     "token create": ["token", "create", "--merchant", "nope", "--role", "analyst"],
     "token list": ["token", "list", "--merchant", "nope"],
