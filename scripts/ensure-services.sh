@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure Postgres (127.0.0.1:5432) and Redis (127.0.0.1:6379) answer, and Node.js with npm is
-# there (for the MCP Inspector end-to-end tests), for `make test`.
+# there (for the MCP Inspector end-to-end tests) and Debian's chromium (for the console's browser
+# test, tests/e2e/test_console_browser.py, driven by Playwright), for `make test`.
 # Starts local ones that are installed but stopped; installs them with apt-get when root and absent.
 # Fails loudly, naming the service and how to start it: the tests must never skip them silently.
 set -euo pipefail
@@ -66,6 +67,14 @@ ensure_node() {
   say "node $(node --version) installed"
 }
 
+ensure_chromium() {
+  # Playwright drives the system browser (no browser download): /usr/bin/chromium.
+  if [ -x /usr/bin/chromium ]; then say "chromium ok"; return; fi
+  apt_install chromium chromium-driver
+  say "chromium installed"
+}
+
 ensure_postgres
 ensure_redis
 ensure_node
+ensure_chromium

@@ -51,7 +51,7 @@ def demo(
     except DemoDirectoryError as exc:
         raise UsageError(str(exc)) from None
     render(summary, out)
-    for line in next_steps(summary.merchant_id, var_dir, Settings()):
+    for line in next_steps(summary.merchant_id, var_dir, Settings(), summary.console_token):
         out.print(line, highlight=False, soft_wrap=True)
     if not summary.ok:
         raise typer.Exit(1)
@@ -73,9 +73,10 @@ def canary_command() -> str:
         return str(beside)
 
 
-def next_steps(merchant_id: str, var_dir: Path, settings: Settings) -> list[str]:
+def next_steps(merchant_id: str, var_dir: Path, settings: Settings, console_token: str = "") -> list[str]:
     """What to try next, and the environment line when the demo's world is not where the other
-    commands look with the settings they would run with (``settings``: this process's environment)."""
+    commands look with the settings they would run with (``settings``: this process's environment);
+    with ``console_token``, how to open the console (docs/console.md) and the token to sign in with."""
     here = var_dir.resolve()
     database = f"sqlite:///{here / 'canary.db'}"
     found = (
@@ -98,6 +99,13 @@ def next_steps(merchant_id: str, var_dir: Path, settings: Settings) -> list[str]
     ]
     width = max(len(command) for command, _ in steps)
     lines += [f"  {command:<{width}}  # {why}" for command, why in steps]
+    if console_token:
+        url = f"http://{settings.http_host}:{settings.http_port}/console/"
+        lines += [
+            f"The console: run `{canary} serve`, open {url} and sign in with this operator token "
+            "(valid 7 days, shown only now):",
+            f"  {console_token}",
+        ]
     lines += [
         f"An MCP client: mcp.json with CANARY_MERCHANT_ID={merchant_id}, or the MCP Inspector CLI:",
         f"  {INSPECTOR} {env} {canary} mcp chirp --method tools/list",

@@ -12,6 +12,7 @@ import json
 import shutil
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import SecretStr
@@ -95,6 +96,10 @@ def run_demo(spec: DemoWorld, var_dir: Path, console: Console) -> DemoSummary:
         count(container, summary)
         labels = [Label.of_json(raw) for raw in world.labels()]
         attribute(summary, match(load_detections(container.db, world.merchant.merchant_id), labels), labels)
+        summary.console_token = container.tokens.create(
+            world.merchant.merchant_id, "operator", label="canary demo console", expires_in=timedelta(days=7)
+        ).token
+        summary.var_dir = var_dir.resolve()
     finally:
         container.close()
     summary.seconds = time.monotonic() - started

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -49,6 +50,8 @@ class DemoSummary:
     quiet: list[str] = field(default_factory=list)
     loud: list[str] = field(default_factory=list)  # hard negatives a detection was charged to
     seconds: float = 0.0
+    console_token: str = ""  # an operator token for the console, printed once by `canary demo`
+    var_dir: Path | None = None
 
     @property
     def ok(self) -> bool:

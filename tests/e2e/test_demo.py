@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -13,11 +14,14 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 from rich.console import Console
+from starlette.testclient import TestClient
 
+from core.bootstrap import bootstrap
 from core.cli.demo import next_steps
 from core.demo.run import DemoWorld, run_demo
 from core.demo.summary import DemoSummary
 from core.settings import EMBEDDED_DATABASE_URL, Settings
+from core.web.app import create_app
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 ROOT = Path(__file__).parents[2]
@@ -87,6 +91,8 @@ def test_the_command_prints_the_summary_and_what_to_try_next(
     assert "where every command looks by default" in result.stdout
     assert "detections list --merchant sim-7" in result.stdout
     assert "export CANARY_DATABASE_URL" not in result.stdout
+    assert "serve`, open http://127.0.0.1:8000/console/ and sign in with this operator token" in result.stdout
+    assert re.search(r"^  cnry_[0-9a-f]{16}_\S{43}$", result.stdout, re.MULTILINE)
     assert (here / "var" / "canary.db").exists()
 
 
@@ -123,3 +129,24 @@ def test_elsewhere_the_demo_prints_the_environment_line_to_use(tmp_path: Path) -
     at_default = "\n".join(next_steps("sim-7", Path("./var"), settings))
     assert "export" not in at_default
     assert "where every command looks by default" in at_default
+
+
+def test_the_demos_console_token_opens_the_console_on_the_demo_database(summary: DemoSummary) -> None:
+    assert summary.var_dir is not None
+    database = f"sqlite:///{summary.var_dir / 'canary.db'}"
+    container = bootstrap(Settings(database_url=SecretStr(database), redis_url=None, var_dir=summary.var_dir))
+    try:
+        with TestClient(create_app(container)) as client:
+            form = client.get("/console/sign-in").text
+            csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
+            client.post("/console/sign-in", data={"csrf": csrf, "token": summary.console_token})
+            listing = client.get("/console/detections")
+    finally:
+        container.close()
+    assert listing.status_code == 200
+    assert "operator · " + summary.merchant_id in listing.text
+    assert (
+        listing.text.count('href="/console/detections/')
+        >= sum(1 for line in summary.rules.values() if line.detections)
+        > 0
+    )
