@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
+from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from core.cli.context import known_merchant, load
-from core.cli.errors import UsageError, friendly
+from core.cli.errors import UsageError, fail, friendly
+from core.ledger import receipt
 from core.ledger.proofs import ProofError
 from core.pipeline.sweeper import merchant_ids
 from core.pipeline.workers import stage_alarms
@@ -22,7 +23,7 @@ def register(app: typer.Typer) -> None:
     app.command()(verify)
     app.command()(replay)
     app.command()(health)
-    app.command()(proof)
+    app.add_typer(proof_app, name="proof")
 
 
 @friendly
@@ -120,28 +121,105 @@ def health(as_json: bool = typer.Option(False, "--json", help="Machine-readable 
         raise typer.Exit(1)
 
 
+proof_app = typer.Typer(
+    help="Evidence receipts: export one from the ledger, check one offline (docs/ledger.md).",
+    no_args_is_help=True,
+)
+
+
+@proof_app.command("export")
 @friendly
-def proof(
+def proof_export(
     merchant: str = typer.Option(..., "--merchant", "-m", help="The merchant whose ledger to prove from."),
-    seq: int | None = typer.Option(None, "--seq", help="Inclusion: the event's evidence seq."),
-    consistency: int | None = typer.Option(None, "--consistency", help="Consistency: the older tree size."),
+    event: int | None = typer.Option(
+        None, "--event", help="The event's evidence seq; omit for a checkpoint only."
+    ),
     size: int | None = typer.Option(None, "--size", help="The checkpoint's tree size (default: newest)."),
+    consistency_from: int | None = typer.Option(
+        None, "--consistency-from", help="Add a consistency proof from the checkpoint of this older size."
+    ),
+    out_path: Path | None = typer.Option(
+        None, "--out", "-o", help="Write the receipt here (default: stdout)."
+    ),
 ) -> None:
-    """Print a receipt as JSON: an event's inclusion proof in a signed checkpoint (--seq), or the
-    consistency proof between two checkpoints (--consistency OLD [--size NEW]). Check them with
-    core.ledger.merkle.verify_inclusion / verify_consistency, or any RFC 6962 verifier."""
-    if (seq is None) == (consistency is None):
-        raise UsageError("give exactly one of --seq or --consistency")
+    """Write a self-contained receipt (canary-receipt/v1): the event's hash and chain link, its
+    inclusion proof, the signed checkpoint it is under and the key that signed it. Check it anywhere,
+    with no database, with `canary proof check`."""
     container = load()
     try:
         known_merchant(container, merchant)
-        if seq is not None:
-            receipt: object = container.proofs.inclusion(merchant, seq, size)
-        else:
-            assert consistency is not None
-            receipt = container.proofs.consistency(merchant, consistency, size)
+        found = container.proofs.export(
+            merchant, seq=event, tree_size=size, consistency_from=consistency_from
+        )
     except ProofError as exc:
         raise UsageError(str(exc)) from None
     finally:
         container.close()
-    out.print_json(json.dumps(dataclasses.asdict(receipt)))  # type: ignore[call-overload]
+    text = json.dumps(found, indent=2) + "\n"
+    if out_path is None:
+        typer.echo(text, nl=False)
+        return
+    out_path.write_text(text)
+    what = f"event {event}" if event is not None else "checkpoint"
+    out.print(f"wrote the receipt for {what} (tree size {found['checkpoint']['tree_size']}) to {out_path}")
+
+
+@proof_app.command("check")
+def proof_check(
+    receipts: list[Path] = typer.Argument(
+        ..., help="A receipt (or, with --consistency, the old and the new one)."
+    ),
+    raw: Path | None = typer.Option(
+        None, "--raw", help="The event's raw payload bytes, to check they were the ones sealed."
+    ),
+    key: str | None = typer.Option(
+        None, "--key", help="The merchant's published Ed25519 public key (base64, or a file holding it)."
+    ),
+    consistency: bool = typer.Option(
+        False,
+        "--consistency",
+        help="Check that the new receipt's log extends the old one's: OLD.json NEW.json.",
+    ),
+) -> None:
+    """Verify receipts offline, with no database and no Canary settings: the checkpoint's signature
+    (against --key if given), the chain link, the inclusion proof, and with --raw the payload. Exits 0
+    when everything verifies, 1 and names each failed step otherwise, 2 on a malformed receipt."""
+    if consistency != (len(receipts) == 2) or len(receipts) > 2:
+        raise fail("give one receipt, or --consistency with the old and the new receipt")
+    try:
+        loaded = [_read_receipt(p) for p in receipts]
+        public = _key(key) if key is not None else None
+        payload = raw.read_bytes() if raw is not None else None
+        if consistency:
+            result = receipt.check_consistency(loaded[0], loaded[1], key=public)
+        else:
+            result = receipt.check(loaded[0], raw=payload, key=public)
+    except (receipt.ReceiptError, OSError) as exc:
+        raise fail(str(exc)) from None
+    for line in result.passed:
+        out.print(f"[green]✓[/green] {line}")
+    for line in result.failures:
+        out.print(f"[red]✗ {line}[/red]")
+    for line in result.warnings:
+        out.print(f"[yellow]! {line}[/yellow]")
+    if not result.ok:
+        raise typer.Exit(1)
+    out.print("[green]receipt verified[/green]")
+
+
+def _read_receipt(path: Path) -> dict[str, object]:
+    try:
+        found = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise receipt.ReceiptError(
+            f"{path}: not a readable JSON receipt ({exc.__class__.__name__})"
+        ) from None
+    if not isinstance(found, dict):
+        raise receipt.ReceiptError(f"{path}: a receipt is a JSON object")
+    return found
+
+
+def _key(value: str) -> bytes:
+    path = Path(value)
+    text = path.read_text() if len(value) < 4096 and path.is_file() else value
+    return receipt.decode_key(text)

@@ -6,12 +6,16 @@ subtrees (O(log n) reads), never from re-hashing the log. Verify them with ``cor
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session, col, select
 
 from core.db.tables.ledger import Checkpoint, EvidenceRecord
 from core.db.uow import Database
+from core.ledger import receipt
+from core.ledger.checkpoint import public_key_bytes
 from core.ledger.node_store import DbNodeStore
+from core.ledger.signer import CheckpointSigner
 from core.ledger.tree import MerkleLog
 
 
@@ -45,8 +49,62 @@ class ConsistencyReceipt:
 
 
 class ProofService:
-    def __init__(self, db: Database) -> None:
-        self._db = db
+    def __init__(self, db: Database, signer: CheckpointSigner) -> None:
+        self._db, self._signer = db, signer
+
+    def export(
+        self,
+        merchant_id: str,
+        *,
+        seq: int | None = None,
+        tree_size: int | None = None,
+        consistency_from: int | None = None,
+    ) -> dict[str, Any]:
+        """A self-contained ``canary-receipt/v1`` (core/ledger/receipt.py, docs/ledger.md): event
+        ``seq``'s chain link and inclusion proof (or none, for a checkpoint receipt), the signed
+        checkpoint of ``tree_size`` (default the newest), the key, and optionally a consistency proof
+        from the checkpoint of ``consistency_from``."""
+        with self._db.tenant(merchant_id) as session:
+            checkpoint = self._checkpoint(session, merchant_id, tree_size)
+            log = MerkleLog(DbNodeStore(session, merchant_id), checkpoint.tree_size)
+            event = None
+            if seq is not None:
+                evidence = session.exec(
+                    select(EvidenceRecord).where(
+                        EvidenceRecord.merchant_id == merchant_id, EvidenceRecord.seq == seq
+                    )
+                ).first()
+                if evidence is None:
+                    raise ProofError(f"merchant {merchant_id} has no sealed event {seq}")
+                if checkpoint.tree_size < seq:
+                    raise ProofError(f"checkpoint {checkpoint.tree_size} does not cover event {seq} yet")
+                event = {
+                    "seq": seq,
+                    "event_hash": evidence.event_hash,
+                    "prev_chain_hash": evidence.prev_chain_hash,
+                    "chain_hash": evidence.chain_hash,
+                    "proof": log.inclusion_proof(seq - 1, checkpoint.tree_size),
+                }
+            consistency = None
+            if consistency_from is not None:
+                old = self._checkpoint(session, merchant_id, consistency_from)
+                if old.tree_size > checkpoint.tree_size:
+                    raise ProofError(f"checkpoint {old.tree_size} is newer than {checkpoint.tree_size}")
+                consistency = {
+                    "from_size": old.tree_size,
+                    "from_root": old.root,
+                    "proof": log.consistency_proof(old.tree_size, checkpoint.tree_size),
+                }
+            return receipt.build(
+                merchant_id=merchant_id,
+                checkpoint_note=checkpoint.note,
+                tree_size=checkpoint.tree_size,
+                root=checkpoint.root,
+                key_name=self._signer.key_name,
+                public_key=public_key_bytes(self._signer.public_key),
+                event=event,
+                consistency=consistency,
+            )
 
     def inclusion(self, merchant_id: str, seq: int, tree_size: int | None = None) -> InclusionReceipt:
         """Proof that event ``seq`` is in the checkpoint of ``tree_size`` (default: the newest)."""

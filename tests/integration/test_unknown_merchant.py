@@ -26,7 +26,7 @@ COMMANDS: dict[str, list[str]] = {
     "backfill counterpoint": ["backfill", "counterpoint", "--merchant", "nope", "--dir", "{dir}"],
     "verify": ["verify", "--merchant", "nope"],
     "replay": ["replay", "--merchant", "nope", "--event", "1"],
-    "proof": ["proof", "--merchant", "nope", "--seq", "1"],
+    "proof export": ["proof", "export", "--merchant", "nope", "--event", "1"],
     "rebuild customers": ["rebuild", "customers", "--merchant", "nope"],
     "rebuild bubble": ["rebuild", "bubble", "--merchant", "nope"],
     "rebuild fox": ["rebuild", "fox", "--merchant", "nope"],

@@ -19,6 +19,7 @@ PURE = [
     "core/ledger/tree.py",
     "core/ledger/chain.py",
     "core/ledger/checkpoint.py",
+    "core/ledger/receipt.py",
     # the rules kernel: engine, model, facts, state, catalog (core/rules/service is its shell)
     "core/rules/*.py",
     "core/rules/families",
