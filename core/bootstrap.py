@@ -126,7 +126,7 @@ def bootstrap(
     witness = FileWitness(settings.witness_dir) if settings.witness_dir is not None else None
     health = HealthService(db, bus, clock)
     replayer = Replayer(db, parse_stage)
-    proofs = ProofService(db, signer)
+    proofs = ProofService(db)
     witnessing = WitnessService(db, witness)
     customers = CustomerProjection(db, clock)
     chirp = ChirpStage(db, bus, clock)

@@ -149,7 +149,7 @@ def proof_export(
     try:
         known_merchant(container, merchant)
         found = container.proofs.export(
-            merchant, seq=event, tree_size=size, consistency_from=consistency_from
+            merchant, container.signer, seq=event, tree_size=size, consistency_from=consistency_from
         )
     except ProofError as exc:
         raise UsageError(str(exc)) from None

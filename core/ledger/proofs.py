@@ -49,12 +49,13 @@ class ConsistencyReceipt:
 
 
 class ProofService:
-    def __init__(self, db: Database, signer: CheckpointSigner) -> None:
-        self._db, self._signer = db, signer
+    def __init__(self, db: Database) -> None:
+        self._db = db
 
     def export(
         self,
         merchant_id: str,
+        signer: CheckpointSigner,
         *,
         seq: int | None = None,
         tree_size: int | None = None,
@@ -62,8 +63,8 @@ class ProofService:
     ) -> dict[str, Any]:
         """A self-contained ``canary-receipt/v1`` (core/ledger/receipt.py, docs/ledger.md): event
         ``seq``'s chain link and inclusion proof (or none, for a checkpoint receipt), the signed
-        checkpoint of ``tree_size`` (default the newest), the key, and optionally a consistency proof
-        from the checkpoint of ``consistency_from``."""
+        checkpoint of ``tree_size`` (default the newest), ``signer``'s public key, and optionally a
+        consistency proof from the checkpoint of ``consistency_from``."""
         with self._db.tenant(merchant_id) as session:
             checkpoint = self._checkpoint(session, merchant_id, tree_size)
             log = MerkleLog(DbNodeStore(session, merchant_id), checkpoint.tree_size)
@@ -100,8 +101,8 @@ class ProofService:
                 checkpoint_note=checkpoint.note,
                 tree_size=checkpoint.tree_size,
                 root=checkpoint.root,
-                key_name=self._signer.key_name,
-                public_key=public_key_bytes(self._signer.public_key),
+                key_name=signer.key_name,
+                public_key=public_key_bytes(signer.public_key),
                 event=event,
                 consistency=consistency,
             )

@@ -120,7 +120,9 @@ def test_an_exported_receipt_verifies_offline_and_every_tampered_variant_is_reje
     merchant, raw_by_seq = _sealed(canary)
     key = _key(container)
     for seq in (1, 7, 15):
-        receipt = json.loads(json.dumps(container.proofs.export(merchant, seq=seq)))  # as written to a file
+        receipt = json.loads(
+            json.dumps(container.proofs.export(merchant, container.signer, seq=seq))
+        )  # as written to a file
         raw = raw_by_seq[seq]
         verify_receipt(receipt, key, raw)
         ours = receipts.check(receipt, raw=raw, key=key)
@@ -145,14 +147,14 @@ def test_two_checkpoints_and_a_consistency_proof_show_the_log_only_grew(canary: 
     container, _ = canary
     merchant, _ = _sealed(canary)
     key = _key(container)
-    old = container.proofs.export(merchant, seq=2, tree_size=5)
-    new = container.proofs.export(merchant, tree_size=15, consistency_from=5)
+    old = container.proofs.export(merchant, container.signer, seq=2, tree_size=5)
+    new = container.proofs.export(merchant, container.signer, tree_size=15, consistency_from=5)
     assert receipts.check_consistency(old, new, key=key).ok
     assert receipts.check(new, key=key).ok  # a checkpoint-only receipt checks on its own too
     bad = copy.deepcopy(new)
     bad["consistency"]["proof"][0] = _flip_hex(bad["consistency"]["proof"][0])
     assert not receipts.check_consistency(old, bad, key=key).ok
-    without = container.proofs.export(merchant, tree_size=15)
+    without = container.proofs.export(merchant, container.signer, tree_size=15)
     found = receipts.check_consistency(old, without, key=key)
     assert "--consistency-from 5" in " ".join(found.failures)
     assert not receipts.check_consistency(new, old, key=key).ok  # the wrong way round
