@@ -106,6 +106,7 @@ def backtest(
     prepared = engine.prepare(config)
     result = BacktestResult(chosen, start, end, {a.rule.id: dict(a.params) for a in prepared.active})
     state = RuleState()
+    hits: dict[str, Hit] = {}  # an episode's later revision replaces its earlier one, as in the store
     for facts in ordered(events):
         if facts.occurred_at >= end:
             break
@@ -114,7 +115,8 @@ def backtest(
         result.errors += [f"{e.rule_id}: {e.error}" for e in outcome.errors]
         if facts.occurred_at >= start:
             result.events_in_range += 1
-            result.hits += [Hit.of(ev) for ev in outcome.evaluations]
+            hits.update((ev.detection_id, Hit.of(ev)) for ev in outcome.evaluations)
+    result.hits = list(hits.values())
     return result
 
 
@@ -129,13 +131,15 @@ def run_case(engine: Engine, rule: Rule, case: Case) -> list[Evaluation]:
 def run_events(
     engine: Engine, events: Iterable[DetectionEvent], config: TenantConfig, state: RuleState | None = None
 ) -> list[Evaluation]:
+    """The final detections of ``events`` in the order given: one per detection id, an episode's
+    last revision."""
     prepared = engine.prepare(config)
     state = state if state is not None else RuleState()
-    out: list[Evaluation] = []
+    out: dict[str, Evaluation] = {}
     for seq, event in enumerate(events, start=1):
         facts = Facts.from_event(event.model_copy(update={"evidence_seq": seq}))
         outcome = engine.evaluate(facts, state, prepared)
         if outcome.errors:
             raise RuntimeError("; ".join(f"{e.rule_id}: {e.error}" for e in outcome.errors))
-        out += outcome.evaluations
-    return out
+        out.update((ev.detection_id, ev) for ev in outcome.evaluations)
+    return list(out.values())

@@ -21,6 +21,30 @@ Modes are per rule per tenant: `dry_run` (the default for a new tenant) writes n
 writes detections but never publishes them to `canary:alerts`, `alerting` does both.
 Allow-list entries name one or more scopes (all must match), a reason and an expiry of at most 365 days.
 
+## Arrival order, late events and episodes
+
+Vendors deliver out of order (Square retries for 24 hours; day 0 of a rollout is a backfill), so a
+rule with history must give the same detections whatever order the facts arrive in. Where a rule has
+been made order-independent (Q-VR-03 so far; the other windowed rules still read their windows as of
+arrival, see issue 15), it works out its pattern in event time over everything its window holds, and
+an event that arrives late counts in every window its timestamp falls into.
+
+One detection per episode: Q-VR-03's episode is one employee's voids in one drawer session (or
+station and business day). Its detection id is derived from the episode alone, so it is the same
+whichever void completed the cluster. A void that joins the cluster rewrites that detection (members,
+count, total, severity) with the next `revision` and a new `updated_at`; a detection is only ever
+rewritten by a larger member set, so a redelivery or a void outside every window changes nothing. In
+alerting mode the rewrite is published to `canary:alerts` again under the same detection id and its
+revision, so Fox updates the case it already has. Backtests and `dry_run_rule` count each episode
+once, at its last revision, as the store does.
+
+How late an event may be: as long as the window it belongs to is still held. Voids are held 24 hours
+behind the newest void of that employee and session, and the rule state is swept by the newest event
+time the consumer has seen (voids: 24 hours; de-duplication and episode records: 400 days). A void
+that arrives after the other voids of its session have been swept finds nothing to cluster with: it is
+not counted, and a detection already written is never shrunk or withdrawn. Replaying the journal in
+event time (`dry_run_rule`, a rebuild) counts it.
+
 | rule | family | title | severity | queue | substrates |
 |---|---|---|---|---|---|
 """

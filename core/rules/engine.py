@@ -62,6 +62,7 @@ class Evaluation:
     catalog_version: str
     suppression: Suppression | None
     facts: Facts
+    revision: int = 0  # an episode's detection: how many times it has been updated since it first fired
 
     @property
     def severity(self) -> Severity:
@@ -107,7 +108,11 @@ class Prepared:
 
 
 def detection_id(merchant_id: str, rule_id: str, facts: Facts, finding: Finding, index: int) -> str:
-    """Deterministic, so a redelivered event rewrites the same detection instead of adding one."""
+    """Deterministic, so a redelivered event rewrites the same detection instead of adding one. An
+    episode's id depends on the episode alone, not on the event that completed or grew it."""
+    if finding.episode is not None:
+        key = f"{merchant_id}|{rule_id}|episode|{finding.episode}"
+        return hashlib.sha256(key.encode()).hexdigest()[:32]
     what = finding.dedupe_key or finding.entity_id
     key = f"{merchant_id}|{rule_id}|{facts.seq}|{facts.entity_id}|{what}|{index}"
     return hashlib.sha256(key.encode()).hexdigest()[:32]
@@ -152,7 +157,19 @@ class Engine:
                 result.errors.append(RuleError(rule.id, f"{type(exc).__name__}: {exc}"))
                 continue
             for index, finding in enumerate(findings):
-                if finding.dedupe_key is not None:
+                revision = 0
+                if finding.episode is not None:
+                    # One detection per episode: emitted again (same id, next revision) only when it
+                    # grows, so a redelivery or an event that adds nothing changes nothing.
+                    key = f"{rule.id}|episode|{finding.episode}"
+                    held = state.get("fired", key)
+                    if held is not None and finding.extent <= held[1]:
+                        continue
+                    revision = 0 if held is None else int(held[2]) + 1
+                    state.put(
+                        "fired", key, [max(facts.ts, held[0]) if held else facts.ts, finding.extent, revision]
+                    )
+                elif finding.dedupe_key is not None:
                     key = f"{rule.id}|{finding.dedupe_key}"
                     if state.get("fired", key) is not None:
                         continue
@@ -174,6 +191,7 @@ class Engine:
                         catalog_version=prepared.catalog_version,
                         suppression=suppression,
                         facts=facts,
+                        revision=revision,
                     )
                 )
         windows.apply(state, facts, prepared.tracked)

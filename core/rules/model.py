@@ -182,7 +182,11 @@ class Subject:
 class Finding:
     """One thing a rule saw. ``evidence`` holds the substrate rows it read (canonical records or
     the window entries from state), so a detection stands on its own after the substrate moves on.
-    ``dedupe_key`` makes a trend fire once per key (one employee-week, one route crossing)."""
+    ``dedupe_key`` makes a trend fire once per key (one employee-week, one route crossing).
+    ``episode`` names one episode (one employee's voids in one drawer session): the detection id is
+    derived from it alone, so whichever event completes the pattern the detection is the same one,
+    and a finding whose ``extent`` (how many members it covers) is larger than the last one's
+    updates that detection instead of adding another (docs/rules.md, "Arrival order")."""
 
     summary: str
     subject: Subject
@@ -193,6 +197,8 @@ class Finding:
     dedupe_key: str | None = None
     bundle_key: str | None = None
     entity_id: str | None = None
+    episode: str | None = None
+    extent: int = 0
 
 
 EventsFactory = Callable[[], "list[DetectionEvent]"]

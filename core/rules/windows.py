@@ -96,6 +96,11 @@ def session_key(txn: Transaction) -> str | None:
     return None
 
 
+def void_items(facts: Facts) -> list[str]:
+    """The items a void took back, as Q-VR-03's window keeps them."""
+    return sorted({li.item_id for li in facts.line_items if li.item_id})
+
+
 def is_void(facts: Facts) -> bool:
     txn = facts.transaction
     if txn is not None and txn.type in VOID_TYPES:
@@ -474,7 +479,9 @@ def _apply_transaction(state: RuleState, facts: Facts, txn: Transaction) -> None
             vkey = f"{txn.employee_id}|{key}"
             rows = _trimmed(state.get("voids", vkey) or [], ts, RETENTION["voids"])
             if not any(row[1] == txn.id for row in rows):
-                rows.append([ts, txn.id, txn.amount_cents, txn.device_id])
+                rows.append(
+                    [ts, txn.id, txn.amount_cents, txn.device_id, facts.local_time, void_items(facts)]
+                )
             state.put("voids", vkey, rows)
     if txn.customer_id and txn.type in SALE_TYPES:
         held = dict(state.get("customers", txn.customer_id) or {})

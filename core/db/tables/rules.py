@@ -67,6 +67,9 @@ class DetectionRow(TenantKey, table=True):
     published_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     outcome: str | None = Field(default=None, max_length=32)  # set by Fox when a case closes
     outcome_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # An episode's detection (Q-VR-03's cluster) is updated as it grows: how many times, and when last.
+    revision: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    updated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class RuleConfigRow(TenantKey, table=True):

@@ -4,10 +4,12 @@ one employee's void cluster in a drawer session."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
 
 from core.rules.context import RuleContext
 from core.rules.model import Family, Finding, Parameter, Scope, Severity, Substrate, rule
-from core.rules.windows import is_void, session_key
+from core.rules.windows import is_void, session_key, void_items
 
 MINUTE = 60.0
 
@@ -152,8 +154,11 @@ def refund_without_lookup(ctx: RuleContext) -> Iterable[Finding]:
 )
 def void_cluster(ctx: RuleContext) -> Iterable[Finding]:
     """One employee voids several transactions in the same drawer session (or, where the substrate
-    has no sessions, the same station and business day) within the window. Fires when the cluster
-    reaches the minimum and again at each further multiple, all under one bundle key."""
+    has no sessions, the same station and business day) within the window. One detection per
+    employee and session: it fires when some window holds the minimum, and each later void that
+    joins the cluster updates it (members, count, total; high severity from twice the minimum)
+    instead of adding another. The cluster is worked out in event time over every void of the
+    session held in the windows, so a void that arrives late counts wherever it falls."""
     facts = ctx.facts
     txn = facts.transaction
     if txn is None or not txn.employee_id or not is_void(facts):
@@ -162,41 +167,59 @@ def void_cluster(ctx: RuleContext) -> Iterable[Finding]:
     if session is None:
         return []
     window = ctx.whole("window_minutes") * MINUTE
-    prior = [
-        row
-        for row in ctx.state.get("voids", f"{txn.employee_id}|{session}") or []
-        if row[1] != txn.id and 0 <= facts.ts - row[0] <= window
-    ]
-    count = len(prior) + 1
     minimum = ctx.whole("min_voids")
-    if count < minimum:
+    held = [r for r in ctx.state.get("voids", f"{txn.employee_id}|{session}") or [] if r[1] != txn.id]
+    here = [facts.ts, txn.id, txn.amount_cents, txn.device_id, facts.local_time, void_items(facts)]
+    rows = sorted([*held, here], key=lambda r: (r[0], r[1]))
+    members = clustered(rows, window, minimum)
+    if not members:
         return []
-    members = [{"transaction_id": r[1], "at": r[0], "amount_cents": r[2], "device_id": r[3]} for r in prior]
-    members.append(
-        {
-            "transaction_id": txn.id,
-            "at": facts.ts,
-            "amount_cents": txn.amount_cents,
-            "device_id": txn.device_id,
-        }
-    )
+    count = len(members)
+    voids = [{"transaction_id": r[1], "at": r[0], "amount_cents": r[2], "device_id": r[3]} for r in members]
     return [
         Finding(
             summary=f"{txn.employee_id} voided {count} transactions in one session",
-            subject=ctx.subject(drawer_session_id=session),
-            occurred_at=txn.occurred_at,
-            entity_id=txn.id,
+            # The episode's subject, not the triggering void's: the same whichever void came last.
+            subject=ctx.subject(
+                (),
+                items=tuple(sorted({i for r in members if len(r) > 5 for i in r[5]})),
+                drawer_session_id=session,
+                station_id=members[0][3],
+                customer_id=None,
+                customer_tier=None,
+                local_time=members[0][4] if len(members[0]) > 4 else None,
+            ),
+            occurred_at=datetime.fromtimestamp(members[0][0], UTC),
+            entity_id=members[0][1],
             measurements={
                 "voids": count,
                 "min_voids": minimum,
                 "session": session,
-                "total_cents": sum(m["amount_cents"] for m in members),
+                "total_cents": sum(v["amount_cents"] for v in voids),
+                "first_at": members[0][0],
+                "last_at": members[-1][0],
             },
-            evidence={"voids": members, "transaction": txn},
-            dedupe_key=f"{txn.employee_id}|{session}|{count // minimum}",
+            evidence={"voids": voids},
+            severity=Severity.HIGH if count >= 2 * minimum else None,
+            episode=f"{txn.employee_id}|{session}",
+            extent=count,
             bundle_key=f"Q-VR-03|{txn.employee_id}|{session}",
         )
     ]
+
+
+def clustered(rows: list[list[Any]], window: float, minimum: int) -> list[list[Any]]:
+    """The rows (sorted by time) that lie in some span of ``window`` seconds holding at least
+    ``minimum`` rows: a function of the set of rows, whatever order they arrived in."""
+    inside = [False] * len(rows)
+    last = 0
+    for first in range(len(rows)):
+        last = max(last, first)
+        while last + 1 < len(rows) and rows[last + 1][0] - rows[first][0] <= window:
+            last += 1
+        if last - first + 1 >= minimum:
+            inside[first : last + 1] = [True] * (last - first + 1)
+    return [row for row, hit in zip(rows, inside, strict=True) if hit]
 
 
 RULES = (void_without_original, refund_without_lookup, void_cluster)

@@ -8,7 +8,8 @@ redelivered message finds its key and changes nothing, and a restarted consumer 
 stored windows. Alerts leave through an outbox: alerting detections are written ``pending`` and
 published to ``canary:alerts`` after the commit, then marked ``published``; a crash in between
 leaves them pending and the next batch for that merchant publishes them (Fox de-duplicates on the
-detection id, which is deterministic).
+detection id, which is deterministic, and its revision). An episode's detection that grows (Q-VR-03)
+is rewritten in place with the next revision and published again under the same id.
 
 The state is cached per merchant between batches; each batch compares slice versions with the
 database and reloads only what another worker changed.
@@ -164,4 +165,5 @@ def _alert_fields(row: DetectionRow) -> dict[str, str]:
         "station_id": row.station_id or "",
         "drawer_session_id": row.drawer_session_id or "",
         "summary": row.summary,
+        "revision": str(row.revision),
     }

@@ -106,13 +106,16 @@ class DetectionsUseCase:
         sample: int = 20,
     ) -> DryRunResult:
         """What ``rule_id`` would have found in [start, end) with ``params`` over the stored history;
-        writes nothing. Windows are warmed on the ``warmup_days`` before ``start``."""
+        writes nothing. Windows are warmed on the ``warmup_days`` before ``start``, reference data
+        (store configs, categories, customers) on the whole journal before it."""
         rule = self._c.catalog.get(rule_id)
         if end <= start:
             raise InvalidRequestError("the dry run's end must be after its start")
         with self._c.db.tenant(merchant_id) as s:
             config = store.load_config(s, merchant_id)
-            events = store.load_journal(s, merchant_id, start - timedelta(days=warmup_days), end)
+            events = store.load_journal(
+                s, merchant_id, start - timedelta(days=warmup_days), end, reference_before=True
+            )
             outcomes = store.outcomes(s, merchant_id, rule_id, start - OUTCOME_LOOKBACK, end)
         false_positives = sum(1 for o in outcomes if o == modes.FALSE_POSITIVE)
         result = backtest(

@@ -52,6 +52,8 @@ def detection_row(ev: Evaluation, merchant_id: str, detected_at: datetime) -> di
         "entity_id": (finding.entity_id or ev.facts.entity_id)[:300],
         "occurred_at": finding.occurred_at,
         "detected_at": detected_at,
+        "updated_at": detected_at,
+        "revision": ev.revision,
         "employee_id": subject.employee_id,
         "customer_id": subject.customer_id,
         "location_id": subject.location_id,

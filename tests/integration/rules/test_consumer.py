@@ -86,6 +86,38 @@ def test_a_redelivered_batch_changes_nothing(
     assert (len(keys), len(journal)) == (3, 3)
 
 
+def test_a_growing_cluster_updates_its_one_detection_and_republishes_it_under_the_same_id(
+    stage: ChirpStage, service: ChirpService, bus: InProcessBus, db: Database, merchant: str
+) -> None:
+    set_mode(service, merchant, "Q-VR-03", "alerting")
+    events = voids(merchant, 7)
+    stage.process(merchant, events[:3])
+    [first] = detections(db, merchant)
+    stage.process(merchant, events[3:5])  # two more in one batch: one rewrite, the later revision
+    stage.process(merchant, events[5:])
+    stage.process(merchant, events[2:4])  # redelivered: changes nothing
+    [row] = detections(db, merchant)
+    assert row.id == first.id
+    assert (row.measurements["voids"], row.revision, row.severity) == (7, 4, "high")
+    assert len(row.snapshot["voids"]) == 7
+    assert row.detected_at == first.detected_at
+    assert row.alert_state == "published"
+    published = [(a["detection_id"], a["revision"]) for a in alerts(bus)]
+    assert published == [(row.id, "0"), (row.id, "2"), (row.id, "4")]
+
+
+def test_a_late_void_completes_the_cluster_its_time_falls_into_on_the_live_consumer(
+    stage: ChirpStage, service: ChirpService, db: Database, merchant: str
+) -> None:
+    set_mode(service, merchant, "Q-VR-03", "alerting")
+    events = voids(merchant, 4)
+    for event in (events[3], events[0], events[2], events[1]):  # the demo's arrival order
+        stage.process(merchant, [event])
+    [row] = detections(db, merchant)
+    assert row.measurements["voids"] == 4
+    assert row.occurred_at == at(0)
+
+
 def test_a_restarted_consumer_continues_from_the_stored_windows(
     db: Database, bus: InProcessBus, clock: FixedClock, service: ChirpService, merchant: str
 ) -> None:

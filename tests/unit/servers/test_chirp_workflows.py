@@ -32,9 +32,12 @@ def container(tmp_path: Path) -> Iterator[Container]:
 _seq = itertools.count(1)
 
 
-def voids(n: int, *, item: str = "SEED", first: int = 0) -> list[DetectionEvent]:
+def voids(n: int, *, item: str = "SEED", first: int = 0, employee: str = "TM1") -> list[DetectionEvent]:
     """``n`` voids by one employee at one station ten minutes apart: Q-VR-03 clusters them."""
-    events = [square_txn(f"v{i}", at(10 * i), [L(item, 800)], type="VOID") for i in range(first, first + n)]
+    events = [
+        square_txn(f"v{i}", at(10 * i), [L(item, 800)], type="VOID", employee=employee)
+        for i in range(first, first + n)
+    ]
     return [e.model_copy(update={"merchant_id": MERCHANT, "evidence_seq": next(_seq)}) for e in events]
 
 
@@ -72,13 +75,14 @@ async def test_detections_keep_the_threshold_they_were_decided_with_after_a_chan
 async def test_query_detections_pages_newest_first_with_a_cursor(container: Container) -> None:
     async with chirp(container) as client:
         await call(client, "promote_rule", rule_id="Q-VR-03", mode="alerting", reason=WHY, force=True)
-        container.chirp.process(MERCHANT, voids(6))  # the cluster fires at 3 voids and again at 6
+        # Two episodes (one per employee); each is one detection however many voids it grows to.
+        container.chirp.process(MERCHANT, [*voids(4), *voids(3, first=4, employee="TM2")])
         first = await call(client, "query_detections", limit=1)
         second = await call(client, "query_detections", limit=1, cursor=first["next_cursor"])
         bad = await refusal(client, "query_detections", cursor="not-a-cursor")
         missing = await refusal(client, "get_detection_detail", detection_id="nope")
     [newest], [older] = first["items"], second["items"]
-    assert (newest["occurred_at"], older["occurred_at"]) == ("2026-05-04T14:50:00Z", "2026-05-04T14:20:00Z")
+    assert (newest["occurred_at"], older["occurred_at"]) == ("2026-05-04T14:40:00Z", "2026-05-04T14:00:00Z")
     assert (newest["alert_state"], second["next_cursor"]) == ("published", None)
     assert "invalid cursor" in bad
     assert "query_detections lists detection ids" in missing

@@ -14,13 +14,29 @@ from core.db.dialect import insert_for
 from core.db.tables.rules import DetectionRow
 from core.rules.service.store.sql import CHUNK
 
+# What an episode's update rewrites; when it was first detected, publication and outcome stay.
+KEPT = frozenset({"merchant_id", "id", "detected_at", "published_at", "outcome", "outcome_at"})
+
 
 def write_detections(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert, keeping an existing row: ids are deterministic, so a redelivery is a no-op."""
+    """Insert; an existing row is rewritten only by a later revision of the same detection (an
+    episode that grew), so a redelivery is a no-op and a detection never moves backwards. An update
+    in alerting mode is pending again: the outbox republishes it under the same detection id."""
     table = DetectionRow.__table__  # type: ignore[attr-defined]
-    for start in range(0, len(rows), CHUNK):
-        stmt = insert_for(session)(table).on_conflict_do_nothing(index_elements=["merchant_id", "id"])
-        session.execute(stmt, list(rows[start : start + CHUNK]))
+    latest: dict[str, dict[str, Any]] = {}
+    for row in rows:  # one statement must not touch a row twice: the batch's last revision wins
+        held = latest.get(row["id"])
+        if held is None or row["revision"] > held["revision"]:
+            latest[row["id"]] = row
+    chosen = list(latest.values())
+    for start in range(0, len(chosen), CHUNK):
+        stmt = insert_for(session)(table)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=["merchant_id", "id"],
+            set_={c.name: stmt.excluded[c.name] for c in table.columns if c.name not in KEPT},
+            where=table.c.revision < stmt.excluded.revision,
+        )
+        session.execute(stmt, chosen[start : start + CHUNK])
 
 
 def pending_alerts(session: Session, merchant_id: str, limit: int = 500) -> list[DetectionRow]:

@@ -39,13 +39,27 @@ def journal(session: Session, merchant_id: str, rows: Sequence[tuple[DetectionEv
         session.execute(stmt, values[start : start + CHUNK])
 
 
+REFERENCE_KINDS = ("customer", "store_config", "item_category", "mix_match_group", "mix_match_groups")
+
+
 def load_journal(
-    session: Session, merchant_id: str, start: datetime | None, end: datetime | None
+    session: Session,
+    merchant_id: str,
+    start: datetime | None,
+    end: datetime | None,
+    *,
+    reference_before: bool = False,
 ) -> list[Facts]:
-    """Journalled events with ``start <= occurred_at < end`` (either bound may be open)."""
+    """Journalled events with ``start <= occurred_at < end`` (either bound may be open). With
+    ``reference_before``, also the reference events (store configs, categories, customers,
+    mix-and-match groups) before ``start``: a warm-up window must not forget a store's discount
+    ceiling delivered once, months ago, which the live consumer still holds."""
     query = select(RuleEventJournalRow).where(RuleEventJournalRow.merchant_id == merchant_id)
     if start is not None:
-        query = query.where(RuleEventJournalRow.occurred_at >= start)
+        window = col(RuleEventJournalRow.occurred_at) >= start
+        if reference_before:
+            window = window | col(RuleEventJournalRow.kind).in_(REFERENCE_KINDS)
+        query = query.where(window)
     if end is not None:
         query = query.where(RuleEventJournalRow.occurred_at < end)
     rows = session.exec(
