@@ -1,6 +1,6 @@
 """The MCP servers over streamable HTTP, for the ingress app to serve at ``/mcp/<name>``.
 
-Three things a mounted FastMCP app does not do by itself, and this module does:
+Four things a mounted FastMCP app does not do by itself, and this module does:
 - **Lifespans.** Starlette never runs a sub-application's lifespan, and FastMCP's session manager
   only exists inside it; ``lifespan(servers)`` enters every server's, for the host app to run.
 - **Host protection.** ``host_origin_protection="auto"``: a server bound to loopback answers only
@@ -11,12 +11,17 @@ Three things a mounted FastMCP app does not do by itself, and this module does:
   ``resource`` it names comes from ``CANARY_PUBLIC_BASE_URL`` (default ``http://<host>:<port>`` of
   ``canary serve``), never from the request's Host header, which the caller chooses.
 
+- **Plain 401s.** FastMCP tells a client with a bad token to "re-register and obtain new tokens"
+  (OAuth); Canary's tokens come from ``canary token create``, so ``ExplainAuthErrors`` says that, in
+  the JSON body and in ``WWW-Authenticate: Bearer error="invalid_token", error_description=…``.
+
 Each server is served statelessly (every request stands alone), so any ingress replica can answer.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -49,7 +54,7 @@ class HttpServer:
         # A Route (not a Mount) so the endpoint is exactly /mcp/<name>, without a redirect to a
         # trailing slash that some clients do not follow for POST.
         return [
-            Route(self.path, endpoint=MaskProtocolErrors(self.app)),
+            Route(self.path, endpoint=ExplainAuthErrors(MaskProtocolErrors(self.app))),
             Route(f"{WELL_KNOWN}{self.path}", endpoint=self._resource_metadata, methods=["GET"]),
         ]
 
@@ -111,6 +116,77 @@ class MaskProtocolErrors:
             error.pop("data", None)
             return json.dumps(answer).encode()
         return body
+
+
+class ExplainAuthErrors:
+    """Rewrites the 401 a request without a valid bearer token gets, so it says what to do: a token
+    that does not verify gets ``error="invalid_token"`` with a description, in the header and the
+    body; a request with no bearer token keeps a challenge without an error attribute (RFC 6750 §3.1)
+    and gets a body saying how to authenticate. The challenge's ``scope`` and ``resource_metadata``
+    parameters are kept. Every other response passes through untouched."""
+
+    INVALID = (
+        "the bearer token is not valid: unknown, revoked or expired. Canary tokens are issued "
+        "out of band with canary token create (there is no OAuth flow); check the token, or issue a new one"
+    )
+    MISSING = (
+        "this endpoint needs an Authorization: Bearer <token> header (issue one with canary token create)"
+    )
+    KEPT = re.compile(r'(?:scope|resource_metadata)="[^"]*"')
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        bearer = any(
+            name.lower() == b"authorization" and value[:7].lower() == b"bearer "
+            for name, value in scope.get("headers", [])
+        )
+        rewriting = False
+
+        async def explain(message: Message) -> None:
+            nonlocal rewriting
+            if message["type"] == "http.response.start" and message["status"] == 401:
+                rewriting = True
+                await send(self._start(message, bearer))
+                return
+            if rewriting and message["type"] == "http.response.body":
+                if not message.get("more_body"):
+                    await send({"type": "http.response.body", "body": self._body(bearer)})
+                return
+            await send(message)
+
+        await self.app(scope, receive, explain)
+
+    def _body(self, bearer: bool) -> bytes:
+        if bearer:
+            return json.dumps({"error": "invalid_token", "error_description": self.INVALID}).encode()
+        return json.dumps({"error": "unauthorized", "error_description": self.MISSING}).encode()
+
+    def _start(self, message: Message, bearer: bool) -> Message:
+        original = b""
+        headers = []
+        for name, value in message["headers"]:
+            if name.lower() == b"www-authenticate":
+                original = value
+            elif name.lower() not in (b"content-length", b"content-type"):
+                headers.append((name, value))
+        kept = self.KEPT.findall(original.decode("latin-1"))
+        parts = (['error="invalid_token"', f'error_description="{self.INVALID}"'] if bearer else []) + kept
+        challenge = "Bearer " + ", ".join(parts) if parts else "Bearer"
+        body = self._body(bearer)
+        return {
+            **message,
+            "headers": [
+                *headers,
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"www-authenticate", challenge.encode()),
+            ],
+        }
 
 
 def http_servers(container: Container, specs: Mapping[str, ServerSpec]) -> list[HttpServer]:

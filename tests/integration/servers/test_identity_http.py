@@ -153,6 +153,40 @@ def test_a_request_without_a_valid_token_gets_401_before_any_tool_runs(
     assert "tools" not in response.text
 
 
+@pytest.mark.parametrize("who", ["garbage", "well-formed-unknown", "revoked"])
+def test_a_bad_token_is_told_it_is_invalid_and_where_tokens_come_from_not_sent_to_oauth(
+    deployment: Deployment, who: str
+) -> None:
+    d = deployment
+    token = {"garbage": "not-a-token", "well-formed-unknown": "cnry_0123456789abcdef_" + "A" * 43}.get(
+        who, d.revoked
+    )
+    headers = {"Accept": "application/json, text/event-stream", "Authorization": f"Bearer {token}"}
+    response = httpx.post(d.url, json=LIST_TOOLS, headers=headers)
+    challenge = response.headers["www-authenticate"]
+    assert response.status_code == 401
+    assert challenge.startswith(
+        'Bearer error="invalid_token", error_description="the bearer token is not valid'
+    )
+    assert "canary token create" in challenge
+    assert challenge.endswith('scope="read"')  # the challenge's own parameters are kept
+    assert response.json()["error"] == "invalid_token"
+    assert "canary token create" in response.json()["error_description"]
+    assert "re-register" not in response.text
+
+
+def test_a_request_with_no_token_gets_a_challenge_without_an_error_and_a_body_saying_how(
+    deployment: Deployment,
+) -> None:
+    response = httpx.post(
+        deployment.url, json=LIST_TOOLS, headers={"Accept": "application/json, text/event-stream"}
+    )
+    assert response.status_code == 401
+    assert "error=" not in response.headers["www-authenticate"]  # RFC 6750 §3.1: no credentials, no error
+    assert response.headers["www-authenticate"].startswith("Bearer")
+    assert "Authorization: Bearer <token>" in response.json()["error_description"]
+
+
 def test_a_token_without_the_read_scope_is_refused_and_told_which_scope_it_lacks(
     deployment: Deployment,
 ) -> None:
