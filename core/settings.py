@@ -74,6 +74,15 @@ class Settings(BaseSettings):
     actor: str | None = Field(default=None, max_length=64, pattern=r"^[\w.@-]+$")
     agent_model: str | None = None
 
+    # Email (the case digest, `canary digest --send`; docs/fox.md). No host: nothing is sent.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65_535)
+    smtp_starttls: bool = True  # upgrade the connection before authenticating (port 587)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_from: str = "canary@localhost"
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+
     log_level: str = "INFO"
 
     @field_validator("log_level")

@@ -1,13 +1,16 @@
-"""``canary rebuild fox``: recompute Fox's cases from the detections table (docs/fox.md)."""
+"""``canary rebuild fox`` (recompute Fox's cases from the detections table) and ``canary digest``
+(the case digest as text, HTML or an email) (docs/fox.md)."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 import typer
 from rich.console import Console
 
 from core.cli.context import known_merchant, load
 from core.cli.customers import rebuild_app
-from core.cli.errors import friendly
+from core.cli.errors import UsageError, friendly
 
 err = Console(stderr=True)
 
@@ -31,5 +34,54 @@ def rebuild_fox(
                 f"[green]✓[/green] {merchant_id}: {summary.cases} cases from {summary.alerts} alerts "
                 f"({summary.informational} informational, no case)"
             )
+    finally:
+        container.close()
+
+
+def register(app: typer.Typer) -> None:
+    app.command("digest")(digest)
+
+
+@friendly
+def digest(
+    merchant: str = typer.Option(..., help="The merchant whose cases are summarised."),
+    period: str = typer.Option("daily", help="daily or weekly."),
+    end: str | None = typer.Option(None, help="The period's end, ISO 8601 with a zone (default: now)."),
+    html: bool = typer.Option(False, "--html", help="Print the HTML part instead of the text."),
+    send: bool = typer.Option(False, "--send", help="Email it (CANARY_SMTP_* settings) instead of printing."),
+    to: list[str] = typer.Option([], "--to", help="A recipient (repeatable); needed with --send."),
+) -> None:
+    """The case digest: cases opened and closed, the confirmed-fraud rate, the top 3 patterns and the
+    open cases by store ranked by severity, for the day or week ending now (or at --end)."""
+    from core.cases.domain import digest as domain
+    from core.cases.service.mail import MailError
+    from core.cases.service.mail import send as send_mail
+    from core.cli.context import known_merchant
+
+    if period not in ("daily", "weekly"):
+        raise UsageError(f"--period must be daily or weekly, got {period!r}")
+    try:
+        until = datetime.fromisoformat(end) if end else None
+    except ValueError:
+        raise UsageError(f"--end is not an ISO 8601 time: {end!r}") from None
+    if until is not None and until.tzinfo is None:
+        raise UsageError("--end needs a zone, e.g. 2026-05-04T00:00:00Z")
+    if send and not to:
+        raise UsageError("--send needs at least one --to address")
+    container = load()
+    try:
+        known_merchant(container, merchant)
+        chosen = domain.Period(period)
+        stop = until or container.clock.now()
+        made = domain.build(container.cases.case_facts(merchant, stop - chosen.length, stop), chosen, stop)
+        text, page = domain.render_text(made), domain.render_html(made)
+        if send:
+            try:
+                send_mail(container.settings, to, domain.subject(made, merchant), text, page)
+            except MailError as exc:
+                raise UsageError(str(exc)) from None
+            err.print(f"[green]✓[/green] {period} digest for {merchant} sent to {', '.join(to)}")
+        else:
+            typer.echo(page if html else text, nl=False)
     finally:
         container.close()

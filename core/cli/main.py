@@ -16,7 +16,7 @@ from core.cli import (
     db,
     demo,
     detections,
-    fox,  # noqa: F401  (registers `canary rebuild fox` on the rebuild group)
+    fox,
     ingest,
     ledger,
     mcp,
@@ -42,7 +42,7 @@ app.add_typer(rules.app, name="rules")
 app.add_typer(bubble.app, name="bubble")
 app.add_typer(detections.app, name="detections")
 app.add_typer(ingest.app, name="ingest")
-for module in (run, ledger, demo, simulate, bench, customers, mcp, agents):
+for module in (run, ledger, demo, simulate, bench, customers, mcp, agents, fox):
     module.register(app)
 
 
