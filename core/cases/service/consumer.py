@@ -377,6 +377,7 @@ def published_alerts(session: Session, merchant_id: str) -> list[Alert]:
             location_id=r.location_id or "",
             station_id=r.station_id or "",
             drawer_session_id=r.drawer_session_id or "",
+            revision=r.revision,
         )
         for r in rows
     ]

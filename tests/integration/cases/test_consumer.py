@@ -329,6 +329,12 @@ def test_rebuild_from_the_detections_gives_identical_cases(any_db: Database) -> 
     later = FoxConsumer(any_db, FixedClock(CLOCK.now() + timedelta(hours=2)))
     later.process(merchant_id, alerts[10:])
     later.process(merchant_id, alerts[3:12])  # redeliveries
+    grown = replace(alerts[0], severity=Severity.HIGH, revision=2, summary="the cluster grew")
+    with any_db.tenant(merchant_id) as s:  # Chirp rewrites the detection in place and republishes it
+        row = s.get(DetectionRow, (merchant_id, grown.detection_id))
+        assert row is not None
+        row.severity, row.revision, row.summary = "high", 2, grown.summary
+    later.process(merchant_id, [grown])
     live = snapshot(any_db, merchant_id)
     summary = rebuild(any_db, merchant_id, FixedClock(CLOCK.now() + timedelta(days=3)))
     assert summary.alerts == len(alerts)
