@@ -13,9 +13,14 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlmodel import select
 
 from core.bus.memory import InProcessBus
+from core.cases.domain.model import Alert
+from core.cases.service.consumer import FoxConsumer, published_alerts
 from core.clock import FixedClock
+from core.db.tables.cases import FoxAlert, FoxCase
+from core.db.tables.tenants import Merchant
 from core.db.uow import Database
 from core.rules.backtest import run_events
 from core.rules.service import ChirpService
@@ -85,3 +90,29 @@ def test_any_arrival_order_and_batching_stores_the_event_time_detections_and_the
         }
     finally:
         bus.close()
+
+
+def test_fox_keeps_one_case_for_a_growing_cluster_and_holds_its_last_revision(
+    db: Database, clock: FixedClock, bus: InProcessBus, merchant: str
+) -> None:
+    stage, service = ChirpStage(db, bus, clock), ChirpService(db, clock)
+    service.promote_rule(merchant, "Q-VR-03", "alerting", actor="ops@test", reason="arrival test", force=True)
+    with db.tenant(merchant) as s:
+        s.add(Merchant(id=merchant, name="Greenleaf Garden Center"))
+    fox = FoxConsumer(db, clock)
+    events = for_merchant(merchant, in_event_time(VOIDS))
+    for event in reversed(events):  # latest first: every void arrives before the ones it follows
+        stage.process(merchant, [event])
+        fox.process(merchant, [Alert.from_fields(a) for a in alerts(bus)])  # redeliveries included
+    rows = {r.id: r for r in detections(db, merchant)}
+    with db.tenant(merchant) as s:
+        held = s.exec(select(FoxAlert).where(FoxAlert.merchant_id == merchant)).all()
+        cases = s.exec(select(FoxCase).where(FoxCase.merchant_id == merchant)).all()
+    assert {(a.detection_id, a.revision, a.severity) for a in held} == {
+        (r.id, r.revision, r.severity) for r in rows.values()
+    }
+    assert len(cases) == len(rows) == 2  # one case per episode
+    with db.tenant(merchant) as s:
+        assert {(a.detection_id, a.revision) for a in published_alerts(s, merchant)} == {
+            (r.id, r.revision) for r in rows.values()
+        }
