@@ -1,6 +1,7 @@
-"""``canary detections list``: what Chirp found, newest first, through the same service canary-chirp's
-``query_detections`` uses (core/rules/service). A table on a wide terminal, one block per detection
-on a narrow one, or ``--json``."""
+"""``canary detections list`` and ``canary detections show``: what Chirp found, newest first, through
+the same service canary-chirp's ``query_detections`` and ``get_detection_detail`` use
+(core/rules/service). A table on a wide terminal, one block per detection on a narrow one, or
+``--json``."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from core.bootstrap import Container
 from core.cli.context import known_merchant, load
 from core.cli.errors import UsageError, friendly
 from core.pipeline.sweeper import merchant_ids
+from core.rules.errors import NotFoundError
 from core.rules.service.views import DetectionSummary
 
 app = typer.Typer(help="Detections: what the rules found.", no_args_is_help=True)
@@ -127,3 +129,60 @@ def _summary(d: DetectionSummary) -> str:
 def _indented(text: str) -> str:
     """Wrapped to the terminal with every line indented (rich would wrap back to column 0)."""
     return textwrap.fill(text, width=max(out.width, 40), initial_indent="  ", subsequent_indent="  ")
+
+
+@app.command("show")
+@friendly
+def show_detection(
+    detection_id: str = typer.Argument(..., help="The detection's id (from `canary detections list`)."),
+    merchant: str = typer.Option(..., "--merchant", "-m", help="The merchant the detection belongs to."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """One detection in full: what was measured against which threshold, the subject, the rule and
+    config versions it ran under, and the evidence seq to prove with `canary proof export`
+    (docs/reading-a-detection.md)."""
+    container = load()
+    try:
+        known_merchant(container, merchant)
+        try:
+            detail = container.rules.get_detection_detail(merchant, detection_id)
+        except NotFoundError as exc:
+            raise UsageError(
+                f"{exc} for merchant {merchant} (ids come from `canary detections list`)"
+            ) from None
+    finally:
+        container.close()
+    if as_json:
+        out.print_json(json.dumps(detail.model_dump(mode="json")))
+        return
+    d = detail.detection
+    out.print(f"[bold]{d.rule_id}[/bold] {d.severity} · {d.mode} · queue {d.queue}", highlight=False)
+    out.print(_indented(_summary(d)), highlight=False, markup=False)
+    facts = [
+        ("occurred", f"{d.occurred_at:%Y-%m-%d %H:%M:%S} UTC (detected {detail.detected_at:%Y-%m-%d %H:%M})"),
+        ("entity", detail.entity_id or "—"),
+        ("employee", d.employee_id or "—"),
+        ("customer", d.customer_id or "—"),
+        ("location", d.location_id or "—"),
+        ("station", d.station_id or "—"),
+        ("measured", _pairs(detail.measurements)),
+        ("thresholds", _pairs(detail.params)),
+        (
+            "rule",
+            f"v{detail.rule_version}, catalog {detail.catalog_version}, config v{detail.config_version}",
+        ),
+        (
+            "evidence",
+            f"seq {detail.evidence_seq} ({detail.event_kind}); a receipt for it: canary proof export "
+            f"--merchant {merchant} --event {detail.evidence_seq}",
+        ),
+        ("alert", d.alert_state + (f", outcome {d.outcome}" if d.outcome else "")),
+    ]
+    if d.suppressed:
+        facts.append(("suppressed", detail.suppression_reason or "yes"))
+    for name, value in facts:
+        out.print(_indented(f"{name}: {value}"), highlight=False, markup=False)
+
+
+def _pairs(values: dict[str, object]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(values.items())) or "—"

@@ -49,7 +49,15 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         other, _ = new_merchant(container)
         rows = [
             _detection(shop, 1, "Q-VR-03", BASE - timedelta(days=3)),
-            _detection(shop, 2, "Q-VR-03", BASE),
+            _detection(
+                shop,
+                2,
+                "Q-VR-03",
+                BASE,
+                params={"min_voids": 3},
+                measurements={"voids": 8},
+                entity_id="sq:order:O-2",
+            ),
             _detection(shop, 3, "Q-TM-01", BASE - timedelta(days=1), suppressed=True),
         ]
         rows += [
@@ -166,3 +174,22 @@ def test_ingest_failures_filters_by_status_and_caps_examples(world: dict[str, An
     refused = CliRunner().invoke(app, ["ingest", "failures", "--status", "broken"], env=world["env"])
     assert refused.exit_code == 2
     assert "--status takes failed, ignored or all" in refused.output
+
+
+def test_detections_show_prints_what_was_measured_and_how_to_prove_it(world: dict[str, Any]) -> None:
+    shop, wanted = world["shop"], f"d{2:031d}"
+    text = _run(world, "detections", "show", wanted, "--merchant", shop, columns=80).output
+    found = _json(world, "detections", "show", wanted, "--merchant", shop)
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert "measured: voids 8" in text
+    assert "thresholds: min_voids 3" in text
+    assert f"canary proof export --merchant {shop} --event 2" in " ".join(text.split())
+    assert (found["detection"]["detection_id"], found["entity_id"]) == (wanted, "sq:order:O-2")
+    assert found["measurements"] == {"voids": 8}
+
+
+def test_detections_show_refuses_an_id_of_another_merchant(world: dict[str, Any]) -> None:
+    theirs = f"d{9:031d}"  # merchant "other"'s detection
+    result = CliRunner().invoke(app, ["detections", "show", theirs, "-m", world["shop"]], env=world["env"])
+    assert result.exit_code == 2
+    assert f"no detection '{theirs}' for merchant {world['shop']}" in result.output

@@ -36,6 +36,8 @@ COMMANDS: dict[str, list[str]] = {
     "token list": ["token", "list", "--merchant", "nope"],
     "token revoke": ["token", "revoke", "abc", "--merchant", "nope"],
     "detections list": ["detections", "list", "--merchant", "nope"],
+    "digest": ["digest", "--merchant", "nope"],
+    "detections show": ["detections", "show", "d1", "--merchant", "nope"],
     "ingest failures": ["ingest", "failures", "--merchant", "nope"],
     "owl": ["owl", "what happened?", "--merchant", "nope"],
     "fox": ["fox", "--case", "c_1", "--merchant", "nope"],
