@@ -1,7 +1,8 @@
 """The console in a real headless Chromium (Debian's ``chromium``, driven by Playwright): sign in on
-the seeded world of tests/support/console_world.py, open Today, the detections, a detection's
-detail, the rules and one rule, then sign out. A screenshot of each page is written under this test's
-tmp folder; any browser console error or uncaught page error fails the run.
+the seeded world of tests/support/console_world.py, open the detections and Today, open the top case,
+start it and resolve it as confirmed fraud, read its detection, see the rule's outcome statistics on
+the Rules page, and sign out. A screenshot of each page is written under this test's tmp folder; any
+browser console error or uncaught page error fails the run.
 
 The journey runs once (a module-scoped fixture); the tests below read what it saw.
 ``make test`` installs chromium where missing (scripts/ensure-services.sh).
@@ -68,14 +69,26 @@ def journey(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Journey]:
             page.get_by_role("link", name="Today").click()
             page.wait_for_url("**/console/")
             shot("today")
+            page.locator("section[aria-labelledby=top]").get_by_role("link").first.click()
+            page.wait_for_url(f"**/console/cases/{world.case_a}")
+            shot("case")
+            page.get_by_role("button", name="Start investigation").click()
+            page.wait_for_url("**?done=start")
+            page.get_by_label("Outcome").select_option("confirmed_fraud")
+            page.locator("#resolve-reason").fill("voids were staged, confirmed on the store camera")
+            page.get_by_role("button", name="Resolve").click()
+            page.wait_for_url("**?done=resolve")
+            shot("case-resolved")
+            page.get_by_role(
+                "link", name=world.detection_a.occurred_at.strftime("%Y-%m-%d %H:%M UTC")
+            ).click()
+            page.wait_for_url(f"**/console/detections/{world.detection_a.detection_id}")
+            shot("detection")
             page.get_by_role("link", name="Detections").first.click()
             page.get_by_label("Rule").select_option("Q-VR-03")
             page.get_by_role("button", name="Filter").click()
             page.wait_for_url("**/console/detections?rule=Q-VR-03*")
             shot("detections-filtered")
-            page.locator("tbody a").first.click()
-            page.wait_for_url(f"**/console/detections/{world.detection_a.detection_id}")
-            shot("detection")
             page.get_by_role("link", name="Rules").click()
             page.wait_for_url("**/console/rules")
             shot("rules")
@@ -96,7 +109,8 @@ def test_the_journey_raised_no_browser_console_error(journey: Journey) -> None:
 
 
 def test_every_page_has_a_screenshot(journey: Journey) -> None:
-    expected = ["sign-in", "detections", "today", "detections-filtered", "detection", "rules", "rule"]
+    expected = ["sign-in", "detections", "today", "case", "case-resolved", "detection", "detections-filtered"]
+    expected += ["rules", "rule"]
     for name in [*expected, "signed-out"]:
         assert journey.shots[name].stat().st_size > 5_000, name
 
@@ -105,11 +119,18 @@ def test_the_pages_show_the_seeded_world(journey: Journey) -> None:
     w = journey.world
     assert "Sign in to the Canary console" in journey.texts["sign-in"]
     assert "sq:employee:TM1 voided 3 transactions in one session" in journey.texts["today"]
+    assert "Open cases that most need attention" in journey.texts["today"]
+    assert "sq:employee:TM1 voided 3 transactions in one session" in journey.texts["case"]
+    assert "Start investigation" in journey.texts["case"]
+    assert "Case resolved" in journey.texts["case-resolved"]
+    assert "outcome confirmed_fraud" in journey.texts["case-resolved"]
     assert "sq:employee:TM1 voided 3 transactions in one session" in journey.texts["detections-filtered"]
     assert w.detection_a.detection_id in journey.texts["detection"]
     assert "Substrate snapshot" in journey.texts["detection"]
     assert "Q-VR-03" in journey.texts["rules"]
     assert "min_voids" in journey.texts["rule"]
+    assert "1 confirmed_fraud" in journey.texts["rules"]  # the resolved case's outcome
+    assert "confirmed_fraud: 1" in journey.texts["rule"]
     assert "Changing a rule's mode needs the rules:write scope" in journey.texts["rule"]
 
 

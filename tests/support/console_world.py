@@ -1,9 +1,10 @@
 """A seeded world for the console tests: merchant A with customers (tests/support/mcp_world.py's
 shop) and a Q-VR-03 void cluster, merchant B with its own cluster, and a token for every role.
 
-Q-VR-03 is promoted to observation for both merchants, then three voids by one employee at one
-station ten minutes apart (at(0), at(10), at(20)) make one detection each; the clock stops at
-``NOW`` = at(hours=3), so the detections are "since yesterday" on the Today page.
+Q-VR-03 is promoted to alerting for both merchants, then three voids by one employee at one station
+ten minutes apart (at(0), at(10), at(20)) make one detection each; its alert goes through
+``canary:alerts`` to the fox consumer, which opens one case. The clock stops at ``NOW`` =
+at(hours=3), so the detections are "since yesterday" on the Today page.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 
 from core.auth.principal import ROLES
 from core.bootstrap import Container, bootstrap
+from core.bus.port import ALERTS
 from core.clock import FixedClock
 from core.domain.parsing import DetectionEvent
 from core.rules.service.views import DetectionSummary
@@ -38,6 +40,8 @@ class ConsoleWorld:
     shop: Shop
     detection_a: DetectionSummary
     detection_b: DetectionSummary
+    case_a: str
+    case_b: str
 
 
 def _voids(merchant_id: str, ref: str) -> list[DetectionEvent]:
@@ -49,13 +53,18 @@ def seed(container: Container) -> ConsoleWorld:
     shop = seed_shop(container.db)
     a = shop.merchant_id
     b = seed_shop(container.db).merchant_id
-    found = {}
+    found, cases = {}, {}
+    container.bus.ensure_group(ALERTS, "console-test")
     for merchant_id, ref in ((a, "va"), (b, "vb")):
         container.rules.promote_rule(
-            merchant_id, "Q-VR-03", "observation", actor="test:seed", reason=WHY, force=True
+            merchant_id, "Q-VR-03", "alerting", actor="test:seed", reason=WHY, force=True
         )
         container.chirp.process(merchant_id, _voids(merchant_id, ref))
         [found[merchant_id]] = container.rules.query_detections(merchant_id, rule_id="Q-VR-03").items
+        published = container.bus.read(ALERTS, "console-test", "seed", count=100, block_ms=0)
+        container.fox.process(merchant_id, [container.fox.decode(m.fields).item for m in published])
+        [top] = container.cases.top_cases(merchant_id).items
+        cases[merchant_id] = top.case_id
     return ConsoleWorld(
         merchant_a=a,
         merchant_b=b,
@@ -65,6 +74,8 @@ def seed(container: Container) -> ConsoleWorld:
         shop=shop,
         detection_a=found[a],
         detection_b=found[b],
+        case_a=cases[a],
+        case_b=cases[b],
     )
 
 

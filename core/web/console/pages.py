@@ -18,6 +18,16 @@ from core.rules.model import Family, Mode
 from core.web.console.base import PREFIX, Console, PageError, page
 
 FILTERS = ("rule", "family", "store", "employee", "from", "to")
+OUTCOME_WINDOW = timedelta(days=90)
+
+
+def _outcome_stats(console: Console, merchant_id: str, rule_id: str | None = None) -> dict[str, Any]:
+    """canary-fox's rule_outcome_stats over the last 90 days, by rule."""
+    now = console.now()
+    report = console.container.cases.rule_outcome_stats(
+        merchant_id, now - OUTCOME_WINDOW, now + timedelta(seconds=1), rule_id
+    )
+    return {r.rule_id: r for r in report.rules}
 
 
 def _text(form: Mapping[str, Any], name: str, limit: int = 128) -> str | None:
@@ -53,6 +63,7 @@ def today(console: Console, request: Request, _form: Mapping[str, Any]) -> Respo
     recent = rules.query_detections(viewer.merchant_id, start=since, include_suppressed=False, limit=20)
     card = rules.substrate_scorecard(viewer.merchant_id)
     catalog = rules.list_rules(viewer.merchant_id)
+    top = console.container.cases.top_cases(viewer.merchant_id, queue=None, limit=10)
     modes: dict[str, int] = {}
     for r in catalog.items:
         modes[r.mode] = modes.get(r.mode, 0) + 1
@@ -69,6 +80,7 @@ def today(console: Console, request: Request, _form: Mapping[str, Any]) -> Respo
         not_applicable=[r for r in card.rules if r.status == "not_applicable"],
         card=card,
         modes=modes,
+        top_cases=top.items,
     )
 
 
@@ -161,6 +173,7 @@ def rules(console: Console, request: Request, _form: Mapping[str, Any]) -> Respo
         nav="rules",
         listing=listing,
         applicability={r.rule_id: r for r in card.rules},
+        stats=_outcome_stats(console, viewer.merchant_id),
         families=families,
         family=family,
     )
@@ -184,6 +197,7 @@ def _rule_page(
         nav="rules",
         r=detail,
         applicability=applicability,
+        stats=_outcome_stats(console, viewer.merchant_id, rule_id).get(rule_id),
         now=console.now(),
         modes=[m.value for m in Mode],
         message=message,

@@ -59,6 +59,8 @@ def pages(w: ConsoleWorld) -> dict[str, str]:
         "/console/": "New detections since yesterday",
         "/console/detections": w.detection_a.detection_id,
         f"/console/detections/{w.detection_a.detection_id}": "Substrate snapshot",
+        "/console/cases": "void return: employee sq:employee:TM1",
+        f"/console/cases/{w.case_a}": "Audit trail",
         "/console/rules": "Q-VR-03",
         "/console/rules/Q-VR-03": "min_voids",
         "/console/customers": "Customer id",
@@ -157,7 +159,7 @@ def test_only_rules_write_may_change_a_rules_mode(app: Any, world: Any, role: st
     )
     assert response.status_code == 403
     assert "needs the &#39;rules:write&#39; scope" in response.text
-    assert container.rules.get_rule(w.merchant_a, "Q-VR-03").mode == "observation"
+    assert container.rules.get_rule(w.merchant_a, "Q-VR-03").mode == "alerting"
 
 
 def test_an_operator_demotes_a_rule_with_a_reason_and_is_the_audit_actor(app: Any, world: Any) -> None:
@@ -194,7 +196,7 @@ def test_a_form_without_or_with_another_sessions_csrf_token_changes_nothing(app:
         response = c.post("/console/rules/Q-VR-03/mode", data=data)
         assert response.status_code == 403
         assert "This form was not sent from this session" in response.text
-    assert container.rules.get_rule(w.merchant_a, "Q-VR-03").mode == "observation"
+    assert container.rules.get_rule(w.merchant_a, "Q-VR-03").mode == "alerting"
     assert c.post("/console/sign-out", data={"csrf": csrf_of(other)}).status_code == 403
     assert c.get("/console/").status_code == 200
 
