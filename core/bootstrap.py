@@ -15,6 +15,7 @@ from core.bubble.service.observations import BubbleObservations
 from core.bus.memory import InProcessBus
 from core.bus.port import StreamBus
 from core.cases.service.consumer import FoxConsumer
+from core.cases.service.notify import FoxNotifier
 from core.cases.service.service import FoxService
 from core.clock import Clock, SystemClock
 from core.customers.forget import CustomerForgetter
@@ -74,6 +75,7 @@ class Container:
     identity: IdentityService
     rules: ChirpService
     cases: FoxService
+    notifier: FoxNotifier
     forgetter: CustomerForgetter
     tokens: TokenService
     ops: OpsService  # canary-tsp-ops: health, lifecycle, verification, proofs, replay
@@ -161,6 +163,7 @@ def bootstrap(
         identity=IdentityService(db, clock),
         rules=ChirpService(db, clock),
         cases=FoxService(db, clock),
+        notifier=FoxNotifier(db, keyring, clock, settings),
         forgetter=CustomerForgetter(db, inbox, seal_stage, bus, clock),
         tokens=TokenService(db, clock),
         ops=OpsService(

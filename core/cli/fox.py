@@ -40,6 +40,7 @@ def rebuild_fox(
 
 def register(app: typer.Typer) -> None:
     app.command("digest")(digest)
+    app.add_typer(notify_app, name="notify")
 
 
 @friendly
@@ -83,5 +84,88 @@ def digest(
             err.print(f"[green]✓[/green] {period} digest for {merchant} sent to {', '.join(to)}")
         else:
             typer.echo(page if html else text, nl=False)
+    finally:
+        container.close()
+
+
+notify_app = typer.Typer(help="Fox's case notifications: targets and the delivery log.", no_args_is_help=True)
+
+
+@notify_app.command("add")
+@friendly
+def notify_add(
+    merchant: str = typer.Option(..., help="The merchant whose cases are notified."),
+    webhook: str | None = typer.Option(None, help="An http(s) URL receiving signed Slack-compatible JSON."),
+    email: str | None = typer.Option(None, help="An email address (CANARY_SMTP_* settings)."),
+    min_severity: str = typer.Option("high", help="Notify when a case reaches this severity."),
+    actor: str = typer.Option("cli", help="Who set it up."),
+) -> None:
+    """Add a notification target. A webhook's signing secret is printed once: keep it to verify the
+    X-Canary-Signature header (docs/fox.md)."""
+    from core.cases.service.notify import NotifyError
+    from core.cli.context import known_merchant
+
+    if (webhook is None) == (email is None):
+        raise UsageError("give --webhook URL or --email ADDRESS (one of them)")
+    container = load()
+    try:
+        known_merchant(container, merchant)
+        try:
+            target, secret = container.notifier.add_target(
+                merchant,
+                "webhook" if webhook else "email",
+                webhook or email or "",
+                min_severity,
+                actor=actor,
+            )
+        except NotifyError as exc:
+            raise UsageError(str(exc)) from None
+        err.print(
+            f"[green]✓[/green] {target.target_id}: {target.kind} {target.address} from {target.min_severity}"
+        )
+        if secret:
+            typer.echo(f"signing secret (shown once): {secret}")
+    finally:
+        container.close()
+
+
+@notify_app.command("list")
+@friendly
+def notify_list(merchant: str = typer.Option(..., help="The merchant.")) -> None:
+    """The merchant's notification targets."""
+    from core.cli.context import known_merchant
+
+    container = load()
+    try:
+        known_merchant(container, merchant)
+        for t in container.notifier.targets(merchant):
+            typer.echo(f"{t.target_id}  {t.kind:<7}  from {t.min_severity:<8}  {t.address}")
+    finally:
+        container.close()
+
+
+@notify_app.command("log")
+@friendly
+def notify_log(
+    merchant: str = typer.Option(..., help="The merchant."),
+    deliver: bool = typer.Option(False, "--deliver", help="Send what is due first."),
+) -> None:
+    """The delivery log, newest first: delivered, pending (with the next attempt) or failing (five
+    failed attempts or more; still retried), with the last error."""
+    from core.cli.context import known_merchant
+
+    container = load()
+    try:
+        known_merchant(container, merchant)
+        if deliver:
+            done = container.notifier.deliver(merchant)
+            err.print(f"delivered {done.delivered}, failed {done.failed}")
+        for d in container.notifier.log(merchant):
+            when = d.delivered_at if d.state == "delivered" else d.next_attempt_at
+            error = f"  {d.last_error}" if d.last_error and d.state != "delivered" else ""
+            typer.echo(
+                f"{d.notification_id}  {d.state:<9}  {d.severity:<8}  {d.case_id}  {d.target_id}  "
+                f"attempts {d.attempts}  {when:%Y-%m-%d %H:%M:%S}{error}"
+            )
     finally:
         container.close()

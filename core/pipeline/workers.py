@@ -75,13 +75,15 @@ def drain(container: Container, names: Sequence[str] = STAGE_NAMES) -> None:
 
 
 def housekeeping(container: Container, *, recover: bool = False) -> None:
-    """The periodic chores: re-publish what the bus lost, anchor and witness new checkpoints."""
+    """The periodic chores: re-publish what the bus lost, anchor and witness new checkpoints, deliver
+    due case notifications."""
     stages = [stage(container, name) for name in STAGE_NAMES]
     consumers = [s.group for s in stages if s.stream == DETECTION]  # every consumer of canary:detection
     container.sweeper.sweep(recover=recover, consumers=consumers)
     for merchant_id in merchant_ids(container.db):
         container.anchoring.run(merchant_id)
         container.witnessing.run(merchant_id)
+        container.notifier.deliver(merchant_id)  # Fox's due notifications (core/cases/service/notify.py)
 
 
 class InlineWorkers:

@@ -35,6 +35,7 @@ from core.cases.domain.bundling import BundleBy, BundlingPolicy, Span, bundle_ke
 from core.cases.domain.escalation import DEFAULT_RULES, EscalationRule, Member, escalate
 from core.cases.domain.model import Alert, CaseState, InvalidAlertError, Severity
 from core.cases.domain.queues import route
+from core.cases.service import notify as notifications
 from core.clock import Clock
 from core.consumers.tracked import Batch, Decoded, TrackedConsumer
 from core.db.dialect import MerchantLock
@@ -196,7 +197,7 @@ def apply_alerts(
                 **_alert_values(alert),
             )
         )
-    refresh_cases(session, merchant_id, sorted(touched))
+    refresh_cases(session, merchant_id, sorted(touched), now, notify=restore is None)
     return counts
 
 
@@ -291,8 +292,11 @@ def _new_case(
     }
 
 
-def refresh_cases(session: Session, merchant_id: str, case_ids: Sequence[str]) -> None:
-    """Recompute span, count, severity and escalations of these cases from their members."""
+def refresh_cases(
+    session: Session, merchant_id: str, case_ids: Sequence[str], now: datetime, *, notify: bool = True
+) -> None:
+    """Recompute span, count, severity and escalations of these cases from their members; queue the
+    notifications an open case now reaches (core/cases/service/notify.py; never in a rebuild)."""
     rules = tenant_escalation(session, merchant_id)
     for case_id in case_ids:
         members = session.execute(
@@ -339,6 +343,12 @@ def refresh_cases(session: Session, merchant_id: str, case_ids: Sequence[str]) -
                 opened_at=min(m.received_at for m in members),
             )
         )
+        if notify:
+            case = session.execute(
+                select(CASE_T).where(CASE_T.c.merchant_id == merchant_id, CASE_T.c.id == case_id)
+            ).one()
+            if case.state in OPEN_STATES:
+                notifications.enqueue(session, merchant_id, case._mapping, now)
 
 
 # Rebuild ------------------------------------------------------------------------------------------

@@ -137,3 +137,42 @@ class FoxPolicy(TenantKey, table=True):
     window_hours: int
     updated_by: str = Field(max_length=120)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class FoxNotifyTarget(TenantKey, table=True):
+    """Where a tenant's case notifications go: a webhook (Slack-compatible JSON, signed with a key
+    kept in the merchant's keyring) or an email address, from a minimum severity on."""
+
+    __tablename__ = "fox_notify_targets"
+    __table_args__ = ({"schema": APP},)
+
+    id: str = Field(primary_key=True, max_length=40)
+    kind: str = Field(max_length=16)  # webhook | email
+    address: str = Field(max_length=500)  # the URL or the email address
+    min_severity: str = Field(max_length=16)
+    enabled: bool = True
+    created_by: str = Field(max_length=120)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class FoxNotification(TenantKey, table=True):
+    """The delivery log: one row per case and target, written with the case change that made the case
+    reach the target's severity (so exactly once), retried with backoff until delivered."""
+
+    __tablename__ = "fox_notifications"
+    __table_args__ = (
+        Index("ix_fox_notifications_due", "merchant_id", "state", "next_attempt_at"),
+        {"schema": APP},
+    )
+
+    id: str = Field(primary_key=True, max_length=40)
+    case_id: str = Field(max_length=40)
+    target_id: str = Field(max_length=40)
+    severity: str = Field(max_length=16)  # the case's severity when it was queued
+    payload: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    state: str = Field(default="pending", max_length=16)  # pending | delivered
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
