@@ -32,6 +32,7 @@ BUILT_IN: dict[str, tuple[str, bool]] = {
     "webhooks": ("core.bench.webhooks", True),
     "batch": ("core.bench.batch", True),
     "merkle": ("core.bench.merkle", True),
+    "tsp-ops": ("core.bench.tsp_ops", False),
     "rules": ("core.bench.rules", False),
     "identity": ("core.bench.identity", False),
     "detection": ("core.bench.detection", False),
