@@ -68,6 +68,8 @@ def journey(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Journey]:
             shot("detections")
             page.get_by_role("link", name="Today").click()
             page.wait_for_url("**/console/")
+            page.keyboard.press("Tab")  # the first stop on a fresh page is the skip link
+            seen.texts["first-tab"] = page.evaluate("document.activeElement.textContent")
             shot("today")
             page.locator("section[aria-labelledby=top]").get_by_role("link").first.click()
             page.wait_for_url(f"**/console/cases/{world.case_a}")
@@ -95,6 +97,17 @@ def journey(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Journey]:
             page.get_by_role("link", name="Q-VR-03", exact=True).click()
             page.wait_for_url("**/console/rules/Q-VR-03")
             shot("rule")
+            page.set_viewport_size({"width": 768, "height": 1024})  # a tablet
+            seen.texts["tablet-overflow"] = str(
+                page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+            )
+            shot("rule-tablet")
+            page.get_by_role("link", name="Detections").first.click()
+            page.wait_for_url("**/console/detections")
+            seen.texts["tablet-overflow"] += " " + str(
+                page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
+            )
+            shot("detections-tablet")
             page.get_by_role("button", name="Sign out").click()
             page.wait_for_url("**/console/sign-in")
             shot("signed-out")
@@ -110,7 +123,7 @@ def test_the_journey_raised_no_browser_console_error(journey: Journey) -> None:
 
 def test_every_page_has_a_screenshot(journey: Journey) -> None:
     expected = ["sign-in", "detections", "today", "case", "case-resolved", "detection", "detections-filtered"]
-    expected += ["rules", "rule"]
+    expected += ["rules", "rule", "rule-tablet", "detections-tablet"]
     for name in [*expected, "signed-out"]:
         assert journey.shots[name].stat().st_size > 5_000, name
 
@@ -132,6 +145,11 @@ def test_the_pages_show_the_seeded_world(journey: Journey) -> None:
     assert "1 confirmed_fraud" in journey.texts["rules"]  # the resolved case's outcome
     assert "confirmed_fraud: 1" in journey.texts["rule"]
     assert "Changing a rule's mode needs the rules:write scope" in journey.texts["rule"]
+
+
+def test_the_pages_are_keyboard_reachable_and_fit_a_tablet(journey: Journey) -> None:
+    assert journey.texts["first-tab"] == "Skip to content"
+    assert journey.texts["tablet-overflow"] == "False False"  # the rule page, the detections
 
 
 def test_sign_out_leaves_the_browser_signed_out(journey: Journey) -> None:

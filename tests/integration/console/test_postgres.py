@@ -1,6 +1,6 @@
 """The console on Postgres as the application role (row-level security underneath): sign-in reads
-the token through app.api_token_lookup, every request re-reads it, and merchant B's ids are not found
-for merchant A."""
+the token through app.api_token_lookup, every request re-reads it, and merchant B's detections,
+cases and customers are not found for merchant A."""
 
 from __future__ import annotations
 
