@@ -106,8 +106,8 @@ class OpsService:
 
     # -- pipeline_health ---------------------------------------------------------------------------
 
-    def pipeline_health(self, merchant_id: str) -> PipelineHealthView:
-        report = self._health.report(merchant_id)
+    def stage_queues(self) -> list[StageQueue]:
+        """Every stage's stream figures, in pipeline order (deployment-wide: the streams are shared)."""
         queues = []
         for ref in self._stages:
             stats = self._bus.stats(ref.stream, ref.group)
@@ -123,6 +123,11 @@ class OpsService:
                     dead_letters=stats.dead_letters,
                 )
             )
+        return queues
+
+    def pipeline_health(self, merchant_id: str) -> PipelineHealthView:
+        report = self._health.report(merchant_id)
+        queues = self.stage_queues()
         outcomes = report.parsed + report.ignored + report.failed
         return PipelineHealthView(
             stages=queues,

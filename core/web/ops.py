@@ -23,16 +23,24 @@ async def healthz(request: Request) -> JSONResponse:
 async def metrics(request: Request) -> PlainTextResponse:
     container: Container = request.app.state.container
     health = await to_thread.run_sync(container.health.report)
+    queues = await to_thread.run_sync(container.ops.stage_queues)  # the stages pipeline_health reports
     alarms = await to_thread.run_sync(stage_alarms, container)
     lines = [
         "# TYPE canary_stream_length gauge",
         "# TYPE canary_stream_pending gauge",
+        "# TYPE canary_stream_lag gauge",
+        "# TYPE canary_stream_oldest_pending_idle_seconds gauge",
         "# TYPE canary_stream_dead_letters gauge",
     ]
-    for s in health.stages:
+    for s in queues:
         lines.append(f'canary_stream_length{{stage="{s.stage}"}} {s.length}')
         lines.append(f'canary_stream_pending{{stage="{s.stage}"}} {s.pending}')
+        if s.lag is not None:  # unknown: no sample rather than a made-up 0
+            lines.append(f'canary_stream_lag{{stage="{s.stage}"}} {s.lag}')
+        idle = s.oldest_pending_idle_seconds or 0
+        lines.append(f'canary_stream_oldest_pending_idle_seconds{{stage="{s.stage}"}} {idle}')
         lines.append(f'canary_stream_dead_letters{{stage="{s.stage}"}} {s.dead_letters}')
+    outcomes = health.parsed + health.ignored + health.failed
     lines += [
         "# TYPE canary_sealed_events gauge",
         f"canary_sealed_events {health.sealed_events}",
@@ -44,6 +52,10 @@ async def metrics(request: Request) -> PlainTextResponse:
         f'canary_parse_total{{status="parsed"}} {health.parsed}',
         f'canary_parse_total{{status="ignored"}} {health.ignored}',
         f'canary_parse_total{{status="failed"}} {health.failed}',
+        "# TYPE canary_parse_failure_rate gauge",
+        f"canary_parse_failure_rate {health.parse_failure_rate:.6f}",
+        "# TYPE canary_unparsed_events gauge",
+        f"canary_unparsed_events {max(health.sealed_events - outcomes, 0)}",
     ]
     stuck = {a.stage for a in alarms}
     lines.append("# TYPE canary_stage_stuck gauge")  # 1 while core/pipeline/alarms.py alarms for the stage

@@ -300,3 +300,24 @@ async def test_without_a_merchant_every_tool_refuses(shop: Shop) -> None:
     async with ops(shop.container, None) as client:
         with pytest.raises(ToolError, match="no merchant"):
             await client.call_tool("pipeline_health", {})
+
+
+async def test_metrics_carry_the_figures_pipeline_health_reports(shop: Shop) -> None:
+    async with ops(shop.container, ops_principal(shop.merchant_id)) as client:
+        health = await call(client, "pipeline_health")
+    metrics = shop.client.get("/metrics").text.splitlines()
+    for stage in health["stages"]:
+        name = stage["stage"]
+        assert f'canary_stream_pending{{stage="{name}"}} {stage["pending"]}' in metrics
+        assert f'canary_stream_dead_letters{{stage="{name}"}} {stage["dead_letters"]}' in metrics
+        assert any(
+            line.startswith(f'canary_stream_oldest_pending_idle_seconds{{stage="{name}"}}')
+            for line in metrics
+        )
+    # The merchant figures are summed over the deployment's merchants (another test adds one).
+    overall = shop.container.health.report()
+    rate = next(line for line in metrics if line.startswith("canary_parse_failure_rate "))
+    assert float(rate.split()[1]) == pytest.approx(overall.parse_failure_rate, abs=1e-6)
+    assert overall.failed >= health["failed"] == 2
+    unparsed = overall.sealed_events - overall.parsed - overall.ignored - overall.failed
+    assert f"canary_unparsed_events {unparsed}" in metrics
