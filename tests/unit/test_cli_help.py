@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from typer.main import get_command
@@ -56,3 +57,18 @@ def test_a_mention_of_a_missing_command_is_caught() -> None:
     assert not _resolves(root, ["merchant", "list"])
     assert not _resolves(root, ["db", "check"])
     assert _resolves(root, ["merchant", "add", "m_1"])
+
+
+GUIDES = ("README.md", "docs/quickstart.md", "docs/troubleshooting.md", "docs/reading-a-detection.md")
+ROOT = Path(__file__).parents[2]
+
+
+def test_every_command_the_guides_mention_exists() -> None:
+    root = get_command(app)
+    wrong = []
+    for guide in GUIDES:
+        for mention in MENTION.finditer((ROOT / guide).read_text()):
+            words = [w for w in mention.group(1).split() if not w.startswith("-")]
+            if not _resolves(root, words):
+                wrong.append(f"{guide}: mentions `canary {' '.join(words)}`")
+    assert not wrong, "\n".join(wrong)
