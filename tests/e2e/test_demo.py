@@ -17,6 +17,7 @@ from rich.console import Console
 from starlette.testclient import TestClient
 
 from core.bootstrap import bootstrap
+from core.cases.domain.model import Alert, Severity
 from core.cli.demo import next_steps
 from core.demo.run import DemoWorld, run_demo
 from core.demo.summary import DemoSummary
@@ -141,8 +142,35 @@ def test_the_demos_console_token_opens_the_console_on_the_demo_database(summary:
             csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
             client.post("/console/sign-in", data={"csrf": csrf, "token": summary.console_token})
             listing = client.get("/console/detections")
+            # The demo's rules do not alert, so open a case from one of its (sealed) detections as
+            # canary:alerts would, then attach that detection from the case page.
+            [found] = container.rules.query_detections(summary.merchant_id, limit=1).items
+            container.fox.process(
+                summary.merchant_id,
+                [
+                    Alert(
+                        detection_id=found.detection_id,
+                        rule_id=found.rule_id,
+                        family=container.rules.catalog.get(found.rule_id).family.value,
+                        severity=Severity(found.severity),
+                        queue=found.queue,
+                        occurred_at=found.occurred_at,
+                        employee_id=found.employee_id or "",
+                        location_id=found.location_id or "",
+                    )
+                ],
+            )
+            [case] = container.cases.top_cases(summary.merchant_id, queue=None).items
+            page = client.get(f"/console/cases/{case.case_id}").text
+            csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+            client.post(
+                f"/console/cases/{case.case_id}/attach",
+                data={"csrf": csrf, "kind": "detection", "ref": found.detection_id},
+            )
+            worked = client.get(f"/console/cases/{case.case_id}").text
     finally:
         container.close()
+    assert "ledger receipt: verified by inclusion proof" in worked
     assert listing.status_code == 200
     assert "operator · " + summary.merchant_id in listing.text
     assert (
