@@ -10,8 +10,12 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import anyio
 import pytest
+from fastmcp import Client
+from fastmcp.client.transports import StdioTransport
 from pydantic import SecretStr
 from rich.console import Console
 from starlette.testclient import TestClient
@@ -178,3 +182,26 @@ def test_the_demos_console_token_opens_the_console_on_the_demo_database(summary:
         >= sum(1 for line in summary.rules.values() if line.detections)
         > 0
     )
+
+
+def test_an_mcp_client_started_from_mcp_json_finds_the_demos_detections(
+    command: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    """The canary-chirp entry of mcp.json as written, with only CANARY_MERCHANT_ID filled in (the one
+    value it leaves empty), started where the demo ran. PATH finds this venv's ``canary`` and
+    PYTHONPATH this checkout: plumbing of the test machine, not settings."""
+    here, _ = command
+    entry = json.loads((ROOT / "mcp.json").read_text())["mcpServers"]["canary-chirp"]
+    env = {**entry["env"], "CANARY_MERCHANT_ID": "sim-7"}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    env["PYTHONPATH"] = os.environ.get("PYTHONPATH", str(ROOT))
+    transport = StdioTransport(entry["command"], entry["args"], env=env, cwd=str(here))
+
+    async def ask() -> Any:
+        async with Client(transport) as client:
+            return (await client.call_tool("query_detections", {"limit": 5})).structured_content
+
+    page = anyio.run(ask)
+    assert page is not None
+    assert len(page["items"]) == 5
+    assert all(item["rule_id"] for item in page["items"])
