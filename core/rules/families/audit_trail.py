@@ -4,7 +4,8 @@ of manager overrides as a weekly trend."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from core.rules.context import RuleContext
 from core.rules.model import Family, Finding, Parameter, Queue, Scope, Severity, Substrate, rule
@@ -163,7 +164,9 @@ def week_of(day: str) -> str:
 def override_frequency(ctx: RuleContext) -> Iterable[Finding]:
     """Per employee per week, price overrides (and audit entries recording an override) are counted;
     once a week reaches both the minimum and the trend factor times the employee's average of
-    earlier weeks, one trend finding is reported for that week."""
+    earlier weeks, one trend finding is reported for that week and updated as the week's count
+    grows. Counts are kept per transaction, so a redelivered ticket is not counted twice and a
+    ticket that arrives late still counts in its own week."""
     facts = ctx.facts
     txn = facts.transaction
     if txn is None or not txn.employee_id:
@@ -174,32 +177,49 @@ def override_frequency(ctx: RuleContext) -> Iterable[Finding]:
         return []
     week = week_of(local_day(txn))
     held = ctx.memory.get(txn.employee_id) or {"weeks": {}}
-    weeks = dict(held["weeks"])
-    weeks[week] = weeks.get(week, 0) + count
-    earlier = sorted(w for w in weeks if w < week)[-ctx.whole("baseline_weeks") :]
-    weeks = {w: weeks[w] for w in [*earlier, week]}
-    ctx.memory.put(txn.employee_id, {"ts": facts.ts, "weeks": weeks})
-    usual = sum(weeks[w] for w in earlier) / len(earlier) if earlier else 0.0
+    weeks = {w: _per_ticket(v, facts.ts) for w, v in held["weeks"].items()}
+    tickets = weeks.setdefault(week, {})
+    before = tickets.get(txn.id, [0, facts.ts])
+    tickets[txn.id] = [max(before[0], count), min(before[1], facts.ts)]  # the same ticket counts once
+    kept = sorted(weeks)[-WEEKS_KEPT:]  # by week, not by arrival: a late week never drops a later one
+    weeks = {w: weeks[w] for w in kept}
+    ctx.memory.put(txn.employee_id, {"ts": max(facts.ts, held.get("ts", facts.ts)), "weeks": weeks})
+    if week not in weeks:
+        return []
+    totals = {w: sum(n for n, _at in t.values()) for w, t in weeks.items()}
+    earlier = [w for w in sorted(totals) if w < week][-ctx.whole("baseline_weeks") :]
+    usual = sum(totals[w] for w in earlier) / len(earlier) if earlier else 0.0
     threshold = max(float(ctx.whole("min_overrides")), ctx.num("trend_factor") * usual)
-    if weeks[week] < threshold:
+    if totals[week] < threshold:
         return []
     return [
         Finding(
-            summary=f"{txn.employee_id}: {weeks[week]} overrides in {week} (usual {usual:.1f})",
-            subject=ctx.subject([], customer_id=None, customer_tier=None),
-            occurred_at=txn.occurred_at,
+            summary=f"{txn.employee_id}: {totals[week]} overrides in {week} (usual {usual:.1f})",
+            subject=ctx.subject([], customer_id=None, customer_tier=None, local_time=None),
+            occurred_at=datetime.fromtimestamp(min(at for _n, at in weeks[week].values()), UTC),
             entity_id=f"{txn.employee_id}|{week}",
             measurements={
                 "week": week,
-                "overrides": weeks[week],
+                "overrides": totals[week],
+                "tickets": len(weeks[week]),
                 "usual_per_week": round(usual, 2),
                 "threshold": threshold,
-                "earlier_weeks": {w: weeks[w] for w in earlier},
+                "earlier_weeks": {w: totals[w] for w in earlier},
             },
-            evidence={"weeks": weeks, "transaction": txn},
-            dedupe_key=f"{txn.employee_id}|{week}",
+            evidence={"weeks": totals, "tickets": {t: n for t, (n, _at) in sorted(weeks[week].items())}},
+            episode=f"{txn.employee_id}|{week}",
+            extent=totals[week],
         )
     ]
+
+
+WEEKS_KEPT = 27  # the longest baseline (26 weeks) and the week itself
+
+
+def _per_ticket(value: Any, now: float) -> dict[str, list[Any]]:
+    """A week's [count, first seen] by ticket id (state written before counts were kept per ticket
+    holds one number for the week: one lump)."""
+    return dict(value) if isinstance(value, dict) else {"": [int(value), now]}
 
 
 RULES = (edit_after_commit, many_stations, override_frequency)
