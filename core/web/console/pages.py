@@ -201,6 +201,8 @@ def _rule_page(
         now=console.now(),
         modes=[m.value for m in Mode],
         message=message,
+        error=status >= 400,
+        preview_days=PREVIEW_DAYS,
         **extra,
     )
 
@@ -291,4 +293,87 @@ def customer(console: Console, request: Request, _form: Mapping[str, Any]) -> Re
         segment=segment.customer_segment,
         history=history,
         complaints=complaints.customers[0] if complaints.customers else None,
+    )
+
+
+def _form_value(console: Console, rule_id: str, name: str, raw: str) -> Any:
+    """A parameter value typed in a form, in the parameter's type (``ParameterError`` says why not)."""
+    parameter = console.container.rules.catalog.get(rule_id).parameter(name)
+    kind = parameter.kind
+    text = raw.strip()
+    value: Any = text
+    if kind == "bool":
+        value = {"true": True, "yes": True, "false": False, "no": False}.get(text.lower(), text)
+    elif kind == "list":
+        value = [part.strip() for part in text.split(",") if part.strip()]
+    elif kind in ("int", "float"):
+        try:
+            value = float(text) if kind == "float" or "." in text else int(text)
+        except ValueError:
+            value = text  # coerce() names the parameter and says it takes a number
+    return parameter.coerce(value) if kind != "list" else list(parameter.coerce(value))
+
+
+PREVIEW_DAYS = (7, 14, 30, 90)
+
+
+@page
+def rule_preview(console: Console, request: Request, form: Mapping[str, Any]) -> Response:
+    """canary-chirp's dry_run_rule twice over the last N days, current values against the proposed
+    one: writes nothing, so it needs only ``read`` (as the tool does)."""
+    viewer = console.viewer(request)
+    console.check_csrf(viewer, form)
+    console.require(viewer, "read")
+    rule_id = request.path_params["rule_id"]
+    if rule_id not in console.container.rules.catalog.rules:
+        raise PageError(404, "Not found", f"No rule {rule_id!r} in the catalog; see the Rules page for ids.")
+    name, raw = _text(form, "parameter", 64) or "", _text(form, "value", 500) or ""
+    days = int(form.get("days", "14")) if str(form.get("days", "14")).isdigit() else 0
+    if days not in PREVIEW_DAYS:
+        return _rule_page(console, request, 400, f"Preview over {', '.join(map(str, PREVIEW_DAYS))} days.")
+    try:
+        value = _form_value(console, rule_id, name, raw)
+        end = console.now()
+        start = end - timedelta(days=days)
+        rules = console.container.rules
+        current = rules.dry_run_rule(viewer.merchant_id, rule_id, start, end, sample=0)
+        proposed = rules.dry_run_rule(viewer.merchant_id, rule_id, start, end, {name: value}, sample=0)
+    except Exception as exc:
+        if not getattr(exc, "user_facing", False):
+            raise
+        return _rule_page(console, request, 400, f"No preview: {exc}.")
+    return _rule_page(
+        console,
+        request,
+        200,
+        preview={"parameter": name, "value": raw, "days": days, "current": current, "proposed": proposed},
+    )
+
+
+@page
+def rule_tune(console: Console, request: Request, form: Mapping[str, Any]) -> Response:
+    """canary-chirp's tune_rule_threshold (rules:write), with a reason."""
+    viewer = console.viewer(request)
+    console.check_csrf(viewer, form)
+    console.require(viewer, "rules:write")
+    rule_id = request.path_params["rule_id"]
+    if rule_id not in console.container.rules.catalog.rules:
+        raise PageError(404, "Not found", f"No rule {rule_id!r} in the catalog; see the Rules page for ids.")
+    name, raw = _text(form, "parameter", 64) or "", _text(form, "value", 500) or ""
+    try:
+        value = _form_value(console, rule_id, name, raw)
+        done = console.container.rules.tune_rule_threshold(
+            viewer.merchant_id,
+            rule_id,
+            name,
+            value,
+            actor=viewer.actor,
+            reason=_text(form, "reason", 500) or "",
+        )
+    except Exception as exc:
+        if not getattr(exc, "user_facing", False):
+            raise
+        return _rule_page(console, request, 400, f"Nothing changed: {exc}.")
+    return _rule_page(
+        console, request, 200, f"{name}: {done.before} → {done.after} (config v{done.config_version})."
     )
