@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
+
 import typer
 from rich.console import Console
 
 from core.cli.context import load
 from core.cli.errors import UsageError, friendly
-from core.tenancy import MerchantAlreadyExistsError, StoreSpec, onboard_merchant
+from core.tenancy import MerchantAlreadyExistsError, StoreSpec, list_locations, onboard_merchant
 
-app = typer.Typer(help="Merchants (tenants): `canary merchant add` registers one.", no_args_is_help=True)
+app = typer.Typer(
+    help="Merchants (tenants): `canary merchant add` registers one, `canary merchant list` shows them.",
+    no_args_is_help=True,
+)
 out = Console()
 
 
@@ -55,3 +60,50 @@ def add(
     finally:
         container.close()
     out.print(f"[green]✓[/green] merchant {merchant_id} added with {len(stores)} store(s)")
+
+
+@app.command("list")
+@friendly
+def list_merchants(as_json: bool = typer.Option(False, "--json", help="Machine-readable output.")) -> None:
+    """Every merchant this database has onboarded: id, name, status, time zone and stores."""
+    from sqlmodel import func, select
+
+    from core.db.tables.ledger import EvidenceRecord
+    from core.db.tables.tenants import Merchant
+    from core.pipeline.sweeper import merchant_ids
+
+    container = load()
+    try:
+        found = []
+        for merchant_id in merchant_ids(container.db):
+            with container.db.tenant(merchant_id) as s:
+                row = s.get(Merchant, merchant_id)
+                sealed = s.exec(select(func.count()).where(EvidenceRecord.merchant_id == merchant_id)).one()
+            stores = [f"{loc.source}:{loc.external_id}" for loc in list_locations(container.db, merchant_id)]
+            found.append(
+                {
+                    "merchant_id": merchant_id,
+                    "name": row.name if row else "",
+                    "status": row.status if row else "",
+                    "timezone": row.default_timezone if row else "",
+                    "stores": stores,
+                    "sealed_events": sealed,
+                }
+            )
+    finally:
+        container.close()
+    if as_json:
+        out.print_json(json.dumps({"merchants": found}))
+        return
+    if not found:
+        out.print("no merchants yet: `canary merchant add` registers one (or run `canary demo`)")
+        return
+    for m in found:
+        out.print(
+            f"[bold]{m['merchant_id']}[/bold] {m['name']} · {m['status']} · {m['timezone']}", highlight=False
+        )
+        out.print(
+            f"  {m['sealed_events']:,} sealed events; stores: {', '.join(m['stores']) or 'none'}",
+            highlight=False,
+            markup=False,
+        )

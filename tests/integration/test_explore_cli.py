@@ -193,3 +193,16 @@ def test_detections_show_refuses_an_id_of_another_merchant(world: dict[str, Any]
     result = CliRunner().invoke(app, ["detections", "show", theirs, "-m", world["shop"]], env=world["env"])
     assert result.exit_code == 2
     assert f"no detection '{theirs}' for merchant {world['shop']}" in result.output
+
+
+def test_merchant_list_shows_every_onboarded_merchant_with_its_stores_and_events(
+    world: dict[str, Any],
+) -> None:
+    found = {m["merchant_id"]: m for m in _json(world, "merchant", "list")["merchants"]}
+    text = _run(world, "merchant", "list", columns=80).output
+    assert set(found) == {world["shop"], world["other"]}
+    assert found[world["shop"]]["stores"] == ["SQUARE:L88JQ3E6VG5VQ"]
+    assert found[world["shop"]]["sealed_events"] == 4  # two failed, one ignored, one parsed
+    assert found[world["other"]]["sealed_events"] == 0
+    assert world["shop"] in text
+    assert max(len(line) for line in text.splitlines()) <= 80

@@ -54,7 +54,7 @@ def test_every_command_a_help_text_mentions_exists() -> None:
 
 def test_a_mention_of_a_missing_command_is_caught() -> None:
     root = get_command(app)
-    assert not _resolves(root, ["merchant", "list"])
+    assert not _resolves(root, ["merchant", "delete"])
     assert not _resolves(root, ["db", "check"])
     assert _resolves(root, ["merchant", "add", "m_1"])
 
