@@ -38,6 +38,9 @@ MCP_JSON = Path(__file__).resolve().parents[1] / "mcp.json"
 _VAR = re.compile(r"\$\{(\w+)(?::-([^}]*))?\}")
 # Tool errors come back to the model as failed calls it can read, not as a retry loop on bad args.
 _ERRORS = "failed"
+# A stdio child imports the whole application before it answers `initialize`; with five servers
+# starting at once on a busy two-core machine that takes well over pydantic-ai's default of 5 s.
+STDIO_START_TIMEOUT = 60.0
 
 
 @dataclass(frozen=True)
@@ -111,7 +114,10 @@ def stdio(
         if read_only:
             args = [*args, "--read-only"]
         transport = StdioTransport(command=command, args=args, env=env, cwd=str(config.parent))
-        found.append(ServerToolset(name, MCPToolset(transport, id=name, tool_error_behavior=_ERRORS)))
+        toolset = MCPToolset(
+            transport, id=name, tool_error_behavior=_ERRORS, init_timeout=STDIO_START_TIMEOUT
+        )
+        found.append(ServerToolset(name, toolset))
     return found
 
 
