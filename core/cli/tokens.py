@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import typer
@@ -17,6 +18,7 @@ app = typer.Typer(
     help="API tokens for the MCP servers over HTTP: create, list, revoke.", no_args_is_help=True
 )
 out = Console()
+WIDE = 120  # below this many columns each token is printed as a block, not a table row
 
 
 @app.command()
@@ -54,14 +56,48 @@ def create(
 
 @app.command("list")
 @friendly
-def list_tokens(merchant: str = typer.Option(..., help="The merchant whose tokens to list.")) -> None:
-    """List a merchant's tokens (ids, roles, scopes, expiry; never the secrets)."""
+def list_tokens(
+    merchant: str = typer.Option(..., help="The merchant whose tokens to list."),
+    as_json: bool = typer.Option(False, "--json", help="Machine-readable output."),
+) -> None:
+    """List a merchant's tokens (ids, roles, scopes, expiry; never the secrets). The id is what
+    `canary token revoke` takes."""
     container = load()
     try:
         known_merchant(container, merchant)
         tokens = container.tokens.list_tokens(merchant)
     finally:
         container.close()
+    if as_json:
+        rows = [
+            {
+                "token_id": t.token_id,
+                "role": t.role,
+                "scopes": list(t.scopes),
+                "label": t.label,
+                "created_at": t.created_at.isoformat(),
+                "expires_at": t.expires_at.isoformat() if t.expires_at else None,
+                "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+            }
+            for t in tokens
+        ]
+        out.print_json(json.dumps({"merchant_id": merchant, "tokens": rows}))
+        return
+    if not tokens:
+        out.print(f"no tokens for {merchant}: `canary token create` issues one")
+        return
+    if out.width < WIDE:  # one block per token, so the id is never cut
+        for t in tokens:
+            state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
+            expires = f"{t.expires_at:%Y-%m-%d}" if t.expires_at else "never"
+            out.print(f"[bold]{t.token_id}[/bold] {t.role} · {state} · expires {expires}", highlight=False)
+            out.print(
+                f"  scopes {' '.join(t.scopes)}; created {t.created_at:%Y-%m-%d %H:%M}"
+                + (f"; {t.label}" if t.label else ""),
+                highlight=False,
+                markup=False,
+            )
+        return
     table = Table("id", "role", "scopes", "label", "created", "expires", "revoked")
     for t in tokens:
         table.add_row(

@@ -206,3 +206,24 @@ def test_merchant_list_shows_every_onboarded_merchant_with_its_stores_and_events
     assert found[world["other"]]["sealed_events"] == 0
     assert world["shop"] in text
     assert max(len(line) for line in text.splitlines()) <= 80
+
+
+def test_token_list_prints_whole_ids_at_80_columns_and_json_for_scripts(world: dict[str, Any]) -> None:
+    runner = CliRunner()
+    created = runner.invoke(
+        app,
+        ["token", "create", "--merchant", world["shop"], "--role", "analyst", "--label", "laptop"],
+        env=world["env"],
+    )
+    assert created.exit_code == 0, created.output
+    token_id = created.output.split("token ", 1)[1].split(" ", 1)[0]
+    narrow = _run(world, "token", "list", "--merchant", world["shop"], columns=80).output
+    listed = _json(world, "token", "list", "--merchant", world["shop"])
+    assert token_id in narrow
+    assert max(len(line) for line in narrow.splitlines()) <= 80
+    assert [(t["token_id"], t["role"], t["label"]) for t in listed["tokens"]] == [
+        (token_id, "analyst", "laptop")
+    ]
+    revoked = runner.invoke(app, ["token", "revoke", token_id, "--merchant", world["shop"]], env=world["env"])
+    assert revoked.exit_code == 0, revoked.output
+    assert _json(world, "token", "list", "--merchant", world["shop"])["tokens"][0]["revoked_at"] is not None
