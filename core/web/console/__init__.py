@@ -32,6 +32,8 @@ def console_mount(container: Container, signer: SessionSigner | None = None) -> 
         Route("/rules/{rule_id}/mode", pages.rule_mode, methods=["POST"]),
         Route("/rules/{rule_id}/preview", pages.rule_preview, methods=["POST"]),
         Route("/rules/{rule_id}/tune", pages.rule_tune, methods=["POST"]),
+        Route("/rules/{rule_id}/allow", pages.allow_add, methods=["POST"]),
+        Route("/rules/{rule_id}/allow/{entry_id}/revoke", pages.allow_revoke, methods=["POST"]),
         Route("/customers", pages.customers, methods=["GET"]),
         Route("/customers/{customer_id:path}", pages.customer, methods=["GET"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="console-static"),

@@ -377,3 +377,62 @@ def rule_tune(console: Console, request: Request, form: Mapping[str, Any]) -> Re
     return _rule_page(
         console, request, 200, f"{name}: {done.before} → {done.after} (config v{done.config_version})."
     )
+
+
+@page
+def allow_add(console: Console, request: Request, form: Mapping[str, Any]) -> Response:
+    """canary-chirp's add_allow_list_entry (rules:write): one scope, a reason and an expiry."""
+    viewer = console.viewer(request)
+    console.check_csrf(viewer, form)
+    console.require(viewer, "rules:write")
+    rule_id = request.path_params["rule_id"]
+    if rule_id not in console.container.rules.catalog.rules:
+        raise PageError(404, "Not found", f"No rule {rule_id!r} in the catalog; see the Rules page for ids.")
+    key, value = _text(form, "scope", 32) or "", _text(form, "scope_value", 200) or ""
+    days = str(form.get("days", ""))
+    rules = console.container.rules
+    if not days.isdigit() or not 1 <= int(days) <= rules.configuration.max_allow_days:
+        return _rule_page(
+            console, request, 400, f"Expire it in 1 to {rules.configuration.max_allow_days} days."
+        )
+    try:
+        entry = rules.add_allow_list_entry(
+            viewer.merchant_id,
+            rule_id,
+            {key: value},
+            reason=_text(form, "reason", 500) or "",
+            expires_at=console.now() + timedelta(days=int(days)),
+            actor=viewer.actor,
+        )
+    except Exception as exc:
+        if not getattr(exc, "user_facing", False):
+            raise
+        return _rule_page(console, request, 400, f"Nothing changed: {exc}.")
+    return _rule_page(
+        console,
+        request,
+        200,
+        f"Allow-list entry {entry.entry_id} added; it expires {entry.expires_at:%Y-%m-%d}.",
+    )
+
+
+@page
+def allow_revoke(console: Console, request: Request, form: Mapping[str, Any]) -> Response:
+    """canary-chirp's revoke_allow_list_entry (rules:write); another merchant's entry is not found."""
+    viewer = console.viewer(request)
+    console.check_csrf(viewer, form)
+    console.require(viewer, "rules:write")
+    rule_id = request.path_params["rule_id"]
+    entry_id = request.path_params["entry_id"]
+    rules = console.container.rules
+    if entry_id not in {e.entry_id for e in rules.list_allow_list_entries(viewer.merchant_id, rule_id)}:
+        raise PageError(404, "Not found", f"No allow-list entry {entry_id!r} on {rule_id} for this merchant.")
+    try:
+        rules.revoke_allow_list_entry(
+            viewer.merchant_id, entry_id, actor=viewer.actor, reason=_text(form, "reason", 500) or ""
+        )
+    except Exception as exc:
+        if not getattr(exc, "user_facing", False):
+            raise
+        return _rule_page(console, request, 400, f"Nothing changed: {exc}.")
+    return _rule_page(console, request, 200, f"Allow-list entry {entry_id} revoked.")

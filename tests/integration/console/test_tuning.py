@@ -1,9 +1,11 @@
-"""Tuning a threshold from the rule page: a dry-run preview of the hit count over the last N days
-(read, writes nothing), then applying it with a reason (rules:write)."""
+"""Tuning a rule from its page: a dry-run preview of the hit count over the last N days (read,
+writes nothing), then applying it with a reason (rules:write); adding and revoking expiring
+allow-list entries (rules:write)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -82,3 +84,51 @@ def test_bad_values_and_missing_csrf_change_nothing_and_say_why(world: Any) -> N
     )
     assert forged.status_code == 403
     assert container.rules.get_rule(w.merchant_a, "Q-VR-03").config_version == 1
+
+
+def test_an_operator_adds_an_expiring_allow_list_entry_and_revokes_it(world: Any) -> None:
+    container, w, app = world
+    c = signed_in(app, w.tokens["operator"])
+    added = post(
+        c, "allow", scope="employee", scope_value="sq:employee:TM1", reason="trainee till", days="30"
+    )
+    assert added.status_code == 200
+    [entry] = container.rules.list_allow_list_entries(w.merchant_a, "Q-VR-03")
+    assert f"Allow-list entry {entry.entry_id} added; it expires 2026-06-03." in added.text
+    assert "employee=sq:employee:TM1" in added.text
+    assert (entry.scope, entry.status, entry.created_by.split(":")[0]) == (
+        {"employee": "sq:employee:TM1"},
+        "active",
+        "operator",
+    )
+    revoked = post(c, f"allow/{entry.entry_id}/revoke", reason="trainee has finished")
+    assert f"Allow-list entry {entry.entry_id} revoked." in revoked.text
+    [after] = container.rules.list_allow_list_entries(w.merchant_a, "Q-VR-03")
+    assert (after.status, after.revoke_reason) == ("revoked", "trainee has finished")
+
+
+def test_allow_list_mistakes_and_refusals_change_nothing(world: Any) -> None:
+    container, w, app = world
+    operator, analyst = signed_in(app, w.tokens["operator"]), signed_in(app, w.tokens["analyst"])
+    entry = {"scope": "employee", "scope_value": "sq:employee:TM1", "reason": "trainee till"}
+    for form, message in (
+        ({**entry, "days": "0"}, "Expire it in 1 to 365 days."),
+        ({**entry, "days": "1000"}, "Expire it in 1 to 365 days."),
+        ({**entry, "scope": "tier", "days": "30"}, "Nothing changed:"),
+        ({**entry, "reason": "", "days": "30"}, "Nothing changed:"),
+    ):
+        response = post(operator, "allow", **form)
+        assert (response.status_code, message in response.text) == (400, True), form
+    assert post(analyst, "allow", **entry, days="30").status_code == 403
+    assert container.rules.list_allow_list_entries(w.merchant_a, "Q-VR-03") == []
+    theirs = container.rules.add_allow_list_entry(
+        w.merchant_b,
+        "Q-VR-03",
+        {"employee": "sq:employee:TM1"},
+        reason="merchant b's own entry",
+        expires_at=container.clock.now() + timedelta(days=5),
+        actor="test",
+    )
+    assert post(operator, f"allow/{theirs.entry_id}/revoke", reason="not mine to revoke").status_code == 404
+    [kept] = container.rules.list_allow_list_entries(w.merchant_b, "Q-VR-03")
+    assert kept.status == "active"
