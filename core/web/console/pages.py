@@ -174,6 +174,7 @@ def rules(console: Console, request: Request, _form: Mapping[str, Any]) -> Respo
         listing=listing,
         applicability={r.rule_id: r for r in card.rules},
         stats=_outcome_stats(console, viewer.merchant_id),
+        rollout=console.container.rules.deployment_status(viewer.merchant_id),
         families=families,
         family=family,
     )

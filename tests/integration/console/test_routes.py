@@ -298,6 +298,14 @@ def test_bad_filters_are_a_message_on_the_page(app: Any, world: Any) -> None:
         assert '<label for="f-rule">Rule</label>' in response.text
 
 
+def test_the_rules_page_shows_the_rollout_phase_and_what_the_runbook_asks_next(app: Any, world: Any) -> None:
+    _, w = world
+    text = signed_in(app, w.tokens["gm"]).get("/console/rules").text
+    assert "Rollout: day 0, day 0 backfill dry run" in text
+    assert "catalog not pinned" in text
+    assert "pin the catalog version (pin_catalog_version)" in text
+
+
 def test_unknown_rules_and_customers_are_not_found_pages(app: Any, world: Any) -> None:
     _, w = world
     c = signed_in(app, w.tokens["gm"])
