@@ -37,6 +37,7 @@ BUILT_IN: dict[str, tuple[str, bool]] = {
     "identity": ("core.bench.identity", False),
     "detection": ("core.bench.detection", False),
     "agents": ("core.bench.agents", False),
+    "cases": ("core.bench.cases", False),
 }
 
 

@@ -148,26 +148,35 @@ def apply_alerts(
 ) -> dict[str, int]:
     """Bundle these alerts into cases (in time order) and re-escalate every case they touched.
 
+    The spans of the candidate cases are tracked in memory through the batch, so an alert joins a
+    case that an earlier alert of the same batch widened, exactly as if they had come one by one.
     ``restore`` (the rebuild) gives the analysts' state of cases by id, put back when a case opens."""
     policies = tenant_policies(session, merchant_id)
     counts = {"alerts": 0, "opened": 0, "joined": 0, "informational": 0}
     touched: set[str] = set()
-    for alert in sorted(alerts, key=lambda a: (a.occurred_at, a.detection_id)):
+    ordered = sorted(alerts, key=lambda a: (a.occurred_at, a.detection_id))
+    existing = _existing(session, merchant_id, [a.detection_id for a in ordered])
+    fresh: dict[str, dict[str, Any]] = {}  # detection id → the row to insert
+    spans: dict[str, list[list[Any]]] = {}  # bundle key → [[case id, first_at, last_at], …]
+    replaying = now if restore is not None else None
+    for alert in ordered:
         counts["alerts"] += 1
-        existing = session.execute(
-            select(ALERT_T.c.case_id, ALERT_T.c.revision).where(
-                ALERT_T.c.merchant_id == merchant_id, ALERT_T.c.detection_id == alert.detection_id
-            )
-        ).first()
-        if existing is not None:  # an updated alert: new facts, same membership
-            if alert.revision >= existing.revision:
+        known = existing.get(alert.detection_id)
+        if known is not None:  # an updated alert: new facts, same membership
+            if alert.revision >= known[1]:
                 session.execute(
                     ALERT_T.update()
                     .where(ALERT_T.c.merchant_id == merchant_id, ALERT_T.c.detection_id == alert.detection_id)
                     .values(_alert_values(alert))
                 )
-            if existing.case_id:
-                touched.add(existing.case_id)
+                existing[alert.detection_id] = (known[0], alert.revision)
+            if known[0]:
+                touched.add(known[0])
+            continue
+        if alert.detection_id in fresh:  # a second revision in the same batch
+            row = fresh[alert.detection_id]
+            if alert.revision >= row["revision"]:
+                row.update(_alert_values(alert))
             continue
         queue = route(alert)
         case_id: str | None = None
@@ -176,29 +185,69 @@ def apply_alerts(
         else:
             policy = policy_for(alert.family, policies)
             key = bundle_key(alert, queue, policy)
-            case_id = _open_case_for(
-                session, merchant_id, key.key, alert.occurred_at, policy, now if restore is not None else None
-            )
+            if key.key not in spans:
+                spans[key.key] = _open_cases(session, merchant_id, key.key, replaying)
+            case_id = _join(spans[key.key], alert.occurred_at, policy)
             if case_id is None:
                 case_id = case_id_for(merchant_id, key.key, alert.detection_id)
                 values = _new_case(merchant_id, case_id, alert, key, policy, now)
                 values.update((restore or {}).get(case_id, {}))
                 session.execute(CASE_T.insert().values(values))
+                spans[key.key].append([case_id, alert.occurred_at, alert.occurred_at])
                 counts["opened"] += 1
             else:
                 counts["joined"] += 1
             touched.add(case_id)
-        session.execute(
-            ALERT_T.insert().values(
-                merchant_id=merchant_id,
-                detection_id=alert.detection_id,
-                case_id=case_id,
-                received_at=now,
-                **_alert_values(alert),
-            )
-        )
+        fresh[alert.detection_id] = {
+            "merchant_id": merchant_id,
+            "detection_id": alert.detection_id,
+            "case_id": case_id,
+            "received_at": now,
+            **_alert_values(alert),
+        }
+    rows = list(fresh.values())
+    for i in range(0, len(rows), 500):
+        session.execute(ALERT_T.insert(), rows[i : i + 500])
     refresh_cases(session, merchant_id, sorted(touched), now, notify=restore is None)
     return counts
+
+
+def _existing(session: Session, merchant_id: str, ids: Sequence[str]) -> dict[str, tuple[str | None, int]]:
+    found: dict[str, tuple[str | None, int]] = {}
+    unique = sorted(set(ids))
+    for i in range(0, len(unique), 500):
+        for row in session.execute(
+            select(ALERT_T.c.detection_id, ALERT_T.c.case_id, ALERT_T.c.revision).where(
+                ALERT_T.c.merchant_id == merchant_id, ALERT_T.c.detection_id.in_(unique[i : i + 500])
+            )
+        ):
+            found[row.detection_id] = (row.case_id, row.revision)
+    return found
+
+
+def _open_cases(session: Session, merchant_id: str, key: str, replaying: datetime | None) -> list[list[Any]]:
+    """The cases with this key an alert may join, as [id, first_at, last_at], earliest first.
+
+    ``replaying`` (the rebuild) is when the alert was first received: a case closed since then (or
+    at that instant) still counts as open for it, as it was when the live consumer saw it."""
+    is_open = CASE_T.c.state.in_(OPEN_STATES)
+    if replaying is not None:
+        is_open = or_(is_open, CASE_T.c.closed_at >= replaying)
+    rows = session.execute(
+        select(CASE_T.c.id, CASE_T.c.first_at, CASE_T.c.last_at)
+        .where(CASE_T.c.merchant_id == merchant_id, CASE_T.c.bundle_key == key, is_open)
+        .order_by(CASE_T.c.first_at, CASE_T.c.id)
+    ).all()
+    return [[r.id, r.first_at, r.last_at] for r in rows]
+
+
+def _join(candidates: list[list[Any]], at: datetime, policy: BundlingPolicy) -> str | None:
+    """The earliest candidate whose span ``at`` falls within; its span grows to include ``at``."""
+    for candidate in sorted(candidates, key=lambda c: (c[1], c[0])):
+        if within(Span(candidate[1], candidate[2]), at, policy.window):
+            candidate[1], candidate[2] = min(candidate[1], at), max(candidate[2], at)
+            return str(candidate[0])
+    return None
 
 
 def _alert_values(alert: Alert) -> dict[str, Any]:
@@ -217,39 +266,6 @@ def _alert_values(alert: Alert) -> dict[str, Any]:
         "drawer_session_id": alert.drawer_session_id[:200],
         "rule_bundle_key": alert.rule_bundle_key[:300],
     }
-
-
-def _open_case_for(
-    session: Session,
-    merchant_id: str,
-    key: str,
-    at: datetime,
-    policy: BundlingPolicy,
-    replaying: datetime | None,
-) -> str | None:
-    """The open case with this key whose span ``at`` falls within (the earliest, if several).
-
-    ``replaying`` (the rebuild) is when the alert was first received: a case closed since then
-    (or at that instant) still counts as open for it, as it was when the live consumer saw it."""
-    window = policy.window
-    is_open = CASE_T.c.state.in_(OPEN_STATES)
-    if replaying is not None:
-        is_open = or_(is_open, CASE_T.c.closed_at >= replaying)
-    rows = session.execute(
-        select(CASE_T.c.id, CASE_T.c.first_at, CASE_T.c.last_at, CASE_T.c.window_hours)
-        .where(
-            CASE_T.c.merchant_id == merchant_id,
-            CASE_T.c.bundle_key == key,
-            is_open,
-            CASE_T.c.first_at <= at + window,
-            CASE_T.c.last_at >= at - window,
-        )
-        .order_by(CASE_T.c.first_at, CASE_T.c.id)
-    ).all()
-    for row in rows:
-        if within(Span(row.first_at, row.last_at), at, window):
-            return str(row.id)
-    return None
 
 
 def _new_case(
@@ -298,9 +314,12 @@ def refresh_cases(
     """Recompute span, count, severity and escalations of these cases from their members; queue the
     notifications an open case now reaches (core/cases/service/notify.py; never in a rebuild)."""
     rules = tenant_escalation(session, merchant_id)
-    for case_id in case_ids:
-        members = session.execute(
+    notify = notify and notifications.has_targets(session, merchant_id)
+    by_case: dict[str, list[Any]] = {case_id: [] for case_id in case_ids}
+    for i in range(0, len(case_ids), 500):
+        for m in session.execute(
             select(
+                ALERT_T.c.case_id,
                 ALERT_T.c.detection_id,
                 ALERT_T.c.rule_id,
                 ALERT_T.c.severity,
@@ -308,8 +327,11 @@ def refresh_cases(
                 ALERT_T.c.drawer_session_id,
                 ALERT_T.c.employee_id,
                 ALERT_T.c.received_at,
-            ).where(ALERT_T.c.merchant_id == merchant_id, ALERT_T.c.case_id == case_id)
-        ).all()
+            ).where(ALERT_T.c.merchant_id == merchant_id, ALERT_T.c.case_id.in_(list(case_ids[i : i + 500])))
+        ):
+            by_case[m.case_id].append(m)
+    for case_id in case_ids:
+        members = by_case[case_id]
         if not members:
             continue
         result = escalate(

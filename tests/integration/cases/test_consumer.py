@@ -78,6 +78,11 @@ VOIDS = [_alert(i, hours=i * 0.5) for i in range(5)]
 SCENARIOS: list[tuple[str, list[Alert], list[tuple[str, str, int, str]]]] = [
     ("a void cluster in one drawer session is one case", VOIDS, [("fraud", "employee_session", 5, "medium")]),
     (
+        "a chain 20 hours apart in one batch joins the span the batch widened",
+        [_alert(1), _alert(2, hours=20), _alert(3, hours=40)],
+        [("fraud", "employee_session", 3, "medium")],
+    ),
+    (
         "void clusters in two sessions are two cases",
         [_alert(1), _alert(2, hours=1, drawer_session_id="sess_2")],
         [("fraud", "employee_session", 1, "medium"), ("fraud", "employee_session", 1, "medium")],
