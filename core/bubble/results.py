@@ -20,6 +20,10 @@ class DeviceScore:
     hourly: float  # raw D²
     drift: float  # raw highest risk CUSUM (nats), 0 on hours without a sale
     episode_id: str = ""
+    # Each dimension's expected value under the device's baseline and what was observed, in the
+    # business units of core/bubble/dimensions.UNITS, in DIMENSIONS order (empty if not computed).
+    expected: tuple[float, ...] = ()
+    observed: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -127,6 +127,8 @@ class Walk:
                     top,
                     float(d2[i]),
                     float(drift[i]),
+                    expected=tuple(round(float(v), 4) for v in expected[i]),
+                    observed=tuple(round(float(v), 4) for v in _observed(obs, int(i))),
                 )
             )
             if alert[i]:

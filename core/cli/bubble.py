@@ -1,5 +1,5 @@
-"""``canary bubble …``: Bubble's offline tools — score device-hours from a CSV, write a simulated
-device-hour world (docs/bubble.md)."""
+"""``canary bubble …``: score the stored device-hours (``run``), score device-hours from a CSV, write
+a simulated device-hour world (docs/bubble.md)."""
 
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ from core.cli.context import known_merchant, load
 from core.cli.customers import rebuild_app
 from core.cli.errors import UsageError, friendly
 
-app = typer.Typer(help="Bubble: per-device anomaly detection, offline.", no_args_is_help=True)
+app = typer.Typer(
+    help="Bubble: per-device anomaly detection — score stored device-hours or a CSV.", no_args_is_help=True
+)
 err = Console(stderr=True)
 
 
@@ -40,6 +42,41 @@ def rebuild_bubble(
             err.print(
                 f"[green]✓[/green] {merchant_id}: {summary.device_hours} device-hours from "
                 f"{summary.transactions} transactions ({summary.unattributed} without a device)"
+            )
+    finally:
+        container.close()
+
+
+@app.command("run")
+@friendly
+def run_command(
+    merchant: str | None = typer.Option(None, help="One merchant (default: every merchant)."),
+    calibrate_until: str | None = typer.Option(
+        None,
+        "--calibrate-until",
+        help="ISO 8601 UTC time: the stored hours before it are a clean window that sets the "
+        "thresholds (default: the built-in thresholds).",
+    ),
+) -> None:
+    """Score the stored device-hours (what `canary worker bubble` observed) with the same model as
+    `canary bubble score` and keep the scores, episodes and baseline revisions; a rerun gives the
+    same rows."""
+    from core.bubble.service.scoring import run
+    from core.pipeline.sweeper import merchant_ids
+
+    until = _until(calibrate_until)
+    container = load()
+    try:
+        targets = [known_merchant(container, merchant)] if merchant else merchant_ids(container.db)
+        for merchant_id in targets:
+            try:
+                summary = run(container.db, merchant_id, until)
+            except (CalibrationError, InputError) as exc:
+                raise UsageError(f"{merchant_id}: {exc}") from None
+            err.print(
+                f"[green]✓[/green] {merchant_id}: {summary.device_hours} device-hours, "
+                f"{summary.store_hours} store-hours scored; {summary.device_episodes} device and "
+                f"{summary.store_episodes} store episodes; thresholds {summary.thresholds}"
             )
     finally:
         container.close()

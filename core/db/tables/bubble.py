@@ -6,16 +6,30 @@
 - ``bubble_device_hours``: per (merchant, device, hour) the raw counts (docs/bubble.md), recomputed
   from the canonical transactions of that device and hour every time one of them changes, never
   incremented, so a redelivery, a replay and ``canary rebuild bubble`` all give the same row.
+
+What scoring keeps (``core/bubble/service/scoring.py``, ``canary bubble run``): each run rescores
+the merchant's device-hours from the first and replaces these rows, so the same device-hours and
+thresholds give the same rows.
+
+- ``bubble_device_scores``: per device-hour the score, state, the channel statistics and each
+  dimension's expected vs observed value (the baseline the hour was judged against).
+- ``bubble_store_scores``: per store-hour the store's common-mode score.
+- ``bubble_episodes``: one signal per excursion (``A-BUBBLE-DEVICE`` / ``A-BUBBLE-STORE``) with its
+  evidence.
+- ``bubble_baseline_revisions``: why a device's baseline started or changed course (append-only in
+  the model: a rescore reproduces the same history).
+- ``bubble_scoring_runs``: the thresholds and the hour range of the merchant's latest run.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Index
+from sqlalchemy import JSON, Index
 from sqlmodel import Field
 
-from core.db.base import APP, TenantKey
+from core.db.base import APP, TenantKey, utcnow
 from core.db.types import UTCDateTime
 
 
@@ -56,3 +70,85 @@ class BubbleDeviceHour(TenantKey, table=True):
     gap_minutes_mean: float | None = None  # mean minutes between consecutive tickets (≥ 2 tickets)
     distinct_employees: int = 0
     network_events: int | None = None  # device telemetry; no source delivers it today
+
+
+class BubbleDeviceScore(TenantKey, table=True):
+    __tablename__ = "bubble_device_scores"
+    __table_args__ = (
+        Index("ix_bubble_device_scores_hour", "merchant_id", "hour"),
+        Index("ix_bubble_device_scores_store", "merchant_id", "store_id", "hour"),
+        {"schema": APP},
+    )
+
+    device_id: str = Field(primary_key=True, max_length=128)
+    hour: datetime = Field(primary_key=True, sa_type=UTCDateTime)
+    store_id: str = Field(max_length=128)
+    score: float | None = None  # None in insufficient_history
+    alert: bool = False
+    state: str = Field(max_length=24)  # ok | insufficient_history | anomalous
+    top_dimension: str = Field(default="", max_length=32)
+    hourly: float = 0.0  # raw D² (dimensionless)
+    drift: float = 0.0  # highest risk CUSUM, nats
+    episode_id: str = Field(default="", max_length=300)
+    expected: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)  # dimension → business units
+    observed: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+
+
+class BubbleStoreScore(TenantKey, table=True):
+    __tablename__ = "bubble_store_scores"
+    __table_args__ = (Index("ix_bubble_store_scores_hour", "merchant_id", "hour"), {"schema": APP})
+
+    store_id: str = Field(primary_key=True, max_length=128)
+    hour: datetime = Field(primary_key=True, sa_type=UTCDateTime)
+    score: float = 0.0
+    alert: bool = False
+    top_dimension: str = Field(default="", max_length=32)
+    hourly: float = 0.0
+    drift: float = 0.0
+    episode_id: str = Field(default="", max_length=300)
+
+
+class BubbleEpisodeRow(TenantKey, table=True):
+    __tablename__ = "bubble_episodes"
+    __table_args__ = (
+        Index("ix_bubble_episodes_start", "merchant_id", "start"),
+        Index("ix_bubble_episodes_device", "merchant_id", "device_id", "start"),
+        {"schema": APP},
+    )
+
+    id: str = Field(primary_key=True, max_length=300)
+    rule_id: str = Field(max_length=16)  # A-BUBBLE-DEVICE | A-BUBBLE-STORE
+    scope: str = Field(max_length=8)  # device | store
+    store_id: str = Field(max_length=128)
+    device_id: str | None = Field(default=None, max_length=128)
+    start: datetime = Field(sa_type=UTCDateTime)
+    end: datetime = Field(sa_type=UTCDateTime)
+    hours: int = 0  # flagged hours
+    peak_score: float = 0.0
+    channel: str = Field(max_length=8)  # hourly | drift
+    top_dimension: str = Field(default="", max_length=32)
+    evidence: list[Any] = Field(default_factory=list, sa_type=JSON)
+
+
+class BubbleBaselineRevision(TenantKey, table=True):
+    __tablename__ = "bubble_baseline_revisions"
+    __table_args__ = ({"schema": APP},)
+
+    device_id: str = Field(primary_key=True, max_length=128)
+    at: datetime = Field(primary_key=True, sa_type=UTCDateTime)
+    kind: str = Field(
+        primary_key=True, max_length=24
+    )  # peer_prior | own_history | history_sufficient | rebaselined
+    detail: str = Field(default="", max_length=1_000)
+
+
+class BubbleScoringRun(TenantKey, table=True):
+    __tablename__ = "bubble_scoring_runs"
+    __table_args__ = ({"schema": APP},)
+
+    thresholds: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    first_hour: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_hour: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    device_hours: int = 0
+    episodes: int = 0
+    run_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
