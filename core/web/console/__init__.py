@@ -34,6 +34,8 @@ def console_mount(container: Container, signer: SessionSigner | None = None) -> 
         Route("/rules/{rule_id}/tune", pages.rule_tune, methods=["POST"]),
         Route("/rules/{rule_id}/allow", pages.allow_add, methods=["POST"]),
         Route("/rules/{rule_id}/allow/{entry_id}/revoke", pages.allow_revoke, methods=["POST"]),
+        Route("/packs/{pack_id}", pages.pack, methods=["GET"]),
+        Route("/packs/{pack_id}/apply", pages.pack_apply, methods=["POST"]),
         Route("/customers", pages.customers, methods=["GET"]),
         Route("/customers/{customer_id:path}", pages.customer, methods=["GET"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="console-static"),

@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 
 from core.customers.errors import CustomerNotFoundError
 from core.rules.model import Family, Mode
+from core.rules.packs import PACKS
 from core.web.console.base import PREFIX, Console, PageError, page
 
 FILTERS = ("rule", "family", "store", "employee", "from", "to")
@@ -437,3 +438,47 @@ def allow_revoke(console: Console, request: Request, form: Mapping[str, Any]) ->
             raise
         return _rule_page(console, request, 400, f"Nothing changed: {exc}.")
     return _rule_page(console, request, 200, f"Allow-list entry {entry_id} revoked.")
+
+
+def _pack_page(console: Console, request: Request, status: int = 200, message: str | None = None) -> Response:
+    viewer = console.viewer(request)
+    console.require(viewer, "read")
+    pack_id = request.path_params["pack_id"]
+    if pack_id not in PACKS:
+        raise PageError(404, "Not found", f"No vertical pack {pack_id!r}: there is {', '.join(PACKS)}.")
+    preview = console.container.rules.preview_vertical_pack(viewer.merchant_id, pack_id)
+    return console.render(
+        "pack.html", viewer, status, nav="rules", p=preview, message=message, error=status >= 400
+    )
+
+
+@page
+def pack(console: Console, request: Request, _form: Mapping[str, Any]) -> Response:
+    """canary-chirp's preview_vertical_pack: exactly what the pack would change (read)."""
+    return _pack_page(console, request)
+
+
+@page
+def pack_apply(console: Console, request: Request, form: Mapping[str, Any]) -> Response:
+    """canary-chirp's apply_vertical_pack (rules:write), with a reason."""
+    viewer = console.viewer(request)
+    console.check_csrf(viewer, form)
+    console.require(viewer, "rules:write")
+    pack_id = request.path_params["pack_id"]
+    if pack_id not in PACKS:
+        raise PageError(404, "Not found", f"No vertical pack {pack_id!r}: there is {', '.join(PACKS)}.")
+    try:
+        done = console.container.rules.apply_vertical_pack(
+            viewer.merchant_id,
+            pack_id,
+            actor=viewer.actor,
+            reason=_text(form, "reason", 500) or "",
+            reapply=form.get("reapply") == "yes",
+        )
+    except Exception as exc:
+        if not getattr(exc, "user_facing", False):
+            raise
+        return _pack_page(console, request, 400, f"Nothing changed: {exc}.")
+    return _pack_page(
+        console, request, 200, f"{pack_id} v{done.pack_version} applied ({len(done.changes)} change(s))."
+    )

@@ -63,6 +63,7 @@ def pages(w: ConsoleWorld) -> dict[str, str]:
         f"/console/cases/{w.case_a}": "Audit trail",
         "/console/rules": "Q-VR-03",
         "/console/rules/Q-VR-03": "min_voids",
+        "/console/packs/garden-center": "What it would change",
         "/console/customers": "Customer id",
         f"/console/customers/{w.shop.alice}": "Sales",
     }

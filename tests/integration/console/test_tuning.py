@@ -132,3 +132,30 @@ def test_allow_list_mistakes_and_refusals_change_nothing(world: Any) -> None:
     assert post(operator, f"allow/{theirs.entry_id}/revoke", reason="not mine to revoke").status_code == 404
     [kept] = container.rules.list_allow_list_entries(w.merchant_b, "Q-VR-03")
     assert kept.status == "active"
+
+
+def test_a_vertical_pack_is_previewed_by_anyone_and_applied_by_an_operator_with_a_reason(world: Any) -> None:
+    container, w, app = world
+    gm, operator = signed_in(app, w.tokens["gm"]), signed_in(app, w.tokens["operator"])
+    preview = gm.get("/console/packs/garden-center")
+    assert preview.status_code == 200
+    assert "not applied to this tenant" in preview.text
+    assert "Applying a pack needs the rules:write scope" in preview.text
+    refused = gm.post(
+        "/console/packs/garden-center/apply", data={"csrf": csrf_of(gm), "reason": "we sell plants"}
+    )
+    assert refused.status_code == 403
+    short = operator.post(
+        "/console/packs/garden-center/apply", data={"csrf": csrf_of(operator), "reason": "x"}
+    )
+    assert (short.status_code, "Nothing changed:" in short.text) == (400, True)
+    assert container.rules.preview_vertical_pack(w.merchant_a, "garden-center").applied is False
+    done = operator.post(
+        "/console/packs/garden-center/apply",
+        data={"csrf": csrf_of(operator), "reason": "we are a garden center"},
+    )
+    assert "garden-center v1 applied" in done.text
+    assert "applied to this tenant</span>" in done.text
+    assert container.rules.preview_vertical_pack(w.merchant_a, "garden-center").applied is True
+    assert container.rules.preview_vertical_pack(w.merchant_b, "garden-center").applied is False
+    assert operator.get("/console/packs/nope").status_code == 404
