@@ -25,33 +25,36 @@ Allow-list entries name one or more scopes (all must match), a reason and an exp
 
 Vendors deliver out of order (Square retries for 24 hours; day 0 of a rollout is a backfill), so a
 rule with history must give the same detections whatever order the facts arrive in. Where a rule has
-been made order-independent (Q-VR-03 and Q-AT-03 so far; Q-TM-01, Q-CT-02, C-005, Q-IS-04 and Q-TC-01
+been made order-independent (Q-VR-03, Q-AT-03 and C-005 so far; Q-TM-01, Q-CT-02, Q-IS-04 and Q-TC-01
 still read their windows as of arrival, see issue 15), it works out its pattern in event time over
 everything its window holds, and an event that arrives late counts in every window its timestamp
 falls into. `tests/unit/rules/test_arrival_order.py` and `tests/integration/rules/test_arrival_order.py`
 deliver each scenario in random orders with redeliveries and compare with event-time order.
 
-One detection per episode: Q-VR-03's episode is one employee's voids in one drawer session (or
-station and business day), Q-AT-03's one employee's week. The detection id is derived from the
-episode alone, so it is the same whichever event completed the pattern. An event that grows the
-episode rewrites that detection (Q-VR-03: members, count, total, severity; Q-AT-03: the week's count
-and tickets) with the next `revision` and a new `updated_at`; a detection is only ever rewritten by a
-larger one, so a redelivery or an event outside every window changes nothing. Q-AT-03 counts each
-ticket once, however often it is delivered. In
+One detection per episode: Q-VR-03's episode is one employee's voids in one drawer session (or station
+and business day), Q-AT-03's one employee's week, C-005's one card. The detection id is derived from the
+episode alone, so it is the same whichever event completed the pattern. An event that grows the episode
+rewrites that detection (Q-VR-03: members, count, total, severity; Q-AT-03: the week's count and
+tickets; C-005: the uses in busy windows, customers and locations) with the next `revision` and a new
+`updated_at`; a detection is only ever rewritten by a larger one, so a redelivery or an event outside
+every window changes nothing. Q-AT-03 counts each ticket once, however often it is delivered. In
 alerting mode the rewrite is published to `canary:alerts` again under the same detection id and its
-revision, so Fox updates the case it already has. Backtests and `dry_run_rule` count each episode
-once, at its last revision, as the store does.
+revision, so Fox updates the case it already has. Backtests and `dry_run_rule` count each episode once,
+at its last revision, as the store does.
 
 How late an event may be: as long as the window it belongs to is still held. Voids are held 24 hours
 behind the newest void of that employee and session, and the rule state is swept by the newest event
-time the consumer has seen (voids: 24 hours; de-duplication and episode records: 400 days). A void
-that arrives after the other voids of its session have been swept finds nothing to cluster with: it is
-not counted, and a detection already written is never shrunk or withdrawn. Q-AT-03 keeps an
-employee's last 27 weeks; its baseline (the earlier weeks) is read as it stands when the week's
-tickets arrive, so earlier weeks' tickets arriving after a later week has fired do not withdraw that
-trend, and a week that passes its threshold whatever part of its baseline has arrived is reported
-the same in any order. Replaying the journal in event time (`dry_run_rule`) gives the event-time
-answer in every case.
+time the consumer has seen (voids: 24 hours; de-duplication and episode records: 400 days). A void that
+arrives after the other voids of its session have been swept finds nothing to cluster with: it is not
+counted, and a detection already written is never shrunk or withdrawn. Q-AT-03 keeps an employee's last
+27 weeks; its baseline (the earlier weeks) is read as it stands when the week's tickets arrive, so
+earlier weeks' tickets arriving after a later week has fired do not withdraw that trend, and a week that
+passes its threshold whatever part of its baseline has arrived is reported the same in any order.
+Replaying the journal in event time (`dry_run_rule`) gives the event-time answer in every case. C-005
+holds a card's uses for 7 days behind its newest use; a use that arrives later than that finds no window
+to join, and the uses already in the card's detection stay in it. A card's later burst, weeks after the
+first, joins the same detection (a new revision, republished), so Fox updates the case that already
+holds that detection rather than receiving a second one.
 
 | rule | family | title | severity | queue | substrates |
 |---|---|---|---|---|---|

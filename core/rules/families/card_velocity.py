@@ -4,6 +4,8 @@ in a short window. Square-native: Counterpoint keeps no card fingerprint."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
 
 from core.rules.context import RuleContext
 from core.rules.model import Family, Finding, Parameter, Scope, Severity, Substrate, rule
@@ -29,44 +31,89 @@ HOUR = 3600.0
 def card_velocity(ctx: RuleContext) -> Iterable[Finding]:
     """One card (by the vendor's opaque fingerprint) used by at least the maximum number of distinct
     customers, or at the maximum number of distinct locations, within the window: shared or
-    tested stolen cards. Fires again each time the count grows."""
+    tested stolen cards. One detection per card: it fires when some window reaches a maximum, and
+    each later use that falls in such a window updates it. Windows are worked out in event time
+    over every use the card's window holds, so a use that arrives late counts wherever it falls."""
     facts = ctx.facts
     txn = facts.transaction
     if txn is None:
         return []
     window = ctx.whole("window_hours") * HOUR
+    limits = (ctx.whole("max_customers"), ctx.whole("max_locations"))
     out = []
     for fingerprint in sorted({t.card_fingerprint for t in facts.tenders if t.card_fingerprint}):
-        rows = [
-            r
-            for r in ctx.state.get("cards", fingerprint) or []
-            if r[3] != txn.id and 0 <= facts.ts - r[0] <= window
-        ]
-        rows.append([facts.ts, txn.customer_id, txn.location_id, txn.id])
-        customers = sorted({r[1] for r in rows if r[1]})
-        locations = sorted({r[2] for r in rows if r[2]})
-        if len(customers) < ctx.whole("max_customers") and len(locations) < ctx.whole("max_locations"):
+        held = [r for r in ctx.state.get("cards", fingerprint) or [] if r[3] != txn.id]
+        here = [facts.ts, txn.customer_id, txn.location_id, txn.id]
+        rows = sorted([*held, here], key=lambda r: (r[0], r[3]))
+        members, peak = _in_busy_windows(rows, window, limits)
+        if not members:
             continue
+        # The card's episode outlives the 7-day use window: its members so far are the rule's own.
+        known = ctx.memory.get(fingerprint) or {"ts": facts.ts, "uses": [], "peak": [0, 0]}
+        uses = {u[3]: u for u in known["uses"]}
+        for row in members:
+            uses.setdefault(row[3], list(row))
+        ordered = sorted(uses.values(), key=lambda r: (r[0], r[3]))
+        peak = [max(peak[0], known["peak"][0]), max(peak[1], known["peak"][1])]
+        ctx.memory.put(fingerprint, {"ts": max(known["ts"], facts.ts), "uses": ordered, "peak": peak})
+        customers = sorted({r[1] for r in ordered if r[1]})
+        locations = sorted({r[2] for r in ordered if r[2]})
+        first = ordered[0]
         out.append(
             Finding(
-                summary=f"card used by {len(customers)} customers at {len(locations)} locations within "
+                summary=f"card used by up to {peak[0]} customers at up to {peak[1]} locations within "
                 f"{ctx.whole('window_hours')} h",
-                subject=ctx.subject([]),
-                occurred_at=txn.occurred_at,
+                subject=ctx.subject(
+                    [],
+                    customer_id=first[1],
+                    customer_tier=None,
+                    location_id=first[2],
+                    employee_id=None,
+                    station_id=None,
+                    drawer_session_id=None,
+                    local_time=None,
+                ),
+                occurred_at=datetime.fromtimestamp(first[0], UTC),
                 entity_id=fingerprint,
-                measurements={"customers": len(customers), "locations": len(locations), "uses": len(rows)},
+                measurements={
+                    "customers": len(customers),
+                    "locations": len(locations),
+                    "uses": len(ordered),
+                    "peak_customers": peak[0],
+                    "peak_locations": peak[1],
+                },
                 evidence={
                     "uses": [
                         {"at": r[0], "customer_id": r[1], "location_id": r[2], "transaction_id": r[3]}
-                        for r in rows
+                        for r in ordered
                     ],
-                    "tenders": [t for t in facts.tenders if t.card_fingerprint == fingerprint],
                 },
-                dedupe_key=f"{fingerprint}|{len(customers)}|{len(locations)}",
+                episode=fingerprint,
+                extent=len(ordered),
                 bundle_key=f"C-005|{fingerprint}",
             )
         )
     return out
+
+
+def _in_busy_windows(
+    rows: list[list[Any]], window: float, limits: tuple[int, int]
+) -> tuple[list[list[Any]], list[int]]:
+    """The uses (sorted by time) in some span of ``window`` seconds with at least ``limits``
+    distinct customers or locations, and the most of each seen in one such span."""
+    inside = [False] * len(rows)
+    peak = [0, 0]
+    for first in range(len(rows)):
+        last = first
+        while last + 1 < len(rows) and rows[last + 1][0] - rows[first][0] <= window:
+            last += 1
+        span = rows[first : last + 1]
+        customers = len({r[1] for r in span if r[1]})
+        locations = len({r[2] for r in span if r[2]})
+        if customers >= limits[0] or locations >= limits[1]:
+            inside[first : last + 1] = [True] * len(span)
+            peak = [max(peak[0], customers), max(peak[1], locations)]
+    return [row for row, hit in zip(rows, inside, strict=True) if hit], peak
 
 
 RULES = (card_velocity,)

@@ -18,7 +18,7 @@ from core.rules.backtest import backtest, run_events
 from core.rules.engine import Engine, Evaluation, RuleSettings, TenantConfig
 from core.rules.facts import Facts
 from core.rules.model import Mode
-from core.simulate.canonical import L, at, cp_ticket, square_txn
+from core.simulate.canonical import L, P, at, cp_ticket, square_txn
 from tests.rules_cases import catalog
 
 ENGINE = Engine(catalog())
@@ -152,3 +152,51 @@ def test_q_at_03_any_arrival_order_gives_the_event_time_trends(order: list[Detec
 def test_q_at_03_a_ticket_delivered_twice_counts_once() -> None:
     twice = [*OVERRIDES[:4], *OVERRIDES[4:8], *OVERRIDES[4:8]]  # four hot tickets twice: 8, not 16
     assert run_events(ENGINE, twice, only("Q-AT-03")) == []
+
+
+# C-005: one card's uses across customers and locations ----------------------------------------------
+
+
+def use(ref: str, when: float, card: str, customer: str, location: str = "L1") -> DetectionEvent:
+    return square_txn(
+        ref, at(when), [L("GIFTSET", 5_000)], [P("CARD", 5_000, card)], customer=customer, location=location
+    )
+
+
+# fpX: five customers within two hours, and a use thirty hours later that joins no busy window;
+# fpZ: one customer at three locations in a day; fpY: one customer three times (never fires).
+CARD_USES = [
+    *(use(f"x{n}", 25 * n, "fpX", f"CU{n}") for n in range(5)),
+    use("x-late", 30 * 60, "fpX", "CU0"),
+    *(use(f"z{n}", 300 * n, "fpZ", "CU9", location=f"L{n}") for n in range(3)),
+    *(use(f"y{n}", 40 * n, "fpY", "CU1") for n in range(3)),
+]
+
+
+def cards(found: Sequence[Evaluation]) -> set[tuple[Any, ...]]:
+    return {
+        (
+            ev.detection_id,
+            ev.finding.occurred_at,
+            tuple(sorted(ev.finding.measurements.items())),
+            tuple(sorted(u["transaction_id"] for u in ev.finding.evidence["uses"])),
+        )
+        for ev in found
+    }
+
+
+def test_c_005_in_event_time_is_one_detection_per_card_with_every_use_in_a_busy_window() -> None:
+    found = {ev.finding.entity_id: ev for ev in run_events(ENGINE, in_event_time(CARD_USES), only("C-005"))}
+    assert set(found) == {"fpX", "fpZ"}
+    assert (
+        found["fpX"].finding.measurements["uses"],
+        found["fpX"].finding.measurements["peak_customers"],
+    ) == (5, 5)
+    assert found["fpZ"].finding.measurements["peak_locations"] == 3
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrivals(CARD_USES))
+def test_c_005_any_arrival_order_gives_the_event_time_detections(order: list[DetectionEvent]) -> None:
+    expected = cards(run_events(ENGINE, in_event_time(CARD_USES), only("C-005")))
+    assert cards(run_events(ENGINE, order, only("C-005"))) == expected
