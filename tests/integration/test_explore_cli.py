@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+from core.bootstrap import bootstrap
 from core.cli.main import app
 from core.db.tables.rules import DetectionRow
 from core.pipeline.workers import drain
@@ -81,7 +82,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             "CANARY_VAR_DIR": str(tmp),
             "CANARY_WORKER_BLOCK_MS": "0",
         }
-        yield {"shop": shop, "other": other, "env": env}
+        yield {"shop": shop, "other": other, "env": env, "settings": settings}
 
 
 def _run(world: dict[str, Any], *args: str, columns: int = 200) -> Any:
@@ -227,3 +228,34 @@ def test_token_list_prints_whole_ids_at_80_columns_and_json_for_scripts(world: d
     revoked = runner.invoke(app, ["token", "revoke", token_id, "--merchant", world["shop"]], env=world["env"])
     assert revoked.exit_code == 0, revoked.output
     assert _json(world, "token", "list", "--merchant", world["shop"])["tokens"][0]["revoked_at"] is not None
+
+
+def test_rules_promote_runs_the_readiness_check_and_force_and_pin_are_audited(world: dict[str, Any]) -> None:
+    runner, shop = CliRunner(), world["other"]
+
+    def rules(*args: str) -> Any:
+        return runner.invoke(app, ["rules", *args, "--merchant", shop], env=world["env"])
+
+    refused = rules("promote", "Q-DS-01", "observation", "--reason", "first week")
+    forced = rules("promote", "Q-DS-01", "observation", "--reason", "first week", "--force")
+    pinned = rules("pin", "1.0.0", "--reason", "season freeze")
+    short = rules("pin", "1.0.0", "--reason", "x")
+    bad_mode = rules("promote", "Q-DS-01", "loud", "--reason", "first week")
+    status = rules("status")
+    assert refused.exit_code == 1, refused.output
+    assert "no events in the last 14 days to dry-run against" in refused.output
+    assert "Q-DS-01 stays in dry_run (--force promotes anyway)" in refused.output
+    assert forced.exit_code == 0, forced.output
+    assert "Q-DS-01: dry_run → observation (forced)" in forced.output
+    assert pinned.exit_code == 0, pinned.output
+    assert "catalog pinned at 1.0.0 (was unpinned)" in pinned.output
+    assert (short.exit_code, bad_mode.exit_code) == (2, 2)
+    assert "a reason of at least 8 characters is required" in short.output
+    assert "mode must be one of dry_run, observation, alerting, not 'loud'" in bad_mode.output
+    assert "catalog pinned: yes" in status.output
+    container = bootstrap(world["settings"])
+    try:
+        audit = container.rules.audit_log(shop).items
+    finally:
+        container.close()
+    assert {(e.action, e.actor) for e in audit} >= {("catalog.pin", "cli"), ("rule.promote_forced", "cli")}
