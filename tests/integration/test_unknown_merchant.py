@@ -29,6 +29,7 @@ COMMANDS: dict[str, list[str]] = {
     "proof export": ["proof", "export", "--merchant", "nope", "--event", "1"],
     "rebuild customers": ["rebuild", "customers", "--merchant", "nope"],
     "rebuild bubble": ["rebuild", "bubble", "--merchant", "nope"],
+    "bubble run": ["bubble", "run", "--merchant", "nope"],
     "rebuild fox": ["rebuild", "fox", "--merchant", "nope"],
     "forget-customer": ["forget-customer", "c_1", "--merchant", "nope", "--reason", "test", "--yes"],
     "rules status": ["rules", "status", "--merchant", "nope"],
