@@ -25,6 +25,7 @@ def console_mount(container: Container, signer: SessionSigner | None = None) -> 
         Route("/detections", pages.detections, methods=["GET"]),
         Route("/detections/{detection_id}", pages.detection, methods=["GET"]),
         Route("/cases", cases.cases, methods=["GET"]),
+        Route("/digest", cases.digest, methods=["GET"]),
         Route("/cases/{case_id}", cases.case, methods=["GET"]),
         Route("/cases/{case_id}/{action}", cases.case_action, methods=["POST"]),
         Route("/rules", pages.rules, methods=["GET"]),

@@ -136,3 +136,19 @@ def case_action(console: Console, request: Request, form: Mapping[str, Any]) -> 
             raise
         return _case_page(console, request, 400, f"Nothing changed: {message}")
     return RedirectResponse(f"{PREFIX}/cases/{quote(case_id, safe='')}?done={action}", status_code=303)
+
+
+@page
+def digest(console: Console, request: Request, _form: Mapping[str, Any]) -> Response:
+    """canary-fox's case_digest for this period and the one before it, side by side."""
+    viewer = console.viewer(request)
+    console.require(viewer, "read")
+    period = request.query_params.get("period", "weekly")
+    if period not in ("daily", "weekly"):
+        raise PageError(400, "Cannot do that", "The digest is daily or weekly.")
+    service = console.container.cases
+    current = service.case_digest(viewer.merchant_id, period)
+    previous = service.case_digest(viewer.merchant_id, period, current.start)
+    return console.render(
+        "digest.html", viewer, nav="cases", period=period, current=current, previous=previous
+    )

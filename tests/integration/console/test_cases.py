@@ -137,3 +137,19 @@ def test_case_filters_and_their_empty_state(world: Any) -> None:
     assert "No case matches these filters" in empty
     bad = c.get("/console/cases?severity=huge")
     assert (bad.status_code, "severity must be one of" in bad.text) == (400, True)
+
+
+def test_the_digest_sets_this_period_against_the_one_before(world: Any) -> None:
+    container, w, app = world
+    container.clock.advance(hours=1)  # the case opened at NOW; the digest's window ends before "now"
+    c = signed_in(app, w.tokens["gm"])
+    weekly = " ".join(c.get("/console/digest").text.split())
+    assert '<th scope="row">Cases opened</th><td>1</td><td>0</td>' in weekly
+    assert ">Q-VR-03</a>: 1 detection(s)" in weekly
+    assert (
+        f'<td>sq:location:L1</td><td>1</td><td>medium</td><td><a href="/console/cases/{w.case_a}">' in weekly
+    )
+    assert w.case_b not in weekly
+    assert "Daily digest" in c.get("/console/digest?period=daily").text
+    bad = c.get("/console/digest?period=monthly")
+    assert (bad.status_code, "The digest is daily or weekly." in bad.text) == (400, True)
