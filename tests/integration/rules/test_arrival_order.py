@@ -11,6 +11,7 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlmodel import select
@@ -26,67 +27,90 @@ from core.rules.backtest import run_events
 from core.rules.service import ChirpService
 from core.rules.service.consumer import ChirpStage
 from core.simulate.canonical import T0
-from tests.unit.rules.test_arrival_order import ENGINE, VOIDS, in_event_time, only
+from tests.unit.rules.test_arrival_order import (
+    CARD_USES,
+    ENGINE,
+    OVERRIDES,
+    VOIDS,
+    in_event_time,
+    only,
+)
 
 from .support import alerts, detections, for_merchant
 
+# rule -> (scenario, the measurements compared, the evidence listing the members)
+SCENARIOS: dict[str, tuple[list[Any], tuple[str, ...], str]] = {
+    "Q-VR-03": (VOIDS, ("voids", "total_cents"), "voids"),
+    "Q-AT-03": (OVERRIDES, ("week", "overrides", "tickets"), "tickets"),
+    "C-005": (CARD_USES, ("uses", "customers", "locations", "peak_customers", "peak_locations"), "uses"),
+}
 
-def stored(rows: list[Any]) -> set[tuple[Any, ...]]:
+
+def members(evidence: Any) -> tuple[str, ...]:
+    if isinstance(evidence, dict):
+        return tuple(sorted(evidence))
+    return tuple(sorted(m["transaction_id"] for m in evidence))
+
+
+def stored(rule_id: str, rows: list[Any]) -> set[tuple[Any, ...]]:
+    _events, measured, listing = SCENARIOS[rule_id]
     return {
         (
             r.id,
             r.severity,
             r.occurred_at,
-            r.measurements["voids"],
-            r.measurements["total_cents"],
-            tuple(sorted(v["transaction_id"] for v in r.snapshot["voids"])),
+            tuple(r.measurements[k] for k in measured),
+            members(r.snapshot[listing]),
         )
         for r in rows
     }
 
 
-def expected(events: list[Any]) -> set[tuple[Any, ...]]:
+def expected(rule_id: str, events: list[Any]) -> set[tuple[Any, ...]]:
+    _events, measured, listing = SCENARIOS[rule_id]
     return {
         (
             ev.detection_id,
             ev.severity.value,
             ev.finding.occurred_at,
-            ev.finding.measurements["voids"],
-            ev.finding.measurements["total_cents"],
-            tuple(sorted(v["transaction_id"] for v in ev.finding.evidence["voids"])),
+            tuple(ev.finding.measurements[k] for k in measured),
+            members(ev.finding.evidence[listing]),
         )
-        for ev in run_events(ENGINE, in_event_time(events), only("Q-VR-03"))
+        for ev in run_events(ENGINE, in_event_time(events), only(rule_id))
     }
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.data())
+@pytest.mark.parametrize("rule_id", sorted(SCENARIOS))
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
 def test_any_arrival_order_and_batching_stores_the_event_time_detections_and_the_dry_run_agrees(
-    db: Database, clock: FixedClock, data: st.DataObject
+    db: Database, clock: FixedClock, rule_id: str, data: st.DataObject
 ) -> None:
     merchant = f"m_{uuid.uuid4().hex[:12]}"  # a fresh tenant per example: fixtures are shared
     bus = InProcessBus(prefix=f"test-{uuid.uuid4().hex[:6]}:")
     try:
         stage, service = ChirpStage(db, bus, clock), ChirpService(db, clock)
         service.promote_rule(
-            merchant, "Q-VR-03", "alerting", actor="ops@test", reason="arrival test", force=True
+            merchant, rule_id, "alerting", actor="ops@test", reason="arrival test", force=True
         )
-        events = for_merchant(merchant, in_event_time(VOIDS))
+        events = for_merchant(merchant, in_event_time(SCENARIOS[rule_id][0]))
         order = data.draw(st.permutations(events))
         order += data.draw(st.lists(st.sampled_from(events), max_size=6))  # redeliveries, late
         cuts = sorted(data.draw(st.sets(st.integers(1, len(order) - 1), max_size=5)))
         for a, b in zip([0, *cuts], [*cuts, len(order)], strict=True):
             stage.process(merchant, order[a:b])
         rows = detections(db, merchant)
-        assert stored(rows) == expected(events)
+        assert rows
+        assert stored(rule_id, rows) == expected(rule_id, events)
         last = {}
         for alert in alerts(bus):
             last[alert["detection_id"]] = int(alert["revision"])
         assert last == {r.id: r.revision for r in rows}  # Fox has seen each detection's last revision
-        dry = service.dry_run_rule(merchant, "Q-VR-03", T0 - timedelta(hours=1), T0 + timedelta(days=1))
+        dry = service.dry_run_rule(merchant, rule_id, T0 - timedelta(days=1), T0 + timedelta(days=40))
         assert dry.hits == len(rows)
-        assert {(h.detection_id, h.measurements["voids"]) for h in dry.sample} == {
-            (r.id, r.measurements["voids"]) for r in rows
+        first = SCENARIOS[rule_id][1][0]
+        assert {(h.detection_id, h.measurements[first]) for h in dry.sample} == {
+            (r.id, r.measurements[first]) for r in rows
         }
     finally:
         bus.close()
