@@ -187,21 +187,30 @@ class FoxService:
         """The open cases that most need attention: highest severity, then most detections, then the
         most recent activity."""
         limit = check_limit(limit)
-        where = [CASE_T.c.merchant_id == merchant_id, CASE_T.c.state.in_(("open", "in_progress"))]
-        if queue is not None:
-            where.append(CASE_T.c.queue == queue)
+        order = (
+            CASE_T.c.severity_rank.desc(),
+            CASE_T.c.detections.desc(),
+            CASE_T.c.last_at.desc(),
+            CASE_T.c.id,
+        )
+        rows: list[Any] = []
         with self._db.tenant(merchant_id) as s:
-            rows = s.execute(
-                select(CASE_T)
-                .where(*where)
-                .order_by(
-                    CASE_T.c.severity_rank.desc(),
-                    CASE_T.c.detections.desc(),
-                    CASE_T.c.last_at.desc(),
-                    CASE_T.c.id,
-                )
-                .limit(limit)
-            ).all()
+            # One ordered, limited read per (queue, state): each walks ix_fox_cases_top backwards, so the
+            # cost does not grow with the number of open cases; the few rows are then merged here.
+            for queue_value in [queue] if queue is not None else ["fraud", "review"]:
+                for state in ("open", "in_progress"):
+                    rows += s.execute(
+                        select(CASE_T)
+                        .where(
+                            CASE_T.c.merchant_id == merchant_id,
+                            CASE_T.c.queue == queue_value,
+                            CASE_T.c.state == state,
+                        )
+                        .order_by(*order)
+                        .limit(limit)
+                    ).all()
+        rows.sort(key=lambda r: (-r.severity_rank, -r.detections, -r.last_at.timestamp(), r.id))
+        rows = rows[:limit]
         return TopCases(items=[_summary(r) for r in rows])
 
     def rule_outcome_stats(

@@ -58,6 +58,7 @@ class FoxCase(TenantKey, table=True):
         Index("ix_fox_cases_bundle", "merchant_id", "bundle_key", "last_at"),
         Index("ix_fox_cases_state", "merchant_id", "state", "severity_rank", "last_at"),
         Index("ix_fox_cases_opened", "merchant_id", "opened_at"),
+        Index("ix_fox_cases_top", "merchant_id", "queue", "state", "severity_rank", "detections", "last_at"),
         {"schema": APP},
     )
 

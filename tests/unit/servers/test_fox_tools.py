@@ -307,3 +307,26 @@ async def test_the_digest_and_a_tenant_policy_change_how_alerts_bundle(container
     assert (digest["opened"], digest["closed"], digest["confirmed_fraud_rate"]) == (2, 0, None)
     assert digest["top_patterns"] == [{"rule_id": "Q-VR-03", "detections": 4}]
     assert digest["open_by_store"][0]["open_cases"] == 2
+
+
+async def test_top_cases_ranks_open_and_in_progress_cases_together_and_skips_closed_ones(
+    container: Container,
+) -> None:
+    voids(container, 3, session="a")  # medium after escalation
+    voids(container, 1, session="b", start=10)  # low
+    voids(container, 2, session="c", start=20)  # low, two detections
+    by_session = {
+        d.drawer_session_id: case.case_id
+        for case in container.cases.list_cases(MERCHANT).items
+        for d in container.cases.get_case(MERCHANT, case.case_id).detections[:1]
+    }
+    async with fox(container) as client:
+        await call(client, "start_investigation", case_id=by_session["a"])
+        await call(client, "dismiss_case", case_id=by_session["c"], outcome="unactionable", reason=WHY)
+        top = (await call(client, "top_cases"))["items"]
+        review = (await call(client, "top_cases", queue="review"))["items"]
+    assert [(c["case_id"], c["state"], c["severity"]) for c in top] == [
+        (by_session["a"], "in_progress", "medium"),
+        (by_session["b"], "open", "low"),
+    ]
+    assert review == []
