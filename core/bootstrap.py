@@ -12,6 +12,7 @@ from typing import Any
 
 from core.auth.tokens import TokenService
 from core.bubble.service.observations import BubbleObservations
+from core.bubble.service.views import BubbleViews
 from core.bus.memory import InProcessBus
 from core.bus.port import StreamBus
 from core.cases.service.consumer import FoxConsumer
@@ -71,6 +72,7 @@ class Container:
     customers: CustomerProjection
     chirp: ChirpStage
     bubble: BubbleObservations
+    bubble_views: BubbleViews  # canary-bubble: baselines, anomalies, store patterns, history
     fox: FoxConsumer  # the consumer of canary:alerts
     identity: IdentityService
     rules: ChirpService
@@ -159,6 +161,7 @@ def bootstrap(
         customers=customers,
         chirp=chirp,
         bubble=bubble,
+        bubble_views=BubbleViews(db),
         fox=fox,
         identity=IdentityService(db, clock),
         rules=ChirpService(db, clock),

@@ -16,6 +16,7 @@ SERVERS: dict[str, str] = {
     "chirp": "servers.chirp",
     "tsp-ops": "servers.tsp_ops",
     "fox": "servers.fox",
+    "bubble": "servers.bubble",
 }
 
 

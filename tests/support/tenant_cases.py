@@ -34,6 +34,8 @@ class TenantB:
     event_id: str = ""  # the vendor event id of one of B's sealed events (the ledger's side)
     event_hash: str = ""  # its SHA-256, hex: any answer that shows it leaked B's ledger
     case_id: str = ""  # B's Fox case (bundling B's detection)
+    device_id: str = ""  # B's register with a Bubble episode (its id carries the tag)
+    store_id: str = ""  # B's store as Bubble scored it
 
 
 Case = Callable[[TenantB], dict[str, Any]]
@@ -86,6 +88,11 @@ CASES: dict[str, Case] = {
     "tsp-ops.get_consistency_proof": lambda b: {"old_size": 2},
     "tsp-ops.anchor_status": lambda b: {},
     "tsp-ops.replay_event": lambda b: {"seq": 3},
+    # canary-bubble (all read-only: A names B's device and store)
+    "bubble.get_device_baseline": lambda b: {"device_id": b.device_id},
+    "bubble.query_device_anomalies": lambda b: {"device_id": b.device_id},
+    "bubble.store_pattern": lambda b: {"store_id": b.store_id},
+    "bubble.baseline_history": lambda b: {"device_id": b.device_id},
     # canary-fox
     "fox.list_cases": lambda b: {"employee_id": b.employee_id},
     "fox.get_case": lambda b: {"case_id": b.case_id},

@@ -4,60 +4,10 @@ stored rows equal the pure model's output on the same hours, and a rerun gives i
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime, timedelta
-
-from core.bubble import DEFAULT_THRESHOLDS, DIMENSIONS, DeviceHour, score
-from core.bubble.service.observations import HOURS
+from core.bubble import DEFAULT_THRESHOLDS, DIMENSIONS, score
 from core.bubble.service.scoring import DEVICE_RULE, run, snapshot, stored_hours
-from core.db.tables.tenants import Merchant
 from core.db.uow import Database
-
-T0 = datetime(2026, 3, 2, tzinfo=UTC)
-SPIKE = T0 + timedelta(days=13, hours=14)
-
-
-def world(store: str = "sq:location:L1") -> list[DeviceHour]:
-    """Three registers, two weeks, ten sales an hour 09:00–20:59 with a void every fourth hour; on
-    day 13 at 14:00 register D1 voids nine of its ten tickets. (Each register's voids fall in other
-    hours: voids on every register at once would be the store's signal.)"""
-    rows = []
-    for index, device in enumerate(("sq:device:D1", "sq:device:D2", "sq:device:D3")):
-        for day in range(14):
-            for h in range(9, 21):
-                hour = T0 + timedelta(days=day, hours=h)
-                voids = 9 if (device.endswith("D1") and hour == SPIKE) else int((h + index) % 4 == 0)
-                rows.append(DeviceHour(device, store, hour, 10, 4500, voids, 0, 0, 3, 6.0, 1, None))
-    return rows
-
-
-def seed(db: Database, rows: list[DeviceHour]) -> str:
-    merchant_id = f"m_{uuid.uuid4().hex[:12]}"
-    with db.tenant(merchant_id) as session:
-        session.add(Merchant(id=merchant_id, name="Greenleaf Garden Center"))
-        session.flush()
-        session.execute(
-            HOURS.insert(),
-            [
-                {
-                    "merchant_id": merchant_id,
-                    "device_id": r.device_id,
-                    "store_id": r.store_id,
-                    "hour": r.hour,
-                    "transactions": r.transactions,
-                    "amount_cents": r.amount_cents,
-                    "voids": r.voids,
-                    "refunds": r.refunds,
-                    "no_sales": r.no_sales,
-                    "cash_tenders": r.cash_tenders,
-                    "gap_minutes_mean": r.gap_minutes_mean,
-                    "distinct_employees": r.distinct_employees,
-                    "network_events": r.network_events,
-                }
-                for r in rows
-            ],
-        )
-    return merchant_id
+from tests.support.bubble_world import SPIKE, seed, world
 
 
 def test_a_void_spike_becomes_one_device_episode_naming_void_rate(any_db: Database) -> None:

@@ -21,12 +21,15 @@ from fastmcp.exceptions import ToolError
 
 from core.auth.principal import SCOPES
 from core.bootstrap import Container, bootstrap
+from core.bubble.service.scoring import run as score_bubble
 from core.cases.domain.model import Alert, Severity
 from core.ingest.inbox import IncomingEvent
 from core.pipeline.workers import drain
 from core.simulate.canonical import L, at, square_txn
 from core.web.app import create_app
 from servers.registry import available
+from tests.support.bubble_world import seed as seed_device_hours
+from tests.support.bubble_world import world as device_world
 from tests.support.mcp_http import serving
 from tests.support.mcp_world import seed_shop
 from tests.support.pipeline import settings_for, webhook
@@ -144,6 +147,12 @@ def matrix(postgres_urls: tuple[str, str], tmp_path_factory: pytest.TempPathFact
         shop_b = seed_shop(container.db, tag=tag)
         _seed_ledger(container, a_id, "TA" + tag[2:])
         event_id, event_hash = _seed_ledger(container, shop_b.merchant_id, tag)
+        # Bubble: both score a store of three registers; B's ids carry B's tag, A's are its own.
+        store_b = f"sq:location:{tag}"
+        seed_device_hours(container.db, device_world(f"sq:location:TA{tag[2:]}", "sq:device:A-"), a_id)
+        seed_device_hours(container.db, device_world(store_b, f"sq:device:{tag}-"), shop_b.merchant_id)
+        for merchant_id in (a_id, shop_b.merchant_id):
+            score_bubble(container.db, merchant_id)
         token_a = container.tokens.create(a_id, "ops", list(SCOPES)).token
         token_b = container.tokens.create(shop_b.merchant_id, "operator").token
         with serving(create_app(container)) as base:
@@ -157,6 +166,8 @@ def matrix(postgres_urls: tuple[str, str], tmp_path_factory: pytest.TempPathFact
                 refund_id=shop_b.refund_id,
                 event_id=event_id,
                 event_hash=event_hash,
+                device_id=f"sq:device:{tag}-D1",
+                store_id=store_b,
                 **chirp_b,
             )
             yield Matrix(base, container, token_a, token_b, b)
@@ -191,6 +202,13 @@ async def _b_state(m: Matrix) -> str:
             ("list_parse_failures", {}),
         ):
             state[tool] = (await client.call_tool(tool, args)).structured_content
+    async with holding(m.base, "bubble", m.token_b) as client:
+        for tool, args in (
+            ("query_device_anomalies", {}),
+            ("get_device_baseline", {"device_id": m.b.device_id}),
+            ("baseline_history", {"device_id": m.b.device_id}),
+        ):
+            state[tool] = (await client.call_tool(tool, args)).structured_content
     state["allow_list"] = [
         (e.entry_id, e.status) for e in m.container.rules.list_allow_list_entries(m.b.merchant_id)
     ]
@@ -209,7 +227,7 @@ def _leaks(answer: str, args: dict[str, Any], b: TenantB) -> list[str]:
 async def test_every_registered_tool_has_a_tenant_case(matrix: Matrix) -> None:
     tools = await _tools(matrix.base, matrix.token_a)
     missing = [f"{s}.{t}" for s, names in tools.items() for t in names if f"{s}.{t}" not in CASES]
-    assert sum(len(names) for names in tools.values()) >= 28
+    assert sum(len(names) for names in tools.values()) >= 32
     assert not missing, (
         f"no tenant case for {', '.join(missing)}: add a line to tests/support/tenant_cases.py, "
         'e.g. "chirp.new_tool": lambda b: {"detection_id": b.detection_id}'
@@ -233,6 +251,6 @@ async def test_merchant_a_gets_nothing_of_merchant_b_from_any_tool(matrix: Matri
                     answer = str(exc)
                 calls += 1
                 leaked += [f"{server}.{tool}: {marker}" for marker in _leaks(answer, args, m.b)]
-    assert calls >= 28
+    assert calls >= 32
     assert not leaked, leaked
     assert await _b_state(m) == before
