@@ -240,7 +240,9 @@ async def test_a_case_is_worked_to_an_outcome_with_every_transition_audited(cont
     assert "3 low-or-higher detections within 7 days" in detail["escalations"][0]["reason"]
 
 
-async def test_outcomes_reach_chirps_readiness_and_reopening_clears_them(container: Container) -> None:
+async def test_outcomes_reach_chirps_dry_runs_and_promotion_readiness_and_reopening_clears_them(
+    container: Container,
+) -> None:
     voids(container, 6)
     case_id = container.cases.top_cases(MERCHANT).items[0].case_id
     dry = lambda: container.rules.dry_run_rule(MERCHANT, "Q-VR-03", at(days=-2), at(days=1))  # noqa: E731
@@ -248,9 +250,13 @@ async def test_outcomes_reach_chirps_readiness_and_reopening_clears_them(contain
     async with fox(container) as client:
         await call(client, "dismiss_case", case_id=case_id, outcome="false_positive", reason=WHY)
         judged = dry()
+        readiness = container.rules.check_readiness(MERCHANT, "Q-VR-03")  # what promote_rule checks
         await call(client, "reopen_case", case_id=case_id, reason="reconsidered")
     assert (judged.outcomes, judged.false_positive_rate) == (6, 1.0)
+    assert (readiness.outcomes, readiness.false_positive_rate, readiness.ready) == (6, 1.0, False)
+    assert any("false-positive" in r or "false positive" in r for r in readiness.reasons), readiness.reasons
     assert dry().outcomes == 0
+    assert container.rules.check_readiness(MERCHANT, "Q-VR-03").outcomes == 0
 
 
 async def test_notes_are_cleaned_on_the_way_out_and_bad_input_gets_a_clear_error(
