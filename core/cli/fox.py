@@ -41,6 +41,7 @@ def rebuild_fox(
 def register(app: typer.Typer) -> None:
     app.command("digest")(digest)
     app.add_typer(notify_app, name="notify")
+    app.add_typer(escalation_app, name="escalation")
 
 
 @friendly
@@ -167,5 +168,68 @@ def notify_log(
                 f"{d.notification_id}  {d.state:<9}  {d.severity:<8}  {d.case_id}  {d.target_id}  "
                 f"attempts {d.attempts}  {when:%Y-%m-%d %H:%M:%S}{error}"
             )
+    finally:
+        container.close()
+
+
+escalation_app = typer.Typer(help="Fox's escalation count rules per tenant.", no_args_is_help=True)
+
+
+@escalation_app.command("list")
+@friendly
+def escalation_list(merchant: str = typer.Option(..., help="The merchant.")) -> None:
+    """The escalation rules in force (the tenant's own, or the defaults)."""
+    from core.cli.context import known_merchant
+
+    container = load()
+    try:
+        known_merchant(container, merchant)
+        source, rules = container.cases.escalation_rules(merchant)
+        typer.echo(f"{source} rules:")
+        for rule in rules:
+            typer.echo(f"  {rule.describe(rule.min_count)}")
+    finally:
+        container.close()
+
+
+@escalation_app.command("set")
+@friendly
+def escalation_set(
+    merchant: str = typer.Option(..., help="The merchant."),
+    name: str = typer.Option(..., help="The rule's name (an existing name is replaced)."),
+    min_count: int = typer.Option(..., help="At least this many matching detections (or distinct values)."),
+    within_days: int = typer.Option(..., help="Within this many days."),
+    to: str = typer.Option(..., help="Raise the case to this severity."),
+    min_severity: str = typer.Option("low", help="Count detections at least this severe."),
+    rule_id: list[str] = typer.Option([], "--rule-id", help="Count only these rules (repeatable)."),
+    distinct: str = typer.Option("", help="Count distinct drawer_session_id or employee_id instead."),
+    actor: str = typer.Option("cli", help="Who set it."),
+) -> None:
+    """Add or replace an escalation rule, e.g. 2 high detections in 1 day → critical. The tenant's
+    first rule copies the defaults in beside it, so setting one never drops the others silently."""
+    from core.cases.domain.escalation import EscalationError, rules_from_config
+    from core.cli.context import known_merchant
+
+    try:
+        [rule] = rules_from_config(
+            [
+                {
+                    "name": name,
+                    "min_count": min_count,
+                    "within_days": within_days,
+                    "to": to,
+                    "min_severity": min_severity,
+                    "rule_ids": rule_id,
+                    "distinct": distinct,
+                }
+            ]
+        )
+    except EscalationError as exc:
+        raise UsageError(str(exc)) from None
+    container = load()
+    try:
+        known_merchant(container, merchant)
+        container.cases.set_escalation_rule(merchant, rule, actor=actor)
+        err.print(f"[green]✓[/green] {rule.describe(rule.min_count)}")
     finally:
         container.close()

@@ -32,14 +32,14 @@ from sqlmodel import Session
 
 from core.bus.port import ALERTS
 from core.cases.domain.bundling import BundleBy, BundlingPolicy, Span, bundle_key, policy_for, within
-from core.cases.domain.escalation import DEFAULT_RULES, EscalationRule, Member, escalate
+from core.cases.domain.escalation import DEFAULT_RULES, EscalationRule, Member, escalate, rules_from_config
 from core.cases.domain.model import Alert, CaseState, InvalidAlertError, Severity
 from core.cases.domain.queues import route
 from core.cases.service import notify as notifications
 from core.clock import Clock
 from core.consumers.tracked import Batch, Decoded, TrackedConsumer
 from core.db.dialect import MerchantLock
-from core.db.tables.cases import FoxAlert, FoxCase, FoxPolicy
+from core.db.tables.cases import FoxAlert, FoxCase, FoxEscalationRule, FoxPolicy
 from core.db.tables.rules import DetectionRow
 from core.db.uow import Database
 
@@ -48,6 +48,7 @@ FOX_LOCK = MerchantLock("canary.fox")
 ALERT_T: Table = FoxAlert.__table__  # type: ignore[attr-defined]
 CASE_T: Table = FoxCase.__table__  # type: ignore[attr-defined]
 POLICY_T: Table = FoxPolicy.__table__  # type: ignore[attr-defined]
+ESCALATION_T: Table = FoxEscalationRule.__table__  # type: ignore[attr-defined]
 DETECTION_T: Table = DetectionRow.__table__  # type: ignore[attr-defined]
 OPEN_STATES = (CaseState.OPEN.value, CaseState.IN_PROGRESS.value)
 ALERT_COLUMNS = (
@@ -135,8 +136,13 @@ def tenant_policies(session: Session, merchant_id: str) -> dict[str, BundlingPol
 
 
 def tenant_escalation(session: Session, merchant_id: str) -> Sequence[EscalationRule]:
-    """The tenant's escalation rules; today every tenant runs the defaults (docs/fox.md)."""
-    return DEFAULT_RULES
+    """The tenant's escalation rules (``app.fox_escalation_rules``), else the defaults."""
+    rows = session.execute(
+        select(ESCALATION_T.c.config)
+        .where(ESCALATION_T.c.merchant_id == merchant_id)
+        .order_by(ESCALATION_T.c.name)
+    ).all()
+    return rules_from_config([r.config for r in rows]) if rows else DEFAULT_RULES
 
 
 def apply_alerts(

@@ -20,10 +20,11 @@ from sqlmodel import Session
 
 from core.cases.domain import digest as digest_domain
 from core.cases.domain.bundling import DEFAULT_POLICIES, BundleBy, BundlingPolicy
+from core.cases.domain.escalation import DEFAULT_RULES, EscalationRule, rule_config, rules_from_config
 from core.cases.domain.lifecycle import Action, transition
 from core.cases.domain.model import CaseState, FoxError, Outcome, Severity
 from core.cases.domain.stats import Hit, rule_stats
-from core.cases.service.consumer import ALERT_T, CASE_T, FOX_LOCK, POLICY_T
+from core.cases.service.consumer import ALERT_T, CASE_T, ESCALATION_T, FOX_LOCK, POLICY_T
 from core.cases.service.views import (
     BundlingPolicyView,
     CaseDetail,
@@ -503,6 +504,54 @@ class FoxService:
             updated_by=actor,
             updated_at=now,
         )
+
+    def escalation_rules(self, merchant_id: str) -> tuple[str, list[EscalationRule]]:
+        """("tenant" | "default", the rules in force)."""
+        with self._db.tenant(merchant_id) as s:
+            rows = s.execute(
+                select(ESCALATION_T.c.config).where(ESCALATION_T.c.merchant_id == merchant_id)
+            ).all()
+        if not rows:
+            return "default", list(DEFAULT_RULES)
+        return "tenant", list(rules_from_config([r.config for r in rows]))
+
+    def set_escalation_rule(self, merchant_id: str, rule: EscalationRule, *, actor: str) -> None:
+        """Add or replace one of the tenant's escalation rules. The first one a tenant sets replaces
+        the defaults (they are copied in first, so nothing changes silently); cases are re-escalated
+        the next time an alert joins them."""
+        now = self._clock.now()
+        with FOX_LOCK.tenant(self._db, merchant_id) as s:
+            present = s.execute(
+                select(ESCALATION_T.c.name).where(ESCALATION_T.c.merchant_id == merchant_id)
+            ).all()
+            rules = {r.name: r for r in ([] if present else DEFAULT_RULES)} | {rule.name: rule}
+            insert = insert_for(s)(ESCALATION_T)
+            s.execute(
+                insert.on_conflict_do_update(
+                    index_elements=["merchant_id", "name"],
+                    set_={c: insert.excluded[c] for c in ("config", "updated_by", "updated_at")},
+                ),
+                [
+                    {
+                        "merchant_id": merchant_id,
+                        "name": r.name[:64],
+                        "config": rule_config(r),
+                        "updated_by": actor[:120],
+                        "updated_at": now,
+                    }
+                    for r in rules.values()
+                ],
+            )
+
+    def remove_escalation_rule(self, merchant_id: str, name: str) -> None:
+        with FOX_LOCK.tenant(self._db, merchant_id) as s:
+            gone = s.execute(
+                ESCALATION_T.delete().where(
+                    ESCALATION_T.c.merchant_id == merchant_id, ESCALATION_T.c.name == name
+                )
+            )
+            if not gone.rowcount:
+                raise CaseNotFoundError(f"this tenant has no escalation rule {name!r} of its own")
 
     # Internals ----------------------------------------------------------------------------------------
 

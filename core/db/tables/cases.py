@@ -177,3 +177,16 @@ class FoxNotification(TenantKey, table=True):
     last_error: str | None = Field(default=None, max_length=500)
     created_at: datetime = Field(sa_type=UTCDateTime)
     delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class FoxEscalationRule(TenantKey, table=True):
+    """A tenant's escalation count rules (core/cases/domain/escalation.py). A tenant with none runs
+    the defaults; a tenant with any runs exactly its own."""
+
+    __tablename__ = "fox_escalation_rules"
+    __table_args__ = ({"schema": APP},)
+
+    name: str = Field(primary_key=True, max_length=64)
+    config: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)  # escalation.rule_config()
+    updated_by: str = Field(max_length=120)
+    updated_at: datetime = Field(sa_type=UTCDateTime)

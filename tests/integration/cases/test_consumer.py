@@ -382,3 +382,28 @@ def test_two_workers_at_once_never_open_two_cases_for_one_bundle(pg_app: Databas
         t.join()
     assert errors == []
     assert _shape(pg_app, merchant_id) == [("fraud", "employee_session", 40, "medium")]
+
+
+def test_a_tenants_escalation_rule_bumps_its_cases_with_the_reason(any_db: Database) -> None:
+    from core.cases.domain.escalation import EscalationRule
+    from core.cases.service.service import CaseNotFoundError, FoxService
+
+    merchant_id, other = _merchant(any_db), _merchant(any_db)
+    service = FoxService(any_db, CLOCK)
+    rule = EscalationRule("two voids a day", 2, 1, Severity.HIGH, Severity.LOW, ("Q-VR-03",))
+    service.set_escalation_rule(merchant_id, rule, actor="operator:tok")
+    source, rules = service.escalation_rules(merchant_id)
+    assert (source, [r.name for r in rules]) == (
+        "tenant",
+        ["recurring drawer shrink", "repeated low", "two voids a day"],  # the defaults kept beside it
+    )
+    lows = [replace(a, severity=Severity.LOW) for a in VOIDS[:2]]
+    FoxConsumer(any_db, CLOCK).process(merchant_id, lows)
+    FoxConsumer(any_db, CLOCK).process(other, lows)
+    [case] = _cases(any_db, merchant_id)
+    assert (case.severity, [b["rule"] for b in case.escalations]) == ("high", ["two voids a day"])
+    assert "2 low-or-higher detections of Q-VR-03 within 1 days" in case.escalations[0]["reason"]
+    assert [c.severity for c in _cases(any_db, other)] == ["low"]  # another tenant runs the defaults
+    service.remove_escalation_rule(merchant_id, "two voids a day")
+    with pytest.raises(CaseNotFoundError, match="no escalation rule 'nope'"):
+        service.remove_escalation_rule(merchant_id, "nope")

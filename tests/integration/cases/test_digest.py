@@ -166,3 +166,20 @@ def test_mail_refusals_name_what_to_set(tmp_path: Path, smtp: int) -> None:
     with pytest.raises(MailError, match="does not offer STARTTLS"):
         send(starttls, ["a@b.example"], "s", "t", "<p>h</p>")
     assert Inbox.received == []
+
+
+def test_the_escalation_commands_set_and_list_a_tenants_rules(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = _cli(tmp_path, monkeypatch, _world(tmp_path))
+    before = CliRunner().invoke(app, ["escalation", "list", "--merchant", MERCHANT])
+    rule = ["--name", "two a day", "--min-count", "2", "--within-days", "1", "--to", "high"]
+    added = CliRunner().invoke(app, ["escalation", "set", "--merchant", MERCHANT, *rule])
+    bad = CliRunner().invoke(app, ["escalation", "set", "--merchant", MERCHANT, *rule[:-1], "urgent"])
+    after = CliRunner().invoke(app, ["escalation", "list", "--merchant", MERCHANT])
+    assert before.output.startswith("default rules:")
+    assert added.exit_code == 0, added.output
+    assert bad.exit_code == 2
+    assert "malformed" in bad.output
+    assert after.output.startswith("tenant rules:")
+    assert "two a day: 2 low-or-higher detections within 1 days (threshold 2) → high" in after.output
