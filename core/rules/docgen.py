@@ -23,13 +23,13 @@ Allow-list entries name one or more scopes (all must match), a reason and an exp
 
 ## Arrival order, late events and episodes
 
-Vendors deliver out of order (Square retries for 24 hours; day 0 of a rollout is a backfill), so a
-rule with history must give the same detections whatever order the facts arrive in. Where a rule has
-been made order-independent (Q-VR-03, Q-AT-03 and C-005 so far; Q-TM-01, Q-CT-02, Q-IS-04 and Q-TC-01
-still read their windows as of arrival, see issue 15), it works out its pattern in event time over
-everything its window holds, and an event that arrives late counts in every window its timestamp
-falls into. `tests/unit/rules/test_arrival_order.py` and `tests/integration/rules/test_arrival_order.py`
-deliver each scenario in random orders with redeliveries and compare with event-time order.
+Vendors deliver out of order (Square retries for 24 hours; day 0 of a rollout is a backfill), so a rule
+with history must give the same detections whatever order the facts arrive in. Where a rule has been
+made order-independent (Q-VR-03, Q-AT-03, C-005 and Q-CT-02 so far; Q-TM-01, Q-IS-04 and Q-TC-01 still
+read their windows as of arrival, see issue 15), it works out its pattern in event time over everything
+its window holds, and an event that arrives late counts in every window its timestamp falls into.
+`tests/unit/rules/test_arrival_order.py` and `tests/integration/rules/test_arrival_order.py` deliver
+each scenario in random orders with redeliveries and compare with event-time order.
 
 One detection per episode: Q-VR-03's episode is one employee's voids in one drawer session (or station
 and business day), Q-AT-03's one employee's week, C-005's one card. The detection id is derived from the
@@ -54,7 +54,9 @@ Replaying the journal in event time (`dry_run_rule`) gives the event-time answer
 holds a card's uses for 7 days behind its newest use; a use that arrives later than that finds no window
 to join, and the uses already in the card's detection stay in it. A card's later burst, weeks after the
 first, joins the same detection (a new revision, republished), so Fox updates the case that already
-holds that detection rather than receiving a second one.
+holds that detection rather than receiving a second one. Q-CT-02 keeps each customer's tier records for
+90 days and last 50 tickets: a tier record that arrives after the purchase re-examines those tickets, so
+an upgrade explains a purchase in either order, and a change dated after the purchase never does.
 
 | rule | family | title | severity | queue | substrates |
 |---|---|---|---|---|---|

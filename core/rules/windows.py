@@ -451,7 +451,11 @@ def _apply_reference(state: RuleState, facts: Facts) -> None:
         changes = _trimmed(list(held.get("changes", [])), facts.ts, TIER_CHANGE_RETENTION)
         if "tier" in held and held["tier"] != record.tier:
             changes.append([facts.ts, held["tier"], record.tier])
-        held.update(tier=record.tier, tax_exempt=record.tax_exempt, changes=changes)
+        # Every record's tier in event time (Q-CT-02 derives the changes from it in any arrival order).
+        tiers = [t for t in held.get("tiers", []) if t[0] >= facts.ts - TIER_CHANGE_RETENTION]
+        if [facts.ts, record.tier] not in tiers:
+            tiers = sorted([*tiers, [facts.ts, record.tier]], key=lambda t: (t[0], str(t[1])))
+        held.update(tier=record.tier, tax_exempt=record.tax_exempt, changes=changes, tiers=tiers)
         state.put("customers", record.id, held)
     if facts.line_items:
         since = state.get("substrate", "items_since")
@@ -487,7 +491,17 @@ def _apply_transaction(state: RuleState, facts: Facts, txn: Transaction) -> None
         held = dict(state.get("customers", txn.customer_id) or {})
         ages = [ts - (item_first_seen(state, li.item_id) or ts) for li in facts.line_items]
         tickets = [t for t in held.get("tickets", []) if t[3] != txn.id]
-        tickets.append([ts, txn.amount_cents, len(facts.line_items), txn.id, max(ages, default=0.0)])
+        tickets.append(
+            [
+                ts,
+                txn.amount_cents,
+                len(facts.line_items),
+                txn.id,
+                max(ages, default=0.0),
+                txn.employee_id,
+                txn.location_id,
+            ]
+        )
         held["tickets"] = tickets[-TICKETS_KEPT:]
         state.put("customers", txn.customer_id, held)
     for tender in facts.tenders:

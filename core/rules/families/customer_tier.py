@@ -4,6 +4,9 @@ before a large purchase."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
+from itertools import pairwise
+from typing import Any
 
 from core.rules.context import RuleContext
 from core.rules.model import Family, Finding, Parameter, Queue, Scope, Severity, Substrate, rule
@@ -109,7 +112,7 @@ def trade_tier_retail_pattern(ctx: RuleContext) -> Iterable[Finding]:
     family=Family.CUSTOMER_TIER,
     title="Tier change within 72 h before a large purchase",
     requires=("customer.tier", "transaction.customer_id", "transaction.amount_cents"),
-    triggers=("transaction",),
+    triggers=("transaction", "customer"),
     parameters=(
         Parameter(
             "window_hours", 72, "How long before the purchase a tier change counts", 1, 2160, unit="hours"
@@ -130,39 +133,90 @@ def trade_tier_retail_pattern(ctx: RuleContext) -> Iterable[Finding]:
 )
 def tier_change_before_purchase(ctx: RuleContext) -> Iterable[Finding]:
     """A large purchase by a customer whose tier changed within the window before it: the
-    same-day-upgrade-then-buy pattern. Only changes seen before the purchase count."""
+    same-day-upgrade-then-buy pattern. The tier history is the customer's records in event time,
+    so a purchase and the record that upgraded the customer may arrive in either order: a record
+    arriving after the purchase re-examines the customer's recent tickets. A change after the
+    purchase never explains it."""
     facts = ctx.facts
-    txn = facts.transaction
-    if txn is None or txn.type not in SALE_TYPES or not txn.customer_id:
-        return []
-    if txn.amount_cents < ctx.whole("large_purchase_cents"):
-        return []
-    window = ctx.whole("window_hours") * HOUR
-    held = ctx.customer(txn.customer_id) or {}
-    changes = [c for c in held.get("changes", []) if 0 <= facts.ts - c[0] <= window]
-    if not changes:
-        return []
-    last = changes[-1]
-    return [
-        Finding(
-            summary=f"tier changed {last[1]} → {last[2]} {((facts.ts - last[0]) / HOUR):.0f} h before a "
-            f"{txn.amount_cents}-cent purchase",
-            subject=ctx.subject(customer_tier=last[2]),
-            occurred_at=txn.occurred_at,
-            entity_id=txn.id,
-            measurements={
-                "amount_cents": txn.amount_cents,
-                "hours_before": round((facts.ts - last[0]) / HOUR, 1),
-                "from_tier": last[1],
-                "to_tier": last[2],
-            },
-            evidence={
-                "transaction": txn,
-                "tier_changes": [{"at": c[0], "from": c[1], "to": c[2]} for c in changes],
-            },
-            dedupe_key=txn.id,
+    txn, record = facts.transaction, facts.customer
+    window, large = ctx.whole("window_hours") * HOUR, ctx.whole("large_purchase_cents")
+    if txn is not None and txn.type in SALE_TYPES and txn.customer_id:
+        if txn.amount_cents < large:
+            return []
+        held = ctx.customer(txn.customer_id) or {}
+        ticket = [
+            facts.ts,
+            txn.amount_cents,
+            len(facts.line_items),
+            txn.id,
+            0.0,
+            txn.employee_id,
+            txn.location_id,
+        ]
+        return _upgrades_before(ctx, txn.customer_id, tier_history(held), [ticket], window)
+    if record is not None:
+        held = ctx.customer(record.id) or {}
+        tickets = [t for t in held.get("tickets", []) if t[1] >= large]
+        history = [*tier_history(held), [facts.ts, record.tier]]
+        return _upgrades_before(ctx, record.id, history, tickets, window)
+    return []
+
+
+def tier_history(held: dict[str, Any]) -> list[list[Any]]:
+    """[time, tier] of each customer record seen (state from before this was kept: its changes)."""
+    if "tiers" in held:
+        return list(held["tiers"])
+    return [r for c in held.get("changes", []) for r in ([c[0] - 1, c[1]], [c[0], c[2]])]
+
+
+def _upgrades_before(
+    ctx: RuleContext, customer_id: str, history: list[list[Any]], tickets: list[list[Any]], window: float
+) -> list[Finding]:
+    seen = sorted({(float(at), str(tier)) for at, tier in history if tier is not None})
+    changes = [(b[0], a[1], b[1]) for a, b in pairwise(seen) if a[1] != b[1]]
+    out = []
+    for ticket in tickets:
+        at, amount, txn_id = ticket[0], ticket[1], ticket[3]
+        within = [c for c in changes if 0 <= at - c[0] <= window]
+        if not within:
+            continue
+        last = within[-1]
+        out.append(
+            Finding(
+                summary=f"tier changed {last[1]} → {last[2]} {((at - last[0]) / HOUR):.0f} h before a "
+                f"{amount}-cent purchase",
+                subject=ctx.subject(
+                    [],
+                    customer_id=customer_id,
+                    customer_tier=last[2],
+                    employee_id=ticket[5] if len(ticket) > 5 else None,
+                    location_id=ticket[6] if len(ticket) > 6 else None,
+                    station_id=None,
+                    drawer_session_id=None,
+                    local_time=None,
+                ),
+                occurred_at=datetime.fromtimestamp(at, UTC),
+                entity_id=txn_id,
+                measurements={
+                    "amount_cents": amount,
+                    "hours_before": round((at - last[0]) / HOUR, 1),
+                    "from_tier": last[1],
+                    "to_tier": last[2],
+                },
+                evidence={
+                    "ticket": {
+                        "transaction_id": txn_id,
+                        "at": at,
+                        "amount_cents": amount,
+                        "lines": ticket[2],
+                    },
+                    "tier_changes": [{"at": c[0], "from": c[1], "to": c[2]} for c in within],
+                },
+                episode=txn_id,
+                extent=len(within),
+            )
         )
-    ]
+    return out
 
 
 RULES = (trade_tier_retail_pattern, tier_change_before_purchase)

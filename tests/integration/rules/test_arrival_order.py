@@ -31,6 +31,7 @@ from tests.unit.rules.test_arrival_order import (
     CARD_USES,
     ENGINE,
     OVERRIDES,
+    TIERS,
     VOIDS,
     in_event_time,
     only,
@@ -43,13 +44,14 @@ SCENARIOS: dict[str, tuple[list[Any], tuple[str, ...], str]] = {
     "Q-VR-03": (VOIDS, ("voids", "total_cents"), "voids"),
     "Q-AT-03": (OVERRIDES, ("week", "overrides", "tickets"), "tickets"),
     "C-005": (CARD_USES, ("uses", "customers", "locations", "peak_customers", "peak_locations"), "uses"),
+    "Q-CT-02": (TIERS, ("amount_cents", "hours_before", "from_tier", "to_tier"), "tier_changes"),
 }
 
 
 def members(evidence: Any) -> tuple[str, ...]:
     if isinstance(evidence, dict):
         return tuple(sorted(evidence))
-    return tuple(sorted(m["transaction_id"] for m in evidence))
+    return tuple(sorted(str(m.get("transaction_id", m)) for m in evidence))
 
 
 def stored(rule_id: str, rows: list[Any]) -> set[tuple[Any, ...]]:

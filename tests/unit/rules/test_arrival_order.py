@@ -18,7 +18,7 @@ from core.rules.backtest import backtest, run_events
 from core.rules.engine import Engine, Evaluation, RuleSettings, TenantConfig
 from core.rules.facts import Facts
 from core.rules.model import Mode
-from core.simulate.canonical import L, P, at, cp_ticket, square_txn
+from core.simulate.canonical import L, P, at, cp_customer, cp_ticket, square_txn
 from tests.rules_cases import catalog
 
 ENGINE = Engine(catalog())
@@ -200,3 +200,54 @@ def test_c_005_in_event_time_is_one_detection_per_card_with_every_use_in_a_busy_
 def test_c_005_any_arrival_order_gives_the_event_time_detections(order: list[DetectionEvent]) -> None:
     expected = cards(run_events(ENGINE, in_event_time(CARD_USES), only("C-005")))
     assert cards(run_events(ENGINE, order, only("C-005"))) == expected
+
+
+# Q-CT-02: a customer's tier records and large purchases, in either order ------------------------------
+
+# C9: retail, upgraded to wholesale two hours before a large purchase (fires), and a large purchase
+# five days later (outside the window); C8: upgraded an hour after a large purchase (never fires).
+TIERS = [
+    cp_customer("C9", at(days=-10), tier="RETAIL"),
+    cp_customer("C9", at(), tier="WHOLESALE"),
+    cp_ticket("big", at(hours=2), [L("GREENHOUSE", 150_000)], customer_no="C9"),
+    cp_ticket("later", at(days=5), [L("GREENHOUSE", 150_000)], customer_no="C9"),
+    cp_customer("C8", at(days=-10), tier="RETAIL"),
+    cp_ticket("early", at(), [L("GREENHOUSE", 150_000)], customer_no="C8"),
+    cp_customer("C8", at(hours=1), tier="WHOLESALE"),
+]
+
+
+def upgrades(found: Sequence[Evaluation]) -> set[tuple[Any, ...]]:
+    return {
+        (
+            ev.detection_id,
+            ev.finding.entity_id,
+            ev.finding.occurred_at,
+            tuple(sorted(ev.finding.measurements.items())),
+            ev.finding.subject.customer_tier,
+        )
+        for ev in found
+    }
+
+
+def test_q_ct_02_in_event_time_flags_only_the_purchase_after_the_upgrade() -> None:
+    [found] = run_events(ENGINE, in_event_time(TIERS), only("Q-CT-02"))
+    assert found.finding.measurements["hours_before"] == 2.0
+    assert (found.finding.measurements["from_tier"], found.finding.measurements["to_tier"]) == (
+        "RETAIL",
+        "WHOLESALE",
+    )
+
+
+def test_q_ct_02_an_upgrade_that_arrives_after_the_purchase_still_explains_it() -> None:
+    late = [TIERS[0], TIERS[2], TIERS[1]]
+    assert upgrades(run_events(ENGINE, late, only("Q-CT-02"))) == upgrades(
+        run_events(ENGINE, TIERS[:3], only("Q-CT-02"))
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrivals(TIERS))
+def test_q_ct_02_any_arrival_order_gives_the_event_time_detections(order: list[DetectionEvent]) -> None:
+    expected = upgrades(run_events(ENGINE, in_event_time(TIERS), only("Q-CT-02")))
+    assert upgrades(run_events(ENGINE, order, only("Q-CT-02"))) == expected
