@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import text
 from sqlmodel import select
@@ -59,7 +60,10 @@ def onboard_merchant(
     counterpoint_push_key: str | None = None,
     stores: list[StoreSpec] | None = None,
     timezone: str = "UTC",
+    created_at: datetime | None = None,
 ) -> Merchant:
+    """``created_at`` is the cutover the rollout calendar counts from (now unless given: the demo
+    gives its world's first day)."""
     with db.tenant(merchant_id) as session:
         if session.get(Merchant, merchant_id) is not None:
             raise MerchantAlreadyExistsError(f"merchant {merchant_id} exists")
@@ -70,6 +74,8 @@ def onboard_merchant(
             square_merchant_id=square_merchant_id,
             square_notification_url=square_notification_url,
         )
+        if created_at is not None:
+            merchant.created_at = created_at
         session.add(merchant)
         session.flush()
         for store in stores or []:

@@ -48,7 +48,8 @@ class Delivered:
         return set(self.answers) <= {200}
 
 
-def onboard(container: Container, world: WorldDirectory) -> None:
+def onboard(container: Container, world: WorldDirectory, cutover: datetime | None = None) -> None:
+    """``cutover``: when the merchant went live (the rollout calendar's day 0), now unless given."""
     m = world.merchant
     onboard_merchant(
         container.db,
@@ -59,6 +60,7 @@ def onboard(container: Container, world: WorldDirectory) -> None:
         square_notification_url=m.notification_url,
         square_signature_key=m.signature_key,
         stores=m.stores,
+        created_at=cutover,
     )
 
 

@@ -12,7 +12,7 @@ import json
 import shutil
 import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from pydantic import SecretStr
@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from core.bootstrap import Container, bootstrap
+from core.clock import Clock, SystemClock
 from core.demo import replay
 from core.demo.detections import load_detections
 from core.demo.feed import WorldDirectory, read_world
@@ -43,6 +44,14 @@ class DemoWorld:
 
     def describe(self) -> str:
         return f"{self.vertical} merchant, {self.stores} stores × {self.days} days, seed {self.seed}"
+
+    def start(self, today: date) -> date:
+        """The world's first trading day, relative to the clock: the Sunday on or before ``today -
+        days``, so the world ends before today (``rules status`` counts its days since cutover, and
+        customer segments see recent customers) and always starts on a Sunday, like the simulator's
+        own default world (2026-03-01). The same seed and the same week give the same world."""
+        latest = today - timedelta(days=self.days)
+        return latest - timedelta(days=(latest.weekday() + 1) % 7)
 
 
 MARKER = "demo.json"  # written beside a demo's database: what a later demo may replace
@@ -73,17 +82,22 @@ def demo_settings(var_dir: Path) -> Settings:
     )
 
 
-def run_demo(spec: DemoWorld, var_dir: Path, console: Console) -> DemoSummary:
+def run_demo(spec: DemoWorld, var_dir: Path, console: Console, clock: Clock | None = None) -> DemoSummary:
+    """``clock`` dates the world (see ``DemoWorld.start``) and runs the pipeline; tests pin it."""
     started = time.monotonic()
+    clock = clock or SystemClock()
     settings = demo_settings(var_dir)
+    first_day = spec.start(clock.now().astimezone(UTC).date())
     with console.status("simulating the merchant's trading"):
-        built = build_world(spec.seed, stores=spec.stores, days=spec.days, vertical=spec.vertical)
+        built = build_world(
+            spec.seed, stores=spec.stores, days=spec.days, vertical=spec.vertical, start=first_day
+        )
         world = read_world(write(stream(built), var_dir / "world"))
     api = SimulatedSquareApi(world.square_api_dir)
-    container = bootstrap(settings, fetcher_factory=lambda _s, _m, _l: api)
+    container = bootstrap(settings, clock=clock, fetcher_factory=lambda _s, _m, _l: api)
     summary = DemoSummary(world.merchant.merchant_id, world=f"{world.merchant.name}: {spec.describe()}")
     try:
-        replay.onboard(container, world)
+        replay.onboard(container, world, cutover=datetime.combine(first_day, datetime.min.time(), UTC))
         (var_dir / MARKER).write_text(
             json.dumps({"merchant_id": world.merchant.merchant_id, "seed": spec.seed}) + "\n"
         )

@@ -9,6 +9,7 @@ import os
 import re
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -205,3 +206,29 @@ def test_an_mcp_client_started_from_mcp_json_finds_the_demos_detections(
     assert page is not None
     assert len(page["items"]) == 5
     assert all(item["rule_id"] for item in page["items"])
+
+
+def test_the_demos_world_is_dated_relative_to_the_clock(
+    summary: DemoSummary, command: tuple[Path, subprocess.CompletedProcess[str]]
+) -> None:
+    """Right after the demo, its merchant cut over at the world's first day (not today, so not day 0)
+    and its customers were seen in the last three weeks (not all lapsed, as a March world read in
+    December would be)."""
+    here, _ = command
+    status = _canary("rules", "status", "--merchant", "sim-7", cwd=here)
+    assert status.returncode == 0, status.stderr
+    first_day = DemoWorld(days=3).start(datetime.now(UTC).date())
+    assert f"since cutover ({first_day:%Y-%m-%d})" in status.stdout
+    day = int(re.search(r"day (\d+) since cutover", status.stdout).group(1))  # type: ignore[union-attr]
+    assert 3 <= day <= 3 + 7
+    assert summary.var_dir is not None
+    database = f"sqlite:///{summary.var_dir / 'canary.db'}"
+    container = bootstrap(Settings(database_url=SecretStr(database), redis_url=None, var_dir=summary.var_dir))
+    try:
+        report = container.identity.customer_segments(summary.merchant_id)
+    finally:
+        container.close()
+    counts = {segment.segment: segment.customers for segment in report.segments}
+    assert sum(counts.values()) > 0
+    assert counts.get("lapsed", 0) == 0, counts
+    assert report.attrition.rate != 1.0

@@ -114,6 +114,30 @@ async def test_lookup_customer_matches_canonical_or_vendor_id_and_says_when_nobo
     }
 
 
+async def test_a_customer_number_passed_as_a_number_is_taken_as_written(shop: tuple[Container, Shop]) -> None:
+    """Counterpoint customer numbers are numbers (``customer=6008``): taken as "6008", not refused as
+    "not a valid string"; a boolean is still no customer."""
+    container, s = shop
+    async with identity(container, s.merchant_id) as client:
+        lookup = await call(client, "lookup_customer", customer=6008)
+        with pytest.raises(ToolError) as segments:
+            await call(client, "customer_segments", customer=6008)
+        with pytest.raises(ToolError) as metrics:
+            await call(client, "customer_metrics", customer=6008)
+        with pytest.raises(ToolError) as boolean:
+            await call(client, "lookup_customer", customer=True)
+    assert lookup == {
+        "found": False,
+        "matched_on": None,
+        "customer": None,
+        "message": "No customer '6008' for this merchant.",
+    }
+    for refused in (segments, metrics):  # looked up as the string "6008", which names nobody here
+        assert "No customer '6008'" in str(refused.value)
+        assert "valid string" not in str(refused.value)
+    assert "customer" in str(boolean.value)
+
+
 async def test_customer_metrics_gives_the_hand_counted_figures(shop: tuple[Container, Shop]) -> None:
     container, s = shop
     async with identity(container, s.merchant_id) as client:
