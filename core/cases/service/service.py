@@ -32,6 +32,7 @@ from core.cases.service.views import (
     CaseDigestView,
     CasePage,
     CaseSummary,
+    CaseTotals,
     EscalationView,
     EvidenceView,
     LedgerReceipt,
@@ -290,6 +291,38 @@ class FoxService:
                 )
                 for line in made.open_by_store
             ],
+        )
+
+    def case_totals(self, merchant_id: str, start: datetime, end: datetime) -> CaseTotals:
+        """Counts for [start, end): cases opened, cases closed, and how many closed as confirmed fraud."""
+        if end <= start:
+            raise InvalidCaseRequestError("end must be after start")
+        with self._db.tenant(merchant_id) as s:
+            opened = s.execute(
+                select(func.count()).where(
+                    CASE_T.c.merchant_id == merchant_id,
+                    CASE_T.c.opened_at >= start,
+                    CASE_T.c.opened_at < end,
+                )
+            ).scalar_one()
+            closed_rows = s.execute(
+                select(CASE_T.c.outcome, func.count())
+                .where(
+                    CASE_T.c.merchant_id == merchant_id,
+                    CASE_T.c.closed_at >= start,
+                    CASE_T.c.closed_at < end,
+                )
+                .group_by(CASE_T.c.outcome)
+            ).all()
+        closed = sum(int(n) for _o, n in closed_rows)
+        fraud = sum(int(n) for o, n in closed_rows if o == Outcome.CONFIRMED_FRAUD.value)
+        return CaseTotals(
+            start=start,
+            end=end,
+            opened=int(opened),
+            closed=closed,
+            confirmed_fraud=fraud,
+            confirmed_fraud_rate=fraud / closed if closed else None,
         )
 
     def case_facts(self, merchant_id: str, start: datetime, end: datetime) -> list[digest_domain.CaseFact]:

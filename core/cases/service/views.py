@@ -163,6 +163,17 @@ class CaseDigestView(Result):
     open_by_store: list[StoreOpenCases]
 
 
+class CaseTotals(Result):
+    """Cases opened and closed in [start, end), and the confirmed-fraud rate of those closed."""
+
+    start: datetime
+    end: datetime
+    opened: int
+    closed: int
+    confirmed_fraud: int
+    confirmed_fraud_rate: float | None
+
+
 class BundlingPolicyView(Result):
     family: Id
     by: str

@@ -36,6 +36,7 @@ from core.rules.service.views import (
     DetectionDetail,
     DetectionPage,
     DryRunResult,
+    FamilyCounts,
     PackApplicationResult,
     PackPreview,
     PromotionResult,
@@ -43,6 +44,7 @@ from core.rules.service.views import (
     RuleDetail,
     RuleList,
     Scorecard,
+    TrendReport,
     TuneResult,
 )
 
@@ -90,6 +92,12 @@ class ChirpService:
 
     def get_detection_detail(self, merchant_id: str, detection_id: str) -> DetectionDetail:
         return self.detections.get_detection_detail(merchant_id, detection_id)
+
+    def detection_trends(self, merchant_id: str, **options: Any) -> TrendReport:
+        return self.detections.detection_trends(merchant_id, **options)
+
+    def family_counts(self, merchant_id: str, start: datetime, end: datetime) -> FamilyCounts:
+        return self.detections.family_counts(merchant_id, start, end)
 
     def dry_run_rule(
         self,

@@ -19,10 +19,23 @@ from core.rules.service.views import (
     DetectionPage,
     DryRunHit,
     DryRunResult,
+    FamilyCounts,
+    TrendReport,
+    TrendSeries,
     detection_summary,
 )
 
 OUTCOME_LOOKBACK = timedelta(days=90)
+
+# What the console's dashboards chart, as the rules that count towards each (docs/console.md).
+MEASURES: dict[str, tuple[str, ...]] = {
+    "voids": ("Q-VR-01", "Q-VR-03"),
+    "refunds": ("Q-VR-02",),
+    "discounts": ("Q-DM-01", "Q-DM-02"),
+    "drawer variance": ("Q-DS-01",),
+    "below-margin sales": ("Q-DM-03", "Q-ME-01", "Q-ME-02"),
+}
+TREND_KEYS = {"store": "location_id", "employee": "employee_id"}
 
 
 class DetectionsUseCase:
@@ -67,6 +80,47 @@ class DetectionsUseCase:
             items=[detection_summary(r) for r in rows],
             next_cursor=encode_cursor("detections", [rows[-1].occurred_at, rows[-1].id]) if more else None,
         )
+
+    def detection_trends(
+        self, merchant_id: str, *, by: str = "store", weeks: int = 8, end: datetime | None = None
+    ) -> TrendReport:
+        """Weekly counts of each dashboard measure per store (or employee) over the ``weeks`` weeks
+        ending at ``end`` (default now), the busiest first."""
+        if by not in TREND_KEYS:
+            raise InvalidRequestError(f"by must be store or employee, got {by!r}")
+        if not 1 <= weeks <= 52:
+            raise InvalidRequestError(f"weeks must be between 1 and 52, got {weeks}")
+        end = end or self._c.clock.now()
+        edges = [end - timedelta(weeks=weeks - i) for i in range(weeks + 1)]
+        measure_of = {rule: m for m, rules in MEASURES.items() for rule in rules}
+        with self._c.db.tenant(merchant_id) as s:
+            rows = store.detection_tally(s, merchant_id, edges, TREND_KEYS[by])
+        counts: dict[tuple[str | None, str], list[int]] = {}
+        for key, rule_id, bucket, n in rows:
+            measure = measure_of.get(rule_id)
+            if measure is not None:
+                counts.setdefault((key, measure), [0] * weeks)[bucket] += n
+        series = [
+            TrendSeries(key=key, measure=measure, counts=c, total=sum(c))
+            for (key, measure), c in counts.items()
+        ]
+        series.sort(key=lambda t: (str(t.key), list(MEASURES).index(t.measure)))
+        return TrendReport(
+            by=by, edges=edges, measures={m: list(r) for m, r in MEASURES.items()}, series=series
+        )
+
+    def family_counts(self, merchant_id: str, start: datetime, end: datetime) -> FamilyCounts:
+        """Unsuppressed detections per rule family in [start, end)."""
+        if end <= start:
+            raise InvalidRequestError("end must be after start")
+        with self._c.db.tenant(merchant_id) as s:
+            rows = store.detection_tally(s, merchant_id, [start, end])
+        counts: dict[str, int] = {}
+        for _key, rule_id, _bucket, n in rows:
+            rule = self._c.catalog.rules.get(rule_id)
+            family = rule.family.value if rule else "unknown"
+            counts[family] = counts.get(family, 0) + n
+        return FamilyCounts(start=start, end=end, counts=counts)
 
     def get_detection_detail(self, merchant_id: str, detection_id: str) -> DetectionDetail:
         with self._c.db.tenant(merchant_id) as s:

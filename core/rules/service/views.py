@@ -330,3 +330,30 @@ def detection_summary(r: DetectionRow) -> DetectionSummary:
         alert_state=r.alert_state,
         outcome=r.outcome,
     )
+
+
+class TrendSeries(Result):
+    """One store's (or employee's) weekly counts of one measure, oldest week first."""
+
+    key: str | None
+    measure: str
+    counts: list[int]
+    total: int
+
+
+class TrendReport(Result):
+    """Unsuppressed detections per week over ``edges`` (week ``i`` is [edges[i], edges[i + 1])),
+    grouped into the dashboard measures by store or employee."""
+
+    by: str
+    edges: list[datetime]
+    measures: dict[str, list[str]]  # measure -> the rule ids it counts
+    series: list[TrendSeries]
+
+
+class FamilyCounts(Result):
+    """Unsuppressed detections per rule family in [start, end)."""
+
+    start: datetime
+    end: datetime
+    counts: dict[str, int]

@@ -8,7 +8,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from core.bootstrap import Container
-from core.web.console import auth, cases, pages
+from core.web.console import auth, cases, dashboards, pages
 from core.web.console.base import HERE, PREFIX, Console
 from core.web.console.sessions import SessionSigner
 
@@ -26,6 +26,7 @@ def console_mount(container: Container, signer: SessionSigner | None = None) -> 
         Route("/detections/{detection_id}", pages.detection, methods=["GET"]),
         Route("/cases", cases.cases, methods=["GET"]),
         Route("/digest", cases.digest, methods=["GET"]),
+        Route("/dashboard", dashboards.dashboard, methods=["GET"]),
         Route("/cases/{case_id}", cases.case, methods=["GET"]),
         Route("/cases/{case_id}/{action}", cases.case_action, methods=["POST"]),
         Route("/rules", pages.rules, methods=["GET"]),

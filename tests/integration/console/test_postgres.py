@@ -40,6 +40,9 @@ def test_every_page_opens_on_postgres_and_another_tenants_ids_are_not_found(
     for path, marker in pages(w).items():
         response = a.get(path)
         assert (response.status_code, marker in response.text) == (200, True), path
+    dashboard = a.get("/console/dashboard?weeks=4").text
+    assert f"voids, {w.detection_a.location_id}: 0, 0, 0, 1 (oldest week first)" in dashboard
+    assert dashboard.count("voids, ") == 1  # merchant B's cluster is not counted
     theirs = a.get(f"/console/detections/{w.detection_b.detection_id}")
     assert (theirs.status_code, "Substrate snapshot" in theirs.text) == (404, False)
     assert w.detection_b.detection_id not in a.get("/console/detections").text

@@ -65,6 +65,7 @@ def pages(w: ConsoleWorld) -> dict[str, str]:
         "/console/rules/Q-VR-03": "min_voids",
         "/console/packs/garden-center": "What it would change",
         "/console/digest": "Weekly digest",
+        "/console/dashboard": "Did LP improve this month against last?",
         "/console/customers": "Customer id",
         f"/console/customers/{w.shop.alice}": "Sales",
     }

@@ -27,6 +27,7 @@ from core.rules.service.store.config import (
 from core.rules.service.store.detections import (
     detection,
     detection_page,
+    detection_tally,
     mark_published,
     outcomes,
     pending_alerts,
@@ -55,6 +56,7 @@ __all__ = [
     "catalog_pin",
     "detection",
     "detection_page",
+    "detection_tally",
     "entry_of",
     "journal",
     "journal_span",

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import case, func, update
 from sqlmodel import Session, col, select
 
 from core.db.dialect import insert_for
@@ -126,3 +126,30 @@ def outcomes(
     if end is not None:
         query = query.where(DetectionRow.occurred_at < end)
     return [o for o in session.exec(query).all() if o is not None]
+
+
+def detection_tally(
+    session: Session, merchant_id: str, edges: Sequence[datetime], by: str | None = None
+) -> list[tuple[str | None, str, int, int]]:
+    """Counts of unsuppressed detections per (store or employee, rule, bucket): bucket ``i`` is
+    [edges[i], edges[i + 1]). ``by`` is ``location_id``, ``employee_id`` or None (one key, None).
+    The bucketing is a CASE over the edges, so it is the same on SQLite and Postgres."""
+    if len(edges) < 2:
+        return []
+    occurred = col(DetectionRow.occurred_at)
+    bucket = case(*((occurred < edge, i) for i, edge in enumerate(edges[1:])), else_=len(edges) - 1)
+    keys = [col(getattr(DetectionRow, by))] if by else []
+    query = (
+        select(*keys, col(DetectionRow.rule_id), bucket, func.count())
+        .where(
+            DetectionRow.merchant_id == merchant_id,
+            occurred >= edges[0],
+            occurred < edges[-1],
+            col(DetectionRow.suppressed).is_(False),
+        )
+        .group_by(*keys, col(DetectionRow.rule_id), bucket)
+    )
+    rows = session.exec(query).all()
+    if by:
+        return [(k, rule, int(b), int(n)) for k, rule, b, n in rows]
+    return [(None, rule, int(b), int(n)) for rule, b, n in rows]
