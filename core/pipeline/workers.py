@@ -9,6 +9,7 @@ import time
 from collections.abc import Sequence
 
 from core.bootstrap import Container
+from core.bubble.service.scoring import rescore_if_changed
 from core.bus.port import DETECTION
 from core.pipeline.alarms import Alarm, StageAlarms, StageRef
 from core.pipeline.sweeper import merchant_ids, safe_bus_lost
@@ -76,7 +77,7 @@ def drain(container: Container, names: Sequence[str] = STAGE_NAMES) -> None:
 
 def housekeeping(container: Container, *, recover: bool = False) -> None:
     """The periodic chores: re-publish what the bus lost, anchor and witness new checkpoints, deliver
-    due case notifications."""
+    due case notifications, rescore Bubble where the device-hours changed."""
     stages = [stage(container, name) for name in STAGE_NAMES]
     consumers = [s.group for s in stages if s.stream == DETECTION]  # every consumer of canary:detection
     container.sweeper.sweep(recover=recover, consumers=consumers)
@@ -84,6 +85,7 @@ def housekeeping(container: Container, *, recover: bool = False) -> None:
         container.anchoring.run(merchant_id)
         container.witnessing.run(merchant_id)
         container.notifier.deliver(merchant_id)  # Fox's due notifications (core/cases/service/notify.py)
+        rescore_if_changed(container.db, merchant_id)  # Bubble (core/bubble/service/scoring.py)
 
 
 class InlineWorkers:

@@ -37,6 +37,8 @@ def seed(db: Database, rows: list[DeviceHour], merchant_id: str | None = None) -
         merchant_id = f"m_{uuid.uuid4().hex[:12]}"
         with db.tenant(merchant_id) as session:
             session.add(Merchant(id=merchant_id, name="Greenleaf Garden Center"))
+    if not rows:
+        return merchant_id
     with db.tenant(merchant_id) as session:
         session.execute(
             HOURS.insert(),

@@ -6,7 +6,9 @@ A run reads every row of ``app.bubble_device_hours`` for the merchant, calls ``c
 store scores, episodes, baseline revisions and run record in one transaction under ``BUBBLE_LOCK``
 (the observations consumer takes the same lock, so a run sees a consistent set of hours). The model
 walks the hours from the first, so the same device-hours and thresholds give the same rows: a rerun
-is the rebuild.
+is the rebuild. Housekeeping (``core/pipeline/workers.py``: ``canary worker sweeper`` and the embedded
+``canary serve``) calls ``rescore_if_changed``: a merchant whose device-hours changed since its last
+run is rescored with that run's thresholds.
 
 Episodes are kept here with their rule id (``A-BUBBLE-DEVICE`` / ``A-BUBBLE-STORE``); they are not
 yet written to Chirp's detection store (see docs/bubble.md "Not yet built").
@@ -14,15 +16,19 @@ yet written to Chirp's detection store (see docs/bubble.md "Not yet built").
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import Table, func, select
 from sqlmodel import Session
 
 from core.bubble import DEFAULT_THRESHOLDS, DIMENSIONS, DeviceHour, Result, Thresholds, calibrate, score
+from core.bubble.frame import InputError
 from core.bubble.results import DeviceScore, Episode
 from core.bubble.service.observations import BUBBLE_LOCK, HOURS
 from core.db.base import utcnow
@@ -36,6 +42,7 @@ from core.db.tables.bubble import (
 )
 from core.db.uow import Database
 
+log = logging.getLogger(__name__)
 DEVICE_RULE, STORE_RULE = "A-BUBBLE-DEVICE", "A-BUBBLE-STORE"
 DEVICE_SCORES: Table = BubbleDeviceScore.__table__  # type: ignore[attr-defined]
 STORE_SCORES: Table = BubbleStoreScore.__table__  # type: ignore[attr-defined]
@@ -83,15 +90,80 @@ def stored_hours(session: Session, merchant_id: str) -> list[DeviceHour]:
     ]
 
 
-def run(db: Database, merchant_id: str, calibrate_until: datetime | None = None) -> RunSummary:
+def fingerprint(session: Session, merchant_id: str) -> str | None:
+    """What the merchant's device-hours look like: their number, devices, range and every column's
+    total, hashed; ``None`` when there are none. Housekeeping rescores when it changes."""
+    h = HOURS.c
+    totals = [
+        func.count(),
+        func.count(func.distinct(h.device_id)),
+        func.min(h.hour),
+        func.max(h.hour),
+        *(
+            func.sum(getattr(h, c))
+            for c in (
+                "transactions",
+                "amount_cents",
+                "voids",
+                "refunds",
+                "no_sales",
+                "cash_tenders",
+                "distinct_employees",
+                "network_events",
+            )
+        ),
+        func.sum(h.gap_minutes_mean),
+    ]
+    row = session.execute(select(*totals).where(h.merchant_id == merchant_id)).one()
+    if not row[0]:
+        return None
+    values = [
+        v.isoformat() if isinstance(v, datetime) else (round(float(v), 3) if v is not None else None)
+        for v in row
+    ]
+    return hashlib.sha256(json.dumps(values).encode()).hexdigest()
+
+
+def rescore_if_changed(db: Database, merchant_id: str) -> RunSummary | None:
+    """The schedule (``core/pipeline/workers.py`` housekeeping): rescore the merchant when its
+    device-hours changed since the last run, with the last run's thresholds. ``None``: nothing to do."""
+    with db.tenant(merchant_id) as session:
+        current = fingerprint(session, merchant_id)
+        last = session.execute(select(RUNS).where(RUNS.c.merchant_id == merchant_id)).first()
+    if current is None or (last is not None and last.hours_fingerprint == current):
+        return None
+    thresholds = Thresholds(**last.thresholds) if last is not None else DEFAULT_THRESHOLDS
+    try:
+        return run(db, merchant_id, thresholds=thresholds)
+    except InputError as exc:  # e.g. a device seen in two stores: the operator must look at it
+        log.warning("bubble: cannot score merchant %s: %s", merchant_id, exc)
+        return None
+
+
+def run(
+    db: Database,
+    merchant_id: str,
+    calibrate_until: datetime | None = None,
+    *,
+    thresholds: Thresholds | None = None,
+) -> RunSummary:
     """Score the merchant's stored device-hours and replace what Bubble keeps of the last run.
     ``calibrate_until``: the hours before it are a clean window that sets the thresholds (else the
-    defaults). Raises ``CalibrationError`` when the window is too small to calibrate on."""
+    defaults, or ``thresholds`` when given). Raises ``CalibrationError`` when the window is too small
+    to calibrate on."""
     with BUBBLE_LOCK.tenant(db, merchant_id) as session:
         hours = stored_hours(session, merchant_id)
-        thresholds = calibrate(hours, calibrate_until) if calibrate_until and hours else DEFAULT_THRESHOLDS
+        if thresholds is None:
+            thresholds = (
+                calibrate(hours, calibrate_until) if calibrate_until and hours else DEFAULT_THRESHOLDS
+            )
         result = score(hours, thresholds)
         write(session, merchant_id, hours, thresholds, result)
+        session.execute(
+            RUNS.update()
+            .where(RUNS.c.merchant_id == merchant_id)
+            .values(hours_fingerprint=fingerprint(session, merchant_id))
+        )
     return RunSummary(
         merchant_id,
         len(result.devices),
@@ -207,7 +279,7 @@ def snapshot(db: Database, merchant_id: str) -> dict[str, list[tuple[Any, ...]]]
     out: dict[str, list[tuple[Any, ...]]] = {}
     with db.tenant(merchant_id) as session:
         for table in OUTPUTS:
-            columns = [c for c in table.c if c.name not in ("merchant_id", "run_at")]
+            columns = [c for c in table.c if c.name not in ("merchant_id", "run_at", "hours_fingerprint")]
             keys = [c for c in table.primary_key.columns if c.name != "merchant_id"]
             rows = session.execute(
                 select(*columns).where(table.c.merchant_id == merchant_id).order_by(*keys)

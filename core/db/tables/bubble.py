@@ -152,3 +152,6 @@ class BubbleScoringRun(TenantKey, table=True):
     device_hours: int = 0
     episodes: int = 0
     run_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # What the device-hours looked like when scored (count, range, column totals): housekeeping
+    # rescores only when it differs (core/bubble/service/scoring.py).
+    hours_fingerprint: str | None = Field(default=None, max_length=64)

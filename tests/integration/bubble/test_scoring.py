@@ -5,7 +5,7 @@ stored rows equal the pure model's output on the same hours, and a rerun gives i
 from __future__ import annotations
 
 from core.bubble import DEFAULT_THRESHOLDS, DIMENSIONS, score
-from core.bubble.service.scoring import DEVICE_RULE, run, snapshot, stored_hours
+from core.bubble.service.scoring import DEVICE_RULE, rescore_if_changed, run, snapshot, stored_hours
 from core.db.uow import Database
 from tests.support.bubble_world import SPIKE, seed, world
 
@@ -55,3 +55,18 @@ def test_stored_rows_equal_the_pure_model_and_a_rerun_is_identical(any_db: Datab
     assert kinds.count("history_sufficient") >= 1
     runs = first["bubble_scoring_runs"]
     assert runs[0][0]["source"] == "default"
+
+
+def test_the_schedule_rescores_only_when_the_device_hours_changed(any_db: Database) -> None:
+    rows = world()
+    merchant_id = seed(any_db, rows[:-12])  # all but D3's last day
+    first = rescore_if_changed(any_db, merchant_id)
+    assert first is not None
+    assert first.device_hours == len(rows) - 12
+    assert rescore_if_changed(any_db, merchant_id) is None  # nothing changed: not rescored
+    seed(any_db, rows[-12:], merchant_id)  # the last day arrives
+    again = rescore_if_changed(any_db, merchant_id)
+    assert again is not None
+    assert again.device_hours == len(rows)
+    assert rescore_if_changed(any_db, merchant_id) is None
+    assert rescore_if_changed(any_db, seed(any_db, [])) is None  # a merchant without device-hours
