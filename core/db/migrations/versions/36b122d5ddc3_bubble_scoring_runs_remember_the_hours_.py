@@ -1,7 +1,7 @@
 """bubble scoring runs remember the hours they scored
 
 Revision ID: 36b122d5ddc3
-Revises: 34d6b841d781
+Revises: 1efad5a41473
 Create Date: 2026-12-04 01:32:45.079354
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision: str = "36b122d5ddc3"
-down_revision: str | None = "34d6b841d781"
+down_revision: str | None = "1efad5a41473"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
