@@ -97,6 +97,10 @@ def journey(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Journey]:
             page.get_by_role("link", name="Q-VR-03", exact=True).click()
             page.wait_for_url("**/console/rules/Q-VR-03")
             shot("rule")
+            page.get_by_role("link", name="Dashboard").click()
+            page.wait_for_url("**/console/dashboard")
+            seen.texts["sparkline"] = page.locator("svg.spark title").first.text_content() or ""
+            shot("dashboard")
             page.set_viewport_size({"width": 768, "height": 1024})  # a tablet
             seen.texts["tablet-overflow"] = str(
                 page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
@@ -123,7 +127,7 @@ def test_the_journey_raised_no_browser_console_error(journey: Journey) -> None:
 
 def test_every_page_has_a_screenshot(journey: Journey) -> None:
     expected = ["sign-in", "detections", "today", "case", "case-resolved", "detection", "detections-filtered"]
-    expected += ["rules", "rule", "rule-tablet", "detections-tablet"]
+    expected += ["rules", "rule", "dashboard", "rule-tablet", "detections-tablet"]
     for name in [*expected, "signed-out"]:
         assert journey.shots[name].stat().st_size > 5_000, name
 
@@ -145,6 +149,9 @@ def test_the_pages_show_the_seeded_world(journey: Journey) -> None:
     assert "1 confirmed_fraud" in journey.texts["rules"]  # the resolved case's outcome
     assert "confirmed_fraud: 1" in journey.texts["rule"]
     assert "Changing a rule's mode needs the rules:write scope" in journey.texts["rule"]
+    assert "Did LP improve this month against last?" in journey.texts["dashboard"]
+    assert "100%" in journey.texts["dashboard"]  # the case resolved as confirmed fraud this month
+    assert journey.texts["sparkline"].startswith(f"voids, {w.detection_a.location_id}: 0, 0, 0, 0, 0")
 
 
 def test_the_pages_are_keyboard_reachable_and_fit_a_tablet(journey: Journey) -> None:
