@@ -38,6 +38,7 @@ BUILT_IN: dict[str, tuple[str, bool]] = {
     "detection": ("core.bench.detection", False),
     "agents": ("core.bench.agents", False),
     "cases": ("core.bench.cases", False),
+    "console": ("core.bench.console", False),
 }
 
 
@@ -50,6 +51,7 @@ class BenchContext:
     work_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()))
     python: str = sys.executable
     progress: Callable[[str], None] = lambda _message: None
+    console_cases: int | None = None  # the console scenario's merchant size (detections = 10 ×)
 
 
 RunFn = Callable[[bool, BenchContext], ScenarioResult]

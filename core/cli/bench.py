@@ -54,6 +54,14 @@ def bench(
     redis_url: Annotated[
         str | None, typer.Option(help="Redis URL (default CANARY_REDIS_URL, else local db 0).")
     ] = None,
+    console_cases: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            help="Cases to seed for the console scenario, with ten detections each "
+            "(default 2,000 with --quick, else 100,000).",
+        ),
+    ] = None,
 ) -> None:
     """Measure the pipeline and the ledger on this machine, with reference points from the same run.
 
@@ -71,6 +79,7 @@ def bench(
         redis_url=redis_url or default_redis,
         work_dir=work_dir,
         progress=lambda message: err.print(f"[dim]{message}[/dim]"),
+        console_cases=console_cases,
     )
     try:
         report = run_scenarios(scenarios or [], quick=quick, ctx=ctx)
