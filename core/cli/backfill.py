@@ -3,6 +3,7 @@ inbox → seal → parse path as webhooks. In embedded mode the stages run here 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from core.adapters.square.client import SquareHttpApi
 from core.bootstrap import Container
 from core.cli.context import known_merchant, load
 from core.cli.errors import UsageError, friendly
+from core.cli.progress import counted, drain_stages, progress
 from core.ingest.backfill import (
     ImportResult,
     accept_all,
@@ -24,7 +26,7 @@ from core.ingest.backfill import (
     square_file,
     square_polled,
 )
-from core.pipeline.workers import drain
+from core.ingest.inbox import IncomingEvent
 
 app = typer.Typer(
     help="Import history: Square polling and webhook files, Counterpoint exports and API.",
@@ -42,9 +44,17 @@ def _window(begin: datetime | None, end: datetime | None) -> tuple[datetime, dat
     return start, stop
 
 
-def _finish(container: Container, result: ImportResult) -> None:
-    if container.settings.is_embedded:
-        drain(container)  # the in-process bus lives in this process: process what was accepted
+def _import(container: Container, events: Iterable[IncomingEvent]) -> ImportResult:
+    """Accept every event, then (embedded: the in-process bus lives in this process) run the stages
+    over what was accepted; progress on stderr when it is a terminal."""
+    with progress() as bar:
+        result = accept_all(container.inbox, counted(bar, events, "events → inbox"))
+        if container.settings.is_embedded:
+            drain_stages(container, bar)
+    return result
+
+
+def _finish(result: ImportResult) -> None:
     out.print(f"[green]✓[/green] accepted {result.accepted}, duplicates {result.duplicates}")
 
 
@@ -88,17 +98,17 @@ def square(
         try:
             if file is not None:
                 events = square_file(merchant, file, fetched_at=container.clock.now(), orders=api)
-                result = accept_all(container.inbox, events)
+                result = _import(container, events)
             else:
                 start, stop = _window(begin, end)
                 if not location:
                     raise UsageError("polling needs at least one --location")
                 if api is None:
                     raise UsageError("polling needs --access-token or CANARY_SQUARE_ACCESS_TOKEN")
-                result = accept_all(container.inbox, square_polled(merchant, api, location, start, stop))
+                result = _import(container, square_polled(merchant, api, location, start, stop))
         except SquareApiError as exc:
             raise UsageError(f"{exc} (what was accepted before it stays; run the import again)") from None
-        _finish(container, result)
+        _finish(result)
     finally:
         container.close()
 
@@ -128,7 +138,7 @@ def counterpoint(
     try:
         known_merchant(container, merchant)
         if directory is not None:
-            result = accept_all(container.inbox, counterpoint_directory(merchant, directory))
+            result = _import(container, counterpoint_directory(merchant, directory))
         else:
             start, stop = _window(begin, end)
             if not all((base_url, company, user, password, api_key)):
@@ -144,7 +154,7 @@ def counterpoint(
                 httpx.Client(timeout=httpx.Timeout(15.0, connect=5.0)),
             )
             window = PollWindow(start=start, end=stop, store_ids=tuple(store))
-            result = accept_all(container.inbox, counterpoint_polled(merchant, api, window))
-        _finish(container, result)
+            result = _import(container, counterpoint_polled(merchant, api, window))
+        _finish(result)
     finally:
         container.close()

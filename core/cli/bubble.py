@@ -17,6 +17,7 @@ from core.bubble.frame import InputError
 from core.cli.context import known_merchant, load
 from core.cli.customers import rebuild_app
 from core.cli.errors import UsageError, friendly
+from core.cli.progress import each, progress
 
 app = typer.Typer(
     help="Bubble: per-device anomaly detection — score stored device-hours or a CSV.", no_args_is_help=True
@@ -37,12 +38,13 @@ def rebuild_bubble(
     container = load()
     try:
         targets = [known_merchant(container, merchant)] if merchant else merchant_ids(container.db)
-        for merchant_id in targets:
-            summary = rebuild(container.db, merchant_id)
-            err.print(
-                f"[green]✓[/green] {merchant_id}: {summary.device_hours} device-hours from "
-                f"{summary.transactions} transactions ({summary.unattributed} without a device)"
-            )
+        with progress() as bar:
+            for merchant_id in each(bar, targets, "rebuilding device-hours of"):
+                summary = rebuild(container.db, merchant_id)
+                err.print(
+                    f"[green]✓[/green] {merchant_id}: {summary.device_hours} device-hours from "
+                    f"{summary.transactions} transactions ({summary.unattributed} without a device)"
+                )
     finally:
         container.close()
 

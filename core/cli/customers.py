@@ -7,6 +7,7 @@ from rich.console import Console
 
 from core.cli.context import known_merchant, load
 from core.cli.errors import UsageError, friendly
+from core.cli.progress import each, progress
 from core.customers.errors import CustomerNotFoundError
 from core.customers.rebuild import rebuild
 from core.pipeline.sweeper import merchant_ids
@@ -31,12 +32,13 @@ def rebuild_customers(
     container = load()
     try:
         targets = [known_merchant(container, merchant)] if merchant else merchant_ids(container.db)
-        for merchant_id in targets:
-            summary = rebuild(container.db, container.clock, merchant_id)
-            out.print(
-                f"[green]✓[/green] {merchant_id}: {summary.customers} customers, "
-                f"{summary.transactions} transactions, {summary.cards} cards rebuilt"
-            )
+        with progress() as bar:
+            for merchant_id in each(bar, targets, "rebuilding customers of"):
+                summary = rebuild(container.db, container.clock, merchant_id)
+                out.print(
+                    f"[green]✓[/green] {merchant_id}: {summary.customers} customers, "
+                    f"{summary.transactions} transactions, {summary.cards} cards rebuilt"
+                )
     finally:
         container.close()
 

@@ -11,6 +11,7 @@ from rich.console import Console
 from core.cli.context import known_merchant, load
 from core.cli.customers import rebuild_app
 from core.cli.errors import UsageError, friendly
+from core.cli.progress import each, progress
 
 err = Console(stderr=True)
 
@@ -28,12 +29,13 @@ def rebuild_fox(
     container = load()
     try:
         targets = [known_merchant(container, merchant)] if merchant else merchant_ids(container.db)
-        for merchant_id in targets:
-            summary = rebuild(container.db, merchant_id, container.clock)
-            err.print(
-                f"[green]✓[/green] {merchant_id}: {summary.cases} cases from {summary.alerts} alerts "
-                f"({summary.informational} informational, no case)"
-            )
+        with progress() as bar:
+            for merchant_id in each(bar, targets, "rebuilding cases of"):
+                summary = rebuild(container.db, merchant_id, container.clock)
+                err.print(
+                    f"[green]✓[/green] {merchant_id}: {summary.cases} cases from {summary.alerts} alerts "
+                    f"({summary.informational} informational, no case)"
+                )
     finally:
         container.close()
 

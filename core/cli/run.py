@@ -73,12 +73,39 @@ def serve(
 
     app.router.lifespan_context = lifespan
     bind_host, bind_port = host or container.settings.http_host, port or container.settings.http_port
-    shown = "127.0.0.1" if bind_host in ("0.0.0.0", "::") else bind_host  # noqa: S104 - a comparison
-    out.print(
-        f"Console: http://{shown}:{bind_port}/console/ "
-        "(sign in with a token from `canary token create --merchant <id> --role analyst`)"
-    )
+    for line in banner(app, bind_host, bind_port, inline=inline, embedded=settings.is_embedded):
+        out.print(line, highlight=False, soft_wrap=True)
     uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning")
+
+
+def banner(app: Starlette, host: str, port: int, *, inline: bool, embedded: bool) -> list[str]:
+    """What ``canary serve`` says before it listens (each line within 80 columns for a local
+    address): where, what is served there (the MCP servers as mounted, so one still being built is
+    not claimed) and where the pipeline stages run."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host  # noqa: S104 - a comparison
+    base = f"http://{shown}:{port}"
+    mcp = [
+        route.path.removeprefix("/mcp/")
+        for route in app.routes
+        if getattr(route, "path", "").startswith("/mcp/")
+    ]
+    where = " (all interfaces)" if shown != host else ""
+    stages = (
+        "The pipeline stages run in this process."
+        if inline
+        else "The pipeline stages run in `canary worker` processes, not here."
+    )
+    return [
+        f"Listening on {base}{where}; SQLite, in-process bus" if embedded else f"Listening on {base}{where}",
+        f"  webhooks  {base}/webhooks/square",
+        f"  pushes    {base}/ingest/<source>",
+        f"  MCP       {base}/mcp/<name>, for <name> in:",
+        f"            {', '.join(dict.fromkeys(mcp)) or 'none'}",
+        f"  health    {base}/healthz, /metrics",
+        f"  console   {base}/console/ (sign in with a token from",
+        "            `canary token create --merchant <id> --role analyst`)",
+        f"{stages} Ctrl-C stops.",
+    ]
 
 
 @friendly

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from core.cli.errors import UsageError, friendly
+from core.cli.progress import counted, progress
 from core.simulate import OutputDirectoryError, build_world, stream, write
 
 out = Console(stderr=True)
@@ -61,7 +62,10 @@ def simulate(
         world = build_world(
             seed, stores, days, vertical, _date(start), vendors=vendors, notification_url=notification_url
         )
-        write(stream(world, ticket_format=cp_tickets), out_dir, overwrite=force)
+        # stream yields the reference data, the history before day 1, each day, then the rest
+        with progress(out) as bar:
+            chunks = counted(bar, stream(world, ticket_format=cp_tickets), "simulating", total=days + 3)
+            write(chunks, out_dir, overwrite=force)
     except (ValueError, OutputDirectoryError) as exc:
         raise UsageError(str(exc)) from None
     manifest = json.loads((out_dir / "manifest.json").read_text())
