@@ -51,7 +51,8 @@ def demo(
     except DemoDirectoryError as exc:
         raise UsageError(str(exc)) from None
     render(summary, out)
-    for line in next_steps(summary.merchant_id, var_dir, Settings(), summary.console_token):
+    case_id = summary.cases[0].case_id if summary.cases else ""
+    for line in next_steps(summary.merchant_id, var_dir, Settings(), summary.console_token, case_id):
         out.print(line, highlight=False, soft_wrap=True)
     if not summary.ok:
         raise typer.Exit(1)
@@ -73,10 +74,14 @@ def canary_command() -> str:
         return str(beside)
 
 
-def next_steps(merchant_id: str, var_dir: Path, settings: Settings, console_token: str = "") -> list[str]:
+def next_steps(
+    merchant_id: str, var_dir: Path, settings: Settings, console_token: str = "", case_id: str = ""
+) -> list[str]:
     """What to try next, and the environment line when the demo's world is not where the other
     commands look with the settings they would run with (``settings``: this process's environment);
-    with ``console_token``, how to open the console (docs/console.md) and the token to sign in with."""
+    with ``console_token``, how to open the console (docs/console.md) and the token to sign in with;
+    with ``case_id`` (the demo's most severe case), how to open it in the console and over MCP
+    (``canary mcp fox``'s get_case, docs/fox.md)."""
     here = var_dir.resolve()
     database = f"sqlite:///{here / 'canary.db'}"
     found = (
@@ -99,8 +104,8 @@ def next_steps(merchant_id: str, var_dir: Path, settings: Settings, console_toke
     ]
     width = max(len(command) for command, _ in steps)
     lines += [f"  {command:<{width}}  # {why}" for command, why in steps]
+    url = f"http://{settings.http_host}:{settings.http_port}/console/"
     if console_token:
-        url = f"http://{settings.http_host}:{settings.http_port}/console/"
         lines += [
             f"The console: run `{canary} serve`, open {url} and sign in with this operator token "
             "(valid 7 days, shown only now):",
@@ -110,4 +115,11 @@ def next_steps(merchant_id: str, var_dir: Path, settings: Settings, console_toke
         f"An MCP client: mcp.json with CANARY_MERCHANT_ID={merchant_id}, or the MCP Inspector CLI:",
         f"  {INSPECTOR} {env} {canary} mcp chirp --method tools/list",
     ]
+    if case_id:
+        lines += [
+            f"Open a case: in the console at {url}cases/{case_id}, or with an MCP client on "
+            f"`{canary} mcp fox` (canary-fox in mcp.json), its get_case tool:",
+            f"  {INSPECTOR} {env} {canary} mcp fox --method tools/call --tool-name get_case "
+            f"--tool-arg case_id={case_id}",
+        ]
     return lines

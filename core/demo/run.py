@@ -3,7 +3,8 @@
 A fresh SQLite database and the in-process bus under the demo's directory; a small simulated world
 (``core.simulate``) written beside it; its webhooks through the real ingress (signed HTTP into the
 ASGI app), its cash drawers through the real poller, its Counterpoint exports through the batch
-path (``replay``); every stage; the ledger verified; the detections matched to the world's labels.
+path (``replay``); every stage, Fox's included (the rules alert, so cases open); the ledger
+verified; the detections matched to the world's labels.
 """
 
 from __future__ import annotations
@@ -27,8 +28,9 @@ from core.demo.feed import WorldDirectory, read_world
 from core.demo.matching import Label, match
 from core.demo.rule_modes import make_rules_write
 from core.demo.square_pages import SimulatedSquareApi
-from core.demo.summary import DemoSummary, attribute, count
+from core.demo.summary import DemoSummary, attribute, count, count_cases
 from core.pipeline.workers import STAGE_NAMES, drain
+from core.rules.model import Mode
 from core.settings import Settings
 from core.simulate import build_world, stream, write
 
@@ -101,13 +103,20 @@ def run_demo(spec: DemoWorld, var_dir: Path, console: Console, clock: Clock | No
         (var_dir / MARKER).write_text(
             json.dumps({"merchant_id": world.merchant.merchant_id, "seed": spec.seed}) + "\n"
         )
-        make_rules_write(container.rules, world.merchant.merchant_id, vertical=spec.vertical, actor="demo")
+        make_rules_write(
+            container.rules,
+            world.merchant.merchant_id,
+            vertical=spec.vertical,
+            actor="demo",
+            mode=Mode.ALERTING,
+        )
         with Progress(console=console) as progress:
             _feed(container, world, api, summary, progress)
             _stages(container, progress)
         report = container.verifier.verify(world.merchant.merchant_id)
         summary.verified, summary.problems = report.ok, report.problems
         count(container, summary)
+        count_cases(container, summary)
         labels = [Label.of_json(raw) for raw in world.labels()]
         attribute(summary, match(load_detections(container.db, world.merchant.merchant_id), labels), labels)
         summary.console_token = container.tokens.create(

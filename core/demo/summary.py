@@ -12,6 +12,7 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from core.bootstrap import Container
+from core.db.tables.cases import FoxAlert, FoxCase
 from core.db.tables.customers import Customer
 from core.db.tables.ledger import Checkpoint, EvidenceRecord, IngestionLogEntry
 from core.db.tables.sales import DrawerShiftRow, TransactionRow
@@ -30,6 +31,25 @@ class RuleLine:
     false_alarms: int = 0
 
 
+@dataclass(frozen=True)
+class CaseLine:
+    """One case Fox opened from the demo's alerts, and the detections it bundles."""
+
+    case_id: str
+    queue: str
+    family: str
+    rules: tuple[str, ...]
+    subject: str  # what the case bundles: the value its bundle key was built from
+    severity: str
+    severity_rank: int
+    detection_ids: tuple[str, ...]
+    drawer_session_ids: tuple[str, ...]  # of its detections, distinct
+
+    @property
+    def detections(self) -> int:
+        return len(self.detection_ids)
+
+
 @dataclass
 class DemoSummary:
     merchant_id: str
@@ -46,6 +66,7 @@ class DemoSummary:
     drawer_shifts: int = 0
     customers: int = 0
     rules: dict[str, RuleLine] = field(default_factory=dict)
+    cases: list[CaseLine] = field(default_factory=list)  # most severe first, then the largest
     missed: list[str] = field(default_factory=list)
     quiet: list[str] = field(default_factory=list)
     loud: list[str] = field(default_factory=list)  # hard negatives a detection was charged to
@@ -92,6 +113,62 @@ def count(container: Container, summary: DemoSummary) -> None:
         summary.customers = s.exec(select(func.count()).where(Customer.merchant_id == m)).one()
 
 
+# What a case's bundle key was built from (core/cases/domain/bundling.py) → the subject it names.
+_SUBJECT_BY_BASIS = {
+    "employee_session": "employee_id",
+    "employee_day": "employee_id",
+    "employee": "employee_id",
+    "device": "station_id",
+    "customer": "customer_id",
+    "store": "location_id",
+}
+
+
+def _subject(case: FoxCase) -> str:
+    """``employee VTANAKA23``, ``store 20``: the kind, then the id without its vendor prefix."""
+    fields = [_SUBJECT_BY_BASIS.get(case.basis, "")]
+    fields += ["employee_id", "customer_id", "station_id", "location_id", "drawer_session_id"]
+    for name in fields:
+        value = getattr(case, name, "") if name else ""
+        if value:
+            parts = value.split(":", 2)
+            kind = {"location_id": "store", "station_id": "device"}.get(name, name.removesuffix("_id"))
+            return f"{kind} {parts[2] if len(parts) == 3 else value}"
+    return case.basis
+
+
+def count_cases(container: Container, summary: DemoSummary) -> None:
+    """The cases Fox opened from the demo's alerts, each with its member detections."""
+    m = summary.merchant_id
+    with container.db.tenant(m) as s:
+        cases = s.exec(select(FoxCase).where(FoxCase.merchant_id == m)).all()
+        members = s.exec(
+            select(FoxAlert.case_id, FoxAlert.detection_id, FoxAlert.rule_id, FoxAlert.drawer_session_id)
+            .where(FoxAlert.merchant_id == m, FoxAlert.case_id.is_not(None))  # type: ignore[union-attr]
+            .order_by(FoxAlert.occurred_at, FoxAlert.detection_id)
+        ).all()
+        by_case: dict[str, list[tuple[str, str, str]]] = {}
+        for case_id, detection_id, rule_id, drawer in members:
+            by_case.setdefault(case_id or "", []).append((detection_id, rule_id, drawer))
+        lines = []
+        for case in cases:
+            held = by_case.get(case.id, [])
+            lines.append(
+                CaseLine(
+                    case_id=case.id,
+                    queue=case.queue,
+                    family=case.family,
+                    rules=tuple(sorted({rule for _, rule, _ in held})),
+                    subject=_subject(case),
+                    severity=case.severity,
+                    severity_rank=case.severity_rank,
+                    detection_ids=tuple(d for d, _, _ in held),
+                    drawer_session_ids=tuple(sorted({dr for _, _, dr in held if dr})),
+                )
+            )
+    summary.cases = sorted(lines, key=lambda c: (-c.severity_rank, -c.detections, c.case_id))
+
+
 def attribute(summary: DemoSummary, matching: Matching, labels: list[Label]) -> None:
     for judged in matching.judged:
         d = judged.detection
@@ -132,6 +209,7 @@ def render(summary: DemoSummary, console: Console) -> None:
     if summary.loud:
         console.print(f"[yellow]hard negatives that fired[/yellow]: {', '.join(summary.loud)}")
     console.print(f"labelled scenarios not detected: {', '.join(summary.missed) or 'none'}")
+    console.print(cases_table(summary))
 
 
 def _rules_table(summary: DemoSummary) -> Table:
@@ -148,4 +226,37 @@ def _rules_table(summary: DemoSummary) -> Table:
             ", ".join(sorted(line.matched)) or "—",
         )
     table.caption = "per family: " + _counts(dict(families))
+    return table
+
+
+CASES_SHOWN = 15  # the most severe; `canary mcp fox` (list_cases) and the console list them all
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _rules(rules: tuple[str, ...]) -> str:
+    return rules[0] + (f" +{len(rules) - 1}" if len(rules) > 1 else "") if rules else "—"
+
+
+def cases_table(summary: DemoSummary) -> Table:
+    """The cases the world opened, most severe first, in 80 columns (a case id is 29)."""
+    table = Table(title="Cases opened (Fox)", box=None, header_style="bold underline")
+    table.add_column("case", no_wrap=True, min_width=29)
+    table.add_column("rules", no_wrap=True, max_width=10)
+    table.add_column("subject", no_wrap=True, max_width=19)
+    table.add_column("severity", no_wrap=True)
+    table.add_column("det.", justify="right", no_wrap=True)
+    for line in summary.cases[:CASES_SHOWN]:
+        table.add_row(
+            line.case_id,
+            _rules(line.rules),
+            _short(line.subject, 19),
+            line.severity,
+            str(line.detections),
+        )
+    queues = Counter(line.queue for line in summary.cases)
+    shown = f"the {CASES_SHOWN} most severe of " if len(summary.cases) > CASES_SHOWN else ""
+    table.caption = f"{shown}{len(summary.cases):,} cases ({_counts(dict(queues))}); det.: detections"
     return table

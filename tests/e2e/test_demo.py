@@ -19,13 +19,15 @@ from fastmcp import Client
 from fastmcp.client.transports import StdioTransport
 from pydantic import SecretStr
 from rich.console import Console
+from sqlmodel import select
 from starlette.testclient import TestClient
 
 from core.bootstrap import bootstrap
-from core.cases.domain.model import Alert, Severity
 from core.cli.demo import next_steps
+from core.db.tables.cases import FoxAlert
+from core.db.tables.rules import DetectionRow
 from core.demo.run import DemoWorld, run_demo
-from core.demo.summary import DemoSummary
+from core.demo.summary import DemoSummary, cases_table
 from core.settings import EMBEDDED_DATABASE_URL, Settings
 from core.web.app import create_app
 
@@ -65,6 +67,72 @@ def test_rules_write_detections_that_match_the_injected_scenarios(summary: DemoS
     assert summary.quiet, "no hard negative stayed quiet"
 
 
+def _demo_db(summary: DemoSummary) -> Any:
+    assert summary.var_dir is not None
+    database = f"sqlite:///{summary.var_dir / 'canary.db'}"
+    return bootstrap(Settings(database_url=SecretStr(database), redis_url=None, var_dir=summary.var_dir))
+
+
+def test_the_rules_alert_and_fox_opens_cases_from_the_detections(summary: DemoSummary) -> None:
+    """A simulated world → alerts → cases: every alerting detection is in exactly one case (trend
+    rules stay in observation, so they open none), and every case's detections exist."""
+    assert len(summary.cases) >= 10, summary.cases
+    container = _demo_db(summary)
+    try:
+        with container.db.tenant(summary.merchant_id) as s:
+            detections = {d.id: d for d in s.exec(select(DetectionRow)).all()}
+            members = s.exec(select(FoxAlert)).all()
+        opened = container.cases.get_case(summary.merchant_id, summary.cases[0].case_id)
+    finally:
+        container.close()
+    in_cases = [d for line in summary.cases for d in line.detection_ids]
+    assert len(in_cases) == len(set(in_cases))  # no detection in two cases
+    assert set(in_cases) <= detections.keys()
+    alerting = {i for i, d in detections.items() if d.mode == "alerting" and not d.suppressed}
+    assert set(in_cases) == alerting
+    assert {d.mode for d in detections.values() if d.queue == "trend"} <= {"observation"}
+    assert {m.detection_id for m in members if m.case_id} == alerting
+    for line in summary.cases:
+        assert line.detections >= 1
+        assert set(line.rules) == {detections[d].rule_id for d in line.detection_ids}
+    assert [d.detection_id for d in opened.detections] == list(summary.cases[0].detection_ids)
+    assert opened.case.detections == summary.cases[0].detections
+
+
+def test_a_void_cluster_in_one_drawer_session_is_one_case(summary: DemoSummary) -> None:
+    """Each Q-VR-03 cluster (one detection, revised as its voids arrive) is one case, alone for its
+    drawer session in the void/return family, holding only that session's detections."""
+    container = _demo_db(summary)
+    try:
+        with container.db.tenant(summary.merchant_id) as s:
+            clusters = s.exec(select(DetectionRow).where(DetectionRow.rule_id == "Q-VR-03")).all()
+    finally:
+        container.close()
+    assert clusters, "the demo's world has no Q-VR-03 void cluster"
+    for cluster in clusters:
+        assert cluster.measurements["voids"] >= cluster.measurements["min_voids"] >= 2
+        holding = [line for line in summary.cases if cluster.id in line.detection_ids]
+        assert len(holding) == 1, holding
+        [case] = holding
+        assert case.drawer_session_ids == (cluster.drawer_session_id,)
+        same_session = [
+            line
+            for line in summary.cases
+            if line.family == "void_return" and cluster.drawer_session_id in line.drawer_session_ids
+        ]
+        assert same_session == [case]
+
+
+def test_the_cases_table_fits_80_columns(summary: DemoSummary) -> None:
+    console = Console(file=io.StringIO(), width=80, record=True)
+    console.print(cases_table(summary))
+    text = console.export_text()
+    assert all(len(line) <= 80 for line in text.splitlines())
+    for line in summary.cases[:15]:
+        assert line.case_id in text  # never cut: it is what opens the case
+    assert f"{len(summary.cases):,} cases" in text
+
+
 def _canary(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     # No CANARY_* settings: what a user who just ran the demo has.
     env = {k: v for k, v in os.environ.items() if not k.startswith("CANARY_")}
@@ -96,6 +164,12 @@ def test_the_command_prints_the_summary_and_what_to_try_next(
     assert "What to try next" in result.stdout
     assert "where every command looks by default" in result.stdout
     assert "detections list --merchant sim-7" in result.stdout
+    assert "Cases opened (Fox)" in result.stdout
+    opened = re.search(r"^ (case_[0-9a-f]{24}) ", result.stdout, re.MULTILINE)
+    assert opened is not None, result.stdout
+    case_id = opened.group(1)
+    assert f"/console/cases/{case_id}" in result.stdout
+    assert f"mcp fox --method tools/call --tool-name get_case --tool-arg case_id={case_id}" in result.stdout
     assert "export CANARY_DATABASE_URL" not in result.stdout
     assert "serve`, open http://127.0.0.1:8000/console/ and sign in with this operator token" in result.stdout
     assert re.search(r"^  cnry_[0-9a-f]{16}_\S{43}$", result.stdout, re.MULTILINE)
@@ -147,34 +221,19 @@ def test_the_demos_console_token_opens_the_console_on_the_demo_database(summary:
             csrf = re.search(r'name="csrf" value="([^"]+)"', form).group(1)  # type: ignore[union-attr]
             client.post("/console/sign-in", data={"csrf": csrf, "token": summary.console_token})
             listing = client.get("/console/detections")
-            # The demo's rules do not alert, so open a case from one of its (sealed) detections as
-            # canary:alerts would, then attach that detection from the case page.
-            [found] = container.rules.query_detections(summary.merchant_id, limit=1).items
-            container.fox.process(
-                summary.merchant_id,
-                [
-                    Alert(
-                        detection_id=found.detection_id,
-                        rule_id=found.rule_id,
-                        family=container.rules.catalog.get(found.rule_id).family.value,
-                        severity=Severity(found.severity),
-                        queue=found.queue,
-                        occurred_at=found.occurred_at,
-                        employee_id=found.employee_id or "",
-                        location_id=found.location_id or "",
-                    )
-                ],
-            )
-            [case] = container.cases.top_cases(summary.merchant_id, queue=None).items
+            # A case the demo's alerts opened, and one of its own (sealed) detections attached to it.
+            case = summary.cases[0]
+            found = case.detection_ids[0]
             page = client.get(f"/console/cases/{case.case_id}").text
             csrf = re.search(r'name="csrf" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
             client.post(
                 f"/console/cases/{case.case_id}/attach",
-                data={"csrf": csrf, "kind": "detection", "ref": found.detection_id},
+                data={"csrf": csrf, "kind": "detection", "ref": found},
             )
             worked = client.get(f"/console/cases/{case.case_id}").text
     finally:
         container.close()
+    assert found in page  # the case page lists its detections
     assert "ledger receipt: verified by inclusion proof" in worked
     assert listing.status_code == 200
     assert "operator · " + summary.merchant_id in listing.text
