@@ -267,6 +267,30 @@ def test_an_mcp_client_started_from_mcp_json_finds_the_demos_detections(
     assert all(item["rule_id"] for item in page["items"])
 
 
+def test_an_mcp_client_opens_the_case_the_demo_printed_with_get_case(
+    command: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    """What "What to try next" says: the canary-fox entry of mcp.json, get_case on the printed id."""
+    here, result = command
+    printed = re.search(r"--tool-arg case_id=(case_[0-9a-f]{24})", result.stdout)
+    assert printed is not None, result.stdout[-3000:]
+    entry = json.loads((ROOT / "mcp.json").read_text())["mcpServers"]["canary-fox"]
+    env = {**entry["env"], "CANARY_MERCHANT_ID": "sim-7"}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
+    env["PYTHONPATH"] = os.environ.get("PYTHONPATH", str(ROOT))
+    transport = StdioTransport(entry["command"], entry["args"], env=env, cwd=str(here))
+
+    async def ask() -> Any:
+        async with Client(transport) as client:
+            return (await client.call_tool("get_case", {"case_id": printed.group(1)})).structured_content
+
+    case = anyio.run(ask)
+    assert case is not None
+    assert case["case"]["case_id"] == printed.group(1)
+    assert case["detections"]
+    assert len(case["detections"]) == case["case"]["detections"]
+
+
 def test_the_demos_world_is_dated_relative_to_the_clock(
     summary: DemoSummary, command: tuple[Path, subprocess.CompletedProcess[str]]
 ) -> None:
