@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,46 @@ def table(report: Report) -> str:
         for m in result.measurements:
             lines.append("| " + " | ".join(_row(result, m)) + " |")
     return "\n".join(lines) + "\n"
+
+
+def terminal(report: Report, width: int) -> str:
+    """The report for a terminal ``width`` columns wide: the Markdown table when every row fits, else
+    one block per measurement (as ``canary detections list`` does), every line within ``width``."""
+    wide = table(report)
+    if max(len(line) for line in wide.splitlines()) <= width:
+        return wide
+    lines: list[str] = []
+    for result in report.results:
+        if result.status != "ok":
+            reason = (result.error or "").splitlines()[0] if result.error else ""
+            lines.extend(
+                _wrapped(f"{result.name}: {result.status}" + (f": {reason}" if reason else ""), width)
+            )
+            continue
+        for m in result.measurements:
+            head = f"{result.name} · {m.name}" + (" (reference)" if m.reference else "")
+            lines.extend(_wrapped(head, width, indent=""))
+            lat = m.latency
+            figures = f"n {m.count:,} · {_number(m.throughput)}/s"
+            if lat:
+                figures += f" · p50 {_number(lat.p50)} · p95 {_number(lat.p95)} · p99 {_number(lat.p99)} ms"
+            lines.extend(_wrapped(figures, width))
+            if m.target is not None:
+                lines.extend(_wrapped(f"target {_target(m)}", width))
+            ratios = "; ".join(r.label for r in result.ratios if r.ours == m.name)
+            if ratios:
+                lines.extend(_wrapped(f"vs reference {ratios}", width))
+    return "\n".join(lines) + "\n"
+
+
+def _wrapped(text: str, width: int, indent: str = "  ") -> list[str]:
+    return textwrap.wrap(
+        text,
+        width=max(width, 40),
+        initial_indent=indent,
+        subsequent_indent=indent + "  ",
+        break_on_hyphens=False,
+    ) or [indent]
 
 
 def _machine_lines(machine: dict[str, Any]) -> list[str]:

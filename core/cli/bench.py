@@ -13,7 +13,7 @@ from rich.console import Console
 
 from core.bench.harness import BUILT_IN, DEFAULT_REDIS_URL, BenchContext, UnknownScenarioError, run_scenarios
 from core.bench.pg_scratch import DEFAULT_ADMIN_URL
-from core.bench.report import table, write_json, write_markdown
+from core.bench.report import terminal, write_json, write_markdown
 from core.cli.errors import UsageError, friendly
 from core.settings import Settings
 
@@ -87,7 +87,7 @@ def bench(
         raise UsageError(str(exc)) from None
     write_json(report, json_path)
     write_markdown(report, markdown_path)
-    out.print(table(report), markup=False, highlight=False)
+    out.print(terminal(report, out.width), markup=False, highlight=False, soft_wrap=True)
     err.print(f"reports: {json_path} and {markdown_path}")
     failed = [r.name for r in report.results if r.status == "failed"]
     if failed:

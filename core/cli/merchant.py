@@ -32,7 +32,11 @@ def add(
     counterpoint_push_key: str | None = typer.Option(
         None, envvar="CANARY_COUNTERPOINT_PUSH_KEY", help="Shared key the on-premise agent signs with."
     ),
-    store: list[str] = typer.Option([], help="SOURCE:EXTERNAL_ID:TIMEZONE, e.g. SQUARE:L88:America/Chicago."),
+    store: list[str] = typer.Option(
+        [],
+        metavar="<spec>",
+        help="A store as SOURCE:EXTERNAL_ID:TIMEZONE, e.g. SQUARE:L88:America/Chicago (repeatable).",
+    ),
 ) -> None:
     """Register a merchant, its stores and its webhook secrets (kept wrapped by the master key)."""
     stores = []

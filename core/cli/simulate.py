@@ -34,8 +34,12 @@ def _date(text: str) -> date:
 def simulate(
     out_dir: Path = typer.Option(..., "--out", help="Directory to write into (must be empty; see --force)."),
     seed: int = typer.Option(1, "--seed", help="Same seed, same bytes."),
-    stores: int = typer.Option(2, "--stores", min=1, max=20, help="How many stores."),
-    days: int = typer.Option(30, "--days", min=1, max=400, help="How many days of trading."),
+    stores: int = typer.Option(
+        2, "--stores", min=1, max=20, metavar="<int>", help="How many stores, 1 to 20."
+    ),
+    days: int = typer.Option(
+        30, "--days", min=1, max=400, metavar="<int>", help="How many days of trading, 1 to 400."
+    ),
     vertical: str = typer.Option("garden", "--vertical", help="garden (spring peak, live goods) or retail."),
     start: str = typer.Option("2026-03-01", "--start", help="First trading day (store-local), YYYY-MM-DD."),
     vendors: str = typer.Option(
@@ -50,8 +54,8 @@ def simulate(
     notification_url: str | None = typer.Option(
         None,
         "--notification-url",
-        help="The URL webhooks are signed for (default http://127.0.0.1:8000/"
-        "webhooks/square?merchant=sim-<seed>).",
+        help="The URL webhooks are signed for (default: http://127.0.0.1:8000 with the path "
+        "/webhooks/square and the query merchant=sim-<seed>, where `canary serve` takes them).",
     ),
     force: bool = typer.Option(False, "--force", help="Replace a previous simulator run in --out."),
 ) -> None:

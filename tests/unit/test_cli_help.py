@@ -72,3 +72,42 @@ def test_every_command_the_guides_mention_exists() -> None:
             if not _resolves(root, words):
                 wrong.append(f"{guide}: mentions `canary {' '.join(words)}`")
     assert not wrong, "\n".join(wrong)
+
+
+ENV_NAME = re.compile(r"CANARY_[A-Z0-9_]*[A-Z0-9]")
+CUT_CELL = re.compile(r"\S… *│$")  # rich crops a word too long for its cell to "…" at the border
+
+
+def _env_names(command: Command) -> set[str]:
+    named = " ".join(_texts(command))
+    for param in command.params:
+        envvar = getattr(param, "envvar", None) or ()
+        named += " " + " ".join([envvar] if isinstance(envvar, str) else envvar)
+    return set(ENV_NAME.findall(named))
+
+
+def _help_at_80(path: tuple[str, ...]) -> str:
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(
+        app, [*path, "--help"], env={"COLUMNS": "80", "TERM": "dumb"}, terminal_width=80
+    )
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_every_help_text_fits_80_columns_with_every_environment_variable_whole() -> None:
+    wrong = []
+    for path, command in _walk(get_command(app)):
+        text = _help_at_80(path)
+        name = " ".join(("canary", *path))
+        wrong += [f"{name}: {env} is cut" for env in sorted(_env_names(command)) if env not in text]
+        wrong += [f"{name}: cut cell {line.strip()!r}" for line in text.splitlines() if CUT_CELL.search(line)]
+        wrong += [f"{name}: {len(line)} columns" for line in text.splitlines() if len(line) > 80]
+    assert not wrong, "\n".join(wrong)
+
+
+def test_a_cut_environment_variable_would_be_caught() -> None:
+    assert "CANARY_SQUARE_SIGNATURE_KEY" in _env_names(get_command(app).commands["merchant"].commands["add"])
+    assert CUT_CELL.search("│     CANARY_SQUARE_SIGNATURE_KE… │")
+    assert not CUT_CELL.search("│     (CANARY_MERCHANT_ID, …)     │")
