@@ -125,6 +125,14 @@ class Console:
                 "This form was not sent from this session (or it is too old). Reload the page and try again.",
             )
 
+    def writer(self, request: Request, form: Mapping[str, Any], scope: str) -> Viewer:
+        """The viewer behind a form that changes something: signed in, the form from this session
+        (CSRF), and the scope the change needs, checked in that order."""
+        viewer = self.viewer(request)
+        self.check_csrf(viewer, form)
+        self.require(viewer, scope)
+        return viewer
+
     # rendering ---------------------------------------------------------------------------------------
     def render(self, name: str, viewer: Viewer | None, status: int = 200, **context: Any) -> HTMLResponse:
         html = self.env.get_template(name).render(

@@ -96,9 +96,7 @@ def case(console: Console, request: Request, _form: Mapping[str, Any]) -> Respon
 
 @page
 def case_action(console: Console, request: Request, form: Mapping[str, Any]) -> Response:
-    viewer = console.viewer(request)
-    console.check_csrf(viewer, form)
-    console.require(viewer, "cases:write")
+    viewer = console.writer(request, form, "cases:write")
     action = request.path_params["action"]
     case_id = request.path_params["case_id"]
     service, merchant, actor = console.container.cases, viewer.merchant_id, viewer.actor

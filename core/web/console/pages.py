@@ -217,9 +217,7 @@ def rule(console: Console, request: Request, _form: Mapping[str, Any]) -> Respon
 @page
 def rule_mode(console: Console, request: Request, form: Mapping[str, Any]) -> Response:
     """Promote or demote a rule with a reason: canary-chirp's promote_rule (rules:write)."""
-    viewer = console.viewer(request)
-    console.check_csrf(viewer, form)
-    console.require(viewer, "rules:write")
+    viewer = console.writer(request, form, "rules:write")
     rule_id = request.path_params["rule_id"]
     if rule_id not in console.container.rules.catalog.rules:
         raise PageError(404, "Not found", f"No rule {rule_id!r} in the catalog; see the Rules page for ids.")
@@ -323,9 +321,7 @@ PREVIEW_DAYS = (7, 14, 30, 90)
 def rule_preview(console: Console, request: Request, form: Mapping[str, Any]) -> Response:
     """canary-chirp's dry_run_rule twice over the last N days, current values against the proposed
     one: writes nothing, so it needs only ``read`` (as the tool does)."""
-    viewer = console.viewer(request)
-    console.check_csrf(viewer, form)
-    console.require(viewer, "read")
+    viewer = console.writer(request, form, "read")
     rule_id = request.path_params["rule_id"]
     if rule_id not in console.container.rules.catalog.rules:
         raise PageError(404, "Not found", f"No rule {rule_id!r} in the catalog; see the Rules page for ids.")
@@ -355,9 +351,7 @@ def rule_preview(console: Console, request: Request, form: Mapping[str, Any]) ->
 @page
 def rule_tune(console: Console, request: Request, form: Mapping[str, Any]) -> Response:
     """canary-chirp's tune_rule_threshold (rules:write), with a reason."""
-    viewer = console.viewer(request)
-    console.check_csrf(viewer, form)
-    console.require(viewer, "rules:write")
+    viewer = console.writer(request, form, "rules:write")
     rule_id = request.path_params["rule_id"]
     if rule_id not in console.container.rules.catalog.rules:
         raise PageError(404, "Not found", f"No rule {rule_id!r} in the catalog; see the Rules page for ids.")
@@ -384,9 +378,7 @@ def rule_tune(console: Console, request: Request, form: Mapping[str, Any]) -> Re
 @page
 def allow_add(console: Console, request: Request, form: Mapping[str, Any]) -> Response:
     """canary-chirp's add_allow_list_entry (rules:write): one scope, a reason and an expiry."""
-    viewer = console.viewer(request)
-    console.check_csrf(viewer, form)
-    console.require(viewer, "rules:write")
+    viewer = console.writer(request, form, "rules:write")
     rule_id = request.path_params["rule_id"]
     if rule_id not in console.container.rules.catalog.rules:
         raise PageError(404, "Not found", f"No rule {rule_id!r} in the catalog; see the Rules page for ids.")
@@ -421,9 +413,7 @@ def allow_add(console: Console, request: Request, form: Mapping[str, Any]) -> Re
 @page
 def allow_revoke(console: Console, request: Request, form: Mapping[str, Any]) -> Response:
     """canary-chirp's revoke_allow_list_entry (rules:write); another merchant's entry is not found."""
-    viewer = console.viewer(request)
-    console.check_csrf(viewer, form)
-    console.require(viewer, "rules:write")
+    viewer = console.writer(request, form, "rules:write")
     rule_id = request.path_params["rule_id"]
     entry_id = request.path_params["entry_id"]
     rules = console.container.rules
@@ -461,9 +451,7 @@ def pack(console: Console, request: Request, _form: Mapping[str, Any]) -> Respon
 @page
 def pack_apply(console: Console, request: Request, form: Mapping[str, Any]) -> Response:
     """canary-chirp's apply_vertical_pack (rules:write), with a reason."""
-    viewer = console.viewer(request)
-    console.check_csrf(viewer, form)
-    console.require(viewer, "rules:write")
+    viewer = console.writer(request, form, "rules:write")
     pack_id = request.path_params["pack_id"]
     if pack_id not in PACKS:
         raise PageError(404, "Not found", f"No vertical pack {pack_id!r}: there is {', '.join(PACKS)}.")
