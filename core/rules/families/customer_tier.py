@@ -11,6 +11,7 @@ from typing import Any
 from core.rules.context import RuleContext
 from core.rules.model import Family, Finding, Parameter, Queue, Scope, Severity, Substrate, rule
 from core.rules.windows import SALE_TYPES, first_seen_new, item_first_seen
+from core.text import money
 
 HOUR, DAY = 3600.0, 86_400.0
 
@@ -85,7 +86,7 @@ def trade_tier_retail_pattern(ctx: RuleContext) -> Iterable[Finding]:
         return []
     return [
         Finding(
-            summary=f"{tier} customer shops like retail: average {average:.0f} cents, "
+            summary=f"{tier} customer shops like retail: average {money(average, txn.currency)}, "
             f"{single:.0%} single-line",
             subject=ctx.subject([], employee_id=None),
             occurred_at=txn.occurred_at,

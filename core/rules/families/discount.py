@@ -9,6 +9,7 @@ from core.domain.sales import LineItem
 from core.rules.context import RuleContext
 from core.rules.model import Family, Finding, Parameter, Scope, Severity, Substrate, rule
 from core.rules.windows import SALE_TYPES
+from core.text import money
 
 HOUR = 3600.0
 # Trade accounts buy at tier price levels that a retail MAX_DISC_PCT was never meant to cap (seed
@@ -148,7 +149,7 @@ def price_override_beyond_ceiling(ctx: RuleContext) -> Iterable[Finding]:
     return [
         Finding(
             summary=f"{len(offending)} line(s) discounted past the {'trade' if trade else 'store'} ceiling "
-            f"({max_pct:g} % / {max_cents} cents)",
+            f"({max_pct:g} % / {money(max_cents, txn.currency)})",
             subject=ctx.subject(offending),
             occurred_at=txn.occurred_at,
             entity_id=txn.id,
@@ -278,7 +279,7 @@ def below_cost_sale(ctx: RuleContext) -> Iterable[Finding]:
     assert txn is not None
     return [
         Finding(
-            summary=f"{len(offending)} line(s) sold below cost, {loss} cents under",
+            summary=f"{len(offending)} line(s) sold below cost, {money(loss, txn.currency)} under",
             subject=ctx.subject(offending),
             occurred_at=txn.occurred_at,
             entity_id=txn.id,

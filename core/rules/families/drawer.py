@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from core.rules.context import RuleContext
 from core.rules.model import Family, Finding, Parameter, Scope, Severity, Substrate, rule
+from core.text import money
 
 MINUTE = 60.0
 CONTROL_EVENTS = frozenset({"NO_SALE", "PAID_IN", "PAID_OUT"})
@@ -53,7 +54,8 @@ def drawer_count_gap(ctx: RuleContext) -> Iterable[Finding]:
     employee = shift.closing_employee_id or shift.opening_employee_id
     return [
         Finding(
-            summary=f"drawer {'short' if gap < 0 else 'over'} by {abs(gap)} cents ({pct:.1f} %)",
+            summary=f"drawer {'short' if gap < 0 else 'over'} by {money(abs(gap), shift.currency)} "
+            f"({pct:.1f} %)",
             subject=ctx.subject(
                 [],
                 employee_id=employee,

@@ -12,6 +12,7 @@ from core.rules.context import RuleContext
 from core.rules.families.audit_trail import week_of
 from core.rules.model import Family, Finding, Parameter, Queue, Scope, Severity, Subject, Substrate, rule
 from core.rules.windows import item_category, transfer_closing
+from core.text import money
 
 CP = (Substrate.COUNTERPOINT,)
 WEEKS_KEPT = 110  # two seasons and a bit
@@ -58,7 +59,7 @@ def receiver_po_discrepancy(ctx: RuleContext) -> Iterable[Finding]:
         return []
     return [
         Finding(
-            summary=f"receiver {receiver.receiver_no} off its PO by {pct:.1f} % ({round(value)} cents)",
+            summary=f"receiver {receiver.receiver_no} off its PO by {pct:.1f} % ({money(value)})",
             subject=Subject(
                 location_id=receiver.location,
                 vendor_id=receiver.vendor_no,
@@ -113,7 +114,7 @@ def cash_paid_receiver(ctx: RuleContext) -> Iterable[Finding]:
         return []
     return [
         Finding(
-            summary=f"receiver {receiver.receiver_no} paid {amount} cents in cash "
+            summary=f"receiver {receiver.receiver_no} paid {money(amount)} in cash "
             f"to vendor {receiver.vendor_no}",
             subject=Subject(location_id=receiver.location, vendor_id=receiver.vendor_no),
             occurred_at=ctx.facts.occurred_at,
@@ -275,8 +276,8 @@ def write_off_spike(ctx: RuleContext) -> Iterable[Finding]:
         bucket = f"{adj.location}|{category}"
         out.append(
             Finding(
-                summary=f"write-offs of {current} cents at {adj.location} / {category} in {week} "
-                f"(baseline {baseline:.0f})",
+                summary=f"write-offs of {money(current)} at {adj.location} / {category} in {week} "
+                f"(baseline {money(baseline)})",
                 subject=Subject(
                     location_id=adj.location,
                     categories=(category,),

@@ -10,6 +10,7 @@ from core.rules.context import RuleContext
 from core.rules.families.audit_trail import week_of
 from core.rules.model import Family, Finding, Parameter, Scope, Severity, Substrate, rule
 from core.rules.windows import SALE_TYPES, item_is_new, local_day, session_key
+from core.text import money
 
 DAY = 86_400.0
 # Sources whose lines carry a price-override flag (Counterpoint's HAS_PRC_OVRD). On them a line is
@@ -113,7 +114,7 @@ def margin_below_category(ctx: RuleContext) -> Iterable[Finding]:
     return [
         Finding(
             summary=f"{txn.employee_id}: {held['lines']} lines below category margin in {week}, "
-            f"{held['short']} cents short",
+            f"{money(held['short'], txn.currency)} short",
             subject=ctx.subject([line for line, _s in below], customer_id=None, customer_tier=None),
             occurred_at=txn.occurred_at,
             entity_id=key,

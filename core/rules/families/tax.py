@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from core.rules.context import RuleContext
 from core.rules.model import Family, Finding, Parameter, Scope, Severity, Substrate, rule
 from core.rules.windows import SALE_TYPES, tax_signature
+from core.text import money
 
 CP = (Substrate.COUNTERPOINT,)
 
@@ -108,7 +109,8 @@ def exempt_walk_in(ctx: RuleContext) -> Iterable[Finding]:
         return []
     return [
         Finding(
-            summary=f"tax-exempt customer: untaxed {len(lines)}-line ticket of {txn.amount_cents} cents",
+            summary=f"tax-exempt customer: untaxed {len(lines)}-line ticket of "
+            f"{money(txn.amount_cents, txn.currency)}",
             subject=ctx.subject(lines),
             occurred_at=txn.occurred_at,
             entity_id=txn.id,

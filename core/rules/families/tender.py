@@ -12,6 +12,7 @@ from typing import Any
 from core.rules.context import RuleContext
 from core.rules.model import Family, Finding, Parameter, Scope, Severity, rule
 from core.rules.windows import audit_mentions, closures, tender_split
+from core.text import money
 
 MIN_SPREAD = 0.02  # a station whose sessions are all alike still varies by a couple of points
 
@@ -218,7 +219,7 @@ def payment_fragmentation(ctx: RuleContext) -> Iterable[Finding]:
     here = [t for t in ctx.facts.tenders if t.tender_no in paid]
     return [
         Finding(
-            summary=f"{len(paid)} tenders on one ticket of {total} cents",
+            summary=f"{len(paid)} tenders on one ticket of {money(total, txn.currency)}",
             subject=ctx.subject(),
             occurred_at=txn.occurred_at,
             entity_id=txn.id,

@@ -10,6 +10,7 @@ from typing import Any
 from core.rules.context import RuleContext
 from core.rules.model import Family, Finding, Parameter, Scope, Severity, Substrate, rule
 from core.rules.windows import is_void, session_key, void_items
+from core.text import money
 
 MINUTE = 60.0
 
@@ -55,7 +56,8 @@ def void_without_original(ctx: RuleContext) -> Iterable[Finding]:
     station = txn.device_id if txn is not None else (doc.station_id if doc is not None else None)
     return [
         Finding(
-            summary=f"void of {amount} cents with no link to an original document",
+            summary=f"void of {money(amount, txn.currency if txn is not None else 'USD')} "
+            "with no link to an original document",
             subject=ctx.subject(station_id=station, employee_id=txn.employee_id if txn else None),
             occurred_at=facts.occurred_at,
             entity_id=entity,
@@ -119,7 +121,7 @@ def refund_without_lookup(ctx: RuleContext) -> Iterable[Finding]:
             return []
     return [
         Finding(
-            summary=f"refund of {txn.amount_cents} cents with no receipt look-up",
+            summary=f"refund of {money(txn.amount_cents, txn.currency)} with no receipt look-up",
             subject=ctx.subject(),
             occurred_at=txn.occurred_at,
             entity_id=txn.id,
