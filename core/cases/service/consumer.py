@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, or_, select
+from sqlalchemy import Table, bindparam, or_, select
 from sqlmodel import Session
 
 from core.bus.port import ALERTS
@@ -65,6 +65,21 @@ ALERT_COLUMNS = (
     "station_id",
     "drawer_session_id",
     "rule_bundle_key",
+)
+REFRESHED = (
+    "first_at",
+    "last_at",
+    "detections",
+    "base_severity",
+    "severity",
+    "severity_rank",
+    "escalations",
+    "opened_at",
+)
+REFRESH_CASE = (
+    CASE_T.update()
+    .where(CASE_T.c.merchant_id == bindparam("b_merchant_id"), CASE_T.c.id == bindparam("b_id"))
+    .values({c: bindparam(f"b_{c}", type_=CASE_T.c[c].type) for c in REFRESHED})
 )
 _SUBJECT = {
     BundleBy.EMPLOYEE_SESSION: "employee {employee_id}, drawer session {drawer_session_id}",
@@ -165,6 +180,18 @@ def apply_alerts(
     fresh: dict[str, dict[str, Any]] = {}  # detection id → the row to insert
     spans: dict[str, list[list[Any]]] = {}  # bundle key → [[case id, first_at, last_at], …]
     replaying = now if restore is not None else None
+    keyed: dict[str, tuple[BundlingPolicy, Any]] = {}  # detection id → (policy, bundle key)
+    seen: set[str] = set(existing)  # the first revision of an alert in a batch decides its case
+    for alert in ordered:
+        if alert.detection_id in seen:
+            continue
+        seen.add(alert.detection_id)
+        queue = route(alert)
+        if queue is not None:
+            policy = policy_for(alert.family, policies)
+            keyed[alert.detection_id] = (policy, bundle_key(alert, queue, policy))
+    spans = _open_cases(session, merchant_id, sorted({k.key for _, k in keyed.values()}), replaying)
+    new_cases: list[dict[str, Any]] = []
     for alert in ordered:
         counts["alerts"] += 1
         known = existing.get(alert.detection_id)
@@ -184,21 +211,17 @@ def apply_alerts(
             if alert.revision >= row["revision"]:
                 row.update(_alert_values(alert))
             continue
-        queue = route(alert)
         case_id: str | None = None
-        if queue is None:
+        if alert.detection_id not in keyed:
             counts["informational"] += 1
         else:
-            policy = policy_for(alert.family, policies)
-            key = bundle_key(alert, queue, policy)
-            if key.key not in spans:
-                spans[key.key] = _open_cases(session, merchant_id, key.key, replaying)
+            policy, key = keyed[alert.detection_id]
             case_id = _join(spans[key.key], alert.occurred_at, policy)
             if case_id is None:
                 case_id = case_id_for(merchant_id, key.key, alert.detection_id)
                 values = _new_case(merchant_id, case_id, alert, key, policy, now)
                 values.update((restore or {}).get(case_id, {}))
-                session.execute(CASE_T.insert().values(values))
+                new_cases.append(values)
                 spans[key.key].append([case_id, alert.occurred_at, alert.occurred_at])
                 counts["opened"] += 1
             else:
@@ -211,11 +234,23 @@ def apply_alerts(
             "received_at": now,
             **_alert_values(alert),
         }
-    rows = list(fresh.values())
-    for i in range(0, len(rows), 500):
-        session.execute(ALERT_T.insert(), rows[i : i + 500])
+    _insert_many(session, CASE_T, new_cases)
+    _insert_many(session, ALERT_T, list(fresh.values()))
     refresh_cases(session, merchant_id, sorted(touched), now, notify=restore is None)
     return counts
+
+
+def _insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """One executemany per set of columns (a restored case has more), which SQLAlchemy sends as
+    multi-row ``INSERT … VALUES`` ("insertmanyvalues") from one cached statement on both dialects;
+    ``insert().values([...])`` would compile a new 500-row statement per batch, slower than the
+    round trips it saves."""
+    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        by_columns.setdefault(tuple(row), []).append(row)
+    for group in by_columns.values():
+        for i in range(0, len(group), 500):
+            session.execute(table.insert(), group[i : i + 500])
 
 
 def _existing(session: Session, merchant_id: str, ids: Sequence[str]) -> dict[str, tuple[str | None, int]]:
@@ -231,20 +266,29 @@ def _existing(session: Session, merchant_id: str, ids: Sequence[str]) -> dict[st
     return found
 
 
-def _open_cases(session: Session, merchant_id: str, key: str, replaying: datetime | None) -> list[list[Any]]:
-    """The cases with this key an alert may join, as [id, first_at, last_at], earliest first.
+def _open_cases(
+    session: Session, merchant_id: str, keys: Sequence[str], replaying: datetime | None
+) -> dict[str, list[list[Any]]]:
+    """By bundle key, the cases an alert with that key may join, as [id, first_at, last_at],
+    earliest first (an empty list for a key with none), read in one query per 500 keys.
 
     ``replaying`` (the rebuild) is when the alert was first received: a case closed since then (or
     at that instant) still counts as open for it, as it was when the live consumer saw it."""
+    found: dict[str, list[list[Any]]] = {key: [] for key in keys}
     is_open = CASE_T.c.state.in_(OPEN_STATES)
     if replaying is not None:
         is_open = or_(is_open, CASE_T.c.closed_at >= replaying)
-    rows = session.execute(
-        select(CASE_T.c.id, CASE_T.c.first_at, CASE_T.c.last_at)
-        .where(CASE_T.c.merchant_id == merchant_id, CASE_T.c.bundle_key == key, is_open)
-        .order_by(CASE_T.c.first_at, CASE_T.c.id)
-    ).all()
-    return [[r.id, r.first_at, r.last_at] for r in rows]
+    for i in range(0, len(keys), 500):
+        rows = session.execute(
+            select(CASE_T.c.bundle_key, CASE_T.c.id, CASE_T.c.first_at, CASE_T.c.last_at)
+            .where(
+                CASE_T.c.merchant_id == merchant_id, CASE_T.c.bundle_key.in_(list(keys[i : i + 500])), is_open
+            )
+            .order_by(CASE_T.c.first_at, CASE_T.c.id)
+        )
+        for r in rows:
+            found[r.bundle_key].append([r.id, r.first_at, r.last_at])
+    return found
 
 
 def _join(candidates: list[list[Any]], at: datetime, policy: BundlingPolicy) -> str | None:
@@ -336,6 +380,7 @@ def refresh_cases(
             ).where(ALERT_T.c.merchant_id == merchant_id, ALERT_T.c.case_id.in_(list(case_ids[i : i + 500])))
         ):
             by_case[m.case_id].append(m)
+    updates: list[dict[str, Any]] = []
     for case_id in case_ids:
         members = by_case[case_id]
         if not members:
@@ -354,28 +399,36 @@ def refresh_cases(
             ],
             rules,
         )
-        session.execute(
-            CASE_T.update()
-            .where(CASE_T.c.merchant_id == merchant_id, CASE_T.c.id == case_id)
-            .values(
-                first_at=min(m.occurred_at for m in members),
-                last_at=max(m.occurred_at for m in members),
-                detections=len(members),
-                base_severity=result.base.value,
-                severity=result.severity.value,
-                severity_rank=result.severity.rank,
-                escalations=[
+        updates.append(
+            {
+                "b_merchant_id": merchant_id,
+                "b_id": case_id,
+                "b_first_at": min(m.occurred_at for m in members),
+                "b_last_at": max(m.occurred_at for m in members),
+                "b_detections": len(members),
+                "b_base_severity": result.base.value,
+                "b_severity": result.severity.value,
+                "b_severity_rank": result.severity.rank,
+                "b_escalations": [
                     {"rule": b.rule, "from": b.before.value, "to": b.after.value, "reason": b.reason}
                     for b in result.bumps
                 ],
-                opened_at=min(m.received_at for m in members),
-            )
+                "b_opened_at": min(m.received_at for m in members),
+            }
         )
-        if notify:
-            case = session.execute(
-                select(CASE_T).where(CASE_T.c.merchant_id == merchant_id, CASE_T.c.id == case_id)
-            ).one()
-            if case.state in OPEN_STATES:
+    if updates:  # one executemany (pipelined by psycopg) instead of one statement per case
+        session.execute(REFRESH_CASE, updates)
+    if notify:
+        for i in range(0, len(case_ids), 500):
+            for case in session.execute(
+                select(CASE_T)
+                .where(
+                    CASE_T.c.merchant_id == merchant_id,
+                    CASE_T.c.id.in_(list(case_ids[i : i + 500])),
+                    CASE_T.c.state.in_(OPEN_STATES),
+                )
+                .order_by(CASE_T.c.id)
+            ):
                 notifications.enqueue(session, merchant_id, case._mapping, now)
 
 
