@@ -24,10 +24,11 @@ from starlette.testclient import TestClient
 
 from core.bootstrap import bootstrap
 from core.cli.demo import next_steps
+from core.clock import FixedClock
 from core.db.tables.cases import FoxAlert
 from core.db.tables.rules import DetectionRow
 from core.demo.run import DemoWorld, run_demo
-from core.demo.summary import DemoSummary, cases_table
+from core.demo.summary import DemoSummary, cases_table, render
 from core.settings import EMBEDDED_DATABASE_URL, Settings
 from core.web.app import create_app
 
@@ -315,3 +316,49 @@ def test_the_demos_world_is_dated_relative_to_the_clock(
     assert sum(counts.values()) > 0
     assert counts.get("lapsed", 0) == 0, counts
     assert report.attrition.rate != 1.0
+
+
+TINY = DemoWorld(seed=7, stores=2, days=3)  # both vendors, every stage, a few seconds a run
+PINNED = "2026-12-02T12:00:00+00:00"  # one clock for both runs, so both date the same world
+
+
+def printed_tables(var_dir: str) -> str:
+    """What a run of TINY prints (its time zeroed), then every detection id it wrote, in id order."""
+    summary = run_demo(
+        TINY, Path(var_dir), Console(file=io.StringIO()), FixedClock(datetime.fromisoformat(PINNED))
+    )
+    summary.seconds = 0.0
+    out = Console(file=io.StringIO(), width=120, color_system=None)
+    render(summary, out)
+    container = _demo_db(summary)
+    try:
+        with container.db.tenant(summary.merchant_id) as s:
+            ids = s.exec(select(DetectionRow.id, DetectionRow.rule_id).order_by(DetectionRow.id)).all()
+    finally:
+        container.close()
+    return out.file.getvalue() + "".join(f"{i} {rule}\n" for i, rule in ids)  # type: ignore[attr-defined]
+
+
+def test_the_same_seed_prints_the_same_tables_byte_for_byte(tmp_path: Path) -> None:
+    """Two runs of one seed in two processes with different hash seeds (set and dict-of-set order,
+    which one process would share between its runs): the same detection and case tables and the
+    same detection ids."""
+    runs = []
+    for hash_seed in ("1", "2"):
+        where = str(tmp_path / hash_seed)
+        code = f"from tests.e2e.test_demo import printed_tables; print(printed_tables({where!r}), end='')"
+        env = {
+            **os.environ,
+            "PYTHONHASHSEED": hash_seed,
+            "PYTHONPATH": os.environ.get("PYTHONPATH", str(ROOT)),
+        }
+        done = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        runs.append(done.stdout)
+    first, second = runs
+    assert "Detections" in first
+    assert "Cases opened (Fox)" in first
+    assert re.search(r"^\S+ [A-Z]+-\d", first, re.M), "the run wrote no detections to compare"
+    assert first == second
