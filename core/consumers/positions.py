@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func
+from sqlalchemy import and_, delete, func, or_
 from sqlmodel import Session, col, select
 
+from core.consumers.keys import DIGEST
 from core.db.tables.ledger import ProcessedMessage
 
 CHUNK = 500
@@ -49,3 +50,30 @@ def forget(session: Session, merchant_id: str, consumer: str) -> int:
     count = session.execute(select(func.count()).select_from(ProcessedMessage).where(mine)).scalar_one()
     session.execute(delete(ProcessedMessage).where(mine))
     return int(count)
+
+
+def drop_earlier_parses(session: Session, merchant_id: str, consumer: str, prefixes: Sequence[str]) -> None:
+    """Drop the keys of earlier parses of these (seq, kind, entity) prefixes (``keys.entity_prefix``;
+    a key is its prefix and ``keys.DIGEST`` hex characters). Each prefix is an index range on the
+    key, with an exact prefix test on top whatever the column's collation."""
+    key = col(ProcessedMessage.message_key)
+    for start in range(0, len(prefixes), CHUNK):
+        part = sorted(set(prefixes[start : start + CHUNK]))
+        if not part:
+            continue
+        session.execute(
+            delete(ProcessedMessage).where(
+                col(ProcessedMessage.merchant_id) == merchant_id,
+                col(ProcessedMessage.consumer) == consumer,
+                or_(
+                    *(
+                        and_(
+                            key >= p + "0" * DIGEST,
+                            key <= p + "f" * DIGEST,
+                            func.substr(key, 1, len(p)) == p,
+                        )
+                        for p in part
+                    )
+                ),
+            )
+        )

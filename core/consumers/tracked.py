@@ -36,7 +36,7 @@ from sqlmodel import Session
 
 from core.clock import Clock
 from core.consumers import positions
-from core.consumers.keys import message_key
+from core.consumers.keys import entity_prefix, message_key
 from core.db.dialect import MerchantLock
 from core.db.uow import Database
 from core.domain.parsing import DetectionEvent
@@ -105,6 +105,11 @@ class TrackedConsumer(ABC, Generic[Item, Summary]):
     def on_rollback(self, merchant_id: str) -> None:
         """The batch's transaction failed: drop anything cached that already holds its effects."""
 
+    def replaces(self, item: Item) -> str | None:
+        """The key prefix of the earlier versions this item supersedes (their keys are dropped when
+        it is applied, so they count again if they come back), or None."""
+        return None
+
     # The skeleton ------------------------------------------------------------------------------------
 
     def handle(self, batch: Sequence[Delivered]) -> None:
@@ -124,6 +129,9 @@ class TrackedConsumer(ABC, Generic[Item, Summary]):
                 fresh = sorted((d for k, d in keyed.items() if k not in done), key=lambda d: d.order)
                 summary = self.apply_batch(
                     session, Batch(merchant_id, [d.item for d in fresh], len(received))
+                )
+                positions.drop_earlier_parses(
+                    session, merchant_id, self.consumer, [p for d in fresh if (p := self.replaces(d.item))]
                 )
                 positions.record(
                     session, merchant_id, self.consumer, [d.key for d in fresh], self._clock.now()
@@ -146,6 +154,9 @@ class DetectionConsumer(TrackedConsumer[DetectionEvent, Summary]):
 
     def decode(self, fields: Mapping[str, str]) -> Decoded[DetectionEvent]:
         return self.track(DetectionEvent.model_validate_json(fields["event"]))
+
+    def replaces(self, item: DetectionEvent) -> str | None:
+        return entity_prefix(item)  # another parse of the same sealed event's entity
 
     @staticmethod
     def track(event: DetectionEvent) -> Decoded[DetectionEvent]:

@@ -99,6 +99,8 @@ class ChirpStage(DetectionConsumer[BatchSummary]):
             if isinstance(t := e.facts.get("transaction"), dict) and (c := t.get("customer_id"))
         }
         store.preload_reference(session, merchant_id, state, customers)
+        # A replay whose parse changed: what the old parse triggered is superseded, not kept twice.
+        superseded = store.supersede(session, merchant_id, store.corrected(session, merchant_id, events), now)
         rows, journal = [], []
         for event in events:
             facts = Facts.from_event(event, fallback_time=now)
@@ -111,6 +113,9 @@ class ChirpStage(DetectionConsumer[BatchSummary]):
                     continue
                 rows.append(detection_row(ev, merchant_id, now))
                 counts["suppressed" if ev.suppression else "detections"] += 1
+        for row in rows:  # found again by the new parse: revived, one revision after superseding
+            if row["id"] in superseded:
+                row["revision"] = max(row["revision"], superseded[row["id"]] + 1)
         store.write_detections(session, rows)
         store.journal(session, merchant_id, journal)
         state.sweep(max(f.ts for _e, f in journal), self._retention)

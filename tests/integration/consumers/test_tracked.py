@@ -115,7 +115,10 @@ def test_a_long_entity_id_gets_a_bounded_distinct_key() -> None:
         )
 
     short, long_a, long_b = event("e"), event("a" * 300), event("a" * 299 + "b")
-    assert message_key(short) == "9:k:e"
+    assert message_key(short).startswith("9:k:e:")
+    reparsed = short.model_copy(update={"facts": {"transaction": {"type": "REFUND"}}})
+    assert message_key(reparsed) != message_key(short)  # a changed parse is a new message
+    assert message_key(short.model_copy()) == message_key(short)  # an unchanged one is not
     assert len(message_key(long_a)) <= MAX_KEY
     assert message_key(long_a) != message_key(long_b)
     assert DetectionConsumer.track(long_a).key == message_key(long_a)

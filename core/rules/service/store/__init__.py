@@ -24,6 +24,7 @@ from core.rules.service.store.config import (
     save_catalog_pin,
     write_rule_config,
 )
+from core.rules.service.store.corrections import REPLAYED, corrected, supersede
 from core.rules.service.store.detections import (
     detection,
     detection_page,
@@ -48,12 +49,14 @@ from core.rules.service.store.state import (
 __all__ = [
     "CHUNK",
     "CONSUMER",
+    "REPLAYED",
     "allow_list_entries",
     "allow_list_entry",
     "applied_packs",
     "audit",
     "audit_page",
     "catalog_pin",
+    "corrected",
     "detection",
     "detection_page",
     "detection_tally",
@@ -80,6 +83,7 @@ __all__ = [
     "save_state",
     "state_versions",
     "substrate_state",
+    "supersede",
     "write_detections",
     "write_rule_config",
 ]

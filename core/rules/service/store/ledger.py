@@ -33,8 +33,10 @@ def journal(session: Session, merchant_id: str, rows: Sequence[tuple[DetectionEv
     ]
     table = RuleEventJournalRow.__table__  # type: ignore[attr-defined]
     for start in range(0, len(values), CHUNK):
-        stmt = insert_for(session)(table).on_conflict_do_nothing(
-            index_elements=["merchant_id", "seq", "kind", "entity_id"]
+        stmt = insert_for(session)(table)
+        stmt = stmt.on_conflict_do_update(  # a re-parse that reads the event differently replaces it
+            index_elements=["merchant_id", "seq", "kind", "entity_id"],
+            set_={c: stmt.excluded[c] for c in ("source", "occurred_at", "facts")},
         )
         session.execute(stmt, values[start : start + CHUNK])
 

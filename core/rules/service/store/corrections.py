@@ -1,0 +1,82 @@
+"""Replay corrections: what a re-parse that reads a sealed event differently does to Q's rows.
+
+A replayed event whose parse changed arrives under a new message key (``core/consumers/keys.py``)
+with the (seq, kind, entity) the journal already holds. Before it is evaluated, the detections
+that entity triggered are superseded: kept, suppressed with the reason ``replayed: reclassified``,
+one revision later, with an audit row saying what they were; never deleted. The evaluation then
+writes what the new parse finds, and a detection it finds again is revived one revision later
+still (docs/tsp-ops.md, "Replay safety").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import and_, tuple_, update
+from sqlmodel import Session, col, select
+
+from core.db.tables.rules import DetectionRow, RuleEventJournalRow
+from core.domain.parsing import DetectionEvent
+from core.rules.service.store.audit import audit
+
+REPLAYED = "replayed: reclassified"
+ACTOR = "replay"
+
+
+def corrected(session: Session, merchant_id: str, events: Sequence[DetectionEvent]) -> list[DetectionEvent]:
+    """The events whose (seq, kind, entity) the journal already holds: re-parses, not first parses
+    (a redelivery never gets here, its key is already processed)."""
+    wanted = {(e.evidence_seq, e.kind[:40], e.entity_id[:300]): e for e in events}
+    if not wanted:
+        return []
+    held = session.exec(
+        select(RuleEventJournalRow.seq, RuleEventJournalRow.kind, RuleEventJournalRow.entity_id).where(
+            RuleEventJournalRow.merchant_id == merchant_id,
+            col(RuleEventJournalRow.seq).in_(sorted({seq for seq, _k, _e in wanted})),
+        )
+    ).all()
+    return [wanted[key] for key in map(tuple, held) if key in wanted]
+
+
+def supersede(
+    session: Session, merchant_id: str, events: Sequence[DetectionEvent], now: datetime
+) -> dict[str, int]:
+    """Supersede the live detections these re-parsed events' entities triggered; the revision each
+    of their detections (superseded now or by an earlier replay) has, by id."""
+    if not events:
+        return {}
+    keys = [(e.evidence_seq, e.kind[:40], e.entity_id[:300]) for e in events]
+    held = session.exec(
+        select(DetectionRow).where(
+            DetectionRow.merchant_id == merchant_id,
+            tuple_(
+                col(DetectionRow.evidence_seq), col(DetectionRow.event_kind), col(DetectionRow.entity_id)
+            ).in_(keys),
+        )
+    ).all()
+    revisions = {row.id: row.revision for row in held}  # superseded already: revived if found again
+    for row in held:
+        if row.suppression_reason == REPLAYED:
+            continue
+        before = {"revision": row.revision, "suppressed": row.suppressed, "reason": row.suppression_reason}
+        revision = row.revision + 1
+        session.execute(
+            update(DetectionRow)
+            .where(and_(col(DetectionRow.merchant_id) == merchant_id, col(DetectionRow.id) == row.id))
+            .values(suppressed=True, suppression_reason=REPLAYED, revision=revision, updated_at=now)
+        )
+        audit(
+            session,
+            merchant_id,
+            at=now,
+            actor=ACTOR,
+            action="detection_superseded",
+            rule_id=row.rule_id,
+            target=row.id,
+            before=before,
+            after={"revision": revision, "suppressed": True, "reason": REPLAYED},
+            reason=f"{REPLAYED}: evidence seq {row.evidence_seq} was re-parsed and reads differently",
+        )
+        revisions[row.id] = revision
+    return revisions
