@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, or_
+from sqlalchemy import and_, delete, func, insert, or_
 from sqlmodel import Session, col, select
 
 from core.consumers.keys import DIGEST
@@ -38,10 +38,14 @@ def seen(session: Session, merchant_id: str, consumer: str, keys: Sequence[str])
 
 
 def record(session: Session, merchant_id: str, consumer: str, keys: Iterable[str], now: datetime) -> None:
-    session.add_all(
-        ProcessedMessage(merchant_id=merchant_id, consumer=consumer, message_key=k, processed_at=now)
+    """Insert the keys now, as one executemany (multi-row ``INSERT … VALUES``), not one ORM object
+    per key flushed at commit."""
+    rows = [
+        {"merchant_id": merchant_id, "consumer": consumer, "message_key": k, "processed_at": now}
         for k in keys
-    )
+    ]
+    if rows:
+        session.execute(insert(ProcessedMessage.__table__), rows)  # type: ignore[attr-defined]
 
 
 def forget(session: Session, merchant_id: str, consumer: str) -> int:
