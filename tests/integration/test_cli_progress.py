@@ -67,7 +67,7 @@ def _run(deployment: dict[str, Any], *args: str, terminal: bool) -> subprocess.C
 @pytest.mark.parametrize(
     ("args", "shown"),
     [
-        (["backfill", "square", "--merchant", KNOWN, "--file", "{tmp}/empty.jsonl"], "stage: "),
+        (["backfill", "square", "--merchant", KNOWN, "--file", "{tmp}/empty.jsonl"], "stages: seal → parse"),
         (["rebuild", "customers", "--merchant", KNOWN], "rebuilding customers of"),
         (["rebuild", "fox", "--merchant", KNOWN], "rebuilding cases of"),
         (["rebuild", "bubble", "--merchant", KNOWN], "rebuilding device-hours of"),
