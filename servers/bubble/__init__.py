@@ -1,4 +1,4 @@
-"""canary-bubble: Bubble's per-device anomaly state over MCP, read-only (DESIGN §8, docs/bubble.md).
+"""canary-bubble: Bubble's per-device anomaly state over MCP, read-only (docs/design.md, docs/bubble.md).
 
 Four read tools (scope ``read``) over what ``canary bubble run`` keeps: a device's current baseline
 (expected vs observed per dimension, with units), its anomaly episodes (A-BUBBLE-DEVICE and

@@ -1,4 +1,4 @@
-"""canary-tsp-ops: operating the pipeline and the evidence ledger over MCP (DESIGN §8).
+"""canary-tsp-ops: operating the pipeline and the evidence ledger over MCP (tool names in docs/design.md).
 
 Seven read tools (scope ``read``) answer how the pipeline is doing, where one event got to, which
 events failed to parse, whether a range of the ledger verifies, and give inclusion and consistency
