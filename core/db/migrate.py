@@ -16,6 +16,7 @@ from sqlmodel import SQLModel
 import core.db.tables  # noqa: F401  (registers every table)
 from core.db.engine import make_engine
 from core.db.roles import ensure_app_role
+from core.db.sqlite_upgrade import add_missing_columns
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -44,4 +45,6 @@ def upgrade(admin_url: str, *, app_role: str, app_password: str) -> str:
 
 
 def create_sqlite_schema(engine: Engine) -> None:
+    """Create what is missing: new tables, and the columns a later version added to old ones."""
     SQLModel.metadata.create_all(engine)
+    add_missing_columns(engine, SQLModel.metadata)

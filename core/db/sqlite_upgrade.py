@@ -1,0 +1,61 @@
+"""Bringing an embedded SQLite file made by an earlier Canary up to the current models.
+
+Postgres is migrated by Alembic (`canary db upgrade`). The embedded file is created from the models
+with ``create_all``, which adds tables that are missing but never columns that a later version added
+to an existing table: a `var/canary.db` left by an older demo then fails deep inside a query with
+``no such column``. Here the additive part of a schema change is applied in place (new columns,
+their indexes); a change SQLite cannot make with ``ALTER TABLE ADD COLUMN`` (a new NOT NULL column
+without a default, a new key column) is refused with one line that says what to do, instead of a
+traceback from the first query that touches it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Column, Connection, Engine, MetaData, inspect, literal
+from sqlalchemy.schema import CreateColumn
+
+from core.db.engine import StorageUnavailableError, redact
+
+
+class SchemaOutOfDateError(StorageUnavailableError):
+    """The embedded file predates a schema change that cannot be applied in place."""
+
+
+def add_missing_columns(engine: Engine, metadata: MetaData) -> list[str]:
+    """Add the columns the models have and the file lacks; returns ``table.column`` for each added."""
+    added: list[str] = []
+    with engine.begin() as conn:
+        present = set(inspect(conn).get_table_names())
+        for table in metadata.sorted_tables:
+            if table.name not in present:
+                continue  # create_all made it just now, complete
+            have = {c["name"] for c in inspect(conn).get_columns(table.name)}
+            missing = [c for c in table.columns if c.name not in have]
+            for column in missing:
+                ddl = _column_ddl(conn, engine, column)
+                conn.exec_driver_sql(f'ALTER TABLE "{table.name}" ADD COLUMN {ddl}')
+                added.append(f"{table.name}.{column.name}")
+            if missing:
+                for index in table.indexes:
+                    index.create(conn, checkfirst=True)
+    return added
+
+
+def _column_ddl(conn: Connection, engine: Engine, column: Column[Any]) -> str:
+    refuse = (
+        f"the embedded database {redact(str(engine.url))} was made by an earlier Canary and cannot "
+        f"gain {column.table.name}.{column.name} in place; move the file aside (or delete it) and "
+        "re-run `canary demo` or re-ingest with `canary backfill`"
+    )
+    if column.primary_key or column.unique:
+        raise SchemaOutOfDateError(refuse)
+    ddl = str(CreateColumn(column).compile(dialect=conn.dialect))
+    if column.nullable or column.server_default is not None:
+        return ddl
+    default = column.default
+    if default is not None and getattr(default, "is_scalar", False):
+        value = literal(default.arg).compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True})
+        return f"{ddl} DEFAULT {value}"
+    raise SchemaOutOfDateError(refuse)
