@@ -69,14 +69,14 @@ class Container:
     anchoring: AnchorService
     witnessing: WitnessService
     # Consumers of canary:detection and the services the MCP servers and CLI call.
-    customers: CustomerProjection
-    chirp: ChirpStage
-    bubble: BubbleObservations
+    customer_projection: CustomerProjection
+    chirp_stage: ChirpStage
+    bubble_stage: BubbleObservations
     bubble_views: BubbleViews  # canary-bubble: baselines, anomalies, store patterns, history
-    fox: FoxConsumer  # the consumer of canary:alerts
+    fox_stage: FoxConsumer  # the consumer of canary:alerts
     identity: IdentityService
-    rules: ChirpService
-    cases: FoxService
+    chirp_service: ChirpService
+    fox_service: FoxService
     notifier: FoxNotifier
     forgetter: CustomerForgetter
     tokens: TokenService
@@ -158,14 +158,14 @@ def bootstrap(
         # The mock anchor confirms at once; OpenTimestamps or Rekor plug in behind the same Anchor port.
         anchoring=AnchorService(db, MockAnchor(), clock),
         witnessing=witnessing,
-        customers=customers,
-        chirp=chirp,
-        bubble=bubble,
+        customer_projection=customers,
+        chirp_stage=chirp,
+        bubble_stage=bubble,
         bubble_views=BubbleViews(db),
-        fox=fox,
+        fox_stage=fox,
         identity=IdentityService(db, clock),
-        rules=ChirpService(db, clock),
-        cases=FoxService(db, clock),
+        chirp_service=ChirpService(db, clock),
+        fox_service=FoxService(db, clock),
         notifier=FoxNotifier(db, keyring, clock, settings),
         forgetter=CustomerForgetter(db, inbox, seal_stage, bus, clock),
         tokens=TokenService(db, clock),

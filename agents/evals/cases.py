@@ -312,7 +312,7 @@ CASES: list[Case] = [
         lambda w: [Call("substrate_scorecard")],
         lambda w: [
             Fact("entity", e.entity)
-            for e in w.container.rules.substrate_scorecard(w.merchant_id).entities
+            for e in w.container.chirp_service.substrate_scorecard(w.merchant_id).entities
             if e.events > 0
         ],
         lambda r: _texts(
@@ -453,7 +453,7 @@ CASES: list[Case] = [
 
 
 def _not_applicable(world: EvalWorld) -> list[str]:
-    card = world.container.rules.substrate_scorecard(world.merchant_id)
+    card = world.container.chirp_service.substrate_scorecard(world.merchant_id)
     return [r.rule_id for r in card.rules if r.status == "not_applicable"]
 
 

@@ -170,12 +170,12 @@ def run(quick: bool, ctx: BenchContext) -> ScenarioResult:
             for i in range(0, len(alerts), 1_000):
                 container.bus.publish_many(ALERTS, alerts[i : i + 1_000])
             runner = WorkerRunner(
-                container.bus, container.fox, consumer="bench-fox", batch_size=500, block_ms=0
+                container.bus, container.fox_stage, consumer="bench-fox", batch_size=500, block_ms=0
             )
             started = time.perf_counter()
             runner.run_until_idle()
             seconds = time.perf_counter() - started
-            live = container.cases.list_cases(LIVE, limit=1)
+            live = container.fox_service.list_cases(LIVE, limit=1)
             result.add(
                 Measurement(
                     "alerts → cases (1 worker)",
@@ -188,7 +188,7 @@ def run(quick: bool, ctx: BenchContext) -> ScenarioResult:
             )
             ctx.progress(f"cases: loading {cases_n:,} cases / {cases_n * per_case:,} detections")
             _load(scratch.admin_url, cases_n, per_case)
-            service = container.cases
+            service = container.fox_service
             cursor = service.list_cases(LOADED, state="open", min_severity="high", limit=20).next_cursor
 
             def case_id(rng: random.Random) -> str:

@@ -88,7 +88,7 @@ def replay_world(size: Size, work_dir: Path, progress: BenchContext) -> Replayed
     merchant = world.merchant.merchant_id
     try:
         replay.onboard(container, world)
-        make_rules_write(container.rules, merchant, vertical=size.vertical, actor="bench:detection")
+        make_rules_write(container.chirp_service, merchant, vertical=size.vertical, actor="bench:detection")
         began = time.perf_counter()
         progress.progress("detection: importing webhooks, drawers and Counterpoint exports")
         sealed = replay.import_webhooks(container, world, lambda _n: None).accepted

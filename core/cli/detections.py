@@ -63,7 +63,7 @@ def list_detections(
     try:
         targets = [known_merchant(container, merchant)] if merchant else merchant_ids(container.db)
         start = since_time(since, container.clock.now()) if since else None
-        if rule is not None and rule not in container.rules.catalog.rules:
+        if rule is not None and rule not in container.chirp_service.catalog.rules:
             raise UsageError(f"no rule {rule!r} in the catalog (see the rule ids in docs/rules.md)")
         found: list[tuple[str, DetectionSummary]] = []
         for merchant_id in targets:
@@ -83,7 +83,7 @@ def _page_through(
     items: list[DetectionSummary] = []
     cursor: str | None = None
     while len(items) < limit:
-        page = container.rules.query_detections(
+        page = container.chirp_service.query_detections(
             merchant_id, rule_id=rule, start=start, cursor=cursor, limit=min(100, limit - len(items))
         )
         items += page.items
@@ -145,7 +145,7 @@ def show_detection(
     try:
         known_merchant(container, merchant)
         try:
-            detail = container.rules.get_detection_detail(merchant, detection_id)
+            detail = container.chirp_service.get_detection_detail(merchant, detection_id)
         except NotFoundError as exc:
             raise UsageError(
                 f"{exc} for merchant {merchant} (ids come from `canary detections list`)"

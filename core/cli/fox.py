@@ -77,7 +77,9 @@ def digest(
         known_merchant(container, merchant)
         chosen = domain.Period(period)
         stop = until or container.clock.now()
-        made = domain.build(container.cases.case_facts(merchant, stop - chosen.length, stop), chosen, stop)
+        made = domain.build(
+            container.fox_service.case_facts(merchant, stop - chosen.length, stop), chosen, stop
+        )
         text, page = domain.render_text(made), domain.render_html(made)
         if send:
             try:
@@ -186,7 +188,7 @@ def escalation_list(merchant: str = typer.Option(..., help="The merchant.")) -> 
     container = load()
     try:
         known_merchant(container, merchant)
-        source, rules = container.cases.escalation_rules(merchant)
+        source, rules = container.fox_service.escalation_rules(merchant)
         typer.echo(f"{source} rules:")
         for rule in rules:
             typer.echo(f"  {rule.describe(rule.min_count)}")
@@ -231,7 +233,7 @@ def escalation_set(
     container = load()
     try:
         known_merchant(container, merchant)
-        container.cases.set_escalation_rule(merchant, rule, actor=actor)
+        container.fox_service.set_escalation_rule(merchant, rule, actor=actor)
         err.print(f"[green]✓[/green] {rule.describe(rule.min_count)}")
     finally:
         container.close()

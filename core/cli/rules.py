@@ -28,7 +28,7 @@ def status(merchant: str = typer.Option(..., "--merchant", "-m", help="The merch
     many applicable rules are in each mode, and what the runbook (docs/deployment-phases.md) asks next."""
     container = load()
     try:
-        report = container.rules.deployment_status(merchant)
+        report = container.chirp_service.deployment_status(merchant)
     except UnknownTenantError as exc:
         raise UsageError(str(exc)) from None
     finally:
@@ -60,7 +60,7 @@ def pin(
     container = load()
     try:
         known_merchant(container, merchant)
-        result = container.rules.pin_catalog_version(merchant, version, actor=actor, reason=reason)
+        result = container.chirp_service.pin_catalog_version(merchant, version, actor=actor, reason=reason)
     except ChirpError as exc:
         raise UsageError(str(exc)) from None
     finally:
@@ -90,7 +90,9 @@ def promote(
     container = load()
     try:
         known_merchant(container, merchant)
-        result = container.rules.promote_rule(merchant, rule, mode, actor=actor, reason=reason, force=force)
+        result = container.chirp_service.promote_rule(
+            merchant, rule, mode, actor=actor, reason=reason, force=force
+        )
     except ChirpError as exc:
         raise UsageError(str(exc)) from None
     finally:

@@ -104,7 +104,7 @@ def run_demo(spec: DemoWorld, var_dir: Path, console: Console, clock: Clock | No
             json.dumps({"merchant_id": world.merchant.merchant_id, "seed": spec.seed}) + "\n"
         )
         make_rules_write(
-            container.rules,
+            container.chirp_service,
             world.merchant.merchant_id,
             vertical=spec.vertical,
             actor="demo",

@@ -26,10 +26,10 @@ def stage(container: Container, name: str) -> Stage:
     stages: dict[str, Stage] = {
         "seal": container.seal,
         "parse": container.parse,
-        "customers": container.customers,
-        "chirp": container.chirp,
-        "bubble": container.bubble,
-        "fox": container.fox,
+        "customers": container.customer_projection,
+        "chirp": container.chirp_stage,
+        "bubble": container.bubble_stage,
+        "fox": container.fox_stage,
     }
     try:
         return stages[name]

@@ -57,7 +57,7 @@ def actor(who: Principal) -> str:
 
 def known_rule(rt: Runtime, rule_id: str) -> str:
     """``rule_id`` if the catalog has it; otherwise an error that tells the model where ids come from."""
-    if rule_id not in rt.container.rules.catalog.rules:
+    if rule_id not in rt.container.chirp_service.catalog.rules:
         raise ToolError(
             f"no rule {rule_id!r} in the Chirp catalog: call list_rules for the valid ids "
             "(they look like Q-VR-03 or C-005)"

@@ -60,7 +60,7 @@ def register(mcp: FastMCP) -> None:
         """
         rt, who = require(ctx, "rules:write")
         return safe(
-            rt.container.rules.promote_rule(
+            rt.container.chirp_service.promote_rule(
                 who.merchant_id, known_rule(rt, rule_id), mode, actor=actor(who), reason=reason, force=force
             )
         )
@@ -74,7 +74,7 @@ def register(mcp: FastMCP) -> None:
         has it. Use it before apply_vertical_pack and show the changes to the person deciding.
         """
         rt, who = require(ctx)
-        return safe(rt.container.rules.preview_vertical_pack(who.merchant_id, pack_id))
+        return safe(rt.container.chirp_service.preview_vertical_pack(who.merchant_id, pack_id))
 
     @mcp.tool(annotations=WRITE, tags={WRITE_TAG})
     def apply_vertical_pack(
@@ -87,7 +87,7 @@ def register(mcp: FastMCP) -> None:
         which resets those overrides. Operator tool (needs the rules:write scope).
         """
         rt, who = require(ctx, "rules:write")
-        result = rt.container.rules.apply_vertical_pack(
+        result = rt.container.chirp_service.apply_vertical_pack(
             who.merchant_id, pack_id, actor=actor(who), reason=reason, reapply=reapply
         )
         return safe(result)

@@ -39,7 +39,7 @@ def register(mcp: FastMCP) -> None:
         rt, who = require(ctx)
         end = until or rt.container.clock.now()
         start = since or end - timedelta(days=30)
-        report = rt.container.cases.rule_outcome_stats(who.merchant_id, start, end, rule_id)
+        report = rt.container.fox_service.rule_outcome_stats(who.merchant_id, start, end, rule_id)
         return safe(report)
 
     @mcp.tool(annotations=READ_ONLY)
@@ -54,7 +54,7 @@ def register(mcp: FastMCP) -> None:
         confirmed-fraud rate of the closed ones, the top 3 patterns (rules by detections in the cases
         opened) and the open cases per store ranked by their highest severity."""
         rt, who = require(ctx)
-        return safe(rt.container.cases.case_digest(who.merchant_id, period, end))
+        return safe(rt.container.fox_service.case_digest(who.merchant_id, period, end))
 
     @mcp.tool(annotations=WRITE_IDEMPOTENT, tags={WRITE_TAG})
     def set_bundling_policy(
@@ -79,7 +79,7 @@ def register(mcp: FastMCP) -> None:
         their detections. Recorded with you as the one who set it. Operator tool (needs the
         rules:write scope)."""
         rt, who = require(ctx, "rules:write")
-        view = rt.container.cases.set_bundling_policy(
+        view = rt.container.fox_service.set_bundling_policy(
             who.merchant_id, family, by, window_hours, actor=actor(who)
         )
         return safe(view)

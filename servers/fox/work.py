@@ -31,7 +31,7 @@ def register(mcp: FastMCP) -> None:
         """Move an open case to in_progress and assign it (to you unless you name someone). Only an
         open case can be started. Audited. Needs the cases:write scope."""
         rt, who = require(ctx, CASES)
-        result = rt.container.cases.start_investigation(
+        result = rt.container.fox_service.start_investigation(
             who.merchant_id, case_id, actor=actor(who), assignee=assignee, reason=reason
         )
         return safe(result)
@@ -44,7 +44,7 @@ def register(mcp: FastMCP) -> None:
     ) -> NoteView:
         """Add a note to a case in any state, signed with your identity. Needs the cases:write scope."""
         rt, who = require(ctx, CASES)
-        return safe(rt.container.cases.add_note(who.merchant_id, case_id, body, actor=actor(who)))
+        return safe(rt.container.fox_service.add_note(who.merchant_id, case_id, body, actor=actor(who)))
 
     @mcp.tool(annotations=WRITE, tags={WRITE_TAG})
     def attach_evidence(
@@ -67,7 +67,7 @@ def register(mcp: FastMCP) -> None:
         event it came from (chain position, inclusion proof, signed checkpoint). Attaching the same
         item twice keeps the first attachment. Needs the cases:write scope."""
         rt, who = require(ctx, CASES)
-        view = rt.container.cases.attach_evidence(
+        view = rt.container.fox_service.attach_evidence(
             who.merchant_id, case_id, kind, ref, actor=actor(who), note=note
         )
         return safe(view)
@@ -78,7 +78,7 @@ def register(mcp: FastMCP) -> None:
         unactionable) and a reason. The outcome is recorded on each of its detections: it feeds
         rule_outcome_stats and Chirp's promotion readiness. Audited. Needs the cases:write scope."""
         rt, who = require(ctx, CASES)
-        result = rt.container.cases.resolve(
+        result = rt.container.fox_service.resolve(
             who.merchant_id, case_id, outcome=outcome, reason=reason, actor=actor(who)
         )
         return safe(result)
@@ -96,7 +96,7 @@ def register(mcp: FastMCP) -> None:
         reason (recorded on its detections like resolve_case). reopen_case undoes it. Audited. Needs the
         cases:write scope."""
         rt, who = require(ctx, CASES)
-        result = rt.container.cases.dismiss(
+        result = rt.container.fox_service.dismiss(
             who.merchant_id, case_id, outcome=outcome, reason=reason, actor=actor(who)
         )
         return safe(result)
@@ -106,4 +106,6 @@ def register(mcp: FastMCP) -> None:
         """Bring a resolved or dismissed case back to open, clearing its outcome (on its detections
         too). New alerts for its bundle join it again. Audited. Needs the cases:write scope."""
         rt, who = require(ctx, CASES)
-        return safe(rt.container.cases.reopen(who.merchant_id, case_id, reason=reason, actor=actor(who)))
+        return safe(
+            rt.container.fox_service.reopen(who.merchant_id, case_id, reason=reason, actor=actor(who))
+        )

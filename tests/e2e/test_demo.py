@@ -83,7 +83,7 @@ def test_the_rules_alert_and_fox_opens_cases_from_the_detections(summary: DemoSu
         with container.db.tenant(summary.merchant_id) as s:
             detections = {d.id: d for d in s.exec(select(DetectionRow)).all()}
             members = s.exec(select(FoxAlert)).all()
-        opened = container.cases.get_case(summary.merchant_id, summary.cases[0].case_id)
+        opened = container.fox_service.get_case(summary.merchant_id, summary.cases[0].case_id)
     finally:
         container.close()
     in_cases = [d for line in summary.cases for d in line.detection_ids]

@@ -255,7 +255,7 @@ def test_rules_promote_runs_the_readiness_check_and_force_and_pin_are_audited(wo
     assert "catalog pinned: yes" in status.output
     container = bootstrap(world["settings"])
     try:
-        audit = container.rules.audit_log(shop).items
+        audit = container.chirp_service.audit_log(shop).items
     finally:
         container.close()
     assert {(e.action, e.actor) for e in audit} >= {("catalog.pin", "cli"), ("rule.promote_forced", "cli")}

@@ -56,14 +56,16 @@ def seed(container: Container) -> ConsoleWorld:
     found, cases = {}, {}
     container.bus.ensure_group(ALERTS, "console-test")
     for merchant_id, ref in ((a, "va"), (b, "vb")):
-        container.rules.promote_rule(
+        container.chirp_service.promote_rule(
             merchant_id, "Q-VR-03", "alerting", actor="test:seed", reason=WHY, force=True
         )
-        container.chirp.process(merchant_id, _voids(merchant_id, ref))
-        [found[merchant_id]] = container.rules.query_detections(merchant_id, rule_id="Q-VR-03").items
+        container.chirp_stage.process(merchant_id, _voids(merchant_id, ref))
+        [found[merchant_id]] = container.chirp_service.query_detections(merchant_id, rule_id="Q-VR-03").items
         published = container.bus.read(ALERTS, "console-test", "seed", count=100, block_ms=0)
-        container.fox.process(merchant_id, [container.fox.decode(m.fields).item for m in published])
-        [top] = container.cases.top_cases(merchant_id).items
+        container.fox_stage.process(
+            merchant_id, [container.fox_stage.decode(m.fields).item for m in published]
+        )
+        [top] = container.fox_service.top_cases(merchant_id).items
         cases[merchant_id] = top.case_id
     return ConsoleWorld(
         merchant_a=a,

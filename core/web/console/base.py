@@ -2,7 +2,7 @@
 checks that mirror the MCP servers' (core/auth/principal.py), CSRF checks, and errors as pages.
 
 Handlers are plain functions (Starlette runs them in its thread pool) that call the same core
-services as the MCP tools — ``container.rules`` (canary-chirp) and ``container.identity``
+services as the MCP tools — ``container.chirp_service`` (canary-chirp) and ``container.identity``
 (canary-identity) — and never SQL. A service error written for the caller (``user_facing``,
 docs/mcp.md) becomes a message on the page; anything else is logged and shown as a plain apology.
 """

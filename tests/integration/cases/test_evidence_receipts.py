@@ -39,7 +39,7 @@ def test_attached_evidence_comes_with_an_inclusion_proof_that_verifies(
         txn = s.exec(select(TransactionRow).where(TransactionRow.merchant_id == merchant)).first()
     assert txn is not None
     assert txn.evidence_seq is not None
-    container.fox.process(
+    container.fox_stage.process(
         merchant,
         [
             Alert(
@@ -54,9 +54,9 @@ def test_attached_evidence_comes_with_an_inclusion_proof_that_verifies(
             )
         ],
     )
-    [case] = container.cases.top_cases(merchant).items
-    container.cases.attach_evidence(merchant, case.case_id, "transaction", txn.id, actor="analyst:t")
-    [evidence] = container.cases.get_case(merchant, case.case_id).evidence
+    [case] = container.fox_service.top_cases(merchant).items
+    container.fox_service.attach_evidence(merchant, case.case_id, "transaction", txn.id, actor="analyst:t")
+    [evidence] = container.fox_service.get_case(merchant, case.case_id).evidence
     receipt = evidence.receipt
     assert evidence.receipt_status == "verified by inclusion proof"
     assert receipt is not None

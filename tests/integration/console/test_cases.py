@@ -63,13 +63,13 @@ def test_an_analyst_works_a_case_to_confirmed_fraud_and_the_rules_outcomes_chang
     after = c.get("/console/rules/Q-VR-03").text
     assert "confirmed_fraud: 1" in after
     assert "1 confirmed_fraud" in c.get("/console/rules").text
-    assert container.rules.get_detection_detail(
+    assert container.chirp_service.get_detection_detail(
         w.merchant_a, w.detection_a.detection_id
     ).detection.outcome == ("confirmed_fraud")
 
     reopened = act(c, w.case_a, "reopen", reason="the tape was from another day")
     assert reopened.status_code == 303
-    assert container.cases.get_case(w.merchant_a, w.case_a).case.state == "open"
+    assert container.fox_service.get_case(w.merchant_a, w.case_a).case.state == "open"
 
 
 @pytest.mark.parametrize("role", ["gm", "exec", "ops"])
@@ -87,7 +87,7 @@ def test_a_role_without_cases_write_sees_the_case_but_cannot_work_it(world: Any,
         response = act(c, w.case_a, action, **form)
         assert response.status_code == 403, action
         assert "needs the &#39;cases:write&#39; scope" in response.text
-    detail = container.cases.get_case(w.merchant_a, w.case_a)
+    detail = container.fox_service.get_case(w.merchant_a, w.case_a)
     assert (detail.case.state, detail.notes, detail.evidence) == ("open", [], [])
 
 
@@ -96,7 +96,7 @@ def test_a_case_form_without_the_sessions_csrf_token_changes_nothing(world: Any)
     c = signed_in(app, w.tokens["operator"])
     response = c.post(f"/console/cases/{w.case_a}/start", data={"csrf": "forged"})
     assert response.status_code == 403
-    assert container.cases.get_case(w.merchant_a, w.case_a).case.state == "open"
+    assert container.fox_service.get_case(w.merchant_a, w.case_a).case.state == "open"
 
 
 def test_mistakes_are_messages_on_the_case_page_and_change_nothing(world: Any) -> None:
@@ -114,7 +114,7 @@ def test_mistakes_are_messages_on_the_case_page_and_change_nothing(world: Any) -
         assert response.status_code == 400, action
         assert message in response.text, (action, response.text[-1500:])
         assert '<label for="note-body">Note</label>' in response.text
-    detail = container.cases.get_case(w.merchant_a, w.case_a)
+    detail = container.fox_service.get_case(w.merchant_a, w.case_a)
     assert (detail.case.state, detail.notes, detail.evidence) == ("open", [], [])
 
 
@@ -125,7 +125,7 @@ def test_another_merchants_case_is_not_found_to_read_or_work(world: Any) -> None
     assert (read.status_code, "Audit trail" in read.text) == (404, False)
     worked = act(c, w.case_b, "dismiss", outcome="false_positive", reason="not ours to dismiss")
     assert worked.status_code == 404
-    assert container.cases.get_case(w.merchant_b, w.case_b).case.state == "open"
+    assert container.fox_service.get_case(w.merchant_b, w.case_b).case.state == "open"
     assert w.case_b not in c.get("/console/cases").text
 
 

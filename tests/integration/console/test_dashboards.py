@@ -63,7 +63,7 @@ def test_every_role_sees_its_stores_weekly_voids_and_the_month_against_last(
 
 def test_another_tenants_stores_and_detections_do_not_show(app: Any, world: Any) -> None:
     container, w = world
-    [theirs] = container.rules.query_detections(w.merchant_b, rule_id="Q-VR-03").items
+    [theirs] = container.chirp_service.query_detections(w.merchant_b, rule_id="Q-VR-03").items
     mine = signed_in(app, w.tokens["analyst"]).get("/console/dashboard?by=employee").text
     b = signed_in(app, w.token_b).get("/console/dashboard?by=employee").text
     assert w.detection_a.detection_id != theirs.detection_id

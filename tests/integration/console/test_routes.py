@@ -162,7 +162,7 @@ def test_only_rules_write_may_change_a_rules_mode(app: Any, world: Any, role: st
     )
     assert response.status_code == 403
     assert "needs the &#39;rules:write&#39; scope" in response.text
-    assert container.rules.get_rule(w.merchant_a, "Q-VR-03").mode == "alerting"
+    assert container.chirp_service.get_rule(w.merchant_a, "Q-VR-03").mode == "alerting"
 
 
 def test_an_operator_demotes_a_rule_with_a_reason_and_is_the_audit_actor(app: Any, world: Any) -> None:
@@ -182,10 +182,10 @@ def test_an_operator_demotes_a_rule_with_a_reason_and_is_the_audit_actor(app: An
     )
     assert done.status_code == 200
     assert "Q-VR-02 is now in observation (was dry_run)." in done.text
-    [entry, *_] = container.rules.audit_log(w.merchant_a, rule_id="Q-VR-02").items
+    [entry, *_] = container.chirp_service.audit_log(w.merchant_a, rule_id="Q-VR-02").items
     assert (entry.actor.split(":")[0], entry.reason) == ("operator", "pilot in store one")
-    assert container.rules.get_rule(w.merchant_a, "Q-VR-02").mode == "observation"
-    container.rules.demote_rule(w.merchant_a, "Q-VR-02", actor="test", reason="reset after the test")
+    assert container.chirp_service.get_rule(w.merchant_a, "Q-VR-02").mode == "observation"
+    container.chirp_service.demote_rule(w.merchant_a, "Q-VR-02", actor="test", reason="reset after the test")
 
 
 # CSRF, expiry, sign-out ------------------------------------------------------------------------------------
@@ -199,7 +199,7 @@ def test_a_form_without_or_with_another_sessions_csrf_token_changes_nothing(app:
         response = c.post("/console/rules/Q-VR-03/mode", data=data)
         assert response.status_code == 403
         assert "This form was not sent from this session" in response.text
-    assert container.rules.get_rule(w.merchant_a, "Q-VR-03").mode == "alerting"
+    assert container.chirp_service.get_rule(w.merchant_a, "Q-VR-03").mode == "alerting"
     assert c.post("/console/sign-out", data={"csrf": csrf_of(other)}).status_code == 403
     assert c.get("/console/").status_code == 200
 
@@ -327,7 +327,7 @@ def test_an_internal_failure_is_an_apology_never_a_traceback(
     def broken(*_a: Any, **_k: Any) -> None:
         raise RuntimeError("psycopg: password=hunter2 at /srv/canary/core/rules")
 
-    monkeypatch.setattr(container.rules, "list_rules", broken)
+    monkeypatch.setattr(container.chirp_service, "list_rules", broken)
     response = c.get("/console/rules")
     assert response.status_code == 500
     assert "Something went wrong" in response.text

@@ -36,14 +36,16 @@ def test_an_operator_previews_the_hit_count_then_applies_the_change_with_a_reaso
     assert "Dry run over the last 14 days: min_voids = 4" in text
     assert "With the current values: <strong>1</strong> hit(s)" in text
     assert "With min_voids = 4: <strong>0</strong> hit(s)" in text
-    assert container.rules.get_rule(w.merchant_a, "Q-VR-03").config_version == 1  # nothing written
+    assert container.chirp_service.get_rule(w.merchant_a, "Q-VR-03").config_version == 1  # nothing written
     applied = post(c, "tune", parameter="min_voids", value="4", reason="too noisy at store one")
     assert "min_voids: 3 → 4 (config v2)." in applied.text
-    assert {p.name: p.current for p in container.rules.get_rule(w.merchant_a, "Q-VR-03").parameters} == {
+    assert {
+        p.name: p.current for p in container.chirp_service.get_rule(w.merchant_a, "Q-VR-03").parameters
+    } == {
         "min_voids": 4,
         "window_minutes": 240,
     }
-    [entry, *_] = container.rules.audit_log(w.merchant_a, rule_id="Q-VR-03").items
+    [entry, *_] = container.chirp_service.audit_log(w.merchant_a, rule_id="Q-VR-03").items
     assert (entry.action, entry.actor.split(":")[0], entry.reason) == (
         "rule.tune",
         "operator",
@@ -60,7 +62,7 @@ def test_an_analyst_may_preview_but_not_apply(world: Any) -> None:
     assert "/tune" not in preview.text
     refused = post(c, "tune", parameter="min_voids", value="4", reason="too noisy at store one")
     assert refused.status_code == 403
-    assert container.rules.get_rule(w.merchant_a, "Q-VR-03").config_version == 1
+    assert container.chirp_service.get_rule(w.merchant_a, "Q-VR-03").config_version == 1
 
 
 def test_bad_values_and_missing_csrf_change_nothing_and_say_why(world: Any) -> None:
@@ -83,7 +85,7 @@ def test_bad_values_and_missing_csrf_change_nothing_and_say_why(world: Any) -> N
         "/console/rules/Q-VR-03/tune", data={"parameter": "min_voids", "value": "4", "reason": "r" * 9}
     )
     assert forged.status_code == 403
-    assert container.rules.get_rule(w.merchant_a, "Q-VR-03").config_version == 1
+    assert container.chirp_service.get_rule(w.merchant_a, "Q-VR-03").config_version == 1
 
 
 def test_an_operator_adds_an_expiring_allow_list_entry_and_revokes_it(world: Any) -> None:
@@ -93,7 +95,7 @@ def test_an_operator_adds_an_expiring_allow_list_entry_and_revokes_it(world: Any
         c, "allow", scope="employee", scope_value="sq:employee:TM1", reason="trainee till", days="30"
     )
     assert added.status_code == 200
-    [entry] = container.rules.list_allow_list_entries(w.merchant_a, "Q-VR-03")
+    [entry] = container.chirp_service.list_allow_list_entries(w.merchant_a, "Q-VR-03")
     assert f"Allow-list entry {entry.entry_id} added; it expires 2026-06-03." in added.text
     assert "employee=sq:employee:TM1" in added.text
     assert (entry.scope, entry.status, entry.created_by.split(":")[0]) == (
@@ -103,7 +105,7 @@ def test_an_operator_adds_an_expiring_allow_list_entry_and_revokes_it(world: Any
     )
     revoked = post(c, f"allow/{entry.entry_id}/revoke", reason="trainee has finished")
     assert f"Allow-list entry {entry.entry_id} revoked." in revoked.text
-    [after] = container.rules.list_allow_list_entries(w.merchant_a, "Q-VR-03")
+    [after] = container.chirp_service.list_allow_list_entries(w.merchant_a, "Q-VR-03")
     assert (after.status, after.revoke_reason) == ("revoked", "trainee has finished")
 
 
@@ -120,8 +122,8 @@ def test_allow_list_mistakes_and_refusals_change_nothing(world: Any) -> None:
         response = post(operator, "allow", **form)
         assert (response.status_code, message in response.text) == (400, True), form
     assert post(analyst, "allow", **entry, days="30").status_code == 403
-    assert container.rules.list_allow_list_entries(w.merchant_a, "Q-VR-03") == []
-    theirs = container.rules.add_allow_list_entry(
+    assert container.chirp_service.list_allow_list_entries(w.merchant_a, "Q-VR-03") == []
+    theirs = container.chirp_service.add_allow_list_entry(
         w.merchant_b,
         "Q-VR-03",
         {"employee": "sq:employee:TM1"},
@@ -130,7 +132,7 @@ def test_allow_list_mistakes_and_refusals_change_nothing(world: Any) -> None:
         actor="test",
     )
     assert post(operator, f"allow/{theirs.entry_id}/revoke", reason="not mine to revoke").status_code == 404
-    [kept] = container.rules.list_allow_list_entries(w.merchant_b, "Q-VR-03")
+    [kept] = container.chirp_service.list_allow_list_entries(w.merchant_b, "Q-VR-03")
     assert kept.status == "active"
 
 
@@ -149,13 +151,13 @@ def test_a_vertical_pack_is_previewed_by_anyone_and_applied_by_an_operator_with_
         "/console/packs/garden-center/apply", data={"csrf": csrf_of(operator), "reason": "x"}
     )
     assert (short.status_code, "Nothing changed:" in short.text) == (400, True)
-    assert container.rules.preview_vertical_pack(w.merchant_a, "garden-center").applied is False
+    assert container.chirp_service.preview_vertical_pack(w.merchant_a, "garden-center").applied is False
     done = operator.post(
         "/console/packs/garden-center/apply",
         data={"csrf": csrf_of(operator), "reason": "we are a garden center"},
     )
     assert "garden-center v1 applied" in done.text
     assert "applied to this tenant</span>" in done.text
-    assert container.rules.preview_vertical_pack(w.merchant_a, "garden-center").applied is True
-    assert container.rules.preview_vertical_pack(w.merchant_b, "garden-center").applied is False
+    assert container.chirp_service.preview_vertical_pack(w.merchant_a, "garden-center").applied is True
+    assert container.chirp_service.preview_vertical_pack(w.merchant_b, "garden-center").applied is False
     assert operator.get("/console/packs/nope").status_code == 404

@@ -112,7 +112,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     with running_canary(settings) as (container, client):
         merchant, url = new_merchant(container)
         for rule_id in RULES:
-            container.rules.promote_rule(
+            container.chirp_service.promote_rule(
                 merchant, rule_id, "observation", actor="test", reason="end-to-end reach test", force=True
             )
         _card_webhooks(client, url, "O-TM1", 3)
@@ -152,9 +152,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
         unknown = runner.invoke(
             canary, ["backfill", "square", "-m", "m_nobody", "--file", str(path)], env=env
         )
-        page = container.rules.query_detections(merchant, limit=200)
+        page = container.chirp_service.query_detections(merchant, limit=200)
         found = [
-            container.rules.get_detection_detail(merchant, d.detection_id)
+            container.chirp_service.get_detection_detail(merchant, d.detection_id)
             for d in page.items
             if not d.suppressed
         ]
@@ -242,6 +242,8 @@ def test_with_a_square_client_stored_webhooks_get_their_orders_fetched(
     )
     drain(container)
     assert (result.accepted, api.calls) == (4, 1)  # three webhooks and one payment paired with its order
-    page = container.rules.query_detections(merchant, rule_id="Q-ME-02", limit=200)
-    found = {container.rules.get_detection_detail(merchant, d.detection_id).entity_id for d in page.items}
+    page = container.chirp_service.query_detections(merchant, rule_id="Q-ME-02", limit=200)
+    found = {
+        container.chirp_service.get_detection_detail(merchant, d.detection_id).entity_id for d in page.items
+    }
     assert f"sq:order:{ticket}" in found

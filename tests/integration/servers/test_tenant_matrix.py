@@ -75,7 +75,7 @@ async def _seed_b_rules(
         await client.call_tool(
             "promote_rule", {"rule_id": "Q-VR-03", "mode": "observation", "reason": secret, "force": True}
         )
-        container.chirp.process(merchant_b, _voids(merchant_b, tag))
+        container.chirp_stage.process(merchant_b, _voids(merchant_b, tag))
         [found] = (await client.call_tool("query_detections", {"rule_id": "Q-VR-03"})).structured_content[
             "items"
         ]
@@ -101,8 +101,8 @@ async def _seed_b_rules(
         employee_id=found["employee_id"],
         location_id=found.get("location_id") or "",
     )
-    container.fox.process(merchant_b, [alert])
-    [case] = container.cases.top_cases(merchant_b).items
+    container.fox_stage.process(merchant_b, [alert])
+    [case] = container.fox_service.top_cases(merchant_b).items
     return {
         "detection_id": found["detection_id"],
         "employee_id": found["employee_id"],
@@ -191,7 +191,9 @@ async def _b_state(m: Matrix) -> str:
             state[tool] = (await client.call_tool(tool, args)).structured_content
     async with holding(m.base, "fox", m.token_b) as client:
         state["case"] = (await client.call_tool("get_case", {"case_id": m.b.case_id})).structured_content
-        state["policies"] = [p.model_dump() for p in m.container.cases.bundling_policies(m.b.merchant_id)]
+        state["policies"] = [
+            p.model_dump() for p in m.container.fox_service.bundling_policies(m.b.merchant_id)
+        ]
     async with holding(m.base, "identity", m.token_b) as client:
         state["metrics"] = (
             await client.call_tool("customer_metrics", {"customer": m.b.alice})
@@ -210,7 +212,7 @@ async def _b_state(m: Matrix) -> str:
         ):
             state[tool] = (await client.call_tool(tool, args)).structured_content
     state["allow_list"] = [
-        (e.entry_id, e.status) for e in m.container.rules.list_allow_list_entries(m.b.merchant_id)
+        (e.entry_id, e.status) for e in m.container.chirp_service.list_allow_list_entries(m.b.merchant_id)
     ]
     return json.dumps(state, sort_keys=True, default=str)
 

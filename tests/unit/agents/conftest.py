@@ -55,7 +55,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AgentWorld]:
     container = bootstrap(settings, clock=FixedClock(AS_OF))
     try:
         shop, other = seed_shop(container.db, tag="A"), seed_shop(container.db, tag="B")
-        container.chirp.process(shop.merchant_id, voids(shop.merchant_id, 4))
+        container.chirp_stage.process(shop.merchant_id, voids(shop.merchant_id, 4))
         yield AgentWorld(container, shop, other)
     finally:
         container.close()

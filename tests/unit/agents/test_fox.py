@@ -76,7 +76,7 @@ async def test_tuning_goes_from_scorecard_and_dry_run_to_an_approved_write_audit
     readiness = outcome.report.proposal.readiness
     assert readiness is not None
     assert (readiness.current_hits, readiness.dry_run_hits, readiness.events_in_range) == (1, 0, 4)
-    [entry] = world.container.rules.audit_log(
+    [entry] = world.container.chirp_service.audit_log(
         merchant, rule_id="Q-VR-03", start=None, end=None, cursor=None, limit=5
     ).items
     assert (entry.action, entry.actor, entry.reason) == ("rule.tune", "operator:alice", WHY)
@@ -97,11 +97,11 @@ async def test_a_denied_write_is_never_executed(world: AgentWorld) -> None:
     assert outcome.executed == []
     assert outcome.report is not None
     assert "not today" in outcome.report.summary
-    page = world.container.rules.audit_log(
+    page = world.container.chirp_service.audit_log(
         merchant, rule_id="Q-VR-03", start=None, end=None, cursor=None, limit=5
     )
     assert page.items == []
-    rule = world.container.rules.get_rule(merchant, "Q-VR-03")
+    rule = world.container.chirp_service.get_rule(merchant, "Q-VR-03")
     assert {p.name: p.current for p in rule.parameters}["min_voids"] == 3
 
 
@@ -127,5 +127,5 @@ async def test_a_destructive_call_waits_for_approval_like_every_write(world: Age
     )
     assert [c.tool for c in outcome.executed] == ["add_allow_list_entry"]
     assert [c.tool for c in outcome.denied] == ["revoke_allow_list_entry"]
-    [entry] = world.container.rules.get_rule(merchant, "Q-VR-03").allow_list
+    [entry] = world.container.chirp_service.get_rule(merchant, "Q-VR-03").allow_list
     assert entry.revoked_at is None

@@ -134,7 +134,7 @@ async def test_list_rules_and_get_rule_show_every_catalog_rule(container: Contai
         details = [await call(client, "get_rule", rule_id=r["rule_id"]) for r in listed["items"]]
         margins = await call(client, "list_rules", family="margin_erosion")
     ids = [r["rule_id"] for r in listed["items"]]
-    assert set(ids) == set(container.rules.catalog.rules)
+    assert set(ids) == set(container.chirp_service.catalog.rules)
     assert (sum(i.startswith("Q-") for i in ids), ids.count("C-005"), len(ids)) == (27, 1, 28)
     assert {r["mode"] for r in listed["items"]} == {"dry_run"}
     assert [d["rule_id"] for d in details] == ids
@@ -153,7 +153,7 @@ async def test_an_unknown_rule_id_is_refused_with_where_to_find_valid_ones(conta
 
 
 def _entry(container: Container) -> dict[str, Any]:
-    view = container.rules.add_allow_list_entry(
+    view = container.chirp_service.add_allow_list_entry(
         MERCHANT, "Q-DM-01", {"customer_tier": "WHOLESALE"}, reason=WHY, expires_at=at(days=30), actor="t"
     )
     return {"entry_id": view.entry_id, "reason": "tier discontinued by the owner"}
@@ -184,11 +184,11 @@ async def test_operator_only_tools_refuse_an_analyst_and_work_for_an_operator(
     container: Container, tool: str
 ) -> None:
     arguments = OPERATOR_ONLY[tool](container)
-    audited = len(container.rules.audit_log(MERCHANT).items)
+    audited = len(container.chirp_service.audit_log(MERCHANT).items)
     async with chirp(container, ANALYST) as client:
         message = await refusal(client, tool, **arguments)
     assert message == "this tool needs the 'rules:write' scope; this analyst's token has: cases:write, read"
-    assert len(container.rules.audit_log(MERCHANT).items) == audited  # the refusal changed nothing
+    assert len(container.chirp_service.audit_log(MERCHANT).items) == audited  # the refusal changed nothing
     async with chirp(container, OPERATOR) as client:
         await call(client, tool, **arguments)
         [latest, *_] = (await call(client, "audit_log", limit=1))["items"]
@@ -208,7 +208,9 @@ async def test_read_only_mode_hides_and_refuses_every_write_tool_even_for_an_ope
     assert names == set(READ_TOOLS)
     assert all("Unknown tool" in message for message in refusals.values()), refusals
     assert len(rules["items"]) == 28
-    assert [a.action for a in container.rules.audit_log(MERCHANT).items] == ["allow_list.add"]  # setup only
+    assert [a.action for a in container.chirp_service.audit_log(MERCHANT).items] == [
+        "allow_list.add"
+    ]  # setup only
 
 
 async def test_an_allow_list_entry_without_an_expiry_or_beyond_the_maximum_is_refused(
@@ -234,4 +236,6 @@ async def test_an_allow_list_entry_without_an_expiry_or_beyond_the_maximum_is_re
     assert both == "give expires_at or expires_in_days, not both"
     assert "Q-DM-01 cannot be allow-listed by vendor" in wrong_scope
     assert (added["status"], added["expires_at"]) == ("active", "2026-08-02T17:00:00Z")
-    assert [e.entry_id for e in container.rules.list_allow_list_entries(MERCHANT)] == [added["entry_id"]]
+    assert [e.entry_id for e in container.chirp_service.list_allow_list_entries(MERCHANT)] == [
+        added["entry_id"]
+    ]

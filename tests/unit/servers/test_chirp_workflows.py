@@ -46,7 +46,7 @@ async def test_detections_keep_the_threshold_they_were_decided_with_after_a_chan
 ) -> None:
     async with chirp(container) as client:
         await call(client, "promote_rule", rule_id="Q-VR-03", mode="observation", reason=WHY, force=True)
-        container.chirp.process(MERCHANT, voids(3))
+        container.chirp_stage.process(MERCHANT, voids(3))
         [found] = (await call(client, "query_detections", rule_id="Q-VR-03"))["items"]
         tuned = await call(
             client, "tune_rule_threshold", rule_id="Q-VR-03", parameter="min_voids", value=4, reason=WHY
@@ -76,7 +76,7 @@ async def test_query_detections_pages_newest_first_with_a_cursor(container: Cont
     async with chirp(container) as client:
         await call(client, "promote_rule", rule_id="Q-VR-03", mode="alerting", reason=WHY, force=True)
         # Two episodes (one per employee); each is one detection however many voids it grows to.
-        container.chirp.process(MERCHANT, [*voids(4), *voids(3, first=4, employee="TM2")])
+        container.chirp_stage.process(MERCHANT, [*voids(4), *voids(3, first=4, employee="TM2")])
         first = await call(client, "query_detections", limit=1)
         second = await call(client, "query_detections", limit=1, cursor=first["next_cursor"])
         bad = await refusal(client, "query_detections", cursor="not-a-cursor")
@@ -92,7 +92,9 @@ async def test_a_dry_run_returns_hits_for_proposed_values_and_writes_nothing(con
     window = {"rule_id": "Q-VR-03", "start": "2026-05-04T00:00:00Z", "end": "2026-05-05T00:00:00Z"}
     async with chirp(container, ANALYST) as client:
         unfed = await call(client, "substrate_scorecard")
-        container.chirp.process(MERCHANT, voids(3))  # the rule is in dry_run: only the journal is written
+        container.chirp_stage.process(
+            MERCHANT, voids(3)
+        )  # the rule is in dry_run: only the journal is written
         fed = await call(client, "substrate_scorecard")
         current = await call(client, "dry_run_rule", **window)
         stricter = await call(client, "dry_run_rule", **window, params={"min_voids": 4})
@@ -148,13 +150,15 @@ async def test_untrusted_text_reaches_the_model_cleaned(container: Container) ->
             reason=HOSTILE,
             expires_in_days=7,
         )
-        container.chirp.process(MERCHANT, voids(3, item="FERN\u202eX\x1b[2J"))
+        container.chirp_stage.process(MERCHANT, voids(3, item="FERN\u202eX\x1b[2J"))
         [found] = (await call(client, "query_detections"))["items"]
         detail = await call(client, "get_detection_detail", detection_id=found["detection_id"])
         rule = await call(client, "get_rule", rule_id="Q-VR-03")
         [added, _] = (await call(client, "audit_log"))["items"]
         revoked = await call(client, "revoke_allow_list_entry", entry_id=entry["entry_id"], reason=HOSTILE)
-    assert container.rules.list_allow_list_entries(MERCHANT)[0].reason == HOSTILE.strip()  # stored as typed
+    assert (
+        container.chirp_service.list_allow_list_entries(MERCHANT)[0].reason == HOSTILE.strip()
+    )  # stored as typed
     assert entry["reason"] == CLEANED
     assert (found["suppressed"], detail["suppression_reason"]) == (True, CLEANED)
     assert detail["subject"]["items"] == ["FERNX"]

@@ -135,7 +135,7 @@ def voids(container: Container, n: int = 3, *, session: str = "sess_1", start: i
                     alert_state="published",
                 )
             )
-    container.fox.process(MERCHANT, alerts)
+    container.fox_stage.process(MERCHANT, alerts)
     return [a.detection_id for a in alerts]
 
 
@@ -167,13 +167,13 @@ async def test_the_tool_list_matches_the_design_with_honest_annotations(containe
 
 async def test_read_only_mode_hides_and_refuses_every_write_tool(container: Container) -> None:
     [first, *_] = voids(container)
-    case_id = container.cases.top_cases(MERCHANT).items[0].case_id
+    case_id = container.fox_service.top_cases(MERCHANT).items[0].case_id
     async with fox(container, OPERATOR, read_only=True) as client:
         names = {t.name for t in await client.list_tools()}
         refused = await refusal(client, "start_investigation", case_id=case_id)
     assert names == READ
     assert "Unknown tool" in refused
-    assert container.cases.get_case(MERCHANT, case_id).case.state == "open"
+    assert container.fox_service.get_case(MERCHANT, case_id).case.state == "open"
     assert first
 
 
@@ -181,7 +181,7 @@ async def test_case_writes_need_the_cases_scope_and_the_policy_needs_an_operator
     container: Container,
 ) -> None:
     voids(container)
-    case_id = container.cases.top_cases(MERCHANT).items[0].case_id
+    case_id = container.fox_service.top_cases(MERCHANT).items[0].case_id
     async with fox(container, GM) as client:
         gm = await refusal(client, "add_case_note", case_id=case_id, body="looks odd")
         listed = await call(client, "list_cases")
@@ -244,26 +244,26 @@ async def test_outcomes_reach_chirps_dry_runs_and_promotion_readiness_and_reopen
     container: Container,
 ) -> None:
     voids(container, 6)
-    case_id = container.cases.top_cases(MERCHANT).items[0].case_id
-    dry = lambda: container.rules.dry_run_rule(MERCHANT, "Q-VR-03", at(days=-2), at(days=1))  # noqa: E731
+    case_id = container.fox_service.top_cases(MERCHANT).items[0].case_id
+    dry = lambda: container.chirp_service.dry_run_rule(MERCHANT, "Q-VR-03", at(days=-2), at(days=1))  # noqa: E731
     assert (dry().outcomes, dry().false_positive_rate) == (0, None)
     async with fox(container) as client:
         await call(client, "dismiss_case", case_id=case_id, outcome="false_positive", reason=WHY)
         judged = dry()
-        readiness = container.rules.check_readiness(MERCHANT, "Q-VR-03")  # what promote_rule checks
+        readiness = container.chirp_service.check_readiness(MERCHANT, "Q-VR-03")  # what promote_rule checks
         await call(client, "reopen_case", case_id=case_id, reason="reconsidered")
     assert (judged.outcomes, judged.false_positive_rate) == (6, 1.0)
     assert (readiness.outcomes, readiness.false_positive_rate, readiness.ready) == (6, 1.0, False)
     assert any("false-positive" in r or "false positive" in r for r in readiness.reasons), readiness.reasons
     assert dry().outcomes == 0
-    assert container.rules.check_readiness(MERCHANT, "Q-VR-03").outcomes == 0
+    assert container.chirp_service.check_readiness(MERCHANT, "Q-VR-03").outcomes == 0
 
 
 async def test_notes_are_cleaned_on_the_way_out_and_bad_input_gets_a_clear_error(
     container: Container,
 ) -> None:
     voids(container)
-    case_id = container.cases.top_cases(MERCHANT).items[0].case_id
+    case_id = container.fox_service.top_cases(MERCHANT).items[0].case_id
     async with fox(container) as client:
         await call(client, "add_case_note", case_id=case_id, body="ok\u202e\x1b[31m red\x07 " + "x" * 600)
         detail = await call(client, "get_case", case_id=case_id)
@@ -282,7 +282,7 @@ async def test_notes_are_cleaned_on_the_way_out_and_bad_input_gets_a_clear_error
 
 async def test_evidence_is_attached_once_with_its_ledger_status(container: Container) -> None:
     [det, *_] = voids(container)
-    case_id = container.cases.top_cases(MERCHANT).items[0].case_id
+    case_id = container.fox_service.top_cases(MERCHANT).items[0].case_id
     async with fox(container) as client:
         first = await call(
             client, "attach_evidence", case_id=case_id, kind="detection", ref=det, note="the first"
@@ -323,8 +323,8 @@ async def test_top_cases_ranks_open_and_in_progress_cases_together_and_skips_clo
     voids(container, 2, session="c", start=20)  # low, two detections
     by_session = {
         d.drawer_session_id: case.case_id
-        for case in container.cases.list_cases(MERCHANT).items
-        for d in container.cases.get_case(MERCHANT, case.case_id).detections[:1]
+        for case in container.fox_service.list_cases(MERCHANT).items
+        for d in container.fox_service.get_case(MERCHANT, case.case_id).detections[:1]
     }
     async with fox(container) as client:
         await call(client, "start_investigation", case_id=by_session["a"])
