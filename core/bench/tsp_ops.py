@@ -2,12 +2,12 @@
 
 A scratch database holds one merchant's whole ledger as sealing leaves it: encrypted inbox rows, a
 valid hash chain, the Merkle log's node rows, a signed checkpoint every 10,000 events (every 1,000
-of 5,000 with ``--quick``) and an ``ingestion_log`` row per event (1 % failed). It is bulk-loaded
-with COPY, not sealed event by event (a million seals would measure sealing). Every call then goes
-through ``OpsService`` as the application role, one tenant transaction per call, which is what a
-tool call pays: ``pipeline_health``, ``get_inclusion_proof`` and ``get_consistency_proof`` latency
-(target p95 < 50 ms), and ``verify_chain`` throughput over 10,000-record ranges (payloads decrypted
-and re-hashed).
+of 5,000 with ``--quick``) and an ``ingestion_log`` row per event (1 % failed) with the per-status
+counts parse keeps beside them (``ingestion_counts``). It is bulk-loaded with COPY, not sealed event
+by event (a million seals would measure sealing). Every call then goes through ``OpsService`` as the
+application role, one tenant transaction per call, which is what a tool call pays:
+``pipeline_health``, ``get_inclusion_proof`` and ``get_consistency_proof`` latency (target p95 <
+50 ms), and ``verify_chain`` throughput over 10,000-record ranges (payloads decrypted and re-hashed).
 """
 
 from __future__ import annotations
@@ -151,6 +151,11 @@ def _load(
                     )
                 )
         rows += 3 * size + len(checkpoints)
+        # The per-status counts the parse stage keeps with its log rows (core/pipeline/ingestion_log.py).
+        cur.execute(
+            "INSERT INTO app.ingestion_counts (merchant_id, status, events) "
+            "SELECT merchant_id, status, count(*) FROM app.ingestion_log GROUP BY merchant_id, status"
+        )
         conn.commit()
     with psycopg.connect(libpq_url(admin_url), autocommit=True) as conn:
         conn.execute("ANALYZE")

@@ -1,25 +1,33 @@
-"""The parse stage's ``ingestion_log`` rows, a whole batch in one statement.
+"""The parse stage's ``ingestion_log`` rows, a whole batch in one statement, and the per-status
+counts (``ingestion_counts``) that pipeline health reads, kept in the same transaction.
 
 A seq seen before (a redelivery or a replay) is recognised by the row's key (merchant, seq): its
-row takes the new verdict and one more attempt, exactly as loading and updating it would.
+row takes the new verdict and one more attempt, exactly as loading and updating it would, and its
+old status is counted out as the new one is counted in. The counts are exact because each writer
+reads the batch's old statuses only after taking the merchant's ``canary.ingestion_counts`` lock
+(Postgres; SQLite's write transaction is already exclusive), so no two transactions can both count
+the same row as new.
 """
 
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, select
 from sqlmodel import Session
 
 from core.adapters.registry import PARSER_VERSION
-from core.db.dialect import insert_for
-from core.db.tables.ledger import IngestionLogEntry
+from core.db.dialect import MerchantLock, insert_for
+from core.db.tables.ledger import IngestionCount, IngestionLogEntry
 from core.pipeline.parse_event import EventResult
 
 LOG: Table = IngestionLogEntry.__table__  # type: ignore[attr-defined]
+COUNTS: Table = IngestionCount.__table__  # type: ignore[attr-defined]
+COUNTS_LOCK = MerchantLock("canary.ingestion_counts")
 
 
 def record_outcomes(
@@ -27,6 +35,18 @@ def record_outcomes(
 ) -> None:
     if not results:
         return
+    dialect = session.get_bind().dialect.name
+    COUNTS_LOCK.take(session, merchant_id)
+    seqs = sorted({r.seq for r in results})
+    before: dict[int, str] = {}
+    for part in range(0, len(seqs), 500):
+        before.update(
+            session.execute(
+                select(LOG.c.seq, LOG.c.status).where(
+                    LOG.c.merchant_id == merchant_id, LOG.c.seq.in_(seqs[part : part + 500])
+                )
+            ).all()
+        )
     rows = [
         {
             "merchant_id": merchant_id,
@@ -41,7 +61,22 @@ def record_outcomes(
         }
         for r in results
     ]
-    session.execute(_upsert(session.get_bind().dialect.name), rows)
+    session.execute(_upsert(dialect), rows)
+    final = {r.seq: r.status for r in results}  # the last verdict per seq is the one the row keeps
+    delta: Counter[str] = Counter(final.values())
+    delta.subtract(before.values())
+    changed = [{"merchant_id": merchant_id, "status": s, "events": n} for s, n in sorted(delta.items()) if n]
+    if changed:
+        session.execute(_add_counts(dialect), changed)
+
+
+def counts(session: Session, merchant_id: str) -> dict[str, int]:
+    """The merchant's ``ingestion_log`` rows per status, from the counts (a few rows)."""
+    return dict(
+        session.execute(
+            select(COUNTS.c.status, COUNTS.c.events).where(COUNTS.c.merchant_id == merchant_id)
+        ).all()
+    )
 
 
 @functools.cache
@@ -51,4 +86,12 @@ def _upsert(dialect: str) -> Any:
     return stmt.on_conflict_do_update(
         index_elements=["merchant_id", "seq"],
         set_={**{c: stmt.excluded[c] for c in replaced}, "attempts": LOG.c.attempts + 1},
+    )
+
+
+@functools.cache
+def _add_counts(dialect: str) -> Any:
+    stmt = insert_for(dialect)(COUNTS)
+    return stmt.on_conflict_do_update(
+        index_elements=["merchant_id", "status"], set_={"events": COUNTS.c.events + stmt.excluded.events}
     )

@@ -137,6 +137,18 @@ class IngestionLogEntry(TenantKey, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class IngestionCount(TenantKey, table=True):
+    """How many ``ingestion_log`` rows of the merchant have each status, kept by the parse stage in
+    the transaction that writes those rows (core/pipeline/ingestion_log.py), so pipeline health reads
+    a few rows instead of counting the log. Derived: always equal to a ``GROUP BY status`` of the log."""
+
+    __tablename__ = "ingestion_counts"
+    __table_args__ = {"schema": APP}
+
+    status: str = Field(primary_key=True, max_length=16)
+    events: int = 0
+
+
 class ProcessedMessage(TenantKey, table=True):
     """Idempotency record: a consumer's effect and this row commit together, so a redelivered
     message finds its key and has no second effect."""
