@@ -21,6 +21,7 @@ from core.settings import Settings
 out = Console()
 DEFAULT = DemoWorld()
 INSPECTOR = "npx @modelcontextprotocol/inspector@2.12.0 --cli"
+WIDTH = 80  # what the next steps fit in, with canary at .venv/bin/canary (`make demo`)
 
 
 def register(app: typer.Typer) -> None:
@@ -74,6 +75,12 @@ def canary_command() -> str:
         return str(beside)
 
 
+def _continued(parts: list[str]) -> list[str]:
+    """One shell command as indented lines joined by backslashes, so it pastes as is and a long
+    path breaks between arguments rather than mid-word at 80 columns."""
+    return [f"  {part} \\" for part in parts[:-1]] + [f"  {parts[-1]}"]
+
+
 def next_steps(
     merchant_id: str, var_dir: Path, settings: Settings, console_token: str = "", case_id: str = ""
 ) -> list[str]:
@@ -88,38 +95,54 @@ def next_steps(
         _sqlite_path(settings.database_url.get_secret_value()) == here / "canary.db"
         and settings.var_dir.resolve() == here
     )
-    env = f"-e CANARY_DATABASE_URL={database} -e CANARY_VAR_DIR={here} -e CANARY_MERCHANT_ID={merchant_id}"
+    # The Inspector starts the server with a bare environment (PATH, HOME) in this directory, so at
+    # the default place only the merchant needs saying; elsewhere the database and keys do too.
+    env = [f"-e CANARY_MERCHANT_ID={merchant_id}"]
+    if not found:
+        env = [f"-e CANARY_DATABASE_URL={database}", f"-e CANARY_VAR_DIR={here}", *env]
     lines = ["", "[bold]What to try next[/bold]"]
     if found:
         lines.append(f"The demo's world is in {var_dir}, where every command looks by default.")
     else:
         lines.append(f"The demo's world is in {var_dir}; point the other commands at it first:")
-        lines.append(f"  export CANARY_DATABASE_URL={database} CANARY_VAR_DIR={here}")
+        lines.append(f"  export CANARY_DATABASE_URL={database} \\")
+        lines.append(f"         CANARY_VAR_DIR={here}")
     canary = canary_command()
     steps = [
         (f"{canary} verify", "re-check the ledger"),
         (f"{canary} detections list --merchant {merchant_id}", "what the rules found"),
-        (f"{canary} rules status --merchant {merchant_id}", "the rollout, and what it asks next"),
-        (f"{canary} ingest failures", "what parsing could not use, and why"),
+        (f"{canary} rules status --merchant {merchant_id}", "the rollout's next step"),
+        (f"{canary} ingest failures", "what parsing could not use"),
     ]
     width = max(len(command) for command, _ in steps)
-    lines += [f"  {command:<{width}}  # {why}" for command, why in steps]
+    if max(len(f"  {command:<{width}}  # {why}") for command, why in steps) <= WIDTH:
+        lines += [f"  {command:<{width}}  # {why}" for command, why in steps]
+    else:  # a long path to canary: each comment above its command
+        lines += [line for command, why in steps for line in (f"  # {why}", f"  {command}")]
     url = f"http://{settings.http_host}:{settings.http_port}/console/"
     if console_token:
         lines += [
-            f"The console: run `{canary} serve`, open {url} and sign in with this operator token "
-            "(valid 7 days, shown only now):",
+            f"The console: run `{canary} serve` and open",
+            f"  {url}",
+            "signing in with this operator token (valid 7 days, shown only now):",
             f"  {console_token}",
         ]
     lines += [
         f"An MCP client: mcp.json with CANARY_MERCHANT_ID={merchant_id}, or the MCP Inspector CLI:",
-        f"  {INSPECTOR} {env} {canary} mcp chirp --method tools/list",
+        *_continued([INSPECTOR, *env, f"{canary} mcp chirp --method tools/list"]),
     ]
     if case_id:
         lines += [
-            f"Open a case: in the console at {url}cases/{case_id}, or with an MCP client on "
-            f"`{canary} mcp fox` (canary-fox in mcp.json), its get_case tool:",
-            f"  {INSPECTOR} {env} {canary} mcp fox --method tools/call --tool-name get_case "
-            f"--tool-arg case_id={case_id}",
+            "Open a case in the console:",
+            f"  {url}cases/{case_id}",
+            f"or over MCP with canary-fox's get_case tool (`{canary} mcp fox`):",
+            *_continued(
+                [
+                    INSPECTOR,
+                    *env,
+                    f"{canary} mcp fox --method tools/call --tool-name get_case",
+                    f"--tool-arg case_id={case_id}",
+                ]
+            ),
         ]
     return lines

@@ -118,7 +118,8 @@ def run_demo(spec: DemoWorld, var_dir: Path, console: Console, clock: Clock | No
         count(container, summary)
         count_cases(container, summary)
         labels = [Label.of_json(raw) for raw in world.labels()]
-        attribute(summary, match(load_detections(container.db, world.merchant.merchant_id), labels), labels)
+        detected = match(load_detections(container.db, world.merchant.merchant_id), labels)
+        attribute(summary, detected, labels, _readiness(container, world.merchant.merchant_id))
         summary.console_token = container.tokens.create(
             world.merchant.merchant_id, "operator", label="canary demo console", expires_in=timedelta(days=7)
         ).token
@@ -127,6 +128,12 @@ def run_demo(spec: DemoWorld, var_dir: Path, console: Console, clock: Clock | No
         container.close()
     summary.seconds = time.monotonic() - started
     return summary
+
+
+def _readiness(container: Container, merchant_id: str) -> dict[str, str | None]:
+    """Per catalog rule, None when this world's data feeds it, else what it is missing."""
+    card = container.rules.substrate_scorecard(merchant_id)
+    return {r.rule_id: None if r.status == "applicable" else r.message for r in card.rules}
 
 
 def _feed(

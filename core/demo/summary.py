@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,6 +51,15 @@ class CaseLine:
         return len(self.detection_ids)
 
 
+@dataclass(frozen=True)
+class Missed:
+    """A labelled scenario no detection matched, and why: a real miss, or a capability not built yet."""
+
+    scenario_id: str
+    rule_id: str
+    why: str
+
+
 @dataclass
 class DemoSummary:
     merchant_id: str
@@ -67,7 +77,7 @@ class DemoSummary:
     customers: int = 0
     rules: dict[str, RuleLine] = field(default_factory=dict)
     cases: list[CaseLine] = field(default_factory=list)  # most severe first, then the largest
-    missed: list[str] = field(default_factory=list)
+    missed: list[Missed] = field(default_factory=list)
     quiet: list[str] = field(default_factory=list)
     loud: list[str] = field(default_factory=list)  # hard negatives a detection was charged to
     seconds: float = 0.0
@@ -169,7 +179,23 @@ def count_cases(container: Container, summary: DemoSummary) -> None:
     summary.cases = sorted(lines, key=lambda c: (-c.severity_rank, -c.detections, c.case_id))
 
 
-def attribute(summary: DemoSummary, matching: Matching, labels: list[Label]) -> None:
+def why_missed(rule_id: str, readiness: Mapping[str, str | None]) -> str:
+    """``readiness``: rule id → None when the tenant's data feeds it, else the scorecard's message
+    ("not applicable: missing …"); a rule absent from it is not in the catalog at all."""
+    if rule_id not in readiness:
+        return "awaits a capability not built yet: the catalog has no such rule"
+    message = readiness[rule_id]
+    if message is not None:
+        return "awaits data Canary does not ingest yet: " + message.removeprefix("not applicable: ")
+    return "missed: the rule ran on the data and did not fire"
+
+
+def attribute(
+    summary: DemoSummary,
+    matching: Matching,
+    labels: list[Label],
+    readiness: Mapping[str, str | None] | None = None,
+) -> None:
     for judged in matching.judged:
         d = judged.detection
         line = summary.rules.setdefault(d.rule_id, RuleLine(d.rule_id, d.family))
@@ -178,7 +204,10 @@ def attribute(summary: DemoSummary, matching: Matching, labels: list[Label]) -> 
             line.matched.update(judged.labels)
         elif judged.verdict == "false_positive":
             line.false_alarms += 1
-    summary.missed = [lb.scenario_id for lb in matching.missed(labels)]
+    summary.missed = [
+        Missed(lb.scenario_id, lb.rule_id, why_missed(lb.rule_id, readiness or {}))
+        for lb in matching.missed(labels)
+    ]
     summary.quiet = [lb.scenario_id for lb in matching.quiet(labels)]
     summary.loud = sorted(matching.charged)
 
@@ -208,22 +237,37 @@ def render(summary: DemoSummary, console: Console) -> None:
     console.print(f"hard negatives that stayed quiet: {', '.join(summary.quiet) or 'none'}")
     if summary.loud:
         console.print(f"[yellow]hard negatives that fired[/yellow]: {', '.join(summary.loud)}")
-    console.print(f"labelled scenarios not detected: {', '.join(summary.missed) or 'none'}")
+    if summary.missed:
+        console.print(missed_table(summary))
+    else:
+        console.print("labelled scenarios not detected: none")
     console.print(cases_table(summary))
 
 
+def missed_table(summary: DemoSummary) -> Table:
+    """The scenarios nothing caught, each with the reason, in 80 columns (the reason wraps)."""
+    table = Table(title="Labelled scenarios not detected", box=None, header_style="bold underline")
+    table.add_column("scenario", no_wrap=True)
+    table.add_column("rule", no_wrap=True)
+    table.add_column("why", overflow="fold")
+    for missed in sorted(summary.missed, key=lambda m: (m.why, m.rule_id, m.scenario_id)):
+        table.add_row(missed.scenario_id, missed.rule_id, missed.why)
+    return table
+
+
 def _rules_table(summary: DemoSummary) -> Table:
-    table = Table("family", "rule", "detections", "false alarms", title="Detections")
-    table.add_column("matches scenarios", overflow="fold")
+    """One line per rule that fired, in 80 columns: rule ids carry their family (the caption sums
+    them), so the scenario names get the room and never split mid-name."""
+    table = Table("rule", "detections", "false alarms", title="Detections")
+    table.add_column("matches scenarios", min_width=31)  # the longest scenario name
     families: Counter[str] = Counter()
     for line in sorted(summary.rules.values(), key=lambda r: (r.family, r.rule_id)):
         families[line.family] += line.detections
         table.add_row(
-            line.family,
             line.rule_id,
             str(line.detections),
             str(line.false_alarms),
-            ", ".join(sorted(line.matched)) or "—",
+            "\n".join(sorted(line.matched)) or "—",
         )
     table.caption = "per family: " + _counts(dict(families))
     return table
