@@ -3,14 +3,8 @@ email module's refusals (no server, no STARTTLS) are clear messages."""
 
 from __future__ import annotations
 
-import socketserver
-import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from email import message_from_bytes
-from email.message import Message
 from pathlib import Path
-from typing import ClassVar
 
 import pytest
 import typer
@@ -24,47 +18,10 @@ from core.clock import FixedClock
 from core.db.engine import make_engine
 from core.db.uow import Database
 from tests.support.pipeline import TEST_MASTER_KEY, TEST_SIGNING_KEY, onboarded_sqlite, settings_for
+from tests.support.smtp import Mailbox, mailbox  # noqa: F401 (fixture)
 
 MERCHANT = "m_fox_digest"
 NOW = datetime(2026, 5, 5, 8, 0, tzinfo=UTC)
-
-
-class Inbox(socketserver.StreamRequestHandler):
-    """Just enough SMTP to receive one message (no STARTTLS: the digest sends with it off here)."""
-
-    received: ClassVar[list[Message]] = []
-
-    def handle(self) -> None:
-        self.wfile.write(b"220 test ESMTP\r\n")
-        while line := self.rfile.readline():
-            verb = line.strip().split(b" ")[0].upper()
-            if verb in (b"EHLO", b"HELO"):
-                self.wfile.write(b"250 test\r\n")
-            elif verb == b"DATA":
-                self.wfile.write(b"354 go ahead\r\n")
-                body = b""
-                while (chunk := self.rfile.readline()) != b".\r\n":
-                    body += chunk
-                type(self).received.append(message_from_bytes(body))
-                self.wfile.write(b"250 queued\r\n")
-            elif verb == b"QUIT":
-                self.wfile.write(b"221 bye\r\n")
-                return
-            else:
-                self.wfile.write(b"250 ok\r\n")
-
-
-@pytest.fixture
-def smtp() -> Iterator[int]:
-    Inbox.received = []
-    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Inbox)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield server.server_address[1]
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def _world(tmp_path: Path) -> str:
@@ -128,11 +85,13 @@ def test_the_digest_prints_the_days_cases(tmp_path: Path, monkeypatch: pytest.Mo
 
 
 def test_send_mails_one_digest_with_text_and_html(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, smtp: int
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    mailbox: Mailbox,  # noqa: F811
 ) -> None:
     env = {
         "CANARY_SMTP_HOST": "127.0.0.1",
-        "CANARY_SMTP_PORT": str(smtp),
+        "CANARY_SMTP_PORT": str(mailbox.port),
         "CANARY_SMTP_STARTTLS": "false",
         "CANARY_SMTP_FROM": "lp@greenleaf.example",
     }
@@ -149,7 +108,8 @@ def test_send_mails_one_digest_with_text_and_html(
     ]
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
-    [mail] = Inbox.received
+    [mail] = mailbox.received
+    assert mailbox.recipients == [["gm@greenleaf.example"]]
     assert (mail["From"], mail["To"]) == ("lp@greenleaf.example", "gm@greenleaf.example")
     assert mail["Subject"] == f"Canary daily case digest for {MERCHANT}: 2 opened, 0 closed"
     parts = {
@@ -159,13 +119,13 @@ def test_send_mails_one_digest_with_text_and_html(
     assert "<h2>Open cases by store</h2>" in parts["text/html"]
 
 
-def test_mail_refusals_name_what_to_set(tmp_path: Path, smtp: int) -> None:
+def test_mail_refusals_name_what_to_set(tmp_path: Path, mailbox: Mailbox) -> None:  # noqa: F811
     with pytest.raises(MailError, match="set CANARY_SMTP_HOST"):
         send(settings_for("sqlite://", tmp_path, redis=False), ["a@b.example"], "s", "t", "<p>h</p>")
-    starttls = settings_for("sqlite://", tmp_path, redis=False, smtp_host="127.0.0.1", smtp_port=smtp)
+    starttls = settings_for("sqlite://", tmp_path, redis=False, smtp_host="127.0.0.1", smtp_port=mailbox.port)
     with pytest.raises(MailError, match="does not offer STARTTLS"):
         send(starttls, ["a@b.example"], "s", "t", "<p>h</p>")
-    assert Inbox.received == []
+    assert mailbox.received == []
 
 
 def test_the_escalation_commands_set_and_list_a_tenants_rules(

@@ -26,8 +26,8 @@ from core.clock import FixedClock
 from core.db.tables.tenants import Merchant
 from core.db.uow import Database
 from core.security.keyring import MerchantKeyring
-from tests.integration.cases.test_digest import Inbox, smtp  # noqa: F401 (fixture)
 from tests.support.pipeline import settings_for
+from tests.support.smtp import Mailbox, mailbox  # noqa: F401 (fixture)
 
 T0 = datetime(2026, 5, 4, 9, 0, tzinfo=UTC)
 
@@ -155,14 +155,15 @@ def test_a_receiver_down_then_back_gets_every_notification_once(
     assert notifier.log(merchant_id)[0].state == "delivered"
 
 
-def test_an_email_target_gets_one_message(any_db: Database, tmp_path: Path, smtp: int) -> None:  # noqa: F811
+def test_an_email_target_gets_one_message(any_db: Database, tmp_path: Path, mailbox: Mailbox) -> None:  # noqa: F811
     merchant_id, _clock, consumer, notifier = _setup(
-        any_db, tmp_path, smtp_host="127.0.0.1", smtp_port=smtp, smtp_starttls=False
+        any_db, tmp_path, smtp_host="127.0.0.1", smtp_port=mailbox.port, smtp_starttls=False
     )
     notifier.add_target(merchant_id, "email", "lp@greenleaf.example", "low", actor="op")
     consumer.process(merchant_id, _voids(1))
     assert notifier.deliver(merchant_id).delivered == 1
-    [mail] = Inbox.received
+    [mail] = mailbox.received
+    assert mailbox.recipients == [["lp@greenleaf.example"]]
     assert mail["To"] == "lp@greenleaf.example"
     assert mail["Subject"].startswith("[LOW] void return")
 
