@@ -25,14 +25,17 @@ Allow-list entries name one or more scopes (all must match), a reason and an exp
 
 Vendors deliver out of order (Square retries for 24 hours; day 0 of a rollout is a backfill), so a rule
 with history must give the same detections whatever order the facts arrive in. Where a rule has been
-made order-independent (Q-VR-03, Q-AT-03, C-005 and Q-CT-02 so far; Q-TM-01, Q-IS-04 and Q-TC-01 still
-read their windows as of arrival, see issue 15), it works out its pattern in event time over everything
-its window holds, and an event that arrives late counts in every window its timestamp falls into.
-`tests/unit/rules/test_arrival_order.py` and `tests/integration/rules/test_arrival_order.py` deliver
-each scenario in random orders with redeliveries and compare with event-time order.
+made order-independent (Q-VR-03, Q-TM-01, Q-AT-03, Q-IS-04, Q-TC-01, C-005 and Q-CT-02), it works out
+its pattern in event time over everything its window holds, and an event that arrives late counts in
+every window its timestamp falls into. `tests/unit/rules/test_arrival_order.py` and
+`tests/integration/rules/test_arrival_order.py` deliver each scenario in random orders with
+redeliveries and compare with event-time order; the unit test also delivers every rule's own cases
+in shuffled orders and fails for any rule whose detections change, except those it lists as still
+reading their history as of arrival (each with the reason), so a new rule with history must pass it.
 
 One detection per episode: Q-VR-03's episode is one employee's voids in one drawer session (or station
-and business day), Q-AT-03's one employee's week, C-005's one card. The detection id is derived from the
+and business day), Q-TM-01's one station's session, Q-AT-03's one employee's week, Q-IS-04's one
+location, category and week, Q-TC-01's one document, C-005's one card. The detection id is derived from the
 episode alone, so it is the same whichever event completed the pattern. An event that grows the episode
 rewrites that detection (Q-VR-03: members, count, total, severity; Q-AT-03: the week's count and
 tickets; C-005: the uses in busy windows, customers and locations) with the next `revision` and a new
@@ -57,6 +60,17 @@ first, joins the same detection (a new revision, republished), so Fox updates th
 holds that detection rather than receiving a second one. Q-CT-02 keeps each customer's tier records for
 90 days and last 50 tickets: a tier record that arrives after the purchase re-examines those tickets, so
 an upgrade explains a purchase in either order, and a change dated after the purchase never does.
+Q-TM-01 keeps each station's last 201 sessions by start, each sale counted once by its transaction id
+(a later version replaces the earlier one's money while the 7-day transaction window still holds it);
+a session closes when its drawer closes or a later session of the station starts, and a late sale or
+session re-judges the closed sessions it falls into or precedes, so a session judged on part of its
+sales or baseline is updated as the rest arrives (never withdrawn). Q-IS-04 keeps each item's
+adjustments by id for 110 weeks: a late write-off re-judges its own week and the later weeks whose
+baseline it falls into, and one that reaches further back than the history re-judges every week; a
+write-off judged before any sale has named its item's category counts under "uncategorized". Q-TC-01
+counts each document once (while the 7-day transaction window holds it) and holds up to 500 documents
+per store while its usual stack is not yet known, judging them when it is; a stack that loses its
+dominance is not withdrawn from what was already flagged.
 
 | rule | family | title | severity | queue | substrates |
 |---|---|---|---|---|---|

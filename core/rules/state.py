@@ -26,6 +26,7 @@ SHARDS: dict[str, int] = {
     "tax": 1,
     "sessions": 1,
     "baselines": 1,
+    "stations": 4,
     "routes": 1,
     "customers": 16,
     "items": 16,

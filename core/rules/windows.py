@@ -12,12 +12,10 @@ Kept here (all times epoch seconds):
 - ``items``: when an item was first seen and its category (item-code drift, write-off categories);
   ``substrate``/``items_since``: the earliest sale line seen, where that item history begins.
 - ``price_changes`` (7 d), ``voids`` per employee and session (24 h), ``cards`` (7 d).
-- ``sessions``/``baselines``: open tender sessions per station and each station's closed-session
-  cash shares (last 200).
+- ``stations``: each station's tender sessions in event time (the last 201 by start), for Q-TM-01.
 - ``drawers`` (30 d): drawer sessions seen closed; ``txn`` (7 d): each transaction's last money
   fingerprint, for edits and tender swaps after the fact.
 - ``transfers`` (90 d) until both sides arrive, then ``routes`` (last 100 closed transfers per route).
-- ``tax``: per location, how often each authority stack was seen.
 """
 
 from __future__ import annotations
@@ -231,6 +229,18 @@ def mix_match_items(state: RuleState, code: str) -> list[str] | None:
 
 
 # Sessions (Q-TM-01) --------------------------------------------------------------------------------
+#
+# Per station, every session the windows hold (the last ``SESSIONS_KEPT`` by start), in event time:
+# ``[key, first, last, cash, total, sales, squares, employee, local day, closed by its drawer]``. A
+# session is closed when its drawer closes or a later session of the station has started (its first
+# sale at or after this one's last). A sale is counted once, by its transaction id: a redelivery adds
+# nothing, and a later version replaces the earlier one's money. An event judges the sessions it
+# closes; a late sale or session also re-judges the closed sessions it falls into or precedes (their
+# baseline is the station's closed sessions before them), so the answer is the event-time one.
+
+STATIONS = "stations"
+SESSIONS_KEPT = BASELINE_KEPT + 1
+_KEY, _FIRST, _LAST, _CASH, _TOTAL, _SALES, _SQUARES, _EMPLOYEE, _DAY, _CLOSED = range(10)
 
 
 @dataclass(frozen=True)
@@ -261,83 +271,182 @@ class SessionClose:
 
 
 def closures(state: RuleState, facts: Facts) -> list[SessionClose]:
-    """Sessions this event closes: a drawer close, or a station's next session starting. Worked out
-    once per event (Q-TM-01 asks, then ``apply`` folds them into the baselines)."""
-    held_out = facts.scratch.get("closures")
-    if held_out is None:
-        held_out = facts.scratch["closures"] = _closures(state, facts)
-    return held_out
+    """Sessions this event closes or changes once closed, each with its baseline. Worked out once per
+    event (Q-TM-01 asks, then ``apply`` stores the station's sessions)."""
+    held = _station_view(state, facts)
+    return [] if held is None else held[2]
 
 
-def _closures(state: RuleState, facts: Facts) -> list[SessionClose]:
-    closing: list[tuple[str, dict[str, Any]]] = []
-    txn, shift = facts.transaction, facts.drawer_shift
-    if txn is not None and txn.device_id and txn.type in SALE_TYPES:
-        held = state.get("sessions", txn.device_id)
-        key = session_key(txn)
-        if held is not None and key is not None and held["s"] != key and held["last"] <= facts.ts:
-            closing.append((txn.device_id, held))
-    if shift is not None and shift.device_id and shift.state in ("ENDED", "CLOSED"):
-        held = state.get("sessions", shift.device_id)
-        if held is not None and (held["s"] == shift.id or "|" in held["s"]):
-            closing.append((shift.device_id, held))
-    out = []
-    for station, held in closing:
-        base = state.get("baselines", station) or []
-        out.append(
-            SessionClose(
-                station=station,
-                session=held["s"],
-                cash_cents=held["cash"],
-                total_cents=held["total"],
-                transactions=held["n"],
-                first_ts=held["first"],
-                last_ts=held["last"],
-                employee=held.get("emp"),
-                local_day=held.get("day", ""),
-                baseline=tuple((float(s), int(n)) for s, n in base),
-                squares=float(held.get("sq", 0.0)),
-            )
+def _station_rows(state: RuleState, station: str) -> list[list[Any]]:
+    held = state.get(STATIONS, station)
+    if held is not None:
+        return [list(row) for row in held["s"]]
+    # State written before sessions were kept in event time: the closed sessions' shares and the
+    # open session, as the earliest rows.
+    rows: list[list[Any]] = []
+    for n, (share, count) in enumerate(state.get("baselines", station) or []):
+        rows.append(
+            [
+                f"~{n}",
+                float(n),
+                float(n),
+                round(float(share) * 10_000),
+                10_000,
+                int(count),
+                0.0,
+                None,
+                "",
+                True,
+            ]
         )
+    old = state.get("sessions", station)
+    if old is not None:
+        rows.append(
+            [
+                old["s"],
+                old["first"],
+                old["last"],
+                old["cash"],
+                old["total"],
+                old["n"],
+                float(old.get("sq", 0.0)),
+                old.get("emp"),
+                old.get("day", ""),
+                False,
+            ]
+        )
+    return rows
+
+
+def _closed(rows: list[list[Any]]) -> list[bool]:
+    out = [False] * len(rows)
+    later = float("-inf")  # the latest start among the later sessions that have sales
+    for i in range(len(rows) - 1, -1, -1):
+        row = rows[i]
+        out[i] = bool(row[_CLOSED]) or later >= row[_LAST]
+        if row[_SALES] > 0:
+            later = max(later, row[_FIRST])
     return out
 
 
-def _apply_sessions(state: RuleState, facts: Facts) -> None:
-    for closed in closures(state, facts):
-        base = list(state.get("baselines", closed.station) or [])
-        if closed.total_cents > 0:
-            base.append([round(closed.share, 4), closed.transactions])
-            state.put("baselines", closed.station, base[-BASELINE_KEPT:])
-        state.pop("sessions", closed.station)
-    txn = facts.transaction
-    if txn is None or not txn.device_id or txn.type not in SALE_TYPES:
-        return
+def _station_view(state: RuleState, facts: Facts) -> tuple[str, list[list[Any]], list[SessionClose]] | None:
+    held = facts.scratch.get("stations")
+    if held is None:
+        held = facts.scratch["stations"] = _work_out_station(state, facts) or ()
+    return held or None
+
+
+def _work_out_station(
+    state: RuleState, facts: Facts
+) -> tuple[str, list[list[Any]], list[SessionClose]] | None:
+    txn, shift = facts.transaction, facts.drawer_shift
+    sale = txn is not None and txn.device_id and txn.type in SALE_TYPES and session_key(txn) is not None
+    close = shift is not None and shift.device_id and shift.state in ("ENDED", "CLOSED")
+    if not sale and not close:
+        return None
+    station = str(txn.device_id if sale and txn is not None else shift.device_id if shift else "")
+    rows = _station_rows(state, station)
+    before = dict(zip((r[_KEY] for r in rows), _closed(rows), strict=True))
+    changed: str | None = None
+    if sale and txn is not None:
+        changed = _add_sale(state, facts, txn, rows)
+    if close and shift is not None:
+        changed = _close_drawer(facts, shift.id, rows) or changed
+    if changed is None:
+        return None
+    rows.sort(key=lambda r: (r[_FIRST], r[_KEY]))
+    rows = rows[-SESSIONS_KEPT:]
+    now = _closed(rows)
+    judge = [
+        i
+        for i, row in enumerate(rows)
+        if now[i] and (not before.get(row[_KEY], False) or row[_KEY] == changed)
+    ]
+    moved = next((i for i, row in enumerate(rows) if row[_KEY] == changed and now[i]), None)
+    if moved is not None:  # a closed session changed: the later sessions' baselines include it
+        judge = sorted({*judge, *(i for i in range(moved, len(rows)) if now[i])})
+    out = []
+    for i in judge:
+        row = rows[i]
+        base = tuple(
+            (round(r[_CASH] / r[_TOTAL], 4), int(r[_SALES]))
+            for r, shut in zip(rows[:i], now[:i], strict=True)
+            if shut and r[_TOTAL] > 0
+        )[-BASELINE_KEPT:]
+        out.append(
+            SessionClose(
+                station=station,
+                session=row[_KEY],
+                cash_cents=int(row[_CASH]),
+                total_cents=int(row[_TOTAL]),
+                transactions=int(row[_SALES]),
+                first_ts=float(row[_FIRST]),
+                last_ts=float(row[_LAST]),
+                employee=row[_EMPLOYEE],
+                local_day=row[_DAY],
+                baseline=base,
+                squares=float(row[_SQUARES]),
+            )
+        )
+    return station, rows, out
+
+
+def _add_sale(state: RuleState, facts: Facts, txn: Transaction, rows: list[list[Any]]) -> str | None:
     key = session_key(txn)
-    if key is None:
-        return
     cash, _card, total = tender_split(facts)
-    held = state.get("sessions", txn.device_id)
-    if held is None or held["s"] != key:
-        held = {
-            "s": key,
-            "cash": 0,
-            "total": 0,
-            "n": 0,
-            "first": facts.ts,
-            "last": facts.ts,
-            "emp": txn.employee_id,
-            "day": local_day(txn),
-            "ts": facts.ts,
-            "sq": 0.0,
-        }
-    held["cash"] += cash
-    held["total"] += total
-    if "sq" in held:  # a session opened before this was recorded keeps counting sales only
-        held["sq"] += float(total) ** 2
-    held["n"] += 1
-    held["last"] = max(held["last"], facts.ts)
-    held["ts"] = facts.ts
-    state.put("sessions", txn.device_id, held)  # in place: put marks the slice for writing
+    prior = state.get("txn", txn.id)
+    if prior is None:
+        delta = (cash, total, 1, float(total) ** 2)
+    elif prior[6] >= txn.version_key:
+        return None  # a redelivery, or an older version arriving after a newer one
+    else:  # a later version of a sale already counted: its money replaces the earlier version's
+        before = prior[7] if len(prior) > 7 else prior[4] + prior[5]
+        delta = (cash - prior[4], total - before, 0, float(total) ** 2 - float(before) ** 2)
+    ts = facts.ts
+    row = next((r for r in rows if r[_KEY] == key), None)
+    if row is None:
+        row = [key, ts, ts, 0, 0, 0, 0.0, txn.employee_id, local_day(txn), False]
+        rows.append(row)
+    elif row[_SALES] == 0 or ts < row[_FIRST]:  # the session's earliest sale names it
+        row[_FIRST] = ts if row[_SALES] == 0 else min(row[_FIRST], ts)
+        row[_EMPLOYEE], row[_DAY] = txn.employee_id, local_day(txn)
+    if row[_SALES] == 0:
+        row[_LAST] = ts
+    row[_LAST] = max(row[_LAST], ts)
+    row[_CASH] += delta[0]
+    row[_TOTAL] += delta[1]
+    row[_SALES] += delta[2]
+    row[_SQUARES] = max(row[_SQUARES] + delta[3], 0.0)
+    return str(key)
+
+
+def _close_drawer(facts: Facts, shift_id: str, rows: list[list[Any]]) -> str | None:
+    """A drawer close ends its session, or, where sessions are a station's business days, the latest
+    day session begun by then. A close that arrives before any of its session's sales is kept as an
+    empty closed session the sales then join."""
+    row = next((r for r in rows if r[_KEY] == shift_id), None)
+    if row is None:
+        days = [r for r in rows if "|" in str(r[_KEY]) and r[_FIRST] <= facts.ts and r[_SALES] > 0]
+        row = max(days, key=lambda r: (r[_FIRST], r[_KEY])) if days else None
+    if row is None:
+        if any("|" in str(r[_KEY]) for r in rows):
+            return None
+        row = [shift_id, facts.ts, facts.ts, 0, 0, 0, 0.0, None, "", False]
+        rows.append(row)
+    if row[_CLOSED]:
+        return None
+    row[_CLOSED] = True
+    return str(row[_KEY])
+
+
+def _apply_sessions(state: RuleState, facts: Facts) -> None:
+    held = _station_view(state, facts)
+    if held is None:
+        return
+    station, rows, _judged = held
+    state.put(STATIONS, station, {"ts": max((r[_LAST] for r in rows), default=facts.ts), "s": rows})
+    state.pop("baselines", station)
+    state.pop("sessions", station)
 
 
 # Applying an event ---------------------------------------------------------------------------------
@@ -385,11 +494,6 @@ def apply(state: RuleState, facts: Facts, tracked: Mapping[str, tuple[str, ...]]
             ],
         )
     _apply_transfers(state, facts)
-    signature = tax_signature(facts) if facts.document is not None else ""
-    if signature and facts.document is not None:
-        counts = dict(state.get("tax", facts.document.location_id) or {})
-        counts[signature] = counts.get(signature, 0) + 1
-        state.put("tax", facts.document.location_id, counts)
     for group in facts.mix_match_groups:
         state.put("mix_match", group.code, sorted(group.item_ids))
 
@@ -471,11 +575,11 @@ def _apply_reference(state: RuleState, facts: Facts) -> None:
 
 def _apply_transaction(state: RuleState, facts: Facts, txn: Transaction) -> None:
     ts = facts.ts
-    cash, card, _total = tender_split(facts)
+    cash, card, total = tender_split(facts)
     state.put(
         "txn",
         txn.id,
-        [ts, committed(facts), txn.amount_cents, line_signature(facts), cash, card, txn.version_key],
+        [ts, committed(facts), txn.amount_cents, line_signature(facts), cash, card, txn.version_key, total],
     )
     if is_void(facts) and txn.employee_id:
         key = session_key(txn)

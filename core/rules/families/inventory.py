@@ -7,6 +7,7 @@ from __future__ import annotations
 import statistics
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
+from typing import Any
 
 from core.rules.context import RuleContext
 from core.rules.families.audit_trail import week_of
@@ -248,9 +249,13 @@ def write_off_spike(ctx: RuleContext) -> Iterable[Finding]:
     """Write-offs (stock removed by a dead-count or write-off adjustment) are totalled at cost per
     location, category and ISO week; a week is reported once when it reaches the spike factor times
     its baseline (the trailing weeks' mean, or the highest of the same weeks in earlier years) and
-    the minimum cost."""
+    the minimum cost, and updated as its write-offs (or its baseline) grow. Each adjustment counts
+    once, whatever order they arrive in: a late one re-judges its own week and the later weeks whose
+    baseline it falls into, and one that reaches further back re-judges the weeks its history opens."""
     codes = set(ctx.texts("write_off_reason_codes"))
-    out = []
+    mode, trailing = ctx.text("baseline"), ctx.whole("trailing_weeks")
+    judge: set[tuple[str, str, str]] = set()
+    first = None
     for adj in ctx.facts.inventory_adjustments:
         if adj.quantity >= 0 or not (adj.write_off or (adj.reason_code or "") in codes):
             continue
@@ -258,77 +263,132 @@ def write_off_spike(ctx: RuleContext) -> Iterable[Finding]:
         now = at.timestamp()
         held = ctx.memory.get(SINCE)
         first = now if held is None else min(held["first"], now)  # a backfill can reach further back
-        ctx.memory.put(SINCE, {"ts": ctx.facts.ts, "first": first})
+        reached_back = held is None or first < held["first"]
+        ctx.memory.put(SINCE, {"ts": max(ctx.facts.ts, held["ts"] if held else 0.0), "first": first})
         cost = abs(adj.extended_cost_cents or 0) or round(abs(adj.quantity) * (adj.unit_cost_cents or 0))
         week = week_of(at.astimezone(UTC).date().isoformat())
-        _record(ctx, adj.location, adj.item_id, week, cost)
-        trailing = ctx.whole("trailing_weeks")
-        if now - first < trailing * WEEK:
-            continue  # not enough history for a baseline yet: a first write-off is not a spike
+        if not _record(ctx, adj.location, adj.item_id, week, adj.id, cost, now) and not reached_back:
+            continue  # a redelivery changes nothing
         category = item_category(ctx.state, adj.item_id) or "uncategorized"
-        mode = ctx.text("baseline")
-        wanted = _baseline_weeks(week, mode, trailing, first)
-        weeks = _category_weeks(ctx, adj.location, category, [week, *wanted])
-        baseline, basis = self_baseline(weeks, week, mode, trailing, first)
-        current = weeks[week]
-        if current < ctx.whole("min_cost_cents") or current < ctx.num("spike_factor") * baseline:
-            continue
-        bucket = f"{adj.location}|{category}"
-        out.append(
-            Finding(
-                summary=f"write-offs of {money(current)} at {adj.location} / {category} in {week} "
-                f"(baseline {money(baseline)})",
-                subject=Subject(
-                    location_id=adj.location,
-                    categories=(category,),
-                    items=(adj.item_id,),
-                    local_time=at.isoformat(),
-                ),
-                occurred_at=at,
-                entity_id=f"{bucket}|{week}",
-                measurements={
-                    "week": week,
-                    "week_cost_cents": current,
-                    "baseline_cents": round(baseline),
-                    "basis": basis,
-                },
-                evidence={"inventory_adjustments": [adj], "weeks": weeks},
-                dedupe_key=f"{bucket}|{week}",
-            )
-        )
+        recorded = _recorded_weeks(ctx, adj.location, category)
+        if reached_back:
+            weeks = recorded
+        else:
+            later = [v for v in recorded if v > week and week in _baseline_weeks(v, mode, trailing, first)]
+            weeks = [week, *later]
+        judge.update((adj.location, category, w) for w in weeks)
+    out = []
+    for location, category, week in sorted(judge):
+        assert first is not None
+        finding = _judge(ctx, location, category, week, first)
+        if finding is not None:
+            out.append(finding)
     return out
 
 
-# Write-offs are remembered per location and item, and added up per category only when a week is
-# judged, with each item's category as it is known *then*. Items learn their category from sale
-# lines (the adjustment rows carry none), so a write-off of an item that has not sold yet (last
-# year's dead counts, loaded before the sales; a new flat that died before any sold) would otherwise
-# sit in an "uncategorized" bucket for good, and the category's baseline would be missing exactly
-# the history it is meant to hold.
+def _judge(ctx: RuleContext, location: str, category: str, week: str, first: float) -> Finding | None:
+    mode, trailing = ctx.text("baseline"), ctx.whole("trailing_weeks")
+    items = _week_items(ctx, location, category, week)
+    if not items:
+        return None
+    latest = max(ts for _cost, ts in items.values())
+    if latest - first < trailing * WEEK:
+        return None  # not enough history for a baseline yet: a first write-off is not a spike
+    wanted = _baseline_weeks(week, mode, trailing, first)
+    weeks = _category_weeks(ctx, location, category, [week, *wanted])
+    baseline, basis = self_baseline(weeks, week, mode, trailing, first)
+    current = weeks[week]
+    if current < ctx.whole("min_cost_cents") or current < ctx.num("spike_factor") * baseline:
+        return None
+    bucket = f"{location}|{category}"
+    at = datetime.fromtimestamp(latest, UTC)
+    return Finding(
+        summary=f"write-offs of {money(current)} at {location} / {category} in {week} "
+        f"(baseline {money(baseline)})",
+        subject=Subject(
+            location_id=location,
+            categories=(category,),
+            items=tuple(sorted(items)),
+            local_time=at.isoformat(),
+        ),
+        occurred_at=at,
+        entity_id=f"{bucket}|{week}",
+        measurements={
+            "week": week,
+            "week_cost_cents": current,
+            "baseline_cents": round(baseline),
+            "basis": basis,
+        },
+        evidence={"weeks": weeks, "items": {item: cost for item, (cost, _ts) in sorted(items.items())}},
+        episode=f"{bucket}|{week}",
+        extent=sum(weeks.values()) + len(wanted),
+    )
 
 
-def _record(ctx: RuleContext, location: str, item: str, week: str, cost: int) -> None:
-    key = f"{location}|item|{item}"
-    weeks = dict((ctx.memory.get(key) or {"weeks": {}})["weeks"])
-    weeks[week] = weeks.get(week, 0) + cost
+# Write-offs are remembered per location and item (each adjustment by id, with its cost and time),
+# and added up per category only when a week is judged, with each item's category as it is known
+# *then*. Items learn their category from sale lines (the adjustment rows carry none), so a write-off
+# of an item that has not sold yet (last year's dead counts, loaded before the sales; a new flat that
+# died before any sold) would otherwise sit in an "uncategorized" bucket for good, and the category's
+# baseline would be missing exactly the history it is meant to hold.
+
+
+def _item_weeks(ctx: RuleContext, location: str, item: str) -> dict[str, dict[str, list[Any]]]:
+    held = ctx.memory.get(f"{location}|item|{item}")
+    weeks = held["weeks"] if held else {}
+    # State written before adjustments were kept by id holds one total per week: one lump.
+    return {w: dict(v) if isinstance(v, dict) else {"": [int(v), 0.0]} for w, v in weeks.items()}
+
+
+def _record(
+    ctx: RuleContext, location: str, item: str, week: str, adjustment: str, cost: int, at: float
+) -> bool:
+    """Remember one adjustment; False when it was already remembered as it is."""
+    weeks = _item_weeks(ctx, location, item)
+    held = weeks.setdefault(week, {})
+    if held.get(adjustment) == [cost, at]:
+        return False
+    held[adjustment] = [cost, at]
     weeks = {w: weeks[w] for w in sorted(weeks)[-WEEKS_KEPT:]}
-    ctx.memory.put(key, {"ts": ctx.facts.ts, "weeks": weeks})
+    ctx.memory.put(f"{location}|item|{item}", {"ts": ctx.facts.ts, "weeks": weeks})
     index = f"{location}|items"
     items = (ctx.memory.get(index) or {"items": []})["items"]
     if item not in items:
         items = sorted([*items, item])
     ctx.memory.put(index, {"ts": ctx.facts.ts, "items": items})
+    return True
+
+
+def _items_in(ctx: RuleContext, location: str, category: str) -> list[str]:
+    return [
+        item
+        for item in (ctx.memory.get(f"{location}|items") or {"items": []})["items"]
+        if (item_category(ctx.state, item) or "uncategorized") == category
+    ]
+
+
+def _recorded_weeks(ctx: RuleContext, location: str, category: str) -> list[str]:
+    return sorted(
+        {w for item in _items_in(ctx, location, category) for w in _item_weeks(ctx, location, item)}
+    )
+
+
+def _week_items(ctx: RuleContext, location: str, category: str, week: str) -> dict[str, tuple[int, float]]:
+    """Per item written off in the week: its cost and the time of its latest adjustment."""
+    out = {}
+    for item in _items_in(ctx, location, category):
+        held = _item_weeks(ctx, location, item).get(week)
+        if held:
+            out[item] = (sum(int(c) for c, _at in held.values()), max(float(at) for _c, at in held.values()))
+    return out
 
 
 def _category_weeks(ctx: RuleContext, location: str, category: str, wanted: list[str]) -> dict[str, int]:
     totals = dict.fromkeys(wanted, 0)
-    for item in (ctx.memory.get(f"{location}|items") or {"items": []})["items"]:
-        if (item_category(ctx.state, item) or "uncategorized") != category:
-            continue
-        held = ctx.memory.get(f"{location}|item|{item}")
-        for week, cost in (held["weeks"] if held else {}).items():
+    for item in _items_in(ctx, location, category):
+        for week, held in _item_weeks(ctx, location, item).items():
             if week in totals:
-                totals[week] += cost
+                totals[week] += sum(int(c) for c, _at in held.values())
     return totals
 
 

@@ -4,9 +4,12 @@ usual stack, and tax-exempt customers buying like retail walk-ins."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
 
 from core.rules.context import RuleContext
-from core.rules.model import Family, Finding, Parameter, Scope, Severity, Substrate, rule
+from core.rules.model import Family, Finding, Parameter, Scope, Severity, Subject, Substrate, rule
 from core.rules.windows import SALE_TYPES, tax_signature
 from core.text import money
 
@@ -36,38 +39,90 @@ CP = (Substrate.COUNTERPOINT,)
 )
 def tax_stack_mismatch(ctx: RuleContext) -> Iterable[Finding]:
     """A taxed document whose set of taxing authorities (PS_DOC_TAX.AUTH_COD) differs from the
-    store's usual stack, learned from the store's earlier documents once one stack clearly
-    dominates. Misconfiguration or tax evasion; a tax-code override on the header is shown."""
-    doc = ctx.facts.document
-    signature = tax_signature(ctx.facts)
+    store's usual stack, learned from the store's documents once one stack clearly dominates.
+    Misconfiguration or tax evasion; a tax-code override on the header is shown. Each document
+    counts once, whatever order documents arrive in: those seen before the usual stack is known are
+    judged when it is, so a backfill's early-arriving documents are not passed over."""
+    facts = ctx.facts
+    doc = facts.document
+    signature = tax_signature(facts)
     if doc is None or not signature:
         return []
-    counts: dict[str, int] = ctx.state.get("tax", doc.location_id) or {}
+    txn = facts.transaction
+    location = doc.location_id
+    held = ctx.memory.get(location) or {
+        # State written before the counts were this rule's own: the shared window's counts.
+        "counts": dict(ctx.state.get("tax", location) or {}),
+        "pending": [],
+    }
+    counts: dict[str, int] = dict(held["counts"])
+    if txn is None or ctx.state.get("txn", txn.id) is None:  # a redelivered document counts once
+        counts[signature] = counts.get(signature, 0) + 1
+    here = _record(ctx, signature)
+    pending = [p for p in held["pending"] if p["id"] != here["id"]]
+    usual = _usual(counts, ctx.whole("min_baseline_docs"), ctx.num("min_share"))
+    if usual is None:
+        pending = sorted([*pending, here], key=lambda p: (p["ts"], p["id"]))[-PENDING_KEPT:]
+        ctx.memory.put(location, {"ts": facts.ts, "counts": counts, "pending": pending})
+        return []
+    ctx.memory.put(location, {"ts": facts.ts, "counts": counts, "pending": []})
+    stack, share = usual
+    return [_mismatch(record, stack, share) for record in [*pending, here] if record["sig"] != stack]
+
+
+PENDING_KEPT = 500  # documents held while a store's usual stack is not yet known
+
+
+def _usual(counts: dict[str, int], minimum: int, min_share: float) -> tuple[str, float] | None:
     total = sum(counts.values())
-    if total < ctx.whole("min_baseline_docs"):
-        return []
+    if total < minimum:
+        return None
     usual, seen = max(counts.items(), key=lambda kv: (kv[1], kv[0]))
-    if seen / total < ctx.num("min_share") or signature == usual:
-        return []
-    txn = ctx.facts.transaction
-    return [
-        Finding(
-            summary=f"taxed by {signature.replace('|', ', ')}; "
-            f"the store usually charges {usual.replace('|', ', ')}",
-            subject=ctx.subject(location_id=doc.location_id),
-            occurred_at=ctx.facts.occurred_at,
-            entity_id=txn.id if txn else doc.id,
-            measurements={
-                "authorities": signature.split("|"),
-                "usual": usual.split("|"),
-                "usual_share": round(seen / total, 3),
-                "tax_code": doc.tax_code,
-                "normal_tax_code": doc.normal_tax_code,
-            },
-            evidence={"document": doc, "taxes": ctx.facts.taxes},
-            dedupe_key=f"{doc.id}|{signature}",
-        )
-    ]
+    return None if seen / total < min_share else (usual, round(seen / total, 3))
+
+
+def _record(ctx: RuleContext, signature: str) -> dict[str, Any]:
+    """What a finding about the event's document needs, JSON-safe, so a document judged later (when
+    the store's usual stack becomes known) is reported exactly as one judged on arrival."""
+    doc, txn = ctx.facts.document, ctx.facts.transaction
+    assert doc is not None
+    subject = asdict(ctx.subject(location_id=doc.location_id))
+    return {
+        "ts": ctx.facts.ts,
+        "id": doc.id,
+        "sig": signature,
+        "entity": txn.id if txn else doc.id,
+        "at": ctx.facts.occurred_at.isoformat(),
+        "subject": {k: list(v) if isinstance(v, tuple) else v for k, v in subject.items()},
+        "tax_code": doc.tax_code,
+        "normal_tax_code": doc.normal_tax_code,
+        "document": doc.model_dump(mode="json"),
+        "taxes": [t.model_dump(mode="json") for t in ctx.facts.taxes],
+    }
+
+
+def _mismatch(record: dict[str, Any], usual: str, share: float) -> Finding:
+    signature = record["sig"]
+    subject: dict[str, Any] = {
+        k: tuple(v) if isinstance(v, list) else v for k, v in record["subject"].items()
+    }
+    return Finding(
+        summary=f"taxed by {signature.replace('|', ', ')}; "
+        f"the store usually charges {usual.replace('|', ', ')}",
+        subject=Subject(**subject),
+        occurred_at=datetime.fromisoformat(record["at"]),
+        entity_id=record["entity"],
+        measurements={
+            "authorities": signature.split("|"),
+            "usual": usual.split("|"),
+            "usual_share": share,
+            "tax_code": record["tax_code"],
+            "normal_tax_code": record["normal_tax_code"],
+        },
+        evidence={"document": record["document"], "taxes": record["taxes"]},
+        episode=f"{record['id']}|{signature}",
+        extent=1,
+    )
 
 
 @rule(

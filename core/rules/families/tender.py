@@ -46,7 +46,9 @@ def session_cash_share(ctx: RuleContext) -> Iterable[Finding]:
     business day), its cash share of tendered sales is compared with the station's earlier sessions:
     it fires when the gap is both large in points and large in standard deviations. The deviation
     allowed grows for a session with few (or a few dominant) sales: four cash customers out of ten
-    is chance, not a pattern."""
+    is chance, not a pattern. Sessions and baselines are worked out in event time: a sale or session
+    that arrives late re-judges the closed sessions it belongs to or precedes, and one detection per
+    session is updated as more of its sales or baseline arrive."""
     out = []
     minimum = ctx.whole("min_transactions")
     for closed in closures(ctx.state, ctx.facts):
@@ -108,7 +110,8 @@ def session_cash_share(ctx: RuleContext) -> Iterable[Finding]:
                     },
                     "baseline_shares": base[-50:],
                 },
-                dedupe_key=closed.session,
+                episode=f"{closed.station}|{closed.session}",
+                extent=closed.transactions + len(base),
             )
         )
     return out
