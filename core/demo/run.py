@@ -132,7 +132,7 @@ def run_demo(spec: DemoWorld, var_dir: Path, console: Console, clock: Clock | No
 
 def _readiness(container: Container, merchant_id: str) -> dict[str, str | None]:
     """Per catalog rule, None when this world's data feeds it, else what it is missing."""
-    card = container.rules.substrate_scorecard(merchant_id)
+    card = container.chirp_service.substrate_scorecard(merchant_id)
     return {r.rule_id: None if r.status == "applicable" else r.message for r in card.rules}
 
 
