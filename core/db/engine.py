@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError, PendingRollbackError
 
 # Postgres keeps tables in these schemas; SQLite has none, so the names are mapped away.
 SCHEMAS = ("app", "sales", "metrics")
@@ -16,6 +16,40 @@ SQLITE_SCHEMA_MAP: dict[str | None, str | None] = dict.fromkeys(SCHEMAS)
 
 class StorageUnavailableError(RuntimeError):
     """The database cannot be reached or the URL is wrong; the message is one line for a human."""
+
+
+# SQLSTATE classes of a failure of the database rather than of the statement: 08 connection
+# exception, 57 operator intervention (admin shutdown, crash shutdown, cannot connect now, query
+# cancelled), 40 transaction rollback (serialization failure, deadlock), 53 insufficient resources.
+TRANSIENT_SQLSTATE_CLASSES = frozenset({"08", "57", "40", "53"})
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True when ``exc`` says the database was away or gave up on the transaction (a restart,
+    terminated connections, a deadlock), not that the work was wrong: trying the same work again
+    later can succeed, so a worker waits and retries it and the ingress answers 503.
+
+    A connection lost without a server message has no SQLSTATE (psycopg says "server closed the
+    connection unexpectedly"); on SQLite only a locked or busy database counts."""
+    if isinstance(exc, StorageUnavailableError):
+        return True
+    if isinstance(exc, PendingRollbackError):
+        return "reconnect" in str(exc)  # the transaction's connection was invalidated under it
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    if type(orig).__module__.startswith("sqlite3"):
+        return isinstance(exc, OperationalError) and any(w in str(orig) for w in ("locked", "busy"))
+    if not isinstance(exc, OperationalError) and not _is_psycopg_operational(orig):
+        return False
+    sqlstate = getattr(orig, "sqlstate", None)
+    return sqlstate is None or sqlstate[:2] in TRANSIENT_SQLSTATE_CLASSES
+
+
+def _is_psycopg_operational(exc: BaseException | None) -> bool:
+    return any(
+        c.__module__.startswith("psycopg") and c.__name__ == "OperationalError" for c in type(exc).__mro__
+    )
 
 
 def redact(url: str) -> str:

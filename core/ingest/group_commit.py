@@ -25,7 +25,7 @@ from concurrent.futures import Future
 from core.bus.port import StreamBus
 from core.clock import Clock
 from core.db.uow import Database
-from core.ingest.inbox import Acceptance, Inbox, IncomingEvent
+from core.ingest.inbox import Acceptance, Inbox, IncomingEvent, new_inbox_id
 from core.security.keyring import MerchantKeyring
 
 Pending = tuple[IncomingEvent, "Future[Acceptance]"]
@@ -107,19 +107,23 @@ class GroupCommitInbox(Inbox):
         for pending in group:
             by_merchant.setdefault(pending[0].merchant_id, []).append(pending)
         for pendings in by_merchant.values():
+            # Ids chosen once: if the group's COMMIT went through but its answer was lost with the
+            # connection, the retries below find their own ids and answer "accepted" (accept_many).
+            now = self._clock.now()
+            ids = [new_inbox_id(now) for _ in pendings]
             try:
-                accepted = self.accept_many([event for event, _ in pendings])
+                accepted = self.accept_many([event for event, _ in pendings], ids)
             # The writer is the top-level handler for its callers: whatever failed must reach the
             # requests as an error (5xx) rather than kill the thread and leave them waiting.
             except Exception:  # noqa: BLE001
-                for event, future in pendings:
-                    self._write_one(event, future)
+                for (event, future), inbox_id in zip(pendings, ids, strict=True):
+                    self._write_one(event, future, inbox_id)
                 continue
             for (_, future), acceptance in zip(pendings, accepted, strict=True):
                 future.set_result(acceptance)
 
-    def _write_one(self, event: IncomingEvent, future: Future[Acceptance]) -> None:
+    def _write_one(self, event: IncomingEvent, future: Future[Acceptance], inbox_id: str) -> None:
         try:
-            future.set_result(self.accept_many([event])[0])
+            future.set_result(self.accept_many([event], [inbox_id])[0])
         except Exception as exc:  # noqa: BLE001 — delivered to the one request it belongs to
             future.set_exception(exc)

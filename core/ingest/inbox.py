@@ -103,11 +103,18 @@ class Inbox:
         """Durably record one event (or recognise a duplicate), then publish it for sealing."""
         return self.accept_many([event])[0]
 
-    def accept_many(self, events: list[IncomingEvent]) -> list[Acceptance]:
+    def accept_many(self, events: list[IncomingEvent], ids: list[str] | None = None) -> list[Acceptance]:
         """One transaction per merchant for a batch of events (batch imports, polling, and the
         ingress's group commit), written with a few set-based statements rather than two round
-        trips per event; the answers are those of accepting the events one by one in order."""
+        trips per event; the answers are those of accepting the events one by one in order.
+
+        ``ids`` gives the inbox ids to write the events under (one per event, from ``new_inbox_id``).
+        Writing again with the same ids after a failure that may have committed anyway (a connection
+        lost during COMMIT) answers "accepted", not "duplicate", for the events that did commit:
+        the id their dedup key holds is the one this write meant to give them."""
         events = [storable_event(e) for e in events]
+        if ids is not None and len(ids) != len(events):
+            raise ValueError("one inbox id per event")
         results: dict[int, Acceptance] = {}
         by_merchant: dict[str, list[int]] = {}
         for index, event in enumerate(events):
@@ -116,7 +123,12 @@ class Inbox:
             with self._db.tenant(merchant_id) as session:
                 for start in range(0, len(indexes), CHUNK):
                     chunk = indexes[start : start + CHUNK]
-                    answers = self._append_many(session, merchant_id, [events[i] for i in chunk])
+                    answers = self._append_many(
+                        session,
+                        merchant_id,
+                        [events[i] for i in chunk],
+                        [ids[i] for i in chunk] if ids else None,
+                    )
                     results.update(zip(chunk, answers, strict=True))
             self._publish(merchant_id, [results[i] for i in indexes if results[i].status == "accepted"])
         return [results[i] for i in range(len(events))]
@@ -134,11 +146,31 @@ class Inbox:
             )
 
     def _append_many(
-        self, session: Session, merchant_id: str, events: list[IncomingEvent]
+        self, session: Session, merchant_id: str, events: list[IncomingEvent], given: list[str] | None
     ) -> list[Acceptance]:
         now = self._clock.now()
+        if given:
+            # An earlier attempt of this very write committed these (its answer was lost with the
+            # connection): they were accepted then, and nothing is written or claimed again.
+            done = self._existing(session, merchant_id, given)
+            if done:
+                rest = [n for n, inbox_id in enumerate(given) if inbox_id not in done]
+                answers = (
+                    self._append_many(
+                        session, merchant_id, [events[n] for n in rest], [given[n] for n in rest]
+                    )
+                    if rest
+                    else []
+                )
+                by_index = dict(zip(rest, answers, strict=True))
+                return [
+                    by_index[n]
+                    if n in by_index
+                    else Acceptance("accepted", given[n], hashlib.sha256(events[n].raw).hexdigest())
+                    for n in range(len(events))
+                ]
         hashes = [hashlib.sha256(e.raw).digest() for e in events]
-        ids = [new_inbox_id(now) for _ in events]
+        ids = given or [new_inbox_id(now) for _ in events]
         # The first event of the batch with a given vendor id is the one that may claim it; later
         # ones are duplicates of it, exactly as if they had arrived one after another.
         first: dict[tuple[str, str], int] = {}
@@ -179,6 +211,12 @@ class Inbox:
         if rows:
             session.execute(insert(INBOX), rows)
         return answers
+
+    def _existing(self, session: Session, merchant_id: str, ids: list[str]) -> set[str]:
+        rows = session.execute(
+            select(INBOX.c.id).where(INBOX.c.merchant_id == merchant_id, INBOX.c.id.in_(ids))
+        )
+        return {row[0] for row in rows}
 
     def _claim_dedup_keys(
         self, session: Session, merchant_id: str, wanted: dict[tuple[str, str], str], now: datetime

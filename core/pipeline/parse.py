@@ -26,7 +26,7 @@ from sqlmodel import Session, col, select
 
 from core.bus.port import DETECTION, Message, StreamBus
 from core.clock import Clock
-from core.db.engine import hold_sqlite_transaction
+from core.db.engine import hold_sqlite_transaction, is_transient
 from core.db.tables.documents import DocumentRow
 from core.db.tables.ledger import EvidenceRecord, InboxEntry
 from core.db.tables.tenants import Location, Merchant
@@ -122,7 +122,9 @@ class ParseStage:
                 write_plans(session, [r.writes for r in parsed])
                 if any(r.revokes for r in parsed):
                     self._revoke(session, merchant_id)
-        except Exception:
+        except Exception as exc:
+            if is_transient(exc):  # the database, not an event: the runner retries the batch
+                raise
             log.warning(
                 "batch write refused; writing event by event",
                 extra={"merchant_id": merchant_id},
@@ -168,6 +170,8 @@ class ParseStage:
                     if result.revokes:
                         self._revoke(session, merchant_id)
         except Exception as exc:
+            if is_transient(exc):  # a deadlock or a lost connection is not the event's failure
+                raise
             log.exception("parser crashed", extra={"merchant_id": merchant_id, "seq": result.seq})
             return failed(result.seq, exc)
         return result

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Protocol
 
 from core.adapters.registry import parse
+from core.db.engine import is_transient
 from core.domain.documents import Document
 from core.domain.parsing import DetectionEvent, Ignored, ParseContext, ParseError, RawEvent
 from core.domain.records import Canonical
@@ -122,6 +123,8 @@ def parse_event(
     except ParseError as exc:
         return failed(seq, exc, event)
     except Exception as exc:
+        if is_transient(exc):  # a look-up the parse made (a stored document) lost the database
+            raise
         log.exception("parser crashed", extra={"merchant_id": event.merchant_id, "seq": seq})
         return failed(seq, exc, event)
     documents.add(outcome.records)

@@ -3,11 +3,15 @@ console at /console (core/web/console/, docs/console.md)."""
 
 from __future__ import annotations
 
+from sqlalchemy.exc import DBAPIError, PendingRollbackError
 from starlette.applications import Starlette
-from starlette.responses import RedirectResponse
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from core.bootstrap import Container
+from core.db.engine import StorageUnavailableError, is_transient
+from core.ingest.group_commit import InboxClosedError
 from core.web.console import console_mount
 from core.web.ops import healthz, metrics
 from core.web.push_ingest import push_ingest
@@ -30,7 +34,26 @@ def create_app(container: Container) -> Starlette:
         Route("/console", lambda _request: RedirectResponse("/console/", status_code=307)),
         console,
     ]
-    app = Starlette(routes=routes, lifespan=lifespan(mcp))
+    unavailable = (StorageUnavailableError, DBAPIError, PendingRollbackError, TimeoutError, InboxClosedError)
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan(mcp),
+        exception_handlers=dict.fromkeys(unavailable, retry_later),
+    )
     app.state.container = container
     app.state.console = pages
     return app
+
+
+async def retry_later(_request: Request, exc: Exception) -> Response:
+    """503 with ``Retry-After`` while the database is away (restarting, its connections terminated)
+    or the inbox is shutting down: nothing was stored, and a vendor retries a 5xx, so the event
+    arrives again once the database is back. Anything else is re-raised: a 500 with a traceback in
+    the log, which the fuzz suite (tests/integration/pipeline/test_ingress_fuzz.py) keeps at zero."""
+    if isinstance(exc, (TimeoutError, InboxClosedError)) or is_transient(exc):
+        return JSONResponse(
+            {"status": "error", "error": "storage temporarily unavailable; retry later"},
+            status_code=503,
+            headers={"Retry-After": "1"},
+        )
+    raise exc

@@ -8,6 +8,10 @@ When a batch fails the runner retries its messages one at a time, so a single po
 hold back the rest: the good ones are acked, the bad one stays pending and comes back (through
 `claim_idle`, with its delivery count raised) until it has failed `max_deliveries` times; then it is
 dead-lettered with its error and the stream moves on.
+
+A database that is away (restarting, its connections terminated, a deadlock) is not the message's
+fault: the runner waits it out with back-off and hands the same batch over again, without claiming
+it anew, so an outage of any length neither raises delivery counts nor dead-letters anything.
 """
 
 from __future__ import annotations
@@ -21,11 +25,12 @@ from types import FrameType
 from typing import Any, Protocol
 
 from core.bus.port import BusError, Message, StreamBus
+from core.db.engine import is_transient
 
 log = logging.getLogger(__name__)
 
 ERROR_LIMIT = 500  # characters of an error kept on a dead letter or a log row: enough to diagnose
-BUS_RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0)  # back-off while the bus is unreachable
+BUS_RETRY_SECONDS = (0.5, 1.0, 2.0, 5.0)  # back-off while the bus (or the database) is unreachable
 SignalHandler = Callable[[int, FrameType | None], Any] | int | signal.Handlers | None
 
 
@@ -161,8 +166,10 @@ class WorkerRunner:
     def _process(self, batch: Sequence[Message]) -> None:
         self.batches += 1
         try:
-            self.stage.handle(batch)
+            self._handle(batch)
         except Exception as exc:  # noqa: BLE001 - the worker's top-level handler: isolate, never crash
+            if is_transient(exc):  # only when stopping mid-outage: left pending, counted against nothing
+                return
             if len(batch) == 1:
                 self._failed(batch[0], exc)
                 return
@@ -174,11 +181,34 @@ class WorkerRunner:
             return
         self._ack(batch)
 
+    def _handle(self, batch: Sequence[Message]) -> None:
+        """``stage.handle``, waiting out a database that is away: the same batch is handed over again
+        after a back-off until it succeeds, fails for a reason of its own, or the worker stops."""
+        failures = 0
+        while True:
+            try:
+                self.stage.handle(batch)
+                return
+            except Exception as exc:
+                if not is_transient(exc) or self.stopping:
+                    raise
+                delay = BUS_RETRY_SECONDS[min(failures, len(BUS_RETRY_SECONDS) - 1)]
+                failures += 1
+                self._log(
+                    logging.WARNING,
+                    "database unavailable, retrying the batch",
+                    size=len(batch),
+                    error=describe(exc),
+                    retry_in_s=delay,
+                )
+                self._stopping.wait(delay)
+
     def _process_one(self, message: Message) -> None:
         try:
-            self.stage.handle([message])
+            self._handle([message])
         except Exception as exc:  # noqa: BLE001 - see _process
-            self._failed(message, exc)
+            if not is_transient(exc):
+                self._failed(message, exc)
             return
         self._ack([message])
 

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import col, select
 
 from core.bus.memory import InProcessBus
@@ -34,10 +34,10 @@ class GatedInbox(GroupCommitInbox):
         self.gate, self.groups = threading.Event(), []
         super().__init__(db, InProcessBus(), keyring, SystemClock(), dedup_hours=24, max_wait_s=0, writers=1)
 
-    def accept_many(self, events: list[IncomingEvent]) -> list[Acceptance]:
+    def accept_many(self, events: list[IncomingEvent], ids: list[str] | None = None) -> list[Acceptance]:
         self.groups.append(len(events))
         self.gate.wait(timeout=30)
-        return super().accept_many(events)
+        return super().accept_many(events, ids)
 
 
 @pytest.fixture
@@ -193,3 +193,37 @@ def test_one_merchants_failure_leaves_anothers_group_accepted(
             futures[2].result(timeout=30)
         answers = [f.result(timeout=30) for i, f in enumerate(futures) if i != 2]
     assert [a.status for a in answers] == ["accepted"] * 3
+
+
+class LostCommitAnswer(GatedInbox):
+    """The group's COMMIT lands, then its connection dies before the answer arrives (as when the
+    database's connections are terminated mid-commit): the writer sees an error for a write that
+    took effect."""
+
+    def accept_many(self, events: list[IncomingEvent], ids: list[str] | None = None) -> list[Acceptance]:
+        answers = super().accept_many(events, ids)
+        if len(events) > 1:
+            raise OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"))
+        return answers
+
+
+def test_a_group_whose_commit_answer_was_lost_answers_accepted_not_duplicate(
+    merchant: tuple[Database, MerchantKeyring, str],
+) -> None:
+    db, keyring, merchant_id = merchant
+    inbox = LostCommitAnswer(db, keyring)
+    keyless = dataclasses.replace(_event(merchant_id), source_event_id=None)  # no dedup key to find
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            futures = _submit_gated(inbox, pool, [_event(merchant_id), _event(merchant_id), keyless])
+            inbox.gate.set()
+            answers = [f.result(timeout=30) for f in futures]
+    finally:
+        inbox.gate.set()
+        inbox.close()
+    assert inbox.groups == [1, 2, 1, 1]  # the group of two, then each of its events again
+    assert [a.status for a in answers] == ["accepted"] * 3
+    assert _stored(db, merchant_id, [a.inbox_id for a in answers]) == 3
+    with db.tenant(merchant_id) as s:
+        rows = s.exec(select(InboxEntry.id).where(InboxEntry.merchant_id == merchant_id)).all()
+    assert len(rows) == 3  # none written twice

@@ -7,11 +7,16 @@ from __future__ import annotations
 import json
 import uuid
 
+import psycopg
+import pytest
+from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 from starlette.testclient import TestClient
 
 from core.bootstrap import Container
+from core.db.engine import StorageUnavailableError
 from core.db.tables.ledger import InboxEntry
+from core.ingest.inbox import Acceptance, IncomingEvent
 from core.pipeline.workers import drain
 from tests.support.ingress import ledger_counts, log_reasons, push, push_merchant, square
 from tests.support.pipeline import new_merchant, webhook
@@ -107,3 +112,30 @@ def test_an_empty_signed_push_is_a_clear_400(canary: Canary) -> None:
         assert answer.status_code == 400
         assert "empty body" in answer.json()["error"]
     assert ledger_counts(container, pusher)["inbox"] == 0
+
+
+def test_a_database_that_is_away_gets_a_retryable_503_on_both_paths_never_a_500(
+    canary: Canary, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The unlucky operator's case: the merchant is routed (cached), then the write meets the
+    database restarting or its connection terminated. Nothing was stored, so the vendor must retry:
+    503 with Retry-After. A write that took too long in the group commit answers the same."""
+    container, client = canary
+    merchant, url = new_merchant(container)
+    pusher = push_merchant(container)
+    assert square(client, url, webhook("payment.created")).status_code == 200  # routes are cached
+    assert push(client, pusher, b'{"unit": "warm"}').status_code == 200
+    lost = OperationalError("COMMIT", {}, psycopg.errors.AdminShutdown("terminating connection"))
+    for failure in (lost, StorageUnavailableError("database unavailable"), TimeoutError()):
+
+        def away(_event: IncomingEvent, failure: Exception = failure) -> Acceptance:
+            raise failure
+
+        monkeypatch.setattr(container.inbox, "accept", away)
+        for answer in (square(client, url, webhook("payment.created")), push(client, pusher, b'{"u": 1}')):
+            assert answer.status_code == 503, answer.text
+            assert answer.headers["retry-after"] == "1"
+            assert "retry" in answer.json()["error"]
+    monkeypatch.undo()
+    assert square(client, url, webhook("payment.created")).status_code == 200
+    assert ledger_counts(container, merchant)["inbox"] == 2

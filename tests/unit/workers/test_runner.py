@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import logging
 import signal
+import sqlite3
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import psycopg
 import pytest
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, OperationalError, ProgrammingError
 
 from core.bus.memory import InProcessBus
 from core.bus.port import EVENTS, BusError, Message
+from core.db.engine import StorageUnavailableError, is_transient
 from core.workers import runner as runner_module
 from core.workers.runner import WorkerRunner, describe
 
@@ -229,3 +233,84 @@ def test_describe_gives_type_and_message_on_one_line() -> None:
     assert describe(ValueError("bad\n   thing")) == "ValueError: bad thing"
     assert describe(KeyError()) == "KeyError"
     assert len(describe(RuntimeError("x" * 10_000))) == runner_module.ERROR_LIMIT
+
+
+@dataclass
+class OutageStage(ScriptedStage):
+    """The database is away for the first ``outage`` hand-overs, then back."""
+
+    outage: int = 0
+    on_failure: list[object] = field(default_factory=list)
+
+    def handle(self, batch: Sequence[Message]) -> None:
+        self.batch_sizes.append(len(batch))
+        if self.outage > 0:
+            self.outage -= 1
+            for callback in self.on_failure:
+                callback()  # type: ignore[operator]
+            raise StorageUnavailableError("database unavailable at postgresql://…: connection refused")
+        self.handled += [m.fields["n"] for m in batch]
+
+
+def test_a_database_outage_is_waited_out_on_the_same_batch_without_burning_deliveries(
+    bus: InProcessBus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runner_module, "BUS_RETRY_SECONDS", (0.0,))
+    stage = OutageStage(outage=6)  # longer than max_deliveries: a poison message would be dead by now
+    publish(bus, 3)
+    runner = make_runner(bus, stage, max_deliveries=2)
+    assert runner.run_until_idle() == 3
+    assert stage.handled == ["0", "1", "2"]
+    assert stage.batch_sizes == [3] * 7  # the same batch handed over again, never split or re-claimed
+    assert (runner.failed, runner.dead_lettered) == (0, 0)
+    assert bus.read_dead_letters(EVENTS) == []
+    assert bus.stats(EVENTS, stage.group).pending == 0
+
+
+def test_stopping_during_a_database_outage_leaves_the_batch_pending_not_dead_lettered(
+    bus: InProcessBus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(runner_module, "BUS_RETRY_SECONDS", (0.0,))
+    stage = OutageStage(outage=1_000)
+    publish(bus, 3)
+    runner = make_runner(bus, stage, max_deliveries=1)
+    stage.on_failure.append(lambda: len(stage.batch_sizes) >= 3 and runner.stop())
+    runner.run_until_idle()
+    assert stage.handled == []
+    assert (runner.failed, runner.dead_lettered) == (0, 0)
+    assert bus.read_dead_letters(EVENTS) == []
+    assert bus.stats(EVENTS, stage.group).pending == 3  # a later worker takes them over
+
+
+def _wrapped(cls: type[DBAPIError], orig: Exception) -> DBAPIError:
+    return cls("INSERT …", {}, orig)
+
+
+@pytest.mark.parametrize(
+    ("exc", "transient"),
+    [
+        (StorageUnavailableError("database unavailable"), True),
+        (
+            _wrapped(OperationalError, psycopg.OperationalError("server closed the connection unexpectedly")),
+            True,
+        ),
+        (_wrapped(OperationalError, psycopg.errors.AdminShutdown("terminating connection")), True),
+        (
+            _wrapped(OperationalError, psycopg.errors.CannotConnectNow("the database system is starting up")),
+            True,
+        ),
+        (_wrapped(OperationalError, psycopg.errors.DeadlockDetected("deadlock detected")), True),
+        (psycopg.errors.AdminShutdown("terminating connection"), True),
+        (_wrapped(OperationalError, sqlite3.OperationalError("database is locked")), True),
+        (_wrapped(OperationalError, sqlite3.OperationalError("no such table: inbox")), False),
+        (_wrapped(DataError, psycopg.errors.StringDataRightTruncation("value too long")), False),
+        (_wrapped(IntegrityError, psycopg.errors.UniqueViolation("duplicate key")), False),
+        (_wrapped(ProgrammingError, psycopg.errors.UndefinedTable("relation does not exist")), False),
+        (ValueError("cannot parse"), False),
+        (ConnectionError("Redis went away"), False),  # the bus has its own BusError path
+    ],
+)
+def test_is_transient_tells_a_database_that_is_away_from_work_that_is_wrong(
+    exc: BaseException, transient: bool
+) -> None:
+    assert is_transient(exc) is transient
