@@ -7,6 +7,7 @@ import json
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
@@ -18,6 +19,9 @@ from core.cli.context import known_merchant, load
 from core.cli.customers import rebuild_app
 from core.cli.errors import UsageError, friendly
 from core.cli.progress import each, progress
+
+if TYPE_CHECKING:
+    from core.bubble.service.scoring import RunSummary
 
 app = typer.Typer(
     help="Bubble: per-device anomaly detection — score stored device-hours or a CSV.", no_args_is_help=True
@@ -72,16 +76,30 @@ def run_command(
         targets = [known_merchant(container, merchant)] if merchant else merchant_ids(container.db)
         for merchant_id in targets:
             try:
-                summary = run(container.db, merchant_id, until)
+                summary = run(
+                    container.db, merchant_id, until, publisher=container.bus, clock=container.clock
+                )
             except (CalibrationError, InputError) as exc:
                 raise UsageError(f"{merchant_id}: {exc}") from None
             err.print(
                 f"[green]✓[/green] {merchant_id}: {summary.device_hours} device-hours, "
                 f"{summary.store_hours} store-hours scored; {summary.device_episodes} device and "
-                f"{summary.store_episodes} store episodes; thresholds {summary.thresholds}"
+                f"{summary.store_episodes} store episodes; thresholds {summary.thresholds}; "
+                f"detections: {_signals(summary)}"
             )
     finally:
         container.close()
+
+
+def _signals(summary: RunSummary) -> str:
+    s = summary.signals
+    parts = [f"{s.written} written", f"{s.unchanged} unchanged", f"{s.superseded} superseded"]
+    if s.suppressed:
+        parts.append(f"{s.suppressed} allow-listed")
+    if s.dry_run:
+        parts.append(f"{s.dry_run} in dry run (not written)")
+    parts.append(f"{summary.published} alerts published")
+    return ", ".join(parts)
 
 
 @app.command("score")

@@ -85,7 +85,8 @@ def housekeeping(container: Container, *, recover: bool = False) -> None:
         container.anchoring.run(merchant_id)
         container.witnessing.run(merchant_id)
         container.notifier.deliver(merchant_id)  # Fox's due notifications (core/cases/service/notify.py)
-        rescore_if_changed(container.db, merchant_id)  # Bubble (core/bubble/service/scoring.py)
+        # Bubble (core/bubble/service/scoring.py): scores, episodes, and their A-BUBBLE-* detections
+        rescore_if_changed(container.db, merchant_id, publisher=container.bus, clock=container.clock)
 
 
 class InlineWorkers:

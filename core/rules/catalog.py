@@ -1,6 +1,8 @@
-"""The rule catalog: every rule of the catalog in docs/rules.md (27 Q rules and C-005 from R), versioned.
+"""The rule catalog: every rule of the catalog in docs/rules.md (27 Q rules, C-005 from R and Bubble's
+A-BUBBLE-DEVICE / A-BUBBLE-STORE), versioned.
 
-A catalog version maps each rule id to the rule version it ships. A tenant pins a catalog version
+A catalog version maps each rule id to the rule version it ships: 1.0.0 is the 28 Q and R rules,
+1.1.0 adds Bubble's two. A tenant pins a catalog version
 (Q.7.7) so a new catalog never silently changes what an existing tenant runs; a version whose rule
 versions are no longer implemented cannot be pinned (the error says so), rather than running
 something else under the old name.
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from core.rules.errors import ChirpError
 from core.rules.families import (
     audit_trail,
+    bubble,
     card_velocity,
     customer_tier,
     discount,
@@ -29,8 +32,8 @@ from core.rules.families import (
 )
 from core.rules.model import Case, Rule
 
-CATALOG_VERSION = "1.0.0"
-FAMILIES = (
+CATALOG_VERSION = "1.1.0"
+FIRST_FAMILIES = (
     discount,
     void_return,
     tender,
@@ -43,6 +46,9 @@ FAMILIES = (
     mix_match,
     card_velocity,
 )
+FAMILIES = (*FIRST_FAMILIES, bubble)
+# Catalog version -> the families it ships (each at the rule versions implemented).
+RELEASES = {"1.0.0": FIRST_FAMILIES, CATALOG_VERSION: FAMILIES}
 
 
 class UnknownRuleError(ChirpError, LookupError):
@@ -111,11 +117,13 @@ def build_catalog(
     (``tests/rules_cases``): the test suite attaches them and the meta-test checks every rule has them."""
     chosen = list(rules) if rules is not None else [r for family in FAMILIES for r in family.RULES]
     attached = {r.id: dataclasses.replace(r, cases=(cases or {}).get(r.id, r.cases)) for r in chosen}
-    return Catalog(
-        rules=attached,
-        versions=versions if versions is not None else {latest: {r.id: r.version for r in chosen}},
-        latest=latest,
-    )
+    if versions is None:
+        versions = (
+            {v: {r.id: r.version for f in fams for r in f.RULES} for v, fams in RELEASES.items()}
+            if rules is None
+            else {latest: {r.id: r.version for r in chosen}}
+        )
+    return Catalog(rules=attached, versions=versions, latest=latest)
 
 
 @functools.cache

@@ -7,7 +7,9 @@ so no rule knows which adapter produced an event.
 
 Two substrate contracts no adapter emits yet are declared here so rules can name them and the
 scorecard can say they are missing: ``PriceChange`` (an item's price lowered by a user, for Q-DM-02)
-and ``MixMatchGroup`` (which items a mix-and-match code covers, for Q-MM-02).
+and ``MixMatchGroup`` (which items a mix-and-match code covers, for Q-MM-02). ``BubbleEpisode`` is
+what Bubble's scoring hands the A-BUBBLE-* rules (core/bubble/service/signals.py, docs/bubble.md):
+one device or store excursion, never a vendor record.
 """
 
 from __future__ import annotations
@@ -59,6 +61,38 @@ class MixMatchGroup(BaseModel):
     description: str | None = None
 
 
+class EpisodeDimension(BaseModel):
+    """One dimension's part in a Bubble episode: its share of the excursion and expected vs observed
+    summed (averaged for ticket, gap and employees) over the episode's hours, in ``unit``."""
+
+    model_config = ConfigDict(frozen=True)
+
+    dimension: str
+    share: float
+    expected: float
+    observed: float
+    unit: str
+
+
+class BubbleEpisode(BaseModel):
+    """Contract: one Bubble episode (contiguous anomalous hours of a device, or of a store's common
+    mode) as the A-BUBBLE-* rules read it. ``peak_score`` is the peak channel statistic over its
+    calibrated threshold (1 or more); ``end`` is the end of the last flagged hour."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    scope: str  # device | store
+    store_id: str
+    device_id: str | None = None
+    start: datetime
+    end: datetime
+    hours: int
+    peak_score: float
+    channel: str  # hourly | drift
+    dimensions: tuple[EpisodeDimension, ...] = ()
+
+
 # Canonical entity name -> record type: what ``requires`` may name (the meta-test checks every field).
 ENTITY_TYPES: dict[str, type[BaseModel]] = {
     "transaction": Transaction,
@@ -84,6 +118,7 @@ ENTITY_TYPES: dict[str, type[BaseModel]] = {
     "inventory_adjustments": InventoryAdjustment,
     "price_changes": PriceChange,
     "mix_match_groups": MixMatchGroup,
+    "bubble_episode": BubbleEpisode,
 }
 
 # Reference entities: configuration the rules join rather than events they evaluate.
@@ -160,6 +195,7 @@ class Facts:
     inventory_adjustments: list[InventoryAdjustment] = field(default_factory=list)
     price_changes: list[PriceChange] = field(default_factory=list)
     mix_match_groups: list[MixMatchGroup] = field(default_factory=list)
+    bubble_episode: BubbleEpisode | None = None
     scratch: dict[str, Any] = field(default_factory=dict)  # per-event memo for the windows, never stored
 
     @classmethod
@@ -253,6 +289,7 @@ def _record_time(values: Mapping[str, Any]) -> datetime | None:
         ("return_to_vendor", "returned_at"),
         ("store_config", "vendor_updated_at"),
         ("item_category", "vendor_updated_at"),
+        ("bubble_episode", "start"),
     ):
         record = values.get(key)
         stamp = getattr(record, attr, None) if record is not None else None

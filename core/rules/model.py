@@ -63,6 +63,8 @@ class Family(StrEnum):
     CUSTOMER_TIER = "customer_tier"
     MIX_MATCH = "mix_match"
     CARD_VELOCITY = "card_velocity"
+    ANOMALY = "anomaly"  # Bubble's device episodes (A-BUBBLE-DEVICE)
+    STORE_ANOMALY = "store_anomaly"  # Bubble's store episodes (A-BUBBLE-STORE)
 
 
 class Queue(StrEnum):

@@ -66,7 +66,8 @@ def register(mcp: FastMCP) -> None:
                 max_length=32,
                 description="A rule family (void_return, drawer_session, tender_mix, discount_markdown, "
                 "audit_trail, margin_erosion, inventory_shrink, mix_match, tax_compliance, "
-                "customer_tier, card_velocity, anomaly) or '*' for every family without its own.",
+                "customer_tier, card_velocity, anomaly, store_anomaly) or '*' for every family without "
+                "its own.",
             ),
         ],
         by: Annotated[BY, Field(description="What one case is keyed by.")],

@@ -31,6 +31,7 @@ def case(
 def _collect() -> dict[str, tuple[Case, ...]]:
     from tests.rules_cases import (
         audit_trail,
+        bubble,
         card_velocity,
         customer_tier,
         discount,
@@ -45,7 +46,7 @@ def _collect() -> dict[str, tuple[Case, ...]]:
 
     merged: dict[str, tuple[Case, ...]] = {}
     modules = (discount, void_return, tender, drawer, audit_trail, margin, inventory, tax, customer_tier)
-    for module in (*modules, mix_match, card_velocity):
+    for module in (*modules, mix_match, card_velocity, bubble):
         merged.update(module.CASES)
     return merged
 

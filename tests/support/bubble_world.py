@@ -62,3 +62,21 @@ def seed(db: Database, rows: list[DeviceHour], merchant_id: str | None = None) -
             ],
         )
     return merchant_id
+
+
+def chain(
+    drift_store: str = "sq:location:L1", stores: int = 4, days: int = 14, voids: int = 3
+) -> list[DeviceHour]:
+    """``stores`` stores of three registers like ``world`` (no spike); on the last day every register
+    of ``drift_store`` voids ``voids`` tickets an hour: the whole store drifts, no register alone."""
+    rows = []
+    for s in range(1, stores + 1):
+        store = f"sq:location:L{s}"
+        for d in range(1, 4):
+            device = f"sq:device:S{s}D{d}"
+            for day in range(days):
+                for h in range(9, 21):
+                    hour = T0 + timedelta(days=day, hours=h)
+                    v = voids if (store == drift_store and day == days - 1) else int((h + d) % 4 == 0)
+                    rows.append(DeviceHour(device, store, hour, 10, 4500, v, 0, 0, 3, 6.0, 1, None))
+    return rows

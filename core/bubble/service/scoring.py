@@ -10,8 +10,10 @@ is the rebuild. Housekeeping (``core/pipeline/workers.py``: ``canary worker swee
 ``canary serve``) calls ``rescore_if_changed``: a merchant whose device-hours changed since its last
 run is rescored with that run's thresholds.
 
-Episodes are kept here with their rule id (``A-BUBBLE-DEVICE`` / ``A-BUBBLE-STORE``); they are not
-yet written to Chirp's detection store (see docs/bubble.md "Not yet built").
+Episodes are kept here with their rule id (``A-BUBBLE-DEVICE`` / ``A-BUBBLE-STORE``) and, in the same
+transaction, become Chirp detections through the tenant's modes, parameters and allow-lists
+(``core/bubble/service/signals.py``); alerting ones are published to ``canary:alerts`` after the
+commit when the caller passes a publisher (the CLI and housekeeping do), else by Chirp's next batch.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +33,8 @@ from core.bubble import DEFAULT_THRESHOLDS, DIMENSIONS, DeviceHour, Result, Thre
 from core.bubble.frame import InputError
 from core.bubble.results import DeviceScore, Episode
 from core.bubble.service.observations import BUBBLE_LOCK, HOURS
+from core.bubble.service.signals import SignalSummary, write_signals
+from core.clock import Clock, SystemClock
 from core.db.base import utcnow
 from core.db.dialect import insert_for
 from core.db.tables.bubble import (
@@ -41,6 +45,7 @@ from core.db.tables.bubble import (
     BubbleStoreScore,
 )
 from core.db.uow import Database
+from core.rules.service.consumer import Publisher, publish_pending
 
 log = logging.getLogger(__name__)
 DEVICE_RULE, STORE_RULE = "A-BUBBLE-DEVICE", "A-BUBBLE-STORE"
@@ -64,6 +69,9 @@ class RunSummary:
     device_episodes: int
     store_episodes: int
     thresholds: str  # where the thresholds came from
+    # what became of the episodes in Chirp's detections
+    signals: SignalSummary = field(default_factory=SignalSummary)
+    published: int = 0  # alerts published to canary:alerts after the run
 
 
 def stored_hours(session: Session, merchant_id: str) -> list[DeviceHour]:
@@ -124,7 +132,9 @@ def fingerprint(session: Session, merchant_id: str) -> str | None:
     return hashlib.sha256(json.dumps(values).encode()).hexdigest()
 
 
-def rescore_if_changed(db: Database, merchant_id: str) -> RunSummary | None:
+def rescore_if_changed(
+    db: Database, merchant_id: str, *, publisher: Publisher | None = None, clock: Clock | None = None
+) -> RunSummary | None:
     """The schedule (``core/pipeline/workers.py`` housekeeping): rescore the merchant when its
     device-hours changed since the last run, with the last run's thresholds. ``None``: nothing to do."""
     with db.tenant(merchant_id) as session:
@@ -134,7 +144,7 @@ def rescore_if_changed(db: Database, merchant_id: str) -> RunSummary | None:
         return None
     thresholds = Thresholds(**last.thresholds) if last is not None else DEFAULT_THRESHOLDS
     try:
-        return run(db, merchant_id, thresholds=thresholds)
+        return run(db, merchant_id, thresholds=thresholds, publisher=publisher, clock=clock)
     except InputError as exc:  # e.g. a device seen in two stores: the operator must look at it
         log.warning("bubble: cannot score merchant %s: %s", merchant_id, exc)
         return None
@@ -146,11 +156,14 @@ def run(
     calibrate_until: datetime | None = None,
     *,
     thresholds: Thresholds | None = None,
+    publisher: Publisher | None = None,
+    clock: Clock | None = None,
 ) -> RunSummary:
-    """Score the merchant's stored device-hours and replace what Bubble keeps of the last run.
-    ``calibrate_until``: the hours before it are a clean window that sets the thresholds (else the
-    defaults, or ``thresholds`` when given). Raises ``CalibrationError`` when the window is too small
-    to calibrate on."""
+    """Score the merchant's stored device-hours and replace what Bubble keeps of the last run, and
+    bring its A-BUBBLE-* detections in line with the episodes found. ``calibrate_until``: the hours
+    before it are a clean window that sets the thresholds (else the defaults, or ``thresholds`` when
+    given). Raises ``CalibrationError`` when the window is too small to calibrate on."""
+    clock = clock or SystemClock()
     with BUBBLE_LOCK.tenant(db, merchant_id) as session:
         hours = stored_hours(session, merchant_id)
         if thresholds is None:
@@ -159,11 +172,16 @@ def run(
             )
         result = score(hours, thresholds)
         write(session, merchant_id, hours, thresholds, result)
+        signals = write_signals(session, merchant_id, result.episodes, clock.now())
         session.execute(
             RUNS.update()
             .where(RUNS.c.merchant_id == merchant_id)
             .values(hours_fingerprint=fingerprint(session, merchant_id))
         )
+    published = 0
+    if publisher is not None:
+        while (sent := publish_pending(db, publisher, merchant_id, clock)) > 0:
+            published += sent
     return RunSummary(
         merchant_id,
         len(result.devices),
@@ -172,6 +190,8 @@ def run(
         sum(e.scope == "device" for e in result.episodes),
         sum(e.scope == "store" for e in result.episodes),
         thresholds.source,
+        signals,
+        published,
     )
 
 

@@ -69,7 +69,8 @@ DEFAULT_POLICIES: dict[str, BundlingPolicy] = {
     "tax_compliance": BundlingPolicy(BundleBy.CUSTOMER, 24 * 30),
     "customer_tier": BundlingPolicy(BundleBy.CUSTOMER, 24 * 30),
     "card_velocity": BundlingPolicy(BundleBy.RULE_KEY, 24 * 7),
-    "anomaly": BundlingPolicy(BundleBy.DEVICE, 24),
+    "anomaly": BundlingPolicy(BundleBy.DEVICE, 24),  # Bubble's device episodes (A-BUBBLE-DEVICE)
+    "store_anomaly": BundlingPolicy(BundleBy.STORE, 24 * 7),  # Bubble's store episodes (A-BUBBLE-STORE)
     DEFAULT_FAMILY: BundlingPolicy(BundleBy.EMPLOYEE_DAY, 24),
 }
 

@@ -140,17 +140,23 @@ class ChirpStage(DetectionConsumer[BatchSummary]):
             self._states.pop(merchant_id, None)
 
     def publish_pending(self, merchant_id: str) -> int:
-        with self._db.tenant(merchant_id) as session:
-            pending = store.pending_alerts(session, merchant_id)
-            messages = [(row.id, _alert_fields(row)) for row in pending]
-        sent: list[str] = []
-        for detection_id, fields in messages:
-            self._bus.publish(ALERTS, fields)
-            sent.append(detection_id)
-        if sent:
-            with self._db.tenant(merchant_id) as session:
-                store.mark_published(session, merchant_id, sent, self._clock.now())
-        return len(sent)
+        return publish_pending(self._db, self._bus, merchant_id, self._clock)
+
+
+def publish_pending(db: Database, bus: Publisher, merchant_id: str, clock: Clock) -> int:
+    """The outbox: publish the merchant's pending alerting detections to ``canary:alerts`` and mark
+    them published (Chirp's consumer after each batch, Bubble's scoring after each run)."""
+    with db.tenant(merchant_id) as session:
+        pending = store.pending_alerts(session, merchant_id)
+        messages = [(row.id, _alert_fields(row)) for row in pending]
+    sent: list[str] = []
+    for detection_id, fields in messages:
+        bus.publish(ALERTS, fields)
+        sent.append(detection_id)
+    if sent:
+        with db.tenant(merchant_id) as session:
+            store.mark_published(session, merchant_id, sent, clock.now())
+    return len(sent)
 
 
 def _alert_fields(row: DetectionRow) -> dict[str, str]:

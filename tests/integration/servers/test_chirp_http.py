@@ -70,7 +70,7 @@ async def test_an_operator_token_tunes_and_is_the_actor_an_analyst_token_is_refu
     async with holding(d, d.analyst_a) as client:
         with pytest.raises(ToolError, match="needs the 'rules:write' scope; this analyst's token has"):
             await client.call_tool("tune_rule_threshold", TUNE)
-        assert len((await client.call_tool("list_rules", {})).structured_content["items"]) == 28
+        assert len((await client.call_tool("list_rules", {})).structured_content["items"]) == 30
     async with holding(d, d.operator_a) as client:
         tuned = (await client.call_tool("tune_rule_threshold", TUNE)).structured_content
         [entry] = (await client.call_tool("audit_log", {})).structured_content["items"]

@@ -47,7 +47,7 @@ async def test_the_stdio_server_acts_for_the_configured_merchant_and_logs_it_as_
         )
         audit = (await client.call_tool("audit_log", {})).structured_content
     assert rules is not None
-    assert len(rules["items"]) == 28
+    assert len(rules["items"]) == 30
     assert pinned.structured_content == {"before": None, "after": "1.0.0", "rules": 28}
     assert audit is not None
     [entry] = audit["items"]

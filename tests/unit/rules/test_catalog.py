@@ -31,6 +31,8 @@ EXPECTED_IDS = {
     "Q-MM-01",
     "Q-MM-02",
     "C-005",
+    "A-BUBBLE-DEVICE",
+    "A-BUBBLE-STORE",
 }
 
 
@@ -65,7 +67,15 @@ def problems(rule: Rule) -> list[str]:
 
 def test_the_catalog_names_every_rule_of_the_design_and_nothing_else() -> None:
     assert {r.id for r in RULES} == EXPECTED_IDS
-    assert len(RULES) == 28
+    assert len(RULES) == 30
+
+
+def test_catalog_1_0_0_is_the_28_q_and_r_rules_and_1_1_0_adds_bubbles_two() -> None:
+    assert CATALOG.latest == "1.1.0"
+    first = {r.id for r in CATALOG.rules_for("1.0.0")}
+    assert len(first) == 28
+    assert not any(i.startswith("A-BUBBLE") for i in first)
+    assert {r.id for r in CATALOG.rules_for(None)} - first == {"A-BUBBLE-DEVICE", "A-BUBBLE-STORE"}
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
@@ -132,4 +142,4 @@ def test_an_older_catalog_version_runs_only_the_rules_it_shipped() -> None:
         versions={"1.0.0": {"Q-DM-01": 1}, "1.1.0": {r.id: r.version for r in RULES}}, latest="1.1.0"
     )
     assert [r.id for r in two.rules_for("1.0.0")] == ["Q-DM-01"]
-    assert len(two.rules_for(None)) == 28
+    assert len(two.rules_for(None)) == 30

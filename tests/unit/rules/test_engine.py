@@ -27,7 +27,7 @@ def voids(n: int, start: int = 0) -> list[DetectionEvent]:
 def test_every_rule_starts_in_dry_run_for_a_new_tenant() -> None:
     prepared = ENGINE.prepare(TenantConfig())
     assert {a.mode for a in prepared.active} == {Mode.DRY_RUN}
-    assert len(prepared.active) == 28
+    assert len(prepared.active) == 30
 
 
 def test_an_evaluation_records_the_rule_version_catalog_and_parameter_values_in_force() -> None:
@@ -36,7 +36,7 @@ def test_an_evaluation_records_the_rule_version_catalog_and_parameter_values_in_
         only=frozenset({"Q-VR-03"}),
     )
     [found] = run_events(ENGINE, voids(2), config)
-    assert (found.rule.version, found.catalog_version, found.config_version) == (1, "1.0.0", 4)
+    assert (found.rule.version, found.catalog_version, found.config_version) == (1, "1.1.0", 4)
     assert found.params["min_voids"] == 2
     assert found.params["window_minutes"] == 240
     assert found.mode is Mode.OBSERVATION

@@ -135,7 +135,7 @@ async def test_list_rules_and_get_rule_show_every_catalog_rule(container: Contai
         margins = await call(client, "list_rules", family="margin_erosion")
     ids = [r["rule_id"] for r in listed["items"]]
     assert set(ids) == set(container.chirp_service.catalog.rules)
-    assert (sum(i.startswith("Q-") for i in ids), ids.count("C-005"), len(ids)) == (27, 1, 28)
+    assert (sum(i.startswith("Q-") for i in ids), ids.count("C-005"), len(ids)) == (27, 1, 30)
     assert {r["mode"] for r in listed["items"]} == {"dry_run"}
     assert [d["rule_id"] for d in details] == ids
     assert all(d["definition"] and d["parameters"] is not None for d in details)
@@ -207,7 +207,7 @@ async def test_read_only_mode_hides_and_refuses_every_write_tool_even_for_an_ope
         rules = await call(client, "list_rules")
     assert names == set(READ_TOOLS)
     assert all("Unknown tool" in message for message in refusals.values()), refusals
-    assert len(rules["items"]) == 28
+    assert len(rules["items"]) == 30
     assert [a.action for a in container.chirp_service.audit_log(MERCHANT).items] == [
         "allow_list.add"
     ]  # setup only
