@@ -16,6 +16,7 @@ from core.bubble.service.views import BubbleViews
 from core.bus.memory import InProcessBus
 from core.bus.port import StreamBus
 from core.cases.service.consumer import FoxConsumer
+from core.cases.service.digests import DigestSchedule
 from core.cases.service.notify import FoxNotifier
 from core.cases.service.service import FoxService
 from core.clock import Clock, SystemClock
@@ -78,6 +79,7 @@ class Container:
     chirp_service: ChirpService
     fox_service: FoxService
     notifier: FoxNotifier
+    digests: DigestSchedule  # scheduled case digests by email (core/cases/service/digests.py)
     forgetter: CustomerForgetter
     tokens: TokenService
     ops: OpsService  # canary-tsp-ops: health, lifecycle, verification, proofs, replay
@@ -136,6 +138,7 @@ def bootstrap(
     chirp = ChirpStage(db, bus, clock)
     bubble = BubbleObservations(db, clock)
     fox = FoxConsumer(db, clock)
+    fox_service = FoxService(db, clock)
     stages = [
         StageRef(s.name, s.stream, s.group) for s in (seal_stage, parse_stage, customers, chirp, bubble, fox)
     ]
@@ -165,8 +168,9 @@ def bootstrap(
         fox_stage=fox,
         identity=IdentityService(db, clock),
         chirp_service=ChirpService(db, clock),
-        fox_service=FoxService(db, clock),
+        fox_service=fox_service,
         notifier=FoxNotifier(db, keyring, clock, settings),
+        digests=DigestSchedule(db, clock, settings, fox_service.case_facts),
         forgetter=CustomerForgetter(db, inbox, seal_stage, bus, clock),
         tokens=TokenService(db, clock),
         ops=OpsService(

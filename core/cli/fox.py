@@ -93,7 +93,10 @@ def digest(
         container.close()
 
 
-notify_app = typer.Typer(help="Fox's case notifications: targets and the delivery log.", no_args_is_help=True)
+notify_app = typer.Typer(
+    help="Fox's case notifications and scheduled digests: targets, subscriptions, the delivery log.",
+    no_args_is_help=True,
+)
 
 
 @notify_app.command("add")
@@ -137,16 +140,84 @@ def notify_add(
 @notify_app.command("list")
 @friendly
 def notify_list(merchant: str = typer.Option(..., help="The merchant.")) -> None:
-    """The merchant's notification targets."""
+    """The merchant's notification targets and digest subscriptions (disabled ones say so)."""
     from core.cli.context import known_merchant
 
     container = load()
     try:
         known_merchant(container, merchant)
         for t in container.notifier.targets(merchant):
-            typer.echo(f"{t.target_id}  {t.kind:<7}  from {t.min_severity:<8}  {t.address}")
+            off = "" if t.enabled else "  (disabled)"
+            typer.echo(f"{t.target_id}  {t.kind:<7}  from {t.min_severity:<8}  {t.address}{off}")
+        for d in container.digests.subscriptions(merchant):
+            off = "" if d.enabled else "  (disabled)"
+            typer.echo(f"{d.subscription_id}  digest   {d.period:<13}  {d.address}{off}")
     finally:
         container.close()
+
+
+@notify_app.command("digest")
+@friendly
+def notify_digest(
+    merchant: str = typer.Option(..., help="The merchant whose case digest is mailed."),
+    to: str = typer.Option(..., "--to", help="The recipient's email address."),
+    period: str = typer.Option("daily", help="daily (each local day) or weekly (weeks end Monday 00:00)."),
+    actor: str = typer.Option("cli", help="Who set it up."),
+) -> None:
+    """Mail the case digest to a recipient after every day or week closes (the merchant's local
+    midnight), sent by the housekeeping loop of `canary serve` / `canary worker sweeper`."""
+    from core.cases.service.notify import NotifyError
+    from core.cli.context import known_merchant
+
+    container = load()
+    try:
+        known_merchant(container, merchant)
+        try:
+            made = container.digests.subscribe(merchant, to, period, actor=actor)
+        except NotifyError as exc:
+            raise UsageError(str(exc)) from None
+        err.print(f"[green]✓[/green] {made.subscription_id}: {made.period} digest to {made.address}")
+    finally:
+        container.close()
+
+
+def _set_enabled(merchant: str, target: str, enabled: bool) -> None:
+    from core.cli.context import known_merchant
+
+    container = load()
+    try:
+        known_merchant(container, merchant)
+        if target.startswith("dg_"):
+            found = container.digests.set_enabled(merchant, target, enabled)
+        else:
+            found = container.notifier.set_enabled(merchant, target, enabled)
+        if not found:
+            raise UsageError(
+                f"{merchant} has no notification target or digest {target!r} (canary notify list)"
+            )
+        err.print(f"[green]✓[/green] {target} {'enabled' if enabled else 'disabled'}")
+    finally:
+        container.close()
+
+
+@notify_app.command("disable")
+@friendly
+def notify_disable(
+    target: str = typer.Argument(..., help="A target (nt_…) or digest (dg_…) id from `canary notify list`."),
+    merchant: str = typer.Option(..., help="The merchant."),
+) -> None:
+    """Stop notifying a target or mailing a digest; what is queued waits until it is enabled again."""
+    _set_enabled(merchant, target, False)
+
+
+@notify_app.command("enable")
+@friendly
+def notify_enable(
+    target: str = typer.Argument(..., help="A target (nt_…) or digest (dg_…) id from `canary notify list`."),
+    merchant: str = typer.Option(..., help="The merchant."),
+) -> None:
+    """Resume a disabled target or digest; what waited for it is delivered on the next round."""
+    _set_enabled(merchant, target, True)
 
 
 @notify_app.command("log")
@@ -165,12 +236,20 @@ def notify_log(
         if deliver:
             done = container.notifier.deliver(merchant)
             err.print(f"delivered {done.delivered}, failed {done.failed}")
+            sent = container.digests.run(merchant)
+            err.print(f"digests delivered {sent.delivered}, failed {sent.failed}")
         for d in container.notifier.log(merchant):
             when = d.delivered_at if d.state == "delivered" else d.next_attempt_at
             error = f"  {d.last_error}" if d.last_error and d.state != "delivered" else ""
             typer.echo(
                 f"{d.notification_id}  {d.state:<9}  {d.severity:<8}  {d.case_id}  {d.target_id}  "
                 f"attempts {d.attempts}  {when:%Y-%m-%d %H:%M:%S}{error}"
+            )
+        for g in container.digests.log(merchant):
+            error = f"  {g.last_error}" if g.last_error and g.state != "delivered" else ""
+            typer.echo(
+                f"{g.send_id}  {g.state:<9}  {g.period} digest to {g.address} for the period ending "
+                f"{g.period_end:%Y-%m-%d %H:%M %Z}  attempts {g.attempts}{error}"
             )
     finally:
         container.close()

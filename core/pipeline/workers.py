@@ -77,7 +77,7 @@ def drain(container: Container, names: Sequence[str] = STAGE_NAMES) -> None:
 
 def housekeeping(container: Container, *, recover: bool = False) -> None:
     """The periodic chores: re-publish what the bus lost, anchor and witness new checkpoints, deliver
-    due case notifications, rescore Bubble where the device-hours changed."""
+    due case notifications and scheduled digests, rescore Bubble where the device-hours changed."""
     stages = [stage(container, name) for name in STAGE_NAMES]
     consumers = [s.group for s in stages if s.stream == DETECTION]  # every consumer of canary:detection
     container.sweeper.sweep(recover=recover, consumers=consumers)
@@ -85,6 +85,7 @@ def housekeeping(container: Container, *, recover: bool = False) -> None:
         container.anchoring.run(merchant_id)
         container.witnessing.run(merchant_id)
         container.notifier.deliver(merchant_id)  # Fox's due notifications (core/cases/service/notify.py)
+        container.digests.run(merchant_id)  # scheduled case digests (core/cases/service/digests.py)
         # Bubble (core/bubble/service/scoring.py): scores, episodes, and their A-BUBBLE-* detections
         rescore_if_changed(container.db, merchant_id, publisher=container.bus, clock=container.clock)
 

@@ -52,6 +52,9 @@ COMMANDS: dict[str, list[str]] = {
     "notify add": ["notify", "add", "--merchant", "nope", "--email", "lp@example.com"],
     "notify list": ["notify", "list", "--merchant", "nope"],
     "notify log": ["notify", "log", "--merchant", "nope"],
+    "notify digest": ["notify", "digest", "--merchant", "nope", "--to", "gm@example.com"],
+    "notify disable": ["notify", "disable", "nt_1", "--merchant", "nope"],
+    "notify enable": ["notify", "enable", "nt_1", "--merchant", "nope"],
     "escalation set": [
         "escalation",
         "set",

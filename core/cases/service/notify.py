@@ -216,6 +216,17 @@ class FoxNotifier:
             ).all()
         return [TargetView(r.id, r.kind, r.address, r.min_severity, r.enabled) for r in rows]
 
+    def set_enabled(self, merchant_id: str, target_id: str, enabled: bool) -> bool:
+        """Stop (or resume) notifying a target; what is already queued for it waits, undelivered,
+        until it is enabled again. False when the merchant has no such target."""
+        with self._db.tenant(merchant_id) as s:
+            done = s.execute(
+                TARGET_T.update()
+                .where(TARGET_T.c.merchant_id == merchant_id, TARGET_T.c.id == target_id)
+                .values(enabled=enabled)
+            )
+        return bool(done.rowcount)
+
     def log(self, merchant_id: str, limit: int = 100) -> list[DeliveryView]:
         with self._db.tenant(merchant_id) as s:
             rows = s.execute(
@@ -254,6 +265,7 @@ class FoxNotifier:
                     NOTE_T.c.merchant_id == merchant_id,
                     NOTE_T.c.state == "pending",
                     NOTE_T.c.next_attempt_at <= now,
+                    TARGET_T.c.enabled.is_(True),
                 )
                 .order_by(NOTE_T.c.next_attempt_at, NOTE_T.c.id)
                 .limit(BATCH)

@@ -12,6 +12,9 @@
   receipt of the evidence record each came from.
 - ``fox_policies``: a tenant's bundling policy per rule family (absent: the defaults in
   core/cases/domain/bundling.py).
+- ``fox_notify_targets`` / ``fox_notifications``: where case notifications go, and their delivery log.
+- ``fox_digest_subscriptions`` / ``fox_digest_sends``: who gets the scheduled digest, and one row per
+  subscription and closed period (its delivery log).
 """
 
 from __future__ import annotations
@@ -190,3 +193,38 @@ class FoxEscalationRule(TenantKey, table=True):
     config: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)  # escalation.rule_config()
     updated_by: str = Field(max_length=120)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class FoxDigestSubscription(TenantKey, table=True):
+    """Who gets the case digest by email, daily or weekly (core/cases/service/digests.py)."""
+
+    __tablename__ = "fox_digest_subscriptions"
+    __table_args__ = ({"schema": APP},)
+
+    id: str = Field(primary_key=True, max_length=40)
+    address: str = Field(max_length=320)
+    period: str = Field(max_length=16)  # daily | weekly
+    enabled: bool = True
+    created_by: str = Field(max_length=120)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class FoxDigestSend(TenantKey, table=True):
+    """One row per subscription and period: inserted when the period closes (its id derives from the
+    two, so a period is queued once), retried with backoff until the mail server accepts it."""
+
+    __tablename__ = "fox_digest_sends"
+    __table_args__ = (
+        Index("ix_fox_digest_sends_due", "merchant_id", "state", "next_attempt_at"),
+        {"schema": APP},
+    )
+
+    id: str = Field(primary_key=True, max_length=40)
+    subscription_id: str = Field(max_length=40)
+    period_end: datetime = Field(sa_type=UTCDateTime)
+    state: str = Field(default="pending", max_length=16)  # pending | delivered
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
