@@ -1,14 +1,20 @@
 """The composition root: builds every long-lived object of a process once, from settings.
 
 Nothing connects at import time; entry points (CLI, ingress, workers, MCP servers) call
-``bootstrap(settings)`` and tests call it with other settings or fakes.
+``bootstrap(settings)`` and tests call it with other settings or fakes. The container is frozen:
+what a process needs differently (the ingress's group-commit inbox) is chosen here, at construction.
+
+Nothing below the entry points receives the container itself. Each MCP server and each HTTP route
+group declares a small frozen dataclass of what it uses (``servers/<name>/deps.py``,
+``core/web/deps.py``) and gets it from ``Container.deps``; the workers get ``Container.pipeline``,
+the one table of stages (``core/pipeline/workers.py``).
 """
 
 from __future__ import annotations
 
 import base64
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, fields, is_dataclass
+from typing import Any, TypeVar, get_type_hints
 
 from core.auth.tokens import TokenService
 from core.bubble.service.observations import BubbleObservations
@@ -26,6 +32,7 @@ from core.customers.service import IdentityService
 from core.db.engine import make_engine
 from core.db.migrate import create_sqlite_schema
 from core.db.uow import Database
+from core.ingest.group_commit import GroupCommitInbox
 from core.ingest.inbox import Inbox
 from core.ingest.routing import MerchantDirectory
 from core.ledger.anchor import MockAnchor
@@ -34,23 +41,26 @@ from core.ledger.proofs import ProofService
 from core.ledger.signer import CheckpointSigner
 from core.ledger.witness import FileWitness, WitnessService
 from core.pipeline.health import HealthService
-from core.pipeline.ops import OpsService, StageRef
+from core.pipeline.ops import OpsService
 from core.pipeline.parse import FetcherFactory, ParseStage
 from core.pipeline.replay import Replayer
 from core.pipeline.seal import SealStage
 from core.pipeline.sweeper import InboxSweeper
 from core.pipeline.verify import LedgerVerifier
+from core.pipeline.workers import Pipeline
 from core.rules.service import ChirpService
 from core.rules.service.consumer import ChirpStage
 from core.security.keyring import MerchantKeyring, decode_key, load_or_create_key_file
 from core.settings import Settings
+
+D = TypeVar("D")
 
 
 class ConfigurationError(RuntimeError):
     """Settings that cannot work; the message says which variable to set."""
 
 
-@dataclass
+@dataclass(frozen=True)
 class Container:
     settings: Settings
     db: Database
@@ -83,8 +93,30 @@ class Container:
     forgetter: CustomerForgetter
     tokens: TokenService
     ops: OpsService  # canary-tsp-ops: health, lifecycle, verification, proofs, replay
+    pipeline: Pipeline  # the stage table and housekeeping chores the workers run
+
+    def deps(self, kind: type[D]) -> D:
+        """``kind`` (a frozen dataclass whose every field is named after one of the container's)
+        filled from the container: a server or route group gets what it declares, and nothing else."""
+        if not is_dataclass(kind):
+            raise TypeError(f"{kind.__name__} is not a dataclass of dependencies")
+        hints = get_type_hints(kind)
+        chosen: dict[str, Any] = {}
+        for f in fields(kind):
+            if not hasattr(self, f.name):
+                raise TypeError(f"{kind.__name__}.{f.name}: the container has no {f.name!r}")
+            value = getattr(self, f.name)
+            wanted = hints[f.name]
+            checkable = isinstance(wanted, type) and not getattr(wanted, "_is_protocol", False)
+            if checkable and not isinstance(value, wanted):
+                got = type(value).__name__
+                raise TypeError(f"{kind.__name__}.{f.name} wants {wanted.__name__}; the container's is {got}")
+            chosen[f.name] = value
+        return kind(**chosen)
 
     def close(self) -> None:
+        if isinstance(self.inbox, GroupCommitInbox):
+            self.inbox.close()  # finishes what is queued: every 2xx already sent stays committed
         self.bus.close()
         self.db.dispose()
 
@@ -115,7 +147,10 @@ def bootstrap(
     clock: Clock | None = None,
     bus: StreamBus | None = None,
     fetcher_factory: FetcherFactory | None = None,
+    ingress: bool = False,
 ) -> Container:
+    """``ingress=True`` for the process that answers webhooks (``canary serve``): its inbox shares a
+    commit among events arriving within ``CANARY_INGRESS_GROUP_COMMIT_MS`` (0: one commit each)."""
     clock = clock or SystemClock()
     master = _secret(settings, settings.master_key, "CANARY_MASTER_KEY", "master.key")
     seed = _secret(settings, settings.ledger_signing_key, "CANARY_LEDGER_SIGNING_KEY", "ledger-signing.key")
@@ -127,7 +162,18 @@ def bootstrap(
     keyring = MerchantKeyring(master)
     signer = CheckpointSigner.from_seed(seed, settings.ledger_key_name)
     parse_stage = ParseStage(db, bus, keyring, clock, fetcher_factory)
-    inbox = Inbox(db, bus, keyring, clock, dedup_hours=settings.dedup_window_hours)
+    inbox = (
+        GroupCommitInbox(
+            db,
+            bus,
+            keyring,
+            clock,
+            dedup_hours=settings.dedup_window_hours,
+            max_wait_s=settings.ingress_group_commit_ms / 1000,
+        )
+        if ingress and settings.ingress_group_commit_ms > 0
+        else Inbox(db, bus, keyring, clock, dedup_hours=settings.dedup_window_hours)
+    )
     seal_stage = SealStage(db, bus, keyring, signer, clock)
     witness = FileWitness(settings.witness_dir) if settings.witness_dir is not None else None
     health = HealthService(db, bus, clock)
@@ -139,9 +185,24 @@ def bootstrap(
     bubble = BubbleObservations(db, clock)
     fox = FoxConsumer(db, clock)
     fox_service = FoxService(db, clock)
-    stages = [
-        StageRef(s.name, s.stream, s.group) for s in (seal_stage, parse_stage, customers, chirp, bubble, fox)
-    ]
+    digests = DigestSchedule(db, clock, settings, fox_service.case_facts)
+    sweeper = InboxSweeper(db, bus, clock, grace_seconds=settings.inbox_sweep_after_seconds)
+    # The mock anchor confirms at once; OpenTimestamps or Rekor plug in behind the same Anchor port.
+    anchoring = AnchorService(db, MockAnchor(), clock)
+    notifier = FoxNotifier(db, keyring, clock, settings)
+    # The one table of stages, in pipeline order: the workers run it, canary-tsp-ops reports on it.
+    pipeline = Pipeline(
+        stages={s.name: s for s in (seal_stage, parse_stage, customers, chirp, bubble, fox)},
+        db=db,
+        bus=bus,
+        clock=clock,
+        settings=settings,
+        sweeper=sweeper,
+        anchoring=anchoring,
+        witnessing=witnessing,
+        notifier=notifier,
+        digests=digests,
+    )
     return Container(
         settings=settings,
         db=db,
@@ -153,13 +214,12 @@ def bootstrap(
         inbox=inbox,
         seal=seal_stage,
         parse=parse_stage,
-        sweeper=InboxSweeper(db, bus, clock, grace_seconds=settings.inbox_sweep_after_seconds),
+        sweeper=sweeper,
         health=health,
         verifier=LedgerVerifier(db, keyring, signer, witness),
         replayer=replayer,
         proofs=proofs,
-        # The mock anchor confirms at once; OpenTimestamps or Rekor plug in behind the same Anchor port.
-        anchoring=AnchorService(db, MockAnchor(), clock),
+        anchoring=anchoring,
         witnessing=witnessing,
         customer_projection=customers,
         chirp_stage=chirp,
@@ -169,8 +229,8 @@ def bootstrap(
         identity=IdentityService(db, clock),
         chirp_service=ChirpService(db, clock),
         fox_service=fox_service,
-        notifier=FoxNotifier(db, keyring, clock, settings),
-        digests=DigestSchedule(db, clock, settings, fox_service.case_facts),
+        notifier=notifier,
+        digests=digests,
         forgetter=CustomerForgetter(db, inbox, seal_stage, bus, clock),
         tokens=TokenService(db, clock),
         ops=OpsService(
@@ -183,8 +243,9 @@ def bootstrap(
             proofs=proofs,
             replayer=replayer,
             witnessing=witnessing,
-            stages=stages,
+            stages=pipeline.refs(),
         ),
+        pipeline=pipeline,
     )
 
 

@@ -97,7 +97,7 @@ def replay_world(size: Size, work_dir: Path, progress: BenchContext) -> Replayed
         sealed += replay.poll_drawers(container, world, api).accepted
         sealed += replay.import_counterpoint(container, world, lambda _n: None).accepted
         progress.progress(f"detection: running every stage over {sealed:,} events")
-        drain(container)
+        drain(container.pipeline)
         seconds = time.perf_counter() - began
         verified = container.verifier.verify(merchant).ok
         labels = [Label.of_json(raw) for raw in world.labels()]

@@ -3,8 +3,8 @@
 The same app as ``canary serve --no-inline-workers`` (settings from ``CANARY_*``, ``create_app``,
 uvicorn, no access log), plus ``POST /bench/noop``, which reads the body and answers a small JSON
 object: the floor of this HTTP stack on this machine, measured against the same server process.
-``--group-commit`` swaps in ``GroupCommitInbox`` so the effect of group commit can be measured
-before bootstrap grows a setting for it.
+``--group-commit`` builds the ingress with ``GroupCommitInbox`` (``--group-wait-ms`` its window) and
+without it each webhook commits on its own, so the effect of group commit can be measured.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from core.bootstrap import bootstrap
-from core.ingest.group_commit import GroupCommitInbox
 from core.settings import Settings
 from core.web.app import create_app
 
@@ -32,21 +31,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m core.bench.server")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--group-commit", action="store_true")
-    parser.add_argument("--group-max", type=int, default=64)
     parser.add_argument("--group-wait-ms", type=float, default=2.0)
     args = parser.parse_args(argv)
-    settings = Settings()
-    container = bootstrap(settings)
-    if args.group_commit:
-        container.inbox = GroupCommitInbox(
-            container.db,
-            container.bus,
-            container.keyring,
-            container.clock,
-            dedup_hours=settings.dedup_window_hours,
-            max_events=args.group_max,
-            max_wait_s=args.group_wait_ms / 1000,
-        )
+    window_ms = args.group_wait_ms if args.group_commit else 0.0
+    settings = Settings().model_copy(update={"ingress_group_commit_ms": window_ms})
+    container = bootstrap(settings, ingress=True)
     app = create_app(container)
     app.router.routes.append(Route("/bench/noop", noop, methods=["GET", "POST"]))
     try:

@@ -22,7 +22,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     args = parser.parse_args(argv)
     container = bootstrap(Settings())
     try:
-        runner(container, args.stage, consumer=args.consumer).run_forever(install_signals=True)
+        runner(container.pipeline, args.stage, consumer=args.consumer).run_forever(install_signals=True)
     finally:
         container.close()
 

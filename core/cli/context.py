@@ -11,8 +11,8 @@ from core.settings import Settings
 from core.tenancy import UnknownMerchantError, require_merchant
 
 
-def load() -> Container:
-    return bootstrap(Settings())
+def load(*, ingress: bool = False) -> Container:
+    return bootstrap(Settings(), ingress=ingress)
 
 
 def known_merchant(container: Container, merchant_id: str) -> str:

@@ -83,7 +83,7 @@ def forget_customer(
         except CustomerNotFoundError as exc:
             raise UsageError(str(exc)) from None
         if container.settings.is_embedded:
-            drain(container)  # the in-process bus lives in this process: run the redaction through
+            drain(container.pipeline)  # the in-process bus lives in this process: run the redaction through
     finally:
         container.close()
     out.print(

@@ -85,7 +85,7 @@ def health(as_json: bool = typer.Option(False, "--json", help="Machine-readable 
     container = load()
     try:
         report = container.health.report()
-        alarms = stage_alarms(container)
+        alarms = stage_alarms(container.pipeline)
     finally:
         container.close()
     if as_json:

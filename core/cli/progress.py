@@ -64,7 +64,7 @@ def drain_stages(container: Container, bar: Progress) -> None:
     task = bar.add_task("stages", total=len(STAGE_NAMES))
     for name in STAGE_NAMES:
         bar.update(task, description=f"stage: {name}")
-        drain(container, (name,))
+        drain(container.pipeline, (name,))
         bar.advance(task)
     bar.update(task, description="stages: " + " → ".join(STAGE_NAMES))
-    drain(container)
+    drain(container.pipeline)

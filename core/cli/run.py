@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import typer
 from rich.console import Console
@@ -13,7 +11,6 @@ from starlette.applications import Starlette
 
 from core.cli.context import load
 from core.cli.errors import UsageError, friendly
-from core.ingest.group_commit import GroupCommitInbox
 from core.pipeline.workers import STAGE_NAMES, InlineWorkers, runner, sweep_forever
 
 out = Console(stderr=True)
@@ -40,42 +37,18 @@ def serve(
 
     from core.web.app import create_app
 
-    container = load()
+    container = load(ingress=True)  # the ingress's inbox shares commits (CANARY_INGRESS_GROUP_COMMIT_MS)
     settings = container.settings
     inline = settings.is_embedded if inline_workers is None else inline_workers
-    workers = InlineWorkers(container) if inline else None
-    group = None
-    if settings.ingress_group_commit_ms > 0:
-        group = container.inbox = GroupCommitInbox(
-            container.db,
-            container.bus,
-            container.keyring,
-            container.clock,
-            dedup_hours=settings.dedup_window_hours,
-            max_wait_s=settings.ingress_group_commit_ms / 1000,
-        )
-    app = create_app(container)
-    mcp_servers = app.router.lifespan_context  # the MCP servers' session managers (create_app)
-
-    @asynccontextmanager
-    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        if workers:
-            workers.start()
-        try:
-            async with mcp_servers(_app):
-                yield
-        finally:
-            if group:
-                group.close()  # finishes what is queued: every 2xx already sent stays committed
-            if workers:
-                workers.stop()
-            container.close()
-
-    app.router.lifespan_context = lifespan
+    workers = [InlineWorkers(container.pipeline)] if inline else []
+    app = create_app(container, background=workers)
     bind_host, bind_port = host or container.settings.http_host, port or container.settings.http_port
     for line in banner(app, bind_host, bind_port, inline=inline, embedded=settings.is_embedded):
         out.print(line, highlight=False, soft_wrap=True)
-    uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning")
+    try:
+        uvicorn.run(app, host=bind_host, port=bind_port, log_level="warning")
+    finally:
+        container.close()  # after the app's lifespan has stopped the workers
 
 
 def banner(app: Starlette, host: str, port: int, *, inline: bool, embedded: bool) -> list[str]:
@@ -119,7 +92,7 @@ def worker(
         raise UsageError(f"unknown stage {stage!r}: choose from {', '.join(STAGE_NAMES)}, sweeper, all")
     stop = threading.Event()
     runners = [
-        runner(container, n, consumer=consumer)
+        runner(container.pipeline, n, consumer=consumer)
         for n in (STAGE_NAMES if stage == "all" else (stage,))
         if n != "sweeper"
     ]
@@ -133,7 +106,9 @@ def worker(
     signal.signal(signal.SIGINT, shutdown)
     threads = [threading.Thread(target=r.run_forever, name=r.stage.name) for r in runners]
     if stage in ("sweeper", "all"):
-        threads.append(threading.Thread(target=sweep_forever, args=(container, stop), name="sweeper"))
+        threads.append(
+            threading.Thread(target=sweep_forever, args=(container.pipeline, stop), name="sweeper")
+        )
     out.print(
         f"canary worker {stage}: running ({'Redis' if container.settings.redis_url else 'in-process'} bus)"
     )

@@ -160,6 +160,6 @@ def _stages(container: Container, progress: Progress) -> None:
     task = progress.add_task("stages: " + " → ".join(STAGE_NAMES), total=len(STAGE_NAMES))
     for name in STAGE_NAMES:
         progress.update(task, description=f"stage: {name}")
-        drain(container, (name,))
+        drain(container.pipeline, (name,))
         progress.advance(task)
     progress.update(task, description="stages: " + " → ".join(STAGE_NAMES))

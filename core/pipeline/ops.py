@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import func
 from sqlmodel import Session, col, select
@@ -40,6 +39,7 @@ from core.ledger.signer import CheckpointSigner, origin_for
 from core.ledger.tree import MerkleLog, MissingNodeError
 from core.ledger.witness import WitnessService
 from core.paging import check_limit, decode_cursor, encode_cursor
+from core.pipeline.alarms import StageRef
 from core.pipeline.health import HealthService
 from core.pipeline.ops_results import (
     AnchorStatus,
@@ -75,13 +75,6 @@ class OpsError(LookupError):
     """A caller's mistake (an unknown event, a bad range); the message says what to change."""
 
     user_facing = True
-
-
-@dataclass(frozen=True)
-class StageRef:
-    name: str
-    stream: str
-    group: str
 
 
 class OpsService:

@@ -1,7 +1,15 @@
 """The HTTP entry point: ingress routes, operations endpoints, the MCP servers at /mcp/<name> and the
-console at /console (core/web/console/, docs/console.md)."""
+console at /console (core/web/console/, docs/console.md).
+
+This is the route groups' composition: each gets its own deps (core/web/deps.py) from the container,
+and the app's lifespan runs what the process asked for around the MCP servers' session managers.
+"""
 
 from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any, Protocol
 
 from sqlalchemy.exc import DBAPIError, PendingRollbackError
 from starlette.applications import Starlette
@@ -13,6 +21,7 @@ from core.bootstrap import Container
 from core.db.engine import StorageUnavailableError, is_transient
 from core.ingest.group_commit import InboxClosedError
 from core.web.console import console_mount
+from core.web.deps import ConsoleDeps, IngressDeps, OpsDeps
 from core.web.ops import healthz, metrics
 from core.web.push_ingest import push_ingest
 from core.web.square_webhook import square_webhook
@@ -20,11 +29,20 @@ from servers.common.http import http_servers, lifespan
 from servers.registry import available
 
 
-def create_app(container: Container) -> Starlette:
-    """The app's lifespan runs the MCP servers' session managers; a process that installs its own
-    lifespan (``canary serve``) must enter this one inside it."""
+class Background(Protocol):
+    """Something that runs while the app serves (``canary serve``'s inline workers)."""
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+def create_app(container: Container, *, background: Sequence[Background] = ()) -> Starlette:
+    """The app; its lifespan starts ``background`` (in order), runs the MCP servers' session
+    managers, and on shutdown stops ``background`` (in reverse). Closing the container stays with
+    whoever built it."""
     mcp = http_servers(container, available())
-    console, pages = console_mount(container)
+    console, pages = console_mount(container.deps(ConsoleDeps))
     routes: list[BaseRoute] = [
         Route("/webhooks/square", square_webhook, methods=["POST"]),
         Route("/ingest/{source}", push_ingest, methods=["POST"]),
@@ -34,13 +52,29 @@ def create_app(container: Container) -> Starlette:
         Route("/console", lambda _request: RedirectResponse("/console/", status_code=307)),
         console,
     ]
+    mcp_servers = lifespan(mcp)
+
+    @asynccontextmanager
+    async def run(app: Any) -> AsyncIterator[None]:
+        started: list[Background] = []
+        try:
+            for item in background:
+                item.start()
+                started.append(item)
+            async with mcp_servers(app):
+                yield
+        finally:
+            for item in reversed(started):
+                item.stop()
+
     unavailable = (StorageUnavailableError, DBAPIError, PendingRollbackError, TimeoutError, InboxClosedError)
     app = Starlette(
         routes=routes,
-        lifespan=lifespan(mcp),
+        lifespan=run,
         exception_handlers=dict.fromkeys(unavailable, retry_later),
     )
-    app.state.container = container
+    app.state.ingress = container.deps(IngressDeps)
+    app.state.ops = container.deps(OpsDeps)
     app.state.console = pages
     return app
 

@@ -6,25 +6,25 @@ from anyio import to_thread
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 
-from core.bootstrap import Container
 from core.db.engine import StorageUnavailableError, check_connection
-from core.pipeline.workers import STAGE_NAMES, stage_alarms
+from core.pipeline.workers import stage_alarms
+from core.web.deps import OpsDeps
 
 
 async def healthz(request: Request) -> JSONResponse:
-    container: Container = request.app.state.container
+    deps: OpsDeps = request.app.state.ops
     try:
-        await to_thread.run_sync(check_connection, container.db.engine)
+        await to_thread.run_sync(check_connection, deps.db.engine)
     except StorageUnavailableError as exc:
         return JSONResponse({"status": "unavailable", "database": str(exc)}, status_code=503)
     return JSONResponse({"status": "ok"})
 
 
 async def metrics(request: Request) -> PlainTextResponse:
-    container: Container = request.app.state.container
-    health = await to_thread.run_sync(container.health.report)
-    queues = await to_thread.run_sync(container.ops.stage_queues)  # the stages pipeline_health reports
-    alarms = await to_thread.run_sync(stage_alarms, container)
+    deps: OpsDeps = request.app.state.ops
+    health = await to_thread.run_sync(deps.health.report)
+    queues = await to_thread.run_sync(deps.ops.stage_queues)  # the stages pipeline_health reports
+    alarms = await to_thread.run_sync(stage_alarms, deps.pipeline)
     lines = [
         "# TYPE canary_stream_length gauge",
         "# TYPE canary_stream_pending gauge",
@@ -59,5 +59,5 @@ async def metrics(request: Request) -> PlainTextResponse:
     ]
     stuck = {a.stage for a in alarms}
     lines.append("# TYPE canary_stage_stuck gauge")  # 1 while core/pipeline/alarms.py alarms for the stage
-    lines += [f'canary_stage_stuck{{stage="{name}"}} {int(name in stuck)}' for name in STAGE_NAMES]
+    lines += [f'canary_stage_stuck{{stage="{name}"}} {int(name in stuck)}' for name in deps.pipeline.stages]
     return PlainTextResponse("\n".join(lines) + "\n", media_type="text/plain; version=0.0.4")

@@ -19,17 +19,17 @@ from starlette.responses import JSONResponse
 from core.adapters.counterpoint.batch import label
 from core.adapters.counterpoint.push import verify_push_signature
 from core.adapters.counterpoint.units import unit_id
-from core.bootstrap import Container
 from core.ingest.identifiers import merchant_ref
 from core.ingest.inbox import IncomingEvent
 from core.web.body import BodyTooLargeError, read_capped
+from core.web.deps import IngressDeps
 from core.web.square_webhook import error
 
 PUSH_SOURCES = {"counterpoint": ("COUNTERPOINT", "counterpoint_push")}
 
 
 async def push_ingest(request: Request) -> JSONResponse:
-    container: Container = request.app.state.container
+    deps: IngressDeps = request.app.state.ingress
     source = PUSH_SOURCES.get(request.path_params["source"])
     if source is None:
         return error(
@@ -37,11 +37,11 @@ async def push_ingest(request: Request) -> JSONResponse:
         )
     vendor, key_purpose = source
     try:
-        raw = await read_capped(request, container.settings.max_body_bytes)
+        raw = await read_capped(request, deps.settings.max_body_bytes)
     except BodyTooLargeError:
-        return error(413, f"body larger than {container.settings.max_body_bytes} bytes")
+        return error(413, f"body larger than {deps.settings.max_body_bytes} bytes")
     ref = merchant_ref(request.query_params.get("merchant"))
-    directory = container.directory
+    directory = deps.directory
     merchant_id = (
         (directory.peek_resolve(ref, None) or await to_thread.run_sync(directory.resolve, ref, None))
         if ref
@@ -73,5 +73,5 @@ async def push_ingest(request: Request) -> JSONResponse:
         event_type=kind.split(":", 1)[0][:100],
         source_event_id=request.headers.get("x-canary-event-id") or unit_id(kind, raw),
     )
-    accepted = await to_thread.run_sync(container.inbox.accept, incoming)
+    accepted = await to_thread.run_sync(deps.inbox.accept, incoming)
     return JSONResponse({"status": accepted.status, "event_hash": accepted.event_hash})

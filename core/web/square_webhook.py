@@ -17,10 +17,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from core.adapters.square.signature import verify_square_signature
-from core.bootstrap import Container
 from core.ingest.identifiers import merchant_ref
 from core.ingest.inbox import IncomingEvent
 from core.web.body import BodyTooLargeError, peek_json, read_capped
+from core.web.deps import IngressDeps
 
 SIGNATURE_HEADER = "x-square-hmacsha256-signature"
 
@@ -30,13 +30,13 @@ def error(status: int, message: str) -> JSONResponse:
 
 
 async def square_webhook(request: Request) -> JSONResponse:
-    container: Container = request.app.state.container
+    deps: IngressDeps = request.app.state.ingress
     try:
-        raw = await read_capped(request, container.settings.max_body_bytes)
+        raw = await read_capped(request, deps.settings.max_body_bytes)
     except BodyTooLargeError:
-        return error(413, f"body larger than {container.settings.max_body_bytes} bytes")
+        return error(413, f"body larger than {deps.settings.max_body_bytes} bytes")
     ref = merchant_ref(request.query_params.get("merchant"))
-    directory = container.directory
+    directory = deps.directory
     merchant_id = (
         (directory.peek_resolve(ref, None) or await to_thread.run_sync(directory.resolve, ref, None))
         if ref
@@ -70,5 +70,5 @@ async def square_webhook(request: Request) -> JSONResponse:
         event_type=event_type if isinstance(event_type, str) else None,
         api_version=request.headers.get("square-version"),
     )
-    accepted = await to_thread.run_sync(container.inbox.accept, incoming)
+    accepted = await to_thread.run_sync(deps.inbox.accept, incoming)
     return JSONResponse({"status": accepted.status, "event_hash": accepted.event_hash})

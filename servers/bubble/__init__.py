@@ -12,6 +12,7 @@ from fastmcp import FastMCP
 
 from core.bubble.service.views import BubbleError
 from servers.bubble import tools
+from servers.bubble.deps import BubbleDeps
 from servers.common import ServerSpec
 
 INSTRUCTIONS = """\
@@ -32,5 +33,9 @@ def register(mcp: FastMCP) -> None:
 
 
 SPEC = ServerSpec(
-    name="canary-bubble", instructions=INSTRUCTIONS, register=register, domain_errors=(BubbleError,)
+    deps=BubbleDeps,
+    name="canary-bubble",
+    instructions=INSTRUCTIONS,
+    register=register,
+    domain_errors=(BubbleError,),
 )

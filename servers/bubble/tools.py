@@ -8,8 +8,9 @@ from typing import Annotated, Literal
 from fastmcp import Context, FastMCP
 from pydantic import Field
 
+from servers.bubble.deps import require
 from servers.bubble.results import AnomalyPage, BaselineHistoryPage, DeviceBaseline, StorePattern
-from servers.common import READ_ONLY, Cursor, Limit, require, safe
+from servers.common import READ_ONLY, Cursor, Limit, safe
 
 DeviceId = Annotated[
     str,
@@ -63,8 +64,8 @@ def register(mcp: FastMCP) -> None:
         with its unit (transactions, cents per transaction, voids, refunds, no-sales, cash tenders,
         minutes between transactions, employees). Also the thresholds in force and when it was scored.
         """
-        rt, who = require(ctx)
-        return safe(rt.container.bubble_views.get_device_baseline(who.merchant_id, device_id, at))
+        deps, who = require(ctx)
+        return safe(deps.bubble_views.get_device_baseline(who.merchant_id, device_id, at))
 
     @mcp.tool(annotations=READ_ONLY)
     def query_device_anomalies(
@@ -86,9 +87,9 @@ def register(mcp: FastMCP) -> None:
         with their share and expected vs observed over the episode in named units. Filter by device,
         store, scope or a window overlapping the episode. Paginated: pass next_cursor back.
         """
-        rt, who = require(ctx)
+        deps, who = require(ctx)
         return safe(
-            rt.container.bubble_views.query_device_anomalies(
+            deps.bubble_views.query_device_anomalies(
                 who.merchant_id,
                 device_id=device_id,
                 store_id=store_id,
@@ -107,8 +108,8 @@ def register(mcp: FastMCP) -> None:
         dimension most often on top when it alerted; hours in which two or more devices alerted at
         once; and the store's own common-mode alerts and A-BUBBLE-STORE episodes.
         """
-        rt, who = require(ctx)
-        return safe(rt.container.bubble_views.store_pattern(who.merchant_id, store_id, start, end))
+        deps, who = require(ctx)
+        return safe(deps.bubble_views.store_pattern(who.merchant_id, store_id, start, end))
 
     @mcp.tool(annotations=READ_ONLY)
     def baseline_history(
@@ -119,7 +120,7 @@ def register(mcp: FastMCP) -> None:
         (history_sufficient), and any re-baselining after an analyst dismissed a case as the new normal,
         each with why (UTC times). Paginated: pass next_cursor back.
         """
-        rt, who = require(ctx)
+        deps, who = require(ctx)
         return safe(
-            rt.container.bubble_views.baseline_history(who.merchant_id, device_id, limit=limit, cursor=cursor)
+            deps.bubble_views.baseline_history(who.merchant_id, device_id, limit=limit, cursor=cursor)
         )

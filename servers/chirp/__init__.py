@@ -13,6 +13,7 @@ from fastmcp import FastMCP
 
 from core.rules.errors import ChirpError
 from servers.chirp import catalog, detections, modes, tuning
+from servers.chirp.deps import ChirpDeps
 from servers.common import ServerSpec
 
 INSTRUCTIONS = """\
@@ -41,5 +42,9 @@ def register(mcp: FastMCP) -> None:
 
 # Only Chirp's own caller-facing errors reach the model; anything else is a bug and is masked.
 SPEC = ServerSpec(
-    name="canary-chirp", instructions=INSTRUCTIONS, register=register, domain_errors=(ChirpError,)
+    deps=ChirpDeps,
+    name="canary-chirp",
+    instructions=INSTRUCTIONS,
+    register=register,
+    domain_errors=(ChirpError,),
 )

@@ -12,7 +12,7 @@ from fastmcp.exceptions import ToolError
 from pydantic import AwareDatetime, Field
 
 from core.auth.principal import Principal
-from servers.common import Runtime
+from servers.chirp.deps import ChirpDeps
 
 # A rule parameter's value: numbers (money in cents), flags, choices, lists of strings (tiers, codes).
 ParamValue = int | float | bool | str | list[str]
@@ -55,9 +55,9 @@ def actor(who: Principal) -> str:
     return f"{who.role}:{who.token_id or who.transport}"
 
 
-def known_rule(rt: Runtime, rule_id: str) -> str:
+def known_rule(deps: ChirpDeps, rule_id: str) -> str:
     """``rule_id`` if the catalog has it; otherwise an error that tells the model where ids come from."""
-    if rule_id not in rt.container.chirp_service.catalog.rules:
+    if rule_id not in deps.chirp_service.catalog.rules:
         raise ToolError(
             f"no rule {rule_id!r} in the Chirp catalog: call list_rules for the valid ids "
             "(they look like Q-VR-03 or C-005)"

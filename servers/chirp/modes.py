@@ -11,8 +11,9 @@ from pydantic import Field
 from core.rules.model import Mode
 from core.rules.packs import PACKS
 from servers.chirp.args import Reason, RuleId, actor, known_rule
+from servers.chirp.deps import require
 from servers.chirp.results import PackApplicationResult, PackPreview, PromotionResult
-from servers.common import READ_ONLY, WRITE, require, safe
+from servers.common import READ_ONLY, WRITE, safe
 from servers.common.server import WRITE_TAG
 
 TargetMode = Annotated[
@@ -58,10 +59,10 @@ def register(mcp: FastMCP) -> None:
         Asking for the mode the rule is already in changes nothing. Operator tool (needs the
         rules:write scope).
         """
-        rt, who = require(ctx, "rules:write")
+        deps, who = require(ctx, "rules:write")
         return safe(
-            rt.container.chirp_service.promote_rule(
-                who.merchant_id, known_rule(rt, rule_id), mode, actor=actor(who), reason=reason, force=force
+            deps.chirp_service.promote_rule(
+                who.merchant_id, known_rule(deps, rule_id), mode, actor=actor(who), reason=reason, force=force
             )
         )
 
@@ -73,8 +74,8 @@ def register(mcp: FastMCP) -> None:
         labels cash-paid growers as ad-hoc vendor payments). `applied` says whether the tenant already
         has it. Use it before apply_vertical_pack and show the changes to the person deciding.
         """
-        rt, who = require(ctx)
-        return safe(rt.container.chirp_service.preview_vertical_pack(who.merchant_id, pack_id))
+        deps, who = require(ctx)
+        return safe(deps.chirp_service.preview_vertical_pack(who.merchant_id, pack_id))
 
     @mcp.tool(annotations=WRITE, tags={WRITE_TAG})
     def apply_vertical_pack(
@@ -86,8 +87,8 @@ def register(mcp: FastMCP) -> None:
         are not changed. Applying a pack that is already applied is refused unless reapply=true,
         which resets those overrides. Operator tool (needs the rules:write scope).
         """
-        rt, who = require(ctx, "rules:write")
-        result = rt.container.chirp_service.apply_vertical_pack(
+        deps, who = require(ctx, "rules:write")
+        result = deps.chirp_service.apply_vertical_pack(
             who.merchant_id, pack_id, actor=actor(who), reason=reason, reapply=reapply
         )
         return safe(result)

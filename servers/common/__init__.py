@@ -7,7 +7,7 @@ The conventions are written down in docs/mcp.md; a server package uses only this
 from servers.common.annotations import DESTRUCTIVE, READ_ONLY, WRITE, WRITE_IDEMPOTENT
 from servers.common.auth import CanaryTokenVerifier
 from servers.common.paging import Cursor, Limit
-from servers.common.runtime import Runtime, caller, require, runtime
+from servers.common.runtime import NoDeps, Runtime, caller, require, runtime
 from servers.common.sanitise import SafeStr, clean, safe, safe_model, scrub, unsafe_fields
 from servers.common.server import WRITE_TAG, ServerSpec, build_server, run_stdio
 
@@ -20,6 +20,7 @@ __all__ = [
     "CanaryTokenVerifier",
     "Cursor",
     "Limit",
+    "NoDeps",
     "Runtime",
     "SafeStr",
     "ServerSpec",

@@ -1,4 +1,7 @@
-"""What a tool call runs with: the container, the caller, and the server's mode.
+"""What a tool call runs with: the server's deps, the caller, and the server's mode.
+
+A server's deps are the small frozen dataclass its ``ServerSpec`` names (``servers/<name>/deps.py``),
+filled by the composition root; no tool sees the container.
 
 The tenant never comes from a tool argument. Over HTTP it comes from the bearer token; over stdio
 from ``CANARY_MERCHANT_ID`` (whoever runs a stdio server already holds the database credentials); an
@@ -8,24 +11,35 @@ in-process server (tests, agents) can be built with a fixed principal.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 from fastmcp import Context
 from fastmcp.exceptions import ToolError
 from fastmcp.server.dependencies import get_access_token
 
 from core.auth.principal import Principal, local_principal
-from core.bootstrap import Container
 
 READ = "read"
+D = TypeVar("D")
+
+
+@dataclass(frozen=True)
+class NoDeps:
+    """The deps of a server whose tools use no core service."""
 
 
 @dataclass(frozen=True)
 class Runtime:
-    container: Container
+    deps: object  # the server's deps (ServerSpec.deps); read it through deps_of
     read_only: bool = False
     principal: Principal | None = None  # fixed caller of an in-process server
     stdio_merchant_id: str | None = None
     stdio_actor: str | None = None  # CANARY_ACTOR: the person a stdio server's writes are logged for
+
+    def deps_of(self, kind: type[D]) -> D:
+        if not isinstance(self.deps, kind):
+            raise TypeError(f"this server runs with {type(self.deps).__name__}, not {kind.__name__}")
+        return self.deps
 
 
 def runtime(ctx: Context) -> Runtime:

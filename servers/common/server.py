@@ -1,9 +1,10 @@
 """Building a Canary MCP server: one function, the same for all five.
 
-``build_server(spec, …)`` returns a FastMCP server whose lifespan builds (or borrows) the container;
-nothing connects at import. Tools are registered by the server package's ``register(mcp)``. Domain
-errors (``LookupError``/``ValueError`` subclasses raised by core services) reach the model as
-``ToolError`` messages; anything else is masked, so no traceback or internal detail leaks.
+``build_server(spec, …)`` returns a FastMCP server whose lifespan builds (or borrows) the container
+and hands the tools only the server's deps (``spec.deps``); nothing connects at import. Tools are
+registered by the server package's ``register(mcp)``. Domain errors (``LookupError``/``ValueError``
+subclasses raised by core services) reach the model as ``ToolError`` messages; anything else is
+masked, so no traceback or internal detail leaks.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from core.settings import Settings
 from core.tenancy import UnknownMerchantError, require_merchant
 from servers.common.auth import CanaryTokenVerifier
 from servers.common.prompts import register_prompts
-from servers.common.runtime import Runtime
+from servers.common.runtime import NoDeps, Runtime
 
 log = logging.getLogger(__name__)
 WRITE_TAG = "write"
@@ -42,6 +43,9 @@ class ServerSpec:
     name: str  # "canary-identity"
     instructions: str
     register: Callable[[FastMCP], None]
+    # What the tools use (servers/<name>/deps.py): a frozen dataclass whose fields are named after
+    # the container's; build_server fills it (Container.deps) and the tools never see the container.
+    deps: type[Any] = NoDeps
     # Exception types a core service raises for a caller's mistake; their message is for the model.
     domain_errors: tuple[type[Exception], ...] = (LookupError, ValueError)
 
@@ -132,7 +136,7 @@ def build_server(
         try:
             yield {
                 "runtime": Runtime(
-                    container=built,
+                    deps=built.deps(spec.deps),
                     read_only=read_only,
                     principal=principal,
                     stdio_merchant_id=None if http_auth else chosen.merchant_id,

@@ -15,6 +15,7 @@ from fastmcp import FastMCP
 from core.cases.domain.model import FoxError
 from servers.common import ServerSpec
 from servers.fox import cases, insights, work
+from servers.fox.deps import FoxDeps
 
 INSTRUCTIONS = """\
 Fox is Canary's case manager for retail loss prevention. Chirp's alerting rules publish alerts; Fox
@@ -41,4 +42,6 @@ def register(mcp: FastMCP) -> None:
 
 
 # Only Fox's own caller-facing errors reach the model; anything else is a bug and is masked.
-SPEC = ServerSpec(name="canary-fox", instructions=INSTRUCTIONS, register=register, domain_errors=(FoxError,))
+SPEC = ServerSpec(
+    deps=FoxDeps, name="canary-fox", instructions=INSTRUCTIONS, register=register, domain_errors=(FoxError,)
+)

@@ -8,9 +8,10 @@ from typing import Annotated, Literal
 from fastmcp import Context, FastMCP
 from pydantic import AwareDatetime, Field
 
-from servers.common import READ_ONLY, WRITE_IDEMPOTENT, require, safe
+from servers.common import READ_ONLY, WRITE_IDEMPOTENT, safe
 from servers.common.server import WRITE_TAG
 from servers.fox.args import actor
+from servers.fox.deps import require
 from servers.fox.results import BundlingPolicyView, CaseDigestView, RuleOutcomeReport
 
 BY = Literal[
@@ -36,10 +37,10 @@ def register(mcp: FastMCP) -> None:
         cases, outcome counts of its detections in closed cases, false-positive rate (false positives
         / outcomes) and precision (confirmed fraud / (confirmed fraud + false positives)); rates are
         null until there is something to divide. Use it to judge whether a rule is worth its noise."""
-        rt, who = require(ctx)
-        end = until or rt.container.clock.now()
+        deps, who = require(ctx)
+        end = until or deps.clock.now()
         start = since or end - timedelta(days=30)
-        report = rt.container.fox_service.rule_outcome_stats(who.merchant_id, start, end, rule_id)
+        report = deps.fox_service.rule_outcome_stats(who.merchant_id, start, end, rule_id)
         return safe(report)
 
     @mcp.tool(annotations=READ_ONLY)
@@ -53,8 +54,8 @@ def register(mcp: FastMCP) -> None:
         """One message instead of N alerts: over the period, cases opened and closed, the
         confirmed-fraud rate of the closed ones, the top 3 patterns (rules by detections in the cases
         opened) and the open cases per store ranked by their highest severity."""
-        rt, who = require(ctx)
-        return safe(rt.container.fox_service.case_digest(who.merchant_id, period, end))
+        deps, who = require(ctx)
+        return safe(deps.fox_service.case_digest(who.merchant_id, period, end))
 
     @mcp.tool(annotations=WRITE_IDEMPOTENT, tags={WRITE_TAG})
     def set_bundling_policy(
@@ -79,8 +80,8 @@ def register(mcp: FastMCP) -> None:
         employee_session within 24 hours. Applies to alerts received from now on; existing cases keep
         their detections. Recorded with you as the one who set it. Operator tool (needs the
         rules:write scope)."""
-        rt, who = require(ctx, "rules:write")
-        view = rt.container.fox_service.set_bundling_policy(
+        deps, who = require(ctx, "rules:write")
+        view = deps.fox_service.set_bundling_policy(
             who.merchant_id, family, by, window_hours, actor=actor(who)
         )
         return safe(view)

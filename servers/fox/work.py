@@ -10,9 +10,10 @@ from typing import Annotated, Literal
 from fastmcp import Context, FastMCP
 from pydantic import Field
 
-from servers.common import DESTRUCTIVE, WRITE, require, safe
+from servers.common import DESTRUCTIVE, WRITE, safe
 from servers.common.server import WRITE_TAG
 from servers.fox.args import CaseId, OutcomeArg, Reason, actor
+from servers.fox.deps import require
 from servers.fox.results import EvidenceView, NoteView, TransitionResult
 
 CASES = "cases:write"
@@ -30,8 +31,8 @@ def register(mcp: FastMCP) -> None:
     ) -> TransitionResult:
         """Move an open case to in_progress and assign it (to you unless you name someone). Only an
         open case can be started. Audited. Needs the cases:write scope."""
-        rt, who = require(ctx, CASES)
-        result = rt.container.fox_service.start_investigation(
+        deps, who = require(ctx, CASES)
+        result = deps.fox_service.start_investigation(
             who.merchant_id, case_id, actor=actor(who), assignee=assignee, reason=reason
         )
         return safe(result)
@@ -43,8 +44,8 @@ def register(mcp: FastMCP) -> None:
         body: Annotated[str, Field(min_length=1, max_length=4_000, description="The note's text.")],
     ) -> NoteView:
         """Add a note to a case in any state, signed with your identity. Needs the cases:write scope."""
-        rt, who = require(ctx, CASES)
-        return safe(rt.container.fox_service.add_note(who.merchant_id, case_id, body, actor=actor(who)))
+        deps, who = require(ctx, CASES)
+        return safe(deps.fox_service.add_note(who.merchant_id, case_id, body, actor=actor(who)))
 
     @mcp.tool(annotations=WRITE, tags={WRITE_TAG})
     def attach_evidence(
@@ -66,8 +67,8 @@ def register(mcp: FastMCP) -> None:
         """Attach a detection, transaction or document to a case, with the ledger receipt of the sealed
         event it came from (chain position, inclusion proof, signed checkpoint). Attaching the same
         item twice keeps the first attachment. Needs the cases:write scope."""
-        rt, who = require(ctx, CASES)
-        view = rt.container.fox_service.attach_evidence(
+        deps, who = require(ctx, CASES)
+        view = deps.fox_service.attach_evidence(
             who.merchant_id, case_id, kind, ref, actor=actor(who), note=note
         )
         return safe(view)
@@ -77,8 +78,8 @@ def register(mcp: FastMCP) -> None:
         """Close an in-progress case with its outcome (confirmed_fraud, training_issue, false_positive,
         unactionable) and a reason. The outcome is recorded on each of its detections: it feeds
         rule_outcome_stats and Chirp's promotion readiness. Audited. Needs the cases:write scope."""
-        rt, who = require(ctx, CASES)
-        result = rt.container.fox_service.resolve(
+        deps, who = require(ctx, CASES)
+        result = deps.fox_service.resolve(
             who.merchant_id, case_id, outcome=outcome, reason=reason, actor=actor(who)
         )
         return safe(result)
@@ -95,8 +96,8 @@ def register(mcp: FastMCP) -> None:
         """Close an open or in-progress case without action: false_positive or unactionable, with a
         reason (recorded on its detections like resolve_case). reopen_case undoes it. Audited. Needs the
         cases:write scope."""
-        rt, who = require(ctx, CASES)
-        result = rt.container.fox_service.dismiss(
+        deps, who = require(ctx, CASES)
+        result = deps.fox_service.dismiss(
             who.merchant_id, case_id, outcome=outcome, reason=reason, actor=actor(who)
         )
         return safe(result)
@@ -105,7 +106,5 @@ def register(mcp: FastMCP) -> None:
     def reopen_case(ctx: Context, case_id: CaseId, reason: Reason) -> TransitionResult:
         """Bring a resolved or dismissed case back to open, clearing its outcome (on its detections
         too). New alerts for its bundle join it again. Audited. Needs the cases:write scope."""
-        rt, who = require(ctx, CASES)
-        return safe(
-            rt.container.fox_service.reopen(who.merchant_id, case_id, reason=reason, actor=actor(who))
-        )
+        deps, who = require(ctx, CASES)
+        return safe(deps.fox_service.reopen(who.merchant_id, case_id, reason=reason, actor=actor(who)))

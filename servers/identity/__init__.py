@@ -11,6 +11,7 @@ from fastmcp import FastMCP
 from core.customers.errors import IdentityError
 from servers.common import ServerSpec
 from servers.identity import activity, customers
+from servers.identity.deps import IdentityDeps
 
 INSTRUCTIONS = """\
 Canary's customer registry for one merchant (the caller's; it cannot be chosen). Read-only.
@@ -29,5 +30,9 @@ def register(mcp: FastMCP) -> None:
 
 # Only R's own errors reach the model as messages; anything else is masked (no internals leak).
 SPEC = ServerSpec(
-    name="canary-identity", instructions=INSTRUCTIONS, register=register, domain_errors=(IdentityError,)
+    deps=IdentityDeps,
+    name="canary-identity",
+    instructions=INSTRUCTIONS,
+    register=register,
+    domain_errors=(IdentityError,),
 )

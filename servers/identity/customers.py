@@ -7,8 +7,9 @@ from typing import Annotated
 from fastmcp import Context, FastMCP
 from pydantic import Field
 
-from servers.common import READ_ONLY, Cursor, Limit, require, safe
+from servers.common import READ_ONLY, Cursor, Limit, safe
 from servers.identity.args import CustomerRef
+from servers.identity.deps import require
 from servers.identity.results import CardLookup, CustomerLookup, CustomerMetrics
 
 Fingerprint = Annotated[
@@ -31,8 +32,8 @@ def register(mcp: FastMCP) -> None:
         value (gross and net of refunds, in cents). A customer that does not exist comes back with
         found=false, not an error. Customers hold no names, emails or phone numbers.
         """
-        rt, who = require(ctx)
-        return safe(rt.container.identity.lookup_customer(who.merchant_id, customer))
+        deps, who = require(ctx)
+        return safe(deps.identity.lookup_customer(who.merchant_id, customer))
 
     @mcp.tool(annotations=READ_ONLY)
     def lookup_customer_by_card(
@@ -45,8 +46,8 @@ def register(mcp: FastMCP) -> None:
         cents), ordered by customer_id and paginated with limit and cursor. Uses on transactions that
         named no customer are counted in anonymous_uses. An unknown fingerprint gives found=false.
         """
-        rt, who = require(ctx)
-        found = rt.container.identity.lookup_customer_by_card(
+        deps, who = require(ctx)
+        found = deps.identity.lookup_customer_by_card(
             who.merchant_id, fingerprint, limit=limit, cursor=cursor
         )
         return safe(found)
@@ -59,5 +60,5 @@ def register(mcp: FastMCP) -> None:
         Use it for "what is this customer worth" or "how much does this customer refund"; the answer
         states its own definitions. An unknown customer is an error that says how to find one.
         """
-        rt, who = require(ctx)
-        return safe(rt.container.identity.customer_metrics(who.merchant_id, customer))
+        deps, who = require(ctx)
+        return safe(deps.identity.customer_metrics(who.merchant_id, customer))

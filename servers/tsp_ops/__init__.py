@@ -15,6 +15,7 @@ from core.ledger.proofs import ProofError
 from core.pipeline.ops import OpsError
 from servers.common import ServerSpec
 from servers.tsp_ops import ledger, pipeline
+from servers.tsp_ops.deps import TspOpsDeps
 
 INSTRUCTIONS = """\
 Canary's operations view of one merchant's ingestion pipeline and evidence ledger (the caller's
@@ -35,5 +36,9 @@ def register(mcp: FastMCP) -> None:
 
 
 SPEC = ServerSpec(
-    name="canary-tsp-ops", instructions=INSTRUCTIONS, register=register, domain_errors=(OpsError, ProofError)
+    deps=TspOpsDeps,
+    name="canary-tsp-ops",
+    instructions=INSTRUCTIONS,
+    register=register,
+    domain_errors=(OpsError, ProofError),
 )

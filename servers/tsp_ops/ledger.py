@@ -7,7 +7,8 @@ from typing import Annotated
 from fastmcp import Context, FastMCP
 from pydantic import Field
 
-from servers.common import READ_ONLY, require, safe
+from servers.common import READ_ONLY, safe
+from servers.tsp_ops.deps import require
 from servers.tsp_ops.pipeline import Seq
 from servers.tsp_ops.results import AnchorStatus, ChainVerification, ConsistencyProof, InclusionProof
 
@@ -41,8 +42,8 @@ def register(mcp: FastMCP) -> None:
         a size inside it (signature, stored root). Answers ok, the counts checked, first_bad_seq and
         the problems. Bounded so it answers in seconds; walk a big log range by range.
         """
-        rt, who = require(ctx)
-        return safe(rt.container.ops.verify_chain(who.merchant_id, from_seq=from_seq, to_seq=to_seq))
+        deps, who = require(ctx)
+        return safe(deps.ops.verify_chain(who.merchant_id, from_seq=from_seq, to_seq=to_seq))
 
     @mcp.tool(annotations=READ_ONLY)
     def get_inclusion_proof(seq: Seq, ctx: Context, tree_size: OptionalSize = None) -> InclusionProof:
@@ -51,8 +52,8 @@ def register(mcp: FastMCP) -> None:
         Ed25519 public key (base64) that signs it. Anyone can check it without Canary
         (docs/ledger.md). An event no checkpoint covers yet is an error that says so.
         """
-        rt, who = require(ctx)
-        return safe(rt.container.ops.inclusion_proof(who.merchant_id, seq, tree_size))
+        deps, who = require(ctx)
+        return safe(deps.ops.inclusion_proof(who.merchant_id, seq, tree_size))
 
     @mcp.tool(annotations=READ_ONLY)
     def get_consistency_proof(
@@ -62,8 +63,8 @@ def register(mcp: FastMCP) -> None:
         the log only grew, nothing before old_size was rewritten. RFC 6962 consistency proof (hex),
         both roots and both signed notes, and the public key (base64) that signs them.
         """
-        rt, who = require(ctx)
-        return safe(rt.container.ops.consistency_proof(who.merchant_id, old_size, new_size))
+        deps, who = require(ctx)
+        return safe(deps.ops.consistency_proof(who.merchant_id, old_size, new_size))
 
     @mcp.tool(annotations=READ_ONLY)
     def anchor_status(ctx: Context, tree_size: OptionalSize = None) -> AnchorStatus:
@@ -72,5 +73,5 @@ def register(mcp: FastMCP) -> None:
         unconfirmed checkpoint's creation time (UTC), the witness's latest size, and one checkpoint
         (tree_size, or the newest) with its anchor reference.
         """
-        rt, who = require(ctx)
-        return safe(rt.container.ops.anchor_status(who.merchant_id, tree_size))
+        deps, who = require(ctx)
+        return safe(deps.ops.anchor_status(who.merchant_id, tree_size))

@@ -72,7 +72,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             post(client, url, f"not json {n}".encode())
         post(client, url, webhook("bank_account.created"))
         post(client, url, webhook("payment.created"))
-        drain(container)
+        drain(container.pipeline)
         env = {
             "CANARY_DATABASE_URL": settings.database_url.get_secret_value(),
             "CANARY_MASTER_KEY": settings.master_key.get_secret_value() if settings.master_key else "",

@@ -7,6 +7,7 @@ its table class inherits from) but nothing that connects, queries or talks to a 
 from __future__ import annotations
 
 import ast
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -130,3 +131,43 @@ def test_the_bubble_model_never_reaches_into_its_shell_or_the_tables() -> None:
     model = _files("core/bubble/*.py")
     assert model
     assert _violations(model, ("core.bubble.service", "core.db", "sqlmodel", "sqlalchemy")) == []
+
+
+# Below the entry points nothing receives the whole container: each MCP server and each HTTP route
+# group declares the deps it uses (servers/<name>/deps.py, core/web/deps.py) and the workers get the
+# pipeline (core/pipeline/workers.py). Only these build servers and route groups from a container.
+CONTAINER_HOLDERS = {"servers/common/server.py", "servers/common/http.py", "core/web/app.py"}
+
+
+def test_servers_routes_and_workers_receive_deps_not_the_container() -> None:
+    files = _files("servers") + _files("core/web") + _files("core/pipeline") + _files("core/workers")
+    assert files
+    found = _violations(files, ("core.bootstrap",))
+    assert [v for v in found if v.split(" imports ")[0] not in CONTAINER_HOLDERS] == []
+
+
+def test_the_container_checker_catches_a_handler_importing_it(tmp_path: Path) -> None:
+    bad = tmp_path / "tools.py"
+    bad.write_text("from core.bootstrap import Container\n")
+    assert _violations([bad], ("core.bootstrap",)) == [
+        "tools.py imports core.bootstrap",
+        "tools.py imports core.bootstrap.Container",
+    ]
+
+
+def test_every_server_and_route_group_declares_a_small_frozen_deps_object() -> None:
+    from core.bootstrap import Container
+    from core.web import deps as web_deps
+    from servers.registry import available
+
+    container = {f.name for f in dataclasses.fields(Container)}
+    declared = {name: spec.deps for name, spec in available().items()}
+    declared |= {cls.__name__: cls for cls in (web_deps.IngressDeps, web_deps.OpsDeps, web_deps.ConsoleDeps)}
+    assert len(declared) >= 8
+    for name, kind in declared.items():
+        assert dataclasses.is_dataclass(kind), name
+        assert kind.__dataclass_params__.frozen, name  # type: ignore[attr-defined]
+        wanted = {f.name for f in dataclasses.fields(kind)}
+        assert wanted, f"{name} declares no deps"
+        assert wanted <= container, f"{name} asks for {sorted(wanted - container)}, not in the container"
+        assert len(wanted) <= 6, f"{name} takes {len(wanted)} of the container's fields: not small"

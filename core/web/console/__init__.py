@@ -7,15 +7,15 @@ from __future__ import annotations
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from core.bootstrap import Container
 from core.web.console import auth, cases, dashboards, pages
 from core.web.console.base import HERE, PREFIX, Console
 from core.web.console.sessions import SessionSigner
+from core.web.deps import ConsoleDeps
 
 __all__ = ["PREFIX", "Console", "console_mount"]
 
 
-def console_mount(container: Container, signer: SessionSigner | None = None) -> tuple[Mount, Console]:
+def console_mount(deps: ConsoleDeps, signer: SessionSigner | None = None) -> tuple[Mount, Console]:
     """The /console mount and the ``Console`` it serves (put it on ``app.state.console``)."""
     routes = [
         Route("/", pages.today, methods=["GET"]),
@@ -42,4 +42,4 @@ def console_mount(container: Container, signer: SessionSigner | None = None) -> 
         Route("/customers/{customer_id:path}", pages.customer, methods=["GET"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="console-static"),
     ]
-    return Mount(PREFIX, routes=routes), Console(container, signer)
+    return Mount(PREFIX, routes=routes), Console(deps, signer)

@@ -54,7 +54,7 @@ def sign_in(console: Console, request: Request, form: Mapping[str, Any]) -> Resp
             console, request, 403, "The sign-in form had expired or came from elsewhere; try again."
         )
     token = form.get("token")
-    principal = console.container.tokens.verify(token) if isinstance(token, str) and token.strip() else None
+    principal = console.deps.tokens.verify(token) if isinstance(token, str) and token.strip() else None
     if principal is None or principal.token_id is None:
         return _sign_in_form(
             console,

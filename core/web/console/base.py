@@ -2,7 +2,7 @@
 checks that mirror the MCP servers' (core/auth/principal.py), CSRF checks, and errors as pages.
 
 Handlers are plain functions (Starlette runs them in its thread pool) that call the same core
-services as the MCP tools — ``container.chirp_service`` (canary-chirp) and ``container.identity``
+services as the MCP tools — ``deps.chirp_service`` (canary-chirp) and ``deps.identity``
 (canary-identity) — and never SQL. A service error written for the caller (``user_facing``,
 docs/mcp.md) becomes a message on the page; anything else is logged and shown as a plain apology.
 """
@@ -25,8 +25,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from core.auth.principal import SCOPES, Principal
-from core.bootstrap import Container
 from core.web.console.sessions import SESSION_COOKIE, Session, SessionSigner
+from core.web.deps import ConsoleDeps
 
 log = logging.getLogger(__name__)
 HERE = Path(__file__).parent
@@ -81,8 +81,8 @@ def _when(value: Any) -> str:
 
 
 class Console:
-    def __init__(self, container: Container, signer: SessionSigner | None = None) -> None:
-        self.container = container
+    def __init__(self, deps: ConsoleDeps, signer: SessionSigner | None = None) -> None:
+        self.deps = deps
         self.signer = signer or SessionSigner()
         self.env = Environment(
             loader=FileSystemLoader(HERE / "templates"),
@@ -94,14 +94,14 @@ class Console:
         self.env.globals.update(prefix=PREFIX, scopes=SCOPES)
 
     def now(self) -> datetime:
-        return self.container.clock.now()
+        return self.deps.clock.now()
 
     # who is asking -----------------------------------------------------------------------------------
     def viewer(self, request: Request) -> Viewer:
         session, expired = self.signer.open(request.cookies.get(SESSION_COOKIE), self.now())
         if session is None:
             raise SignInNeeded(expired)
-        principal = self.container.tokens.still_valid(session.token_id)
+        principal = self.deps.tokens.still_valid(session.token_id)
         if principal is None:  # revoked or expired since sign-in
             raise SignInNeeded(True)
         return Viewer(principal, session, self.signer.csrf(session.nonce))

@@ -1,6 +1,6 @@
 """The console's case pages: the case list and one case on one screen — its detections, escalations,
 evidence with its ledger receipt, the audit trail and notes — and working it (start, note, attach,
-resolve, dismiss, reopen), each over ``FoxService`` (``container.fox_service``, canary-fox's service) with
+resolve, dismiss, reopen), each over ``FoxService`` (``deps.fox_service``, canary-fox's service) with
 canary-fox's scopes: ``read`` to look, ``cases:write`` to work a case."""
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def cases(console: Console, request: Request, _form: Mapping[str, Any]) -> Respo
         "message": None,
     }
     try:
-        context["page"] = console.container.fox_service.list_cases(
+        context["page"] = console.deps.fox_service.list_cases(
             viewer.merchant_id,
             state=chosen["state"],
             queue=chosen["queue"],
@@ -72,7 +72,7 @@ def cases(console: Console, request: Request, _form: Mapping[str, Any]) -> Respo
 def _case_page(console: Console, request: Request, status: int = 200, message: str | None = None) -> Response:
     viewer = console.viewer(request)
     console.require(viewer, "read")
-    detail = console.container.fox_service.get_case(viewer.merchant_id, request.path_params["case_id"])
+    detail = console.deps.fox_service.get_case(viewer.merchant_id, request.path_params["case_id"])
     done = DONE.get(request.query_params.get("done", ""))
     return console.render(
         "case.html",
@@ -99,7 +99,7 @@ def case_action(console: Console, request: Request, form: Mapping[str, Any]) -> 
     viewer = console.writer(request, form, "cases:write")
     action = request.path_params["action"]
     case_id = request.path_params["case_id"]
-    service, merchant, actor = console.container.fox_service, viewer.merchant_id, viewer.actor
+    service, merchant, actor = console.deps.fox_service, viewer.merchant_id, viewer.actor
     service.get_case(merchant, case_id)  # another merchant's (or no) case: not found, nothing changes
     reason = _text(form, "reason", 1_000) or ""
     try:
@@ -144,7 +144,7 @@ def digest(console: Console, request: Request, _form: Mapping[str, Any]) -> Resp
     period = request.query_params.get("period", "weekly")
     if period not in ("daily", "weekly"):
         raise PageError(400, "Cannot do that", "The digest is daily or weekly.")
-    service = console.container.fox_service
+    service = console.deps.fox_service
     current = service.case_digest(viewer.merchant_id, period)
     previous = service.case_digest(viewer.merchant_id, period, current.start)
     return console.render(

@@ -71,7 +71,7 @@ def dashboard(console: Console, request: Request, _form: Mapping[str, Any]) -> R
     weeks = int(raw_weeks)
     only = _text(q, "key", 160)
     now = console.now()
-    rules = console.container.chirp_service
+    rules = console.deps.chirp_service
     report = rules.detection_trends(viewer.merchant_id, by=by, weeks=weeks, end=now)
     measures = list(report.measures)
     rows: dict[str | None, dict[str, Any]] = {}
@@ -107,7 +107,7 @@ def dashboard(console: Console, request: Request, _form: Mapping[str, Any]) -> R
     this_families = rules.family_counts(viewer.merchant_id, this_start, until)
     last_families = rules.family_counts(viewer.merchant_id, last_start, this_start)
     families = sorted(set(last_families.counts) | set(this_families.counts))
-    cases = console.container.fox_service
+    cases = console.deps.fox_service
     this_cases = cases.case_totals(viewer.merchant_id, this_start, until)
     last_cases = cases.case_totals(viewer.merchant_id, last_start, this_start)
     return console.render(

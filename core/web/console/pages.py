@@ -1,6 +1,6 @@
 """The console's pages: Today, Detections (list and detail), Rules (catalog, one rule, its mode) and
-Customers — each over the service behind the matching MCP tools (``container.chirp_service`` is canary-chirp's
-``ChirpService``, ``container.identity`` canary-identity's ``IdentityService``), with the same scopes."""
+Customers — each over the service behind the matching MCP tools (``deps.chirp_service`` is canary-chirp's
+``ChirpService``, ``deps.identity`` canary-identity's ``IdentityService``), with the same scopes."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ OUTCOME_WINDOW = timedelta(days=90)
 def _outcome_stats(console: Console, merchant_id: str, rule_id: str | None = None) -> dict[str, Any]:
     """canary-fox's rule_outcome_stats over the last 90 days, by rule."""
     now = console.now()
-    report = console.container.fox_service.rule_outcome_stats(
+    report = console.deps.fox_service.rule_outcome_stats(
         merchant_id, now - OUTCOME_WINDOW, now + timedelta(seconds=1), rule_id
     )
     return {r.rule_id: r for r in report.rules}
@@ -60,11 +60,11 @@ def today(console: Console, request: Request, _form: Mapping[str, Any]) -> Respo
     console.require(viewer, "read")
     now = console.now()
     since = now - timedelta(days=1)
-    rules = console.container.chirp_service
+    rules = console.deps.chirp_service
     recent = rules.query_detections(viewer.merchant_id, start=since, include_suppressed=False, limit=20)
     card = rules.substrate_scorecard(viewer.merchant_id)
     catalog = rules.list_rules(viewer.merchant_id)
-    top = console.container.fox_service.top_cases(viewer.merchant_id, queue=None, limit=10)
+    top = console.deps.fox_service.top_cases(viewer.merchant_id, queue=None, limit=10)
     modes: dict[str, int] = {}
     for r in catalog.items:
         modes[r.mode] = modes.get(r.mode, 0) + 1
@@ -91,7 +91,7 @@ def detections(console: Console, request: Request, _form: Mapping[str, Any]) -> 
     console.require(viewer, "read")
     q = request.query_params
     chosen = {name: _text(q, name) for name in FILTERS}
-    catalog = console.container.chirp_service.catalog
+    catalog = console.deps.chirp_service.catalog
     families = [f.value for f in Family]
     rule_ids = sorted(catalog.rules)
     context: dict[str, Any] = {
@@ -110,7 +110,7 @@ def detections(console: Console, request: Request, _form: Mapping[str, Any]) -> 
         first, last = _day(chosen["from"], "from"), _day(chosen["to"], "to")
         if first and last and last < first:
             raise PageError(400, "", "'to' is before 'from': swap them.")
-        context["page"] = console.container.chirp_service.query_detections(
+        context["page"] = console.deps.chirp_service.query_detections(
             viewer.merchant_id,
             rule_id=chosen["rule"],
             family=chosen["family"],
@@ -142,7 +142,7 @@ def detections(console: Console, request: Request, _form: Mapping[str, Any]) -> 
 def detection(console: Console, request: Request, _form: Mapping[str, Any]) -> Response:
     viewer = console.viewer(request)
     console.require(viewer, "read")
-    detail = console.container.chirp_service.get_detection_detail(
+    detail = console.deps.chirp_service.get_detection_detail(
         viewer.merchant_id, request.path_params["detection_id"]
     )
     return console.render(
@@ -166,8 +166,8 @@ def rules(console: Console, request: Request, _form: Mapping[str, Any]) -> Respo
     families = [f.value for f in Family]
     if family and family not in families:
         raise PageError(400, "Cannot do that", f"No family {family!r}: choose one of {', '.join(families)}.")
-    listing = console.container.chirp_service.list_rules(viewer.merchant_id, family)
-    card = console.container.chirp_service.substrate_scorecard(viewer.merchant_id)
+    listing = console.deps.chirp_service.list_rules(viewer.merchant_id, family)
+    card = console.deps.chirp_service.substrate_scorecard(viewer.merchant_id)
     return console.render(
         "rules.html",
         viewer,
@@ -175,7 +175,7 @@ def rules(console: Console, request: Request, _form: Mapping[str, Any]) -> Respo
         listing=listing,
         applicability={r.rule_id: r for r in card.rules},
         stats=_outcome_stats(console, viewer.merchant_id),
-        rollout=console.container.chirp_service.deployment_status(viewer.merchant_id),
+        rollout=console.deps.chirp_service.deployment_status(viewer.merchant_id),
         families=families,
         family=family,
     )
@@ -187,10 +187,10 @@ def _rule_page(
     viewer = console.viewer(request)
     console.require(viewer, "read")
     rule_id = request.path_params["rule_id"]
-    if rule_id not in console.container.chirp_service.catalog.rules:
+    if rule_id not in console.deps.chirp_service.catalog.rules:
         raise PageError(404, "Not found", f"No rule {rule_id!r} in the catalog; see the Rules page for ids.")
-    detail = console.container.chirp_service.get_rule(viewer.merchant_id, rule_id)
-    card = console.container.chirp_service.substrate_scorecard(viewer.merchant_id)
+    detail = console.deps.chirp_service.get_rule(viewer.merchant_id, rule_id)
+    card = console.deps.chirp_service.substrate_scorecard(viewer.merchant_id)
     applicability = next((r for r in card.rules if r.rule_id == rule_id), None)
     return console.render(
         "rule.html",
@@ -219,7 +219,7 @@ def rule_mode(console: Console, request: Request, form: Mapping[str, Any]) -> Re
     """Promote or demote a rule with a reason: canary-chirp's promote_rule (rules:write)."""
     viewer = console.writer(request, form, "rules:write")
     rule_id = request.path_params["rule_id"]
-    if rule_id not in console.container.chirp_service.catalog.rules:
+    if rule_id not in console.deps.chirp_service.catalog.rules:
         raise PageError(404, "Not found", f"No rule {rule_id!r} in the catalog; see the Rules page for ids.")
     mode = _text(form, "mode", 32)
     reason = _text(form, "reason", 500)
@@ -228,7 +228,7 @@ def rule_mode(console: Console, request: Request, form: Mapping[str, Any]) -> Re
     if not reason:
         return _rule_page(console, request, 400, "Give a reason: it goes in the audit log.")
     try:
-        result = console.container.chirp_service.promote_rule(
+        result = console.deps.chirp_service.promote_rule(
             viewer.merchant_id,
             rule_id,
             mode,
@@ -259,7 +259,7 @@ def customers(console: Console, request: Request, _form: Mapping[str, Any]) -> R
     wanted = _text(request.query_params, "customer")
     message = None
     if wanted:
-        found = console.container.identity.lookup_customer(viewer.merchant_id, wanted)
+        found = console.deps.identity.lookup_customer(viewer.merchant_id, wanted)
         if found.found and found.customer:
             return RedirectResponse(
                 f"{PREFIX}/customers/{quote(found.customer.customer_id, safe='')}", status_code=303
@@ -275,7 +275,7 @@ def customer(console: Console, request: Request, _form: Mapping[str, Any]) -> Re
     viewer = console.viewer(request)
     console.require(viewer, "read")
     customer_id = request.path_params["customer_id"]
-    identity = console.container.identity
+    identity = console.deps.identity
     found = identity.lookup_customer(viewer.merchant_id, customer_id)
     if not found.found or found.customer is None:
         raise CustomerNotFoundError(found.message)
@@ -298,7 +298,7 @@ def customer(console: Console, request: Request, _form: Mapping[str, Any]) -> Re
 
 def _form_value(console: Console, rule_id: str, name: str, raw: str) -> Any:
     """A parameter value typed in a form, in the parameter's type (``ParameterError`` says why not)."""
-    parameter = console.container.chirp_service.catalog.get(rule_id).parameter(name)
+    parameter = console.deps.chirp_service.catalog.get(rule_id).parameter(name)
     kind = parameter.kind
     text = raw.strip()
     value: Any = text
@@ -323,7 +323,7 @@ def rule_preview(console: Console, request: Request, form: Mapping[str, Any]) ->
     one: writes nothing, so it needs only ``read`` (as the tool does)."""
     viewer = console.writer(request, form, "read")
     rule_id = request.path_params["rule_id"]
-    if rule_id not in console.container.chirp_service.catalog.rules:
+    if rule_id not in console.deps.chirp_service.catalog.rules:
         raise PageError(404, "Not found", f"No rule {rule_id!r} in the catalog; see the Rules page for ids.")
     name, raw = _text(form, "parameter", 64) or "", _text(form, "value", 500) or ""
     days = int(form.get("days", "14")) if str(form.get("days", "14")).isdigit() else 0
@@ -333,7 +333,7 @@ def rule_preview(console: Console, request: Request, form: Mapping[str, Any]) ->
         value = _form_value(console, rule_id, name, raw)
         end = console.now()
         start = end - timedelta(days=days)
-        rules = console.container.chirp_service
+        rules = console.deps.chirp_service
         current = rules.dry_run_rule(viewer.merchant_id, rule_id, start, end, sample=0)
         proposed = rules.dry_run_rule(viewer.merchant_id, rule_id, start, end, {name: value}, sample=0)
     except Exception as exc:
@@ -353,12 +353,12 @@ def rule_tune(console: Console, request: Request, form: Mapping[str, Any]) -> Re
     """canary-chirp's tune_rule_threshold (rules:write), with a reason."""
     viewer = console.writer(request, form, "rules:write")
     rule_id = request.path_params["rule_id"]
-    if rule_id not in console.container.chirp_service.catalog.rules:
+    if rule_id not in console.deps.chirp_service.catalog.rules:
         raise PageError(404, "Not found", f"No rule {rule_id!r} in the catalog; see the Rules page for ids.")
     name, raw = _text(form, "parameter", 64) or "", _text(form, "value", 500) or ""
     try:
         value = _form_value(console, rule_id, name, raw)
-        done = console.container.chirp_service.tune_rule_threshold(
+        done = console.deps.chirp_service.tune_rule_threshold(
             viewer.merchant_id,
             rule_id,
             name,
@@ -380,11 +380,11 @@ def allow_add(console: Console, request: Request, form: Mapping[str, Any]) -> Re
     """canary-chirp's add_allow_list_entry (rules:write): one scope, a reason and an expiry."""
     viewer = console.writer(request, form, "rules:write")
     rule_id = request.path_params["rule_id"]
-    if rule_id not in console.container.chirp_service.catalog.rules:
+    if rule_id not in console.deps.chirp_service.catalog.rules:
         raise PageError(404, "Not found", f"No rule {rule_id!r} in the catalog; see the Rules page for ids.")
     key, value = _text(form, "scope", 32) or "", _text(form, "scope_value", 200) or ""
     days = str(form.get("days", ""))
-    rules = console.container.chirp_service
+    rules = console.deps.chirp_service
     if not days.isdigit() or not 1 <= int(days) <= rules.configuration.max_allow_days:
         return _rule_page(
             console, request, 400, f"Expire it in 1 to {rules.configuration.max_allow_days} days."
@@ -416,7 +416,7 @@ def allow_revoke(console: Console, request: Request, form: Mapping[str, Any]) ->
     viewer = console.writer(request, form, "rules:write")
     rule_id = request.path_params["rule_id"]
     entry_id = request.path_params["entry_id"]
-    rules = console.container.chirp_service
+    rules = console.deps.chirp_service
     if entry_id not in {e.entry_id for e in rules.list_allow_list_entries(viewer.merchant_id, rule_id)}:
         raise PageError(404, "Not found", f"No allow-list entry {entry_id!r} on {rule_id} for this merchant.")
     try:
@@ -436,7 +436,7 @@ def _pack_page(console: Console, request: Request, status: int = 200, message: s
     pack_id = request.path_params["pack_id"]
     if pack_id not in PACKS:
         raise PageError(404, "Not found", f"No vertical pack {pack_id!r}: there is {', '.join(PACKS)}.")
-    preview = console.container.chirp_service.preview_vertical_pack(viewer.merchant_id, pack_id)
+    preview = console.deps.chirp_service.preview_vertical_pack(viewer.merchant_id, pack_id)
     return console.render(
         "pack.html", viewer, status, nav="rules", p=preview, message=message, error=status >= 400
     )
@@ -456,7 +456,7 @@ def pack_apply(console: Console, request: Request, form: Mapping[str, Any]) -> R
     if pack_id not in PACKS:
         raise PageError(404, "Not found", f"No vertical pack {pack_id!r}: there is {', '.join(PACKS)}.")
     try:
-        done = console.container.chirp_service.apply_vertical_pack(
+        done = console.deps.chirp_service.apply_vertical_pack(
             viewer.merchant_id,
             pack_id,
             actor=viewer.actor,

@@ -34,7 +34,7 @@ def test_attached_evidence_comes_with_an_inclusion_proof_that_verifies(
     container, client = canary
     merchant, url = new_merchant(container)
     assert post(client, url, webhook("payment.created")).status_code == 200
-    drain(container)
+    drain(container.pipeline)
     with container.db.tenant(merchant) as s:
         txn = s.exec(select(TransactionRow).where(TransactionRow.merchant_id == merchant)).first()
     assert txn is not None

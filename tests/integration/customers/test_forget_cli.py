@@ -24,7 +24,7 @@ def shop(tmp_path: Path) -> dict[str, Any]:
     with running_canary(settings) as (container, client):
         merchant, url = new_merchant(container)
         post(client, url, webhook("customer.created"))
-        drain(container)
+        drain(container.pipeline)
     env = {
         "CANARY_DATABASE_URL": settings.database_url.get_secret_value(),
         "CANARY_MASTER_KEY": settings.master_key.get_secret_value() if settings.master_key else "",

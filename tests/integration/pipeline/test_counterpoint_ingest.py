@@ -75,9 +75,9 @@ def test_a_batch_directory_is_sealed_parsed_and_a_second_import_adds_nothing(
     merchant = _merchant(container)
     directory = _import_dir(tmp_path)
     first = accept_all(container.inbox, counterpoint_directory(merchant, directory))
-    drain(container)
+    drain(container.pipeline)
     again = accept_all(container.inbox, counterpoint_directory(merchant, directory))
-    drain(container)
+    drain(container.pipeline)
     assert first.accepted > 5
     assert (again.accepted, again.duplicates) == (0, first.accepted)
     statuses = _statuses(container, merchant)
@@ -134,5 +134,5 @@ def test_pushes_are_verified_deduplicated_and_refused_when_unsigned_stale_or_mis
         },
     )
     assert (duplicate.status_code, duplicate.json()["status"]) == (200, "duplicate")
-    drain(container)
+    drain(container.pipeline)
     assert _statuses(container, merchant) == {"parsed": 1}

@@ -130,7 +130,7 @@ def test_fuzzed_requests_never_get_a_5xx_and_every_2xx_is_sealed_once(canary: Ca
         f"/webhooks/square?merchant={square_merchant}", content=fine, headers=signed(fine, url)
     )
     assert answer.json()["status"] == "accepted"
-    drain(container)
+    drain(container.pipeline)
     for path, merchant, extra in (("square", square_merchant, 1), ("counterpoint", push, 0)):
         accepted = answers[(path, 200, "accepted")] + extra
         counts = ledger_counts(container, merchant)

@@ -48,7 +48,7 @@ def test_signed_deep_or_huge_number_bodies_are_sealed_and_fail_at_parse(canary: 
         assert (answer.status_code, answer.json()["status"]) == (200, "accepted")
     pusher = push_merchant(container)
     assert push(client, pusher, DEEP).status_code == 200
-    drain(container)
+    drain(container.pipeline)
     assert ledger_counts(container, merchant) == {"inbox": 2, "sealed": 2, "sealed_distinct": 2, "failed": 2}
     assert all("JSON" in r for r in log_reasons(container, merchant))
     assert ledger_counts(container, pusher)["failed"] == 1
@@ -77,7 +77,7 @@ def test_overlong_and_nul_bearing_identifiers_are_stored_hashed_and_still_dedupl
     for event_id in ("x" * 300, "a\tb"):
         assert push(client, pusher, unit, **{"x-canary-event-id": event_id}).json()["status"] == "accepted"
         assert push(client, pusher, unit, **{"x-canary-event-id": event_id}).json()["status"] == "duplicate"
-    drain(container)
+    drain(container.pipeline)
     with container.db.tenant(merchant) as s:
         stored = s.exec(
             select(InboxEntry.source_event_id).where(col(InboxEntry.merchant_id) == merchant)

@@ -67,11 +67,11 @@ def test_a_return_in_the_same_batch_as_its_sale_links_to_it(canary: Canary) -> N
     batched, one_by_one = counterpoint_merchant(container), counterpoint_merchant(container)
     accept(container, batched, document_bytes(), "sale")
     accept(container, batched, document_bytes(as_return), "return")
-    drain(container)
+    drain(container.pipeline)
     accept(container, one_by_one, document_bytes(), "sale")
-    drain(container)
+    drain(container.pipeline)
     accept(container, one_by_one, document_bytes(as_return), "return")
-    drain(container)
+    drain(container.pipeline)
     assert resolved(container, batched) == [SALE_ID]
     assert canonical_state(container, batched) == canonical_state(container, one_by_one)
 
@@ -94,7 +94,7 @@ def test_a_return_does_not_link_to_a_sale_whose_write_was_refused(
     monkeypatch.setattr(parse_module, "write_plans", refuse_the_sale)
     accept(container, merchant, document_bytes(), "sale")
     accept(container, merchant, document_bytes(as_return), "return")
-    drain(container)
+    drain(container.pipeline)
     assert {seq: status for seq, (status, _) in statuses(container, merchant).items()} == {
         1: "failed",
         2: "parsed",

@@ -89,10 +89,10 @@ def test_events_of_one_batch_on_the_same_key_leave_what_event_by_event_parsing_l
     one_by_one_url = f"https://canary.example.com/webhooks/square?merchant={one_by_one}"
     for name, payment_id in DELIVERIES:
         assert post(client, batched_url, webhook(name, mutate=payment(payment_id))).status_code == 200
-    drain(container)  # one parse batch of four
+    drain(container.pipeline)  # one parse batch of four
     for name, payment_id in DELIVERIES:
         assert post(client, one_by_one_url, webhook(name, mutate=payment(payment_id))).status_code == 200
-        drain(container)  # a batch of one each time
+        drain(container.pipeline)  # a batch of one each time
 
     state = canonical_state(container, batched)
     assert state == canonical_state(container, one_by_one)
@@ -128,7 +128,7 @@ def test_a_write_the_database_refuses_fails_only_its_own_event(
     for payment_id in ("PAY_A", "PAY_B", "PAY_C", "PAY_D"):
         assert post(client, url, webhook("payment.updated", mutate=payment(payment_id))).status_code == 200
     post(client, url, b"{not json")  # a parser error in the same batch, recorded as always
-    drain(container)
+    drain(container.pipeline)
 
     logged = statuses(container, merchant)
     assert {seq: status for seq, (status, _) in logged.items()} == {

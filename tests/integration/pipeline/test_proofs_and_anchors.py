@@ -22,7 +22,7 @@ def _sealed(canary: Canary, batches: int = 3, per_batch: int = 5) -> str:
     for _ in range(batches):  # one drain per batch: one checkpoint per batch
         for _ in range(per_batch):
             post(client, url, webhook("payment.created"))
-        drain(container)
+        drain(container.pipeline)
     return merchant
 
 

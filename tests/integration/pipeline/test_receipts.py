@@ -51,7 +51,7 @@ def _sealed(canary: Canary, batches: int = 3, per_batch: int = 5) -> tuple[str, 
         for _ in range(per_batch):
             bodies.append(webhook("payment.created"))
             post(client, url, bodies[-1])
-        drain(container)
+        drain(container.pipeline)
     with container.db.tenant(merchant) as s:
         seqs = {
             e.event_hash: e.seq

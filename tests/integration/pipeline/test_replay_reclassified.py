@@ -80,7 +80,7 @@ def _ingest(container: Container, tmp_path: Path, merchant: str) -> None:
     for export in EXPORTS.glob("*.jsonl"):
         shutil.copy(export, directory / export.name)
     assert accept_all(container.inbox, counterpoint_directory(merchant, directory)).accepted > 5
-    drain(container)
+    drain(container.pipeline)
 
 
 def _first_parse(
@@ -95,7 +95,7 @@ def _first_parse(
 def _replay(container: Container, monkeypatch: pytest.MonkeyPatch, merchant: str, parser: Parser) -> None:
     monkeypatch.setattr(parse_event, "parse", parser)
     assert container.replayer.replay(merchant, first_seq=0).parsed > 0
-    drain(container)
+    drain(container.pipeline)
 
 
 def _rows(container: Container, merchant: str, table: Any, drop: set[str]) -> list[str]:

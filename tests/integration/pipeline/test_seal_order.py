@@ -81,6 +81,6 @@ def test_a_counterpoint_export_seals_in_file_order(
     ]
     (directory / "a.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     accept_all(container.inbox, counterpoint_directory(merchant, directory))
-    drain(container)
+    drain(container.pipeline)
     sealed = [event_id.split(":", 2)[1].split("@")[0] for event_id in _chain(container, merchant)]
     assert sealed == [f"MAIN/B1/I{n % 13}/{n}" for n in range(40, 0, -1)]

@@ -22,7 +22,7 @@ def _alarmed(container: Container, merchant: str, *, later: timedelta) -> set[st
     alarms = StageAlarms(
         container.db, container.bus, FixedClock(container.clock.now() + later), stuck_after_seconds=300
     )
-    stages = [stage(container, name) for name in STAGE_NAMES]
+    stages = [stage(container.pipeline, name) for name in STAGE_NAMES]
     refs = [StageRef(s.name, s.stream, s.group) for s in stages]
     return {a.stage for a in alarms.check(refs, [merchant])}  # other tests' merchants share the database
 
@@ -36,7 +36,7 @@ def test_a_stage_that_leaves_work_undone_alarms_until_it_is_done(canary: Canary)
     [seq] = container.seal.seal(merchant, _inbox_ids(container, merchant))  # not published to parse
     assert "parse" in _alarmed(container, merchant, later=timedelta(minutes=10))
     container.parse.parse_seqs(merchant, [seq])
-    drain(container)
+    drain(container.pipeline)
     assert _alarmed(container, merchant, later=timedelta(minutes=10)) == set()
     metrics = client.get("/metrics").text
     for name in STAGE_NAMES:

@@ -26,7 +26,7 @@ def _sealed_merchant(canary: Canary) -> str:
     merchant, url = new_merchant(container)
     for _ in range(N):
         post(client, url, webhook("payment.created"))
-    drain(container)
+    drain(container.pipeline)
     assert container.verifier.verify(merchant).ok
     return merchant
 
@@ -196,10 +196,10 @@ def test_payloads_erased_by_forget_customer_still_verify(canary: Canary) -> None
     container, client = canary
     merchant, url = new_merchant(container)
     post(client, url, webhook("customer.created"))
-    drain(container)
+    drain(container.pipeline)
     customer = square_sample("customer.created")["data"]["id"]
     result = container.forgetter.forget(merchant, customer, actor="test", reason="erasure request")
-    drain(container)
+    drain(container.pipeline)
     report = container.verifier.verify(merchant)
     assert result.payloads_erased >= 1
     assert report.ok, report.problems

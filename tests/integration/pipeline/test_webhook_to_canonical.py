@@ -45,7 +45,7 @@ def test_signed_webhooks_are_sealed_verified_and_parsed(canary: Canary) -> None:
     answers = [post(client, url, body) for body in bodies]
     assert {a.status_code for a in answers} == {200}
     assert {a.json()["status"] for a in answers} == {"accepted"}
-    drain(container)
+    drain(container.pipeline)
     assert _count(container, merchant, EvidenceRecord) == len(bodies)
     report = container.verifier.verify(merchant)
     assert report.ok, report.problems
@@ -78,7 +78,7 @@ def test_a_duplicate_delivery_is_answered_duplicate_and_sealed_once(canary: Cana
     first, second = post(client, url, body), post(client, url, body)
     assert (first.json()["status"], second.json()["status"]) == ("accepted", "duplicate")
     assert second.status_code == 200
-    drain(container)
+    drain(container.pipeline)
     assert _count(container, merchant, EvidenceRecord) == 1
 
 
@@ -88,7 +88,7 @@ def test_out_of_order_and_retried_deliveries_converge_to_the_same_state(canary: 
     created, updated = webhook("payment.created"), webhook("payment.updated")
     for body in (updated, created, updated, created):  # updated first, then Square's retries
         assert post(client, url, body).status_code == 200
-    drain(container)
+    drain(container.pipeline)
     with container.db.tenant(merchant) as s:
         tenders = s.exec(select(TenderRow).where(TenderRow.merchant_id == merchant)).all()
     payment = json.loads(updated)["data"]["object"]["payment"]
@@ -100,7 +100,7 @@ def test_a_refund_links_to_the_payment_it_returns_money_for(canary: Canary) -> N
     merchant, url = new_merchant(container)
     for name in ("payment.updated", "refund.created"):
         post(client, url, webhook(name))
-    drain(container)
+    drain(container.pipeline)
     refund = json.loads(webhook("refund.created"))["data"]["object"]["refund"]
     with container.db.tenant(merchant) as s:
         link = s.exec(select(RefundLinkRow).where(RefundLinkRow.merchant_id == merchant)).one()
@@ -122,7 +122,7 @@ def test_bad_requests_get_clear_answers_and_leave_nothing_behind(canary: Canary)
     assert post(client, unknown, body, signed(body, unknown)).status_code == 404
     huge = b'{"pad": "' + b"x" * (container.settings.max_body_bytes + 1) + b'"}'
     assert post(client, url, huge, signed(huge, url)).status_code == 413
-    drain(container)
+    drain(container.pipeline)
     assert _count(container, merchant, InboxEntry) == 0
 
 
@@ -132,7 +132,7 @@ def test_a_signed_body_that_is_not_json_is_sealed_then_fails_parse_visibly(canar
     body = b"this is not json " + uuid.uuid4().hex.encode()
     answer = post(client, url, body)
     assert (answer.status_code, answer.json()["status"]) == (200, "accepted")
-    drain(container)
+    drain(container.pipeline)
     with container.db.tenant(merchant) as s:
         entry = s.exec(select(IngestionLogEntry).where(IngestionLogEntry.merchant_id == merchant)).one()
     assert entry.status == "failed"

@@ -49,7 +49,7 @@ def test_counterpoint_exports_reach_the_chirp_stage_and_the_scorecard_reflects_t
     for export in (FIXTURES / "exports").glob("*.jsonl"):
         shutil.copy(export, directory / export.name)
     accept_all(container.inbox, counterpoint_directory(merchant, directory))
-    drain(container)
+    drain(container.pipeline)
 
     published = container.bus.stats(DETECTION, "chirp")
     assert published.length > 5

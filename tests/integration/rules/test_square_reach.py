@@ -117,7 +117,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
             )
         _card_webhooks(client, url, "O-TM1", 3)
         _card_webhooks(client, url, "O-TM2", 2)
-        drain(container)
+        drain(container.pipeline)
         lines = [
             {"order": order("O-DM1", [(10_000, 6_000)])},
             {"order": order("O-DM2", [(10_000, 2_000)])},
@@ -240,7 +240,7 @@ def test_with_a_square_client_stored_webhooks_get_their_orders_fetched(
     result = accept_all(
         container.inbox, square_file(merchant, path, fetched_at=datetime.now(UTC), orders=api)
     )
-    drain(container)
+    drain(container.pipeline)
     assert (result.accepted, api.calls) == (4, 1)  # three webhooks and one payment paired with its order
     page = container.chirp_service.query_detections(merchant, rule_id="Q-ME-02", limit=200)
     found = {

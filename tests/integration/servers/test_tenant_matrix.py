@@ -129,7 +129,7 @@ def _seed_ledger(container: Container, merchant_id: str, tag: str) -> tuple[str,
                 IncomingEvent(merchant_id, "SQUARE", "WEBHOOK", raw, event_id, "payment.created")
             )
             first = first or (event_id, done.event_hash)
-        drain(container)
+        drain(container.pipeline)
     assert first is not None
     assert first[0] is not None
     return first[0], first[1]

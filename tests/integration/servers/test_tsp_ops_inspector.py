@@ -43,7 +43,7 @@ def environment(tmp_path: Path) -> dict[str, str]:
         merchant, _url = new_merchant(container)
         for raw in (webhook("payment.created"), b"not json", webhook("payment.created")):
             container.inbox.accept(IncomingEvent(merchant, "SQUARE", "WEBHOOK", raw, None, "payment.created"))
-        drain(container)
+        drain(container.pipeline)
     finally:
         container.close()
     return {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import sys
 from collections.abc import Iterator
@@ -13,6 +14,7 @@ from fastmcp.exceptions import ToolError
 
 from core.auth.principal import Principal
 from core.bootstrap import Container, bootstrap
+from core.clock import Clock
 from servers import registry
 from servers.common import READ_ONLY, WRITE, ServerSpec, build_server, clean, require
 from servers.common.server import WRITE_TAG
@@ -156,3 +158,22 @@ def test_the_registry_does_not_hide_a_missing_module_inside_an_existing_server(
 def test_an_unknown_server_name_lists_the_known_ones() -> None:
     with pytest.raises(registry.UnknownServerError, match="choose from identity"):
         registry.spec("nope")
+
+
+def test_the_container_is_frozen_and_hands_out_only_what_a_deps_object_declares(container: Container) -> None:
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        container.inbox = container.inbox  # type: ignore[misc]
+
+    @dataclasses.dataclass(frozen=True)
+    class Wants:
+        clock: Clock
+        nonsense: int
+
+    @dataclasses.dataclass(frozen=True)
+    class WrongType:
+        db: str
+
+    with pytest.raises(TypeError, match="the container has no 'nonsense'"):
+        container.deps(Wants)
+    with pytest.raises(TypeError, match=r"WrongType.db wants str; the container's is Database"):
+        container.deps(WrongType)

@@ -68,7 +68,7 @@ def shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shop]:
             for event_id in batch:
                 body = webhook("payment.created", event_id=event_id) if event_id else b"not json {"
                 assert post(client, url, body).status_code == 200
-            drain(container)
+            drain(container.pipeline)
         yield Shop(container, merchant, url, client, ids)
 
 
@@ -179,7 +179,7 @@ async def test_verify_chain_checks_a_bounded_range_and_names_the_first_bad_posit
     merchant, url = new_merchant(container)
     for i in range(4):
         post(shop.client, url, webhook("payment.created", event_id=f"evt-tamper-{i}"))
-    drain(container)
+    drain(container.pipeline)
     with container.db.tenant(merchant) as s:
         row = s.exec(
             select(EvidenceRecord).where(EvidenceRecord.merchant_id == merchant, EvidenceRecord.seq == 2)
