@@ -6,8 +6,11 @@ which are test data (``tests/rules_cases``), so the generator runs from there.
 
 from __future__ import annotations
 
+from typing import Any
+
 from core.rules.catalog import Catalog
 from core.rules.model import Parameter, Rule
+from core.rules.state import Window
 
 HEADER = """# Chirp rule catalog
 
@@ -20,6 +23,21 @@ lacks a required field sees the rule as "not applicable: missing …" on the sub
 Modes are per rule per tenant: `dry_run` (the default for a new tenant) writes nothing, `observation`
 writes detections but never publishes them to `canary:alerts`, `alerting` does both.
 Allow-list entries name one or more scopes (all must match), a reason and an expiry of at most 365 days.
+
+## History a rule declares
+
+A rule that needs more than the event in hand declares it next to itself: `rule(history=...)` names
+each window it reads (*History* below: the table, what a key names, how long an entry is kept). A
+window only one rule needs is declared in that rule's family module with its fold (how an event is
+added to it, `@WINDOW.folds`), its retention and its shards (`core/rules/state.py`, `Window`); the
+few windows several rules share (reference data, customers, items, each transaction's money
+fingerprint, the substrate record) are declared in `core/rules/windows.py`. Rules read a window
+through its object (`VOIDS.get(ctx.state, key)`), never by a table name, and a rule's own
+accumulators are its memory (`ctx.memory`). The engine folds each event into every window after the
+rules have read them, so a rule sees the history as it stood before the event; the consumer sweeps
+each window by its retention. `tests/unit/rules/test_history.py` runs every rule over its cases and
+fails if it reads a window it has not declared. So a new rule touches its family module (the rule,
+and any window of its own) and its cases in `tests/rules_cases/`.
 
 ## Arrival order, late events and episodes
 
@@ -93,6 +111,20 @@ def _bounds(p: Parameter) -> str:
     return f"{_value(p.minimum)} – {_value(p.maximum)}"
 
 
+def _window(window: Window[Any]) -> str:
+    kept = (
+        "kept until its own cap"
+        if window.retention is None
+        else f"{_span(window.retention)} behind the newest"
+    )
+    return f"`{window.name}` ({window.key}; {kept})"
+
+
+def _span(seconds: float) -> str:
+    days = seconds / 86_400
+    return f"{days:g} d" if days >= 1 else f"{seconds / 3600:g} h"
+
+
 def _rule(rule: Rule) -> str:
     lines = [
         f"### {rule.id} — {rule.title}",
@@ -108,6 +140,8 @@ def _rule(rule: Rule) -> str:
         lines.append(f"- Uses when present: {', '.join(f'`{o}`' for o in rule.optional)}")
     lines.append(f"- Triggered by: {', '.join(f'`{t}`' for t in sorted(rule.triggers))}")
     lines.append(f"- Allow-list scopes: {', '.join(s.value for s in rule.allow_scopes) or 'none'}")
+    if rule.history:
+        lines.append(f"- History: {'; '.join(_window(w) for w in rule.history)}")
     if rule.vertical_note:
         lines.append(f"- Vertical note: {rule.vertical_note}")
     if rule.parameters:

@@ -162,18 +162,18 @@ class Engine:
                     # One detection per episode: emitted again (same id, next revision) only when it
                     # grows, so a redelivery or an event that adds nothing changes nothing.
                     key = f"{rule.id}|episode|{finding.episode}"
-                    held = state.get("fired", key)
+                    held = windows.FIRED.get(state, key)
                     if held is not None and finding.extent <= held[1]:
                         continue
                     revision = 0 if held is None else int(held[2]) + 1
-                    state.put(
-                        "fired", key, [max(facts.ts, held[0]) if held else facts.ts, finding.extent, revision]
+                    windows.FIRED.put(
+                        state, key, [max(facts.ts, held[0]) if held else facts.ts, finding.extent, revision]
                     )
                 elif finding.dedupe_key is not None:
                     key = f"{rule.id}|{finding.dedupe_key}"
-                    if state.get("fired", key) is not None:
+                    if windows.FIRED.get(state, key) is not None:
                         continue
-                    state.put("fired", key, facts.ts)
+                    windows.FIRED.put(state, key, facts.ts)
                 entry = allow_lists.find(active.allow, finding.subject, finding.occurred_at)
                 suppression = (
                     None

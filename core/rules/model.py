@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from core.rules.errors import ChirpError
+from core.rules.state import Window
 
 if TYPE_CHECKING:
     from core.domain.parsing import DetectionEvent
@@ -229,7 +230,10 @@ Evaluate = Callable[["RuleContext"], Iterable[Finding]]
 class Rule:
     """A catalog entry. ``requires`` lists the canonical fields the rule reads as ``entity.field``;
     ``a|b`` means either will do. ``triggers`` are the facts keys whose presence makes the rule look
-    at an event at all. The business definition is the evaluate function's docstring."""
+    at an event at all. ``history`` names the windows (``core/rules/state.py``'s ``Window``) it reads
+    across events, each declared next to the rule that needs it or, when several rules share it, in
+    ``core/rules/windows.py``; a rule's own accumulators are its memory. The business definition is
+    the evaluate function's docstring."""
 
     id: str
     family: Family
@@ -246,6 +250,7 @@ class Rule:
     optional: tuple[str, ...] = ()
     vertical_note: str = ""
     cases: tuple[Case, ...] = ()
+    history: tuple[Window[Any], ...] = ()  # the windows it reads besides reference data
 
     @property
     def definition(self) -> str:
@@ -285,6 +290,7 @@ def rule(
     substrates: tuple[Substrate, ...] = (Substrate.SQUARE, Substrate.COUNTERPOINT),
     optional: tuple[str, ...] = (),
     vertical_note: str = "",
+    history: tuple[Window[Any], ...] = (),
 ) -> Callable[[Evaluate], Rule]:
     """Decorator: the function is the rule's logic and its docstring the business definition."""
 
@@ -304,6 +310,7 @@ def rule(
             substrates=substrates,
             optional=optional,
             vertical_note=vertical_note,
+            history=history,
         )
 
     return wrap

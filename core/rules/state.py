@@ -6,45 +6,87 @@ slices are written, and a big table (cards, per-transaction fingerprints) is spl
 batch rewrites a few kilobytes, not the whole history. Shards are chosen with CRC-32 (stable across
 processes; ``hash()`` is salted per process).
 
-The windows themselves (what is kept, for how long, what the rules may ask) are in ``windows.py``;
-a rule's own accumulators live in its ``RuleMemory``.
+Each table is a ``Window`` declared next to the rule that needs it (its key, retention, shards and
+fold); the windows several rules share (reference data, the transaction fingerprints, the substrate
+record) are declared in ``windows.py``. A rule's own accumulators live in its ``RuleMemory``.
 """
 
 from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from core.rules.facts import Facts
+
+V = TypeVar("V")
 
 DEFAULT_SHARDS = 4
-SHARDS: dict[str, int] = {
-    "substrate": 1,
-    "stores": 1,
-    "categories": 1,
-    "mix_match": 1,
-    "tax": 1,
-    "sessions": 1,
-    "baselines": 1,
-    "stations": 4,
-    "routes": 1,
-    "customers": 16,
-    "items": 16,
-    "cards": 16,
-    "txn": 32,
-    "price_changes": 8,
-    "voids": 4,
-    "drawers": 4,
-    "transfers": 4,
-    "fired": 8,
-}
+
+
+class Window(Generic[V]):
+    """History declared next to the rule that needs it: the table it is kept in (``name``), what a
+    key names (``key``, e.g. ``employee|session``), how long an entry lives behind the newest event
+    time (``retention``; ``None``: until its own cap pushes it out), how many shards its table is
+    split into, and how an event is folded in (``fold``, set with ``@WINDOW.folds``). Rules read and
+    write it through the window object, never by a table name, and list the windows they read in
+    ``rule(history=...)``.
+
+    Every window registers itself when its module is imported; the engine folds the event into each
+    one after the rules have read them (``windows.apply``), and the consumer sweeps each by its
+    retention (``retention()``)."""
+
+    __slots__ = ("fold", "key", "name", "retention", "shards")
+
+    def __init__(
+        self, name: str, *, key: str, retention: float | None = None, shards: int = DEFAULT_SHARDS
+    ) -> None:
+        if name in REGISTRY:
+            raise ValueError(f"a window named {name!r} is declared twice")
+        self.name, self.key, self.retention, self.shards = name, key, retention, shards
+        self.fold: Callable[[RuleState, Facts], None] | None = None
+        REGISTRY[name] = self
+        if shards == 1:
+            _SINGLE[name] = f"{name}:0"
+
+    def folds(self, fold: Callable[[RuleState, Facts], None]) -> Callable[[RuleState, Facts], None]:
+        """Decorator: how one event is folded into this window (after the rules have read it)."""
+        self.fold = fold
+        return fold
+
+    def get(self, state: RuleState, key: str) -> V | None:
+        return state.get(self.name, key)  # type: ignore[no-any-return]
+
+    def put(self, state: RuleState, key: str, value: V) -> None:
+        state.put(self.name, key, value)
+
+    def pop(self, state: RuleState, key: str) -> V | None:
+        return state.pop(self.name, key)  # type: ignore[no-any-return]
+
+    def has(self, state: RuleState) -> bool:
+        return state.has(self.name)
+
+    def items(self, state: RuleState) -> Iterator[tuple[str, V]]:
+        return state.items(self.name)
+
+    def __repr__(self) -> str:
+        return f"Window({self.name!r})"
+
+
+REGISTRY: dict[str, Window[Any]] = {}
+_SINGLE: dict[str, str] = {}  # tables kept in one slice -> that slice's name
+
+
+def retention() -> dict[str, float]:
+    """Each declared window's retention, for the consumer's sweep."""
+    return {w.name: w.retention for w in REGISTRY.values() if w.retention is not None}
 
 
 def _shards(table: str) -> int:
-    return SHARDS.get(table, DEFAULT_SHARDS)
-
-
-_SINGLE = {table: f"{table}:0" for table, count in SHARDS.items() if count == 1}
+    held = REGISTRY.get(table)
+    return DEFAULT_SHARDS if held is None else held.shards
 
 
 def slice_name(table: str, key: str) -> str:

@@ -9,7 +9,7 @@ from typing import Any
 
 from core.rules.context import RuleContext
 from core.rules.model import Family, Finding, Parameter, Queue, Scope, Severity, Substrate, rule
-from core.rules.windows import audit_mentions, committed, line_signature, local_day, mentions
+from core.rules.windows import TXN, audit_mentions, committed, line_signature, local_day, mentions
 
 EXEMPT_LINE_TYPES = frozenset({"ORDER", "LAYAWAY", "BACKORDER"})
 
@@ -40,6 +40,7 @@ EXEMPT_LINE_TYPES = frozenset({"ORDER", "LAYAWAY", "BACKORDER"})
     ),
     allow_scopes=(Scope.EMPLOYEE, Scope.STATION, Scope.LOCATION),
     severity=Severity.HIGH,
+    history=(TXN,),
 )
 def edit_after_commit(ctx: RuleContext) -> Iterable[Finding]:
     """A committed transaction that changes afterwards: an audit-log entry (other than printing or
@@ -63,10 +64,10 @@ def edit_after_commit(ctx: RuleContext) -> Iterable[Finding]:
         ]
         if late:
             changes["audit_entries"] = [e.seq for e in late]
-    prior = ctx.state.get("txn", txn.id)
+    prior = TXN.get(ctx.state, txn.id)
     signature = line_signature(facts)
     newer = prior is not None and prior[1] and prior[6] < txn.version_key
-    if newer and (prior[2] != txn.amount_cents or prior[3] != signature):
+    if prior is not None and newer and (prior[2] != txn.amount_cents or prior[3] != signature):
         changes.update(
             earlier_amount_cents=prior[2],
             amount_cents=txn.amount_cents,

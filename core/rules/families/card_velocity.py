@@ -8,9 +8,31 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.rules.context import RuleContext
+from core.rules.facts import Facts
 from core.rules.model import Family, Finding, Parameter, Scope, Severity, Substrate, rule
+from core.rules.state import RuleState, Window
+from core.rules.windows import DAY, trimmed
 
 HOUR = 3600.0
+
+# C-005's history: each card's uses, 7 days behind the newest: [ts, customer, location, transaction].
+CARDS: Window[list[list[Any]]] = Window(
+    "cards", key="card fingerprint: its uses", retention=7 * DAY, shards=16
+)
+
+
+@CARDS.folds
+def _fold_cards(state: RuleState, facts: Facts) -> None:
+    txn = facts.transaction
+    if txn is None:
+        return
+    for tender in facts.tenders:
+        if not tender.card_fingerprint:
+            continue
+        rows = trimmed(CARDS.get(state, tender.card_fingerprint) or [], facts.ts, 7 * DAY)
+        if not any(row[3] == txn.id for row in rows):
+            rows.append([facts.ts, txn.customer_id, txn.location_id, txn.id])
+        CARDS.put(state, tender.card_fingerprint, rows)
 
 
 @rule(
@@ -27,6 +49,7 @@ HOUR = 3600.0
     allow_scopes=(Scope.CUSTOMER, Scope.LOCATION),
     severity=Severity.HIGH,
     substrates=(Substrate.SQUARE,),
+    history=(CARDS,),
 )
 def card_velocity(ctx: RuleContext) -> Iterable[Finding]:
     """One card (by the vendor's opaque fingerprint) used by at least the maximum number of distinct
@@ -42,7 +65,7 @@ def card_velocity(ctx: RuleContext) -> Iterable[Finding]:
     limits = (ctx.whole("max_customers"), ctx.whole("max_locations"))
     out = []
     for fingerprint in sorted({t.card_fingerprint for t in facts.tenders if t.card_fingerprint}):
-        held = [r for r in ctx.state.get("cards", fingerprint) or [] if r[3] != txn.id]
+        held = [r for r in CARDS.get(ctx.state, fingerprint) or [] if r[3] != txn.id]
         here = [facts.ts, txn.customer_id, txn.location_id, txn.id]
         rows = sorted([*held, here], key=lambda r: (r[0], r[3]))
         members, peak = _in_busy_windows(rows, window, limits)

@@ -10,7 +10,7 @@ from typing import Any
 
 from core.rules.context import RuleContext
 from core.rules.model import Family, Finding, Parameter, Queue, Scope, Severity, Substrate, rule
-from core.rules.windows import SALE_TYPES, first_seen_new, item_first_seen
+from core.rules.windows import CUSTOMERS, ITEMS, SALE_TYPES, SUBSTRATE, first_seen_new, item_first_seen
 from core.text import money
 
 HOUR, DAY = 3600.0, 86_400.0
@@ -56,6 +56,11 @@ HOUR, DAY = 3600.0, 86_400.0
     queue=Queue.REVIEW,
     substrates=(Substrate.COUNTERPOINT,),
     vertical_note="seasonal landscaper conversions: the garden-center pack ignores new-item tickets",
+    history=(
+        CUSTOMERS,
+        ITEMS,
+        SUBSTRATE,
+    ),
 )
 def trade_tier_retail_pattern(ctx: RuleContext) -> Iterable[Finding]:
     """A customer in a trade tier (wholesale, landscaper) whose recent tickets look retail: a small
@@ -131,6 +136,7 @@ def trade_tier_retail_pattern(ctx: RuleContext) -> Iterable[Finding]:
     severity=Severity.MEDIUM,
     substrates=(Substrate.COUNTERPOINT,),
     vertical_note="seasonal tier churn at garden centers: widen the window rather than allow-list",
+    history=(CUSTOMERS,),
 )
 def tier_change_before_purchase(ctx: RuleContext) -> Iterable[Finding]:
     """A large purchase by a customer whose tier changed within the window before it: the

@@ -4,11 +4,14 @@ sales below cost."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from core.domain.sales import LineItem
 from core.rules.context import RuleContext
+from core.rules.facts import Facts
 from core.rules.model import Family, Finding, Parameter, Scope, Severity, Substrate, rule
-from core.rules.windows import SALE_TYPES
+from core.rules.state import RuleState, Window
+from core.rules.windows import DAY, SALE_TYPES, trimmed
 from core.text import money
 
 HOUR = 3600.0
@@ -166,6 +169,28 @@ def price_override_beyond_ceiling(ctx: RuleContext) -> Iterable[Finding]:
     ]
 
 
+# Q-DM-02's history: each item's price changes, 7 days behind the newest:
+# [ts, employee, old price, new price].
+PRICE_CHANGES: Window[list[list[Any]]] = Window(
+    "price_changes", key="item: its price changes", retention=7 * DAY, shards=8
+)
+
+
+@PRICE_CHANGES.folds
+def _fold_price_changes(state: RuleState, facts: Facts) -> None:
+    for change in facts.price_changes:
+        rows = trimmed(PRICE_CHANGES.get(state, change.item_id) or [], facts.ts, 7 * DAY)
+        rows.append(
+            [
+                change.occurred_at.timestamp(),
+                change.employee_id,
+                change.old_price_cents,
+                change.new_price_cents,
+            ]
+        )
+        PRICE_CHANGES.put(state, change.item_id, rows)
+
+
 @rule(
     id="Q-DM-02",
     family=Family.DISCOUNT,
@@ -187,12 +212,13 @@ def price_override_beyond_ceiling(ctx: RuleContext) -> Iterable[Finding]:
     allow_scopes=(Scope.EMPLOYEE, Scope.ITEM, Scope.CATEGORY, Scope.LOCATION),
     severity=Severity.HIGH,
     substrates=(Substrate.COUNTERPOINT,),
+    history=(PRICE_CHANGES,),
 )
 def markdown_then_buy(ctx: RuleContext) -> Iterable[Finding]:
     """A user lowers an item's price and, within the window, rings a sale of that item at (or under)
     the marked-down price. Joins price-change events to later sale lines on item and user."""
     txn = ctx.facts.transaction
-    if not ctx.state.has("price_changes"):
+    if not PRICE_CHANGES.has(ctx.state):
         return []  # no price change seen yet (and none from Square or Counterpoint adapters so far)
     lines = _sale_lines(ctx)
     if txn is None or not txn.employee_id or not lines:
@@ -201,7 +227,7 @@ def markdown_then_buy(ctx: RuleContext) -> Iterable[Finding]:
     min_pct = ctx.num("min_markdown_pct")
     hits = []
     for line in lines:
-        for at, employee, old, new in ctx.state.get("price_changes", line.item_id or "") or []:
+        for at, employee, old, new in PRICE_CHANGES.get(ctx.state, line.item_id or "") or []:
             if employee != txn.employee_id or not old or new >= old or not 0 <= ctx.facts.ts - at <= window:
                 continue
             if (old - new) * 100.0 / old >= min_pct and line.unit_price_cents <= new:

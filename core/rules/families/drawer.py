@@ -4,13 +4,44 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
 from core.rules.context import RuleContext
+from core.rules.facts import Facts
 from core.rules.model import Family, Finding, Parameter, Scope, Severity, Substrate, rule
+from core.rules.state import RuleState, Window
+from core.rules.windows import DAY
 from core.text import money
 
 MINUTE = 60.0
 CONTROL_EVENTS = frozenset({"NO_SALE", "PAID_IN", "PAID_OUT"})
+
+# Q-DS-02's and Q-DS-03's history: each drawer session as last seen, 30 days:
+# [ts, closed at (None while open), state, ever reopened or reactivated].
+DRAWERS: Window[list[Any]] = Window(
+    "drawers", key="drawer session: [ts, closed at, state, reopened]", retention=30 * DAY, shards=4
+)
+
+
+@DRAWERS.folds
+def _fold_drawers(state: RuleState, facts: Facts) -> None:
+    shift = facts.drawer_shift
+    if shift is None:
+        return
+    held = DRAWERS.get(state, shift.id)
+    closed_at = shift.closed_at or shift.ended_at
+    was_closed = bool(held and held[1] is not None)
+    reopened = was_closed and shift.state == "OPEN"
+    DRAWERS.put(
+        state,
+        shift.id,
+        [
+            facts.ts,
+            closed_at.timestamp() if closed_at else (held[1] if held and not reopened else None),
+            shift.state,
+            bool(held and held[3]) or reopened or shift.reactivated,
+        ],
+    )
 
 
 @rule(
@@ -94,6 +125,7 @@ def drawer_count_gap(ctx: RuleContext) -> Iterable[Finding]:
     ),
     allow_scopes=(Scope.EMPLOYEE, Scope.STATION, Scope.LOCATION),
     severity=Severity.MEDIUM,
+    history=(DRAWERS,),
 )
 def activity_after_close(ctx: RuleContext) -> Iterable[Finding]:
     """Money or drawer activity recorded against a drawer session after it was closed, beyond the
@@ -140,7 +172,7 @@ def activity_after_close(ctx: RuleContext) -> Iterable[Finding]:
     txn = facts.transaction
     if txn is None or not txn.drawer_session_id:
         return []
-    held = ctx.state.get("drawers", txn.drawer_session_id)
+    held = DRAWERS.get(ctx.state, txn.drawer_session_id)
     if held is None or held[1] is None:
         return []
     limit_ts = held[1] + grace
@@ -182,6 +214,7 @@ def activity_after_close(ctx: RuleContext) -> Iterable[Finding]:
     allow_scopes=(Scope.EMPLOYEE, Scope.STATION, Scope.LOCATION),
     severity=Severity.MEDIUM,
     substrates=(Substrate.COUNTERPOINT,),
+    history=(DRAWERS,),
 )
 def drawer_reactivation(ctx: RuleContext) -> Iterable[Finding]:
     """A drawer session reopened after it was closed: the substrate marks it reactivated, or it was
@@ -189,7 +222,7 @@ def drawer_reactivation(ctx: RuleContext) -> Iterable[Finding]:
     shift = ctx.facts.drawer_shift
     if shift is None:
         return []
-    held = ctx.state.get("drawers", shift.id)
+    held = DRAWERS.get(ctx.state, shift.id)
     reopened = shift.state == "OPEN" and held is not None and held[1] is not None
     if not (shift.reactivated or reopened):
         return []

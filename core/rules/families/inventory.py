@@ -10,9 +10,11 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from core.rules.context import RuleContext
+from core.rules.facts import Facts
 from core.rules.families.audit_trail import week_of
 from core.rules.model import Family, Finding, Parameter, Queue, Scope, Severity, Subject, Substrate, rule
-from core.rules.windows import item_category, transfer_closing
+from core.rules.state import RuleState, Window
+from core.rules.windows import DAY, ITEMS, item_category
 from core.text import money
 
 CP = (Substrate.COUNTERPOINT,)
@@ -127,6 +129,64 @@ def cash_paid_receiver(ctx: RuleContext) -> Iterable[Finding]:
     ]
 
 
+# Q-IS-03's history: each transfer until both its sides have arrived (90 days), then each route's
+# last 100 closed transfers: [ts, transfer, sent, received, sent cost].
+ROUTE_KEPT = 100
+TRANSFERS: Window[dict[str, Any]] = Window(
+    "transfers", key="from>to#transfer: the sides seen so far", retention=90 * DAY, shards=4
+)
+ROUTES: Window[list[list[Any]]] = Window("routes", key="from>to: its closed transfers", shards=1)
+
+
+@TRANSFERS.folds
+def _fold_transfers(state: RuleState, facts: Facts) -> None:
+    header = facts.transfer
+    if header is None:
+        return
+    key = f"{header.from_location}>{header.to_location}#{header.transfer_no}"
+    held = dict(TRANSFERS.get(state, key) or {"sent": None, "recv": None})
+    quantity = (
+        sum(line.quantity for line in facts.transfer_lines)
+        if facts.transfer_lines
+        else (header.total_quantity or 0.0)
+    )
+    cost = sum(line.extended_cost_cents or 0 for line in facts.transfer_lines)
+    side = "sent" if header.direction == "SENT" else "recv"
+    held[side] = [quantity, cost]
+    held["ts"] = facts.ts
+    if held["sent"] is not None and held["recv"] is not None:
+        route = f"{header.from_location}>{header.to_location}"
+        rows = list(ROUTES.get(state, route) or [])
+        rows.append([facts.ts, header.transfer_no, held["sent"][0], held["recv"][0], held["sent"][1]])
+        ROUTES.put(state, route, rows[-ROUTE_KEPT:])
+        TRANSFERS.pop(state, key)
+    else:
+        TRANSFERS.put(state, key, held)
+
+
+def transfer_closing(state: RuleState, facts: Facts) -> tuple[str, float, float, int] | None:
+    """(route, sent, received, sent cost) when this event brings a transfer's second side."""
+    header = facts.transfer
+    if header is None:
+        return None
+    key = f"{header.from_location}>{header.to_location}#{header.transfer_no}"
+    held = TRANSFERS.get(state, key)
+    if held is None:
+        return None
+    quantity = (
+        sum(line.quantity for line in facts.transfer_lines)
+        if facts.transfer_lines
+        else (header.total_quantity or 0.0)
+    )
+    cost = sum(line.extended_cost_cents or 0 for line in facts.transfer_lines)
+    if header.direction == "SENT" and held.get("recv") is not None:
+        return f"{header.from_location}>{header.to_location}", quantity, float(held["recv"][0]), cost
+    if header.direction != "SENT" and held.get("sent") is not None:
+        sent = held["sent"]
+        return f"{header.from_location}>{header.to_location}", float(sent[0]), quantity, int(sent[1])
+    return None
+
+
 @rule(
     id="Q-IS-03",
     family=Family.INVENTORY,
@@ -150,6 +210,7 @@ def cash_paid_receiver(ctx: RuleContext) -> Iterable[Finding]:
     substrates=CP,
     vertical_note="hand-keyed counts err both ways and net out over the route's transfers, so the "
     "garden-center pack leaves this tolerance as it is (it widens Q-IS-01's)",
+    history=(TRANSFERS, ROUTES),
 )
 def transfer_route_loss(ctx: RuleContext) -> Iterable[Finding]:
     """When a transfer's second side arrives (shipped and received), the route's last N closed
@@ -160,7 +221,7 @@ def transfer_route_loss(ctx: RuleContext) -> Iterable[Finding]:
     if closing is None or header is None:
         return []
     route, sent, received, _cost = closing
-    rows = [(r[2], r[3]) for r in ctx.state.get("routes", route) or []]
+    rows = [(r[2], r[3]) for r in ROUTES.get(ctx.state, route) or []]
     rows = [*rows, (sent, received)][-ctx.whole("route_window") :]
     total_sent = sum(s for s, _r in rows)
     lost = total_sent - sum(r for _s, r in rows)
@@ -244,6 +305,7 @@ def _monday(week: str) -> float:
     substrates=CP,
     vertical_note="live-goods shrink is seasonal: the garden-center pack compares with the same weeks "
     "last year",
+    history=(ITEMS,),
 )
 def write_off_spike(ctx: RuleContext) -> Iterable[Finding]:
     """Write-offs (stock removed by a dead-count or write-off adjustment) are totalled at cost per

@@ -9,7 +9,7 @@ from core.domain.sales import LineItem
 from core.rules.context import RuleContext
 from core.rules.families.audit_trail import week_of
 from core.rules.model import Family, Finding, Parameter, Scope, Severity, Substrate, rule
-from core.rules.windows import SALE_TYPES, item_is_new, local_day, session_key
+from core.rules.windows import ITEMS, SALE_TYPES, SUBSTRATE, item_is_new, local_day, session_key
 from core.text import money
 
 DAY = 86_400.0
@@ -69,6 +69,10 @@ def line_cost(line: LineItem) -> int | None:
     severity=Severity.MEDIUM,
     substrates=(Substrate.COUNTERPOINT,),
     vertical_note="mix-and-match lines have a low line margin by design (garden-center pack excludes them)",
+    history=(
+        ITEMS,
+        SUBSTRATE,
+    ),
 )
 def margin_below_category(ctx: RuleContext) -> Iterable[Finding]:
     """Each sale line's margin (price minus cost over price) is compared with its category's

@@ -10,7 +10,7 @@ from core.domain.sales import LineItem
 from core.rules.context import RuleContext
 from core.rules.families.margin import line_cost
 from core.rules.model import Family, Finding, Parameter, Scope, Severity, Substrate, rule
-from core.rules.windows import SALE_TYPES, mix_match_items
+from core.rules.windows import MIX_MATCH, SALE_TYPES, mix_match_items
 
 CP = (Substrate.COUNTERPOINT,)
 
@@ -81,6 +81,7 @@ def bundle_below_cost(ctx: RuleContext) -> Iterable[Finding]:
     allow_scopes=(Scope.ITEM, Scope.EMPLOYEE, Scope.LOCATION),
     severity=Severity.MEDIUM,
     substrates=CP,
+    history=(MIX_MATCH,),
 )
 def code_outside_group(ctx: RuleContext) -> Iterable[Finding]:
     """A sale line carrying a mix-and-match code whose group (as defined when the event happened)

@@ -10,10 +10,13 @@ from typing import Any
 
 from core.rules.context import RuleContext
 from core.rules.model import Family, Finding, Parameter, Scope, Severity, Subject, Substrate, rule
-from core.rules.windows import SALE_TYPES, tax_signature
+from core.rules.state import Window
+from core.rules.windows import CUSTOMERS, SALE_TYPES, TXN, tax_signature
 from core.text import money
 
 CP = (Substrate.COUNTERPOINT,)
+# Where the stacks were counted before Q-TC-01 counted them itself: read when a store is first judged.
+OLD_TAX: Window[dict[str, int]] = Window("tax", key="location: documents per authority stack", shards=1)
 
 
 @rule(
@@ -36,6 +39,10 @@ CP = (Substrate.COUNTERPOINT,)
     allow_scopes=(Scope.LOCATION, Scope.CUSTOMER, Scope.CUSTOMER_TIER),
     severity=Severity.LOW,
     substrates=CP,
+    history=(
+        TXN,
+        OLD_TAX,
+    ),
 )
 def tax_stack_mismatch(ctx: RuleContext) -> Iterable[Finding]:
     """A taxed document whose set of taxing authorities (PS_DOC_TAX.AUTH_COD) differs from the
@@ -52,11 +59,11 @@ def tax_stack_mismatch(ctx: RuleContext) -> Iterable[Finding]:
     location = doc.location_id
     held = ctx.memory.get(location) or {
         # State written before the counts were this rule's own: the shared window's counts.
-        "counts": dict(ctx.state.get("tax", location) or {}),
+        "counts": dict(OLD_TAX.get(ctx.state, location) or {}),
         "pending": [],
     }
     counts: dict[str, int] = dict(held["counts"])
-    if txn is None or ctx.state.get("txn", txn.id) is None:  # a redelivered document counts once
+    if txn is None or TXN.get(ctx.state, txn.id) is None:  # a redelivered document counts once
         counts[signature] = counts.get(signature, 0) + 1
     here = _record(ctx, signature)
     pending = [p for p in held["pending"] if p["id"] != here["id"]]
@@ -140,6 +147,7 @@ def _mismatch(record: dict[str, Any], usual: str, share: float) -> Finding:
     severity=Severity.LOW,
     substrates=CP,
     vertical_note="landscapers carry resale exemptions: small untaxed retail tickets on one are the pattern",
+    history=(CUSTOMERS,),
 )
 def exempt_walk_in(ctx: RuleContext) -> Iterable[Finding]:
     """An untaxed sale to a tax-exempt customer that looks like a retail walk-in: few lines, a small

@@ -6,15 +6,249 @@ from __future__ import annotations
 import math
 import statistics
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from core.domain.sales import Transaction
 from core.rules.context import RuleContext
+from core.rules.facts import Facts
 from core.rules.model import Family, Finding, Parameter, Scope, Severity, rule
-from core.rules.windows import audit_mentions, closures, tender_split
+from core.rules.state import RuleState, Window
+from core.rules.windows import SALE_TYPES, TXN, audit_mentions, local_day, session_key, tender_split
 from core.text import money
 
 MIN_SPREAD = 0.02  # a station whose sessions are all alike still varies by a couple of points
+
+# Q-TM-01's history --------------------------------------------------------------------------------
+#
+# Per station, every session the windows hold (the last ``SESSIONS_KEPT`` by start), in event time:
+# ``[key, first, last, cash, total, sales, squares, employee, local day, closed by its drawer]``. A
+# session is closed when its drawer closes or a later session of the station has started (its first
+# sale at or after this one's last). A sale is counted once, by its transaction id: a redelivery adds
+# nothing, and a later version replaces the earlier one's money. An event judges the sessions it
+# closes; a late sale or session also re-judges the closed sessions it falls into or precedes (their
+# baseline is the station's closed sessions before them), so the answer is the event-time one.
+
+BASELINE_KEPT = 200
+SESSIONS_KEPT = BASELINE_KEPT + 1
+STATIONS: Window[dict[str, Any]] = Window(
+    "stations", key="station: its sessions in event time (the last 201 by start)", shards=4
+)
+# Where the sessions were kept before they were kept in event time: read once per station, then dropped.
+OLD_SESSIONS: Window[dict[str, Any]] = Window("sessions", key="station: its open session", shards=1)
+OLD_BASELINES: Window[list[Any]] = Window("baselines", key="station: closed sessions' shares", shards=1)
+_KEY, _FIRST, _LAST, _CASH, _TOTAL, _SALES, _SQUARES, _EMPLOYEE, _DAY, _CLOSED = range(10)
+
+
+@dataclass(frozen=True)
+class SessionClose:
+    station: str
+    session: str
+    cash_cents: int
+    total_cents: int
+    transactions: int
+    first_ts: float
+    last_ts: float
+    employee: str | None
+    local_day: str
+    baseline: tuple[tuple[float, int], ...]  # (cash share, transactions) of earlier sessions
+    squares: float = 0.0  # sum of each sale's tendered total squared (0: not recorded)
+
+    @property
+    def share(self) -> float:
+        return self.cash_cents / self.total_cents if self.total_cents else 0.0
+
+    @property
+    def effective_sales(self) -> float:
+        """How many equal-sized sales the money-weighted share is worth (Kish: (Σa)² / Σa²). A session
+        with one big ticket among small ones is decided by that ticket, whatever its count says."""
+        if self.squares <= 0 or self.total_cents <= 0:
+            return float(self.transactions)
+        return min(float(self.transactions), self.total_cents**2 / self.squares)
+
+
+def closures(state: RuleState, facts: Facts) -> list[SessionClose]:
+    """Sessions this event closes or changes once closed, each with its baseline. Worked out once per
+    event (Q-TM-01 asks, then ``apply`` stores the station's sessions)."""
+    held = _station_view(state, facts)
+    return [] if held is None else held[2]
+
+
+def _station_rows(state: RuleState, station: str) -> list[list[Any]]:
+    held = STATIONS.get(state, station)
+    if held is not None:
+        return [list(row) for row in held["s"]]
+    # State written before sessions were kept in event time: the closed sessions' shares and the
+    # open session, as the earliest rows.
+    rows: list[list[Any]] = []
+    for n, (share, count) in enumerate(OLD_BASELINES.get(state, station) or []):
+        rows.append(
+            [
+                f"~{n}",
+                float(n),
+                float(n),
+                round(float(share) * 10_000),
+                10_000,
+                int(count),
+                0.0,
+                None,
+                "",
+                True,
+            ]
+        )
+    old = OLD_SESSIONS.get(state, station)
+    if old is not None:
+        rows.append(
+            [
+                old["s"],
+                old["first"],
+                old["last"],
+                old["cash"],
+                old["total"],
+                old["n"],
+                float(old.get("sq", 0.0)),
+                old.get("emp"),
+                old.get("day", ""),
+                False,
+            ]
+        )
+    return rows
+
+
+def _closed(rows: list[list[Any]]) -> list[bool]:
+    out = [False] * len(rows)
+    later = float("-inf")  # the latest start among the later sessions that have sales
+    for i in range(len(rows) - 1, -1, -1):
+        row = rows[i]
+        out[i] = bool(row[_CLOSED]) or later >= row[_LAST]
+        if row[_SALES] > 0:
+            later = max(later, row[_FIRST])
+    return out
+
+
+def _station_view(state: RuleState, facts: Facts) -> tuple[str, list[list[Any]], list[SessionClose]] | None:
+    held = facts.scratch.get("stations")
+    if held is None:
+        held = facts.scratch["stations"] = _work_out_station(state, facts) or ()
+    return held or None
+
+
+def _work_out_station(
+    state: RuleState, facts: Facts
+) -> tuple[str, list[list[Any]], list[SessionClose]] | None:
+    txn, shift = facts.transaction, facts.drawer_shift
+    sale = txn is not None and txn.device_id and txn.type in SALE_TYPES and session_key(txn) is not None
+    close = shift is not None and shift.device_id and shift.state in ("ENDED", "CLOSED")
+    if not sale and not close:
+        return None
+    station = str(txn.device_id if sale and txn is not None else shift.device_id if shift else "")
+    rows = _station_rows(state, station)
+    before = dict(zip((r[_KEY] for r in rows), _closed(rows), strict=True))
+    changed: str | None = None
+    if sale and txn is not None:
+        changed = _add_sale(state, facts, txn, rows)
+    if close and shift is not None:
+        changed = _close_drawer(facts, shift.id, rows) or changed
+    if changed is None:
+        return None
+    rows.sort(key=lambda r: (r[_FIRST], r[_KEY]))
+    rows = rows[-SESSIONS_KEPT:]
+    now = _closed(rows)
+    judge = [
+        i
+        for i, row in enumerate(rows)
+        if now[i] and (not before.get(row[_KEY], False) or row[_KEY] == changed)
+    ]
+    moved = next((i for i, row in enumerate(rows) if row[_KEY] == changed and now[i]), None)
+    if moved is not None:  # a closed session changed: the later sessions' baselines include it
+        judge = sorted({*judge, *(i for i in range(moved, len(rows)) if now[i])})
+    out = []
+    for i in judge:
+        row = rows[i]
+        base = tuple(
+            (round(r[_CASH] / r[_TOTAL], 4), int(r[_SALES]))
+            for r, shut in zip(rows[:i], now[:i], strict=True)
+            if shut and r[_TOTAL] > 0
+        )[-BASELINE_KEPT:]
+        out.append(
+            SessionClose(
+                station=station,
+                session=row[_KEY],
+                cash_cents=int(row[_CASH]),
+                total_cents=int(row[_TOTAL]),
+                transactions=int(row[_SALES]),
+                first_ts=float(row[_FIRST]),
+                last_ts=float(row[_LAST]),
+                employee=row[_EMPLOYEE],
+                local_day=row[_DAY],
+                baseline=base,
+                squares=float(row[_SQUARES]),
+            )
+        )
+    return station, rows, out
+
+
+def _add_sale(state: RuleState, facts: Facts, txn: Transaction, rows: list[list[Any]]) -> str | None:
+    key = session_key(txn)
+    cash, _card, total = tender_split(facts)
+    prior = TXN.get(state, txn.id)
+    if prior is None:
+        delta = (cash, total, 1, float(total) ** 2)
+    elif prior[6] >= txn.version_key:
+        return None  # a redelivery, or an older version arriving after a newer one
+    else:  # a later version of a sale already counted: its money replaces the earlier version's
+        before = prior[7] if len(prior) > 7 else prior[4] + prior[5]
+        delta = (cash - prior[4], total - before, 0, float(total) ** 2 - float(before) ** 2)
+    ts = facts.ts
+    row = next((r for r in rows if r[_KEY] == key), None)
+    if row is None:
+        row = [key, ts, ts, 0, 0, 0, 0.0, txn.employee_id, local_day(txn), False]
+        rows.append(row)
+    elif row[_SALES] == 0 or ts < row[_FIRST]:  # the session's earliest sale names it
+        row[_FIRST] = ts if row[_SALES] == 0 else min(row[_FIRST], ts)
+        row[_EMPLOYEE], row[_DAY] = txn.employee_id, local_day(txn)
+    if row[_SALES] == 0:
+        row[_LAST] = ts
+    row[_LAST] = max(row[_LAST], ts)
+    row[_CASH] += delta[0]
+    row[_TOTAL] += delta[1]
+    row[_SALES] += delta[2]
+    row[_SQUARES] = max(row[_SQUARES] + delta[3], 0.0)
+    return str(key)
+
+
+def _close_drawer(facts: Facts, shift_id: str, rows: list[list[Any]]) -> str | None:
+    """A drawer close ends its session, or, where sessions are a station's business days, the latest
+    day session begun by then. A close that arrives before any of its session's sales is kept as an
+    empty closed session the sales then join."""
+    row = next((r for r in rows if r[_KEY] == shift_id), None)
+    if row is None:
+        days = [r for r in rows if "|" in str(r[_KEY]) and r[_FIRST] <= facts.ts and r[_SALES] > 0]
+        row = max(days, key=lambda r: (r[_FIRST], r[_KEY])) if days else None
+    if row is None:
+        if any("|" in str(r[_KEY]) for r in rows):
+            return None
+        row = [shift_id, facts.ts, facts.ts, 0, 0, 0, 0.0, None, "", False]
+        rows.append(row)
+    if row[_CLOSED]:
+        return None
+    row[_CLOSED] = True
+    return str(row[_KEY])
+
+
+@STATIONS.folds
+def _fold_stations(state: RuleState, facts: Facts) -> None:
+    held = _station_view(state, facts)
+    if held is None:
+        return
+    station, rows, _judged = held
+    STATIONS.put(state, station, {"ts": max((r[_LAST] for r in rows), default=facts.ts), "s": rows})
+    OLD_BASELINES.pop(state, station)
+    OLD_SESSIONS.pop(state, station)
+
+
+# Rules --------------------------------------------------------------------------------------------
 
 
 @rule(
@@ -40,6 +274,12 @@ MIN_SPREAD = 0.02  # a station whose sessions are all alike still varies by a co
     allow_scopes=(Scope.STATION, Scope.EMPLOYEE, Scope.LOCATION, Scope.TIME_WINDOW),
     severity=Severity.LOW,
     vertical_note="farmers-market and event days are cash-heavy: allow-list them by time window and station",
+    history=(
+        STATIONS,
+        TXN,
+        OLD_SESSIONS,
+        OLD_BASELINES,
+    ),
 )
 def session_cash_share(ctx: RuleContext) -> Iterable[Finding]:
     """When a drawer session closes (its drawer is closed, or the station starts its next session or
@@ -143,6 +383,7 @@ def session_cash_share(ctx: RuleContext) -> Iterable[Finding]:
     ),
     allow_scopes=(Scope.EMPLOYEE, Scope.STATION, Scope.LOCATION),
     severity=Severity.HIGH,
+    history=(TXN,),
 )
 def tender_swap(ctx: RuleContext) -> Iterable[Finding]:
     """A transaction first seen paid by card that a later version shows paid in cash (card money
@@ -154,7 +395,7 @@ def tender_swap(ctx: RuleContext) -> Iterable[Finding]:
         return []
     cash, card, _total = tender_split(facts)
     minimum = max(ctx.whole("min_swap_cents"), 1)
-    prior = ctx.state.get("txn", txn.id)
+    prior = TXN.get(ctx.state, txn.id)
     how = None
     if prior is not None and prior[6] < txn.version_key:
         card_drop, cash_rise = prior[5] - card, cash - prior[4]

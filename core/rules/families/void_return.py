@@ -8,11 +8,34 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.rules.context import RuleContext
+from core.rules.facts import Facts
 from core.rules.model import Family, Finding, Parameter, Scope, Severity, Substrate, rule
-from core.rules.windows import is_void, session_key, void_items
+from core.rules.state import RuleState, Window
+from core.rules.windows import DAY, is_void, session_key, trimmed, void_items
 from core.text import money
 
 MINUTE = 60.0
+
+# Q-VR-03's history: each employee's voids per drawer session (or station and business day), 24 hours
+# behind the newest one: [ts, transaction, amount, station, local time, items].
+VOIDS: Window[list[list[Any]]] = Window(
+    "voids", key="employee|session: that employee's voids in it", retention=DAY, shards=4
+)
+
+
+@VOIDS.folds
+def _fold_voids(state: RuleState, facts: Facts) -> None:
+    txn = facts.transaction
+    if txn is None or not is_void(facts) or not txn.employee_id:
+        return
+    key = session_key(txn)
+    if key is None:
+        return
+    vkey = f"{txn.employee_id}|{key}"
+    rows = trimmed(VOIDS.get(state, vkey) or [], facts.ts, DAY)
+    if not any(row[1] == txn.id for row in rows):
+        rows.append([facts.ts, txn.id, txn.amount_cents, txn.device_id, facts.local_time, void_items(facts)])
+    VOIDS.put(state, vkey, rows)
 
 
 @rule(
@@ -153,6 +176,7 @@ def refund_without_lookup(ctx: RuleContext) -> Iterable[Finding]:
     allow_scopes=(Scope.EMPLOYEE, Scope.STATION, Scope.LOCATION, Scope.TIME_WINDOW),
     severity=Severity.MEDIUM,
     vertical_note="a cluster is bundled into one case (bundle key employee + session)",
+    history=(VOIDS,),
 )
 def void_cluster(ctx: RuleContext) -> Iterable[Finding]:
     """One employee voids several transactions in the same drawer session (or, where the substrate
@@ -170,7 +194,7 @@ def void_cluster(ctx: RuleContext) -> Iterable[Finding]:
         return []
     window = ctx.whole("window_minutes") * MINUTE
     minimum = ctx.whole("min_voids")
-    held = [r for r in ctx.state.get("voids", f"{txn.employee_id}|{session}") or [] if r[1] != txn.id]
+    held = [r for r in VOIDS.get(ctx.state, f"{txn.employee_id}|{session}") or [] if r[1] != txn.id]
     here = [facts.ts, txn.id, txn.amount_cents, txn.device_id, facts.local_time, void_items(facts)]
     rows = sorted([*held, here], key=lambda r: (r[0], r[1]))
     members = clustered(rows, window, minimum)

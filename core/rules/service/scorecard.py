@@ -21,6 +21,7 @@ from core.rules.facts import REFERENCE_ENTITIES
 from core.rules.model import Rule
 from core.rules.service import store
 from core.rules.service.views import EntityFreshness, RuleApplicability, Scorecard
+from core.rules.windows import SUBSTRATE
 
 FRESHNESS_BUDGET = timedelta(hours=48)
 
@@ -92,7 +93,7 @@ def load(session: Session, merchant_id: str, catalog: Catalog, now: datetime) ->
         catalog.rules_for(version),
         catalog_version=version,
         now=now,
-        entities=state.get("substrate", "entities") or {},
-        fields=state.get("substrate", "fields") or {},
+        entities=SUBSTRATE.get(state, "entities") or {},
+        fields=SUBSTRATE.get(state, "fields") or {},
         reference_fields=store.reference_fields(session, merchant_id, catalog.tracked_fields()),
     )

@@ -15,6 +15,7 @@ from core.db.tables.documents import ItemCategoryRow, StoreConfigRow
 from core.db.tables.rules import RuleStateRow
 from core.rules.service.store.sql import CHUNK
 from core.rules.state import RuleState
+from core.rules.windows import CATEGORIES, CUSTOMERS, STORES
 
 REFERENCE_TABLES: Mapping[str, Any] = {
     "store_config": StoreConfigRow,
@@ -106,21 +107,21 @@ def preload_reference(
     """Store configs and categories from their tables where events have not brought a newer copy,
     and the tier of customers the batch names that the state has not met yet."""
     for config in session.exec(select(StoreConfigRow).where(StoreConfigRow.merchant_id == merchant_id)):
-        held = state.get("stores", config.location_id)
+        held = STORES.get(state, config.location_id)
         if held is None or held.get("version_key", "") < config.version_key:
-            state.put("stores", config.location_id, _record(config))
+            STORES.put(state, config.location_id, _record(config))
     for category in session.exec(select(ItemCategoryRow).where(ItemCategoryRow.merchant_id == merchant_id)):
-        held = state.get("categories", category.id)
+        held = CATEGORIES.get(state, category.id)
         if held is None or held.get("version_key", "") < category.version_key:
-            state.put("categories", category.id, _record(category))
-    unknown = sorted({c for c in customer_ids if state.get("customers", c) is None})
+            CATEGORIES.put(state, category.id, _record(category))
+    unknown = sorted({c for c in customer_ids if CUSTOMERS.get(state, c) is None})
     for start in range(0, len(unknown), CHUNK):
         for row in session.exec(
             select(Customer).where(
                 Customer.merchant_id == merchant_id, col(Customer.id).in_(unknown[start : start + CHUNK])
             )
         ):
-            state.put("customers", row.id, {"tier": row.tier, "tax_exempt": row.tax_exempt, "changes": []})
+            CUSTOMERS.put(state, row.id, {"tier": row.tier, "tax_exempt": row.tax_exempt, "changes": []})
 
 
 def _record(row: Any) -> dict[str, Any]:
