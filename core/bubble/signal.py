@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from core.bubble.results import Episode
 from core.domain.parsing import DetectionEvent
+from core.domain.records import Vendor
 
 KIND = "bubble_episode"
 SOURCE_TYPE = "BUBBLE"
@@ -13,8 +14,8 @@ SOURCE_TYPE = "BUBBLE"
 
 def source_of(episode: Episode) -> str:
     """The substrate the episode's device (or store) came from, by the canonical id's prefix."""
-    key = episode.device_id or episode.store_id
-    return {"sq": "square", "cp": "counterpoint"}.get(key.partition(":")[0], "bubble")
+    vendor = Vendor.of_id(episode.device_id or episode.store_id)
+    return vendor.slug if vendor else "bubble"
 
 
 def episode_event(merchant_id: str, episode: Episode) -> DetectionEvent:

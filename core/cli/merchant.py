@@ -9,6 +9,7 @@ from rich.console import Console
 
 from core.cli.context import load
 from core.cli.errors import UsageError, friendly
+from core.domain.records import Vendor
 from core.tenancy import MerchantAlreadyExistsError, StoreSpec, list_locations, onboard_merchant
 
 app = typer.Typer(
@@ -42,7 +43,7 @@ def add(
     stores = []
     for spec in store:
         parts = spec.split(":", 2)
-        if len(parts) != 3 or parts[0] not in ("SQUARE", "COUNTERPOINT"):
+        if len(parts) != 3 or parts[0] not in set(Vendor):
             raise UsageError(f"--store {spec!r}: expected SQUARE|COUNTERPOINT:EXTERNAL_ID:TIMEZONE")
         stores.append(StoreSpec(external_id=parts[1], source=parts[0], timezone=parts[2]))
     container = load()

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from core.domain.records import Vendor
+
 SALE, REFUND, COMPLETED = "SALE", "REFUND", "COMPLETED"
 MIXED_CURRENCY = "XXX"  # ISO 4217 "no currency": the sums mix currencies and mean nothing as one figure
 TOMBSTONE_PREFIX = "forgotten:"
@@ -86,10 +88,10 @@ def split_customer_id(customer_id: str) -> tuple[str, str]:
     """(source, vendor id) of a canonical customer id such as ``sq:customer:ABC``."""
     prefix, _, rest = customer_id.partition(":")
     kind, _, external = rest.partition(":")
-    source = {"sq": "SQUARE", "cp": "COUNTERPOINT"}.get(prefix)
-    if source is None or kind != "customer" or not external:
+    vendor = Vendor.of_id(customer_id) if prefix else None
+    if vendor is None or kind != "customer" or not external:
         return "UNKNOWN", customer_id
-    return source, external
+    return vendor.value, external
 
 
 def new_tombstone() -> str:

@@ -12,9 +12,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from core.domain.records import Vendor
 from core.tenancy import StoreSpec
-
-SOURCES = {"square": "SQUARE", "counterpoint": "COUNTERPOINT"}
 
 
 @dataclass(frozen=True)
@@ -98,7 +97,10 @@ def read_world(root: Path) -> WorldDirectory:
     square = json.loads(square_path.read_text(encoding="utf-8")) if square_path.is_file() else {}
     stores = [
         StoreSpec(
-            external_id=s["external_id"], source=SOURCES[s["vendor"]], timezone=s["timezone"], name=s["name"]
+            external_id=s["external_id"],
+            source=Vendor.named(s["vendor"]),
+            timezone=s["timezone"],
+            name=s["name"],
         )
         for s in world["stores"]
     ]

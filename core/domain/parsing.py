@@ -23,7 +23,7 @@ DETECTION_SCHEMA_VERSION: Final = 1
 class RawEvent:
     merchant_id: str
     seq: int  # evidence sequence number: the position in the merchant's chain
-    source: str  # Source value
+    source: str  # a Vendor value, or CANARY for Canary's own events (core/adapters/internal.py)
     source_type: str  # SourceType value
     source_event_id: str | None
     event_type: str | None

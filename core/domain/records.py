@@ -1,4 +1,4 @@
-"""What every canonical record shares, and the vocabulary of sources.
+"""What every canonical record shares, and the vocabulary of vendors.
 
 Canonical records are SQLModel classes *without* a table: plain pydantic models that the pure parsers
 produce and the rules read. ``core.db.tables`` subclasses each one with ``table=True`` and adds the
@@ -19,9 +19,45 @@ from typing import ClassVar
 from sqlmodel import SQLModel
 
 
-class Source(StrEnum):
+class UnknownVendorError(ValueError):
+    """A name that is no vendor Canary reads; the message lists the ones it does."""
+
+
+class Vendor(StrEnum):
+    """The point-of-sale systems Canary reads: the one enum for them. The value is how an event and
+    the ledger name the vendor (``SQUARE``); ``slug`` is how the rule catalog, the simulator and the
+    CLI write it (``square``); ``id_prefix`` namespaces its canonical ids (``sq:…``)."""
+
     SQUARE = "SQUARE"
     COUNTERPOINT = "COUNTERPOINT"
+
+    @property
+    def slug(self) -> str:
+        return self.value.lower()
+
+    @property
+    def id_prefix(self) -> str:
+        return ID_PREFIX[self]
+
+    @classmethod
+    def named(cls, name: str) -> Vendor:
+        """The vendor written either way (``SQUARE`` or ``square``)."""
+        try:
+            return cls(name.upper())
+        except ValueError:
+            choices = ", ".join(v.slug for v in cls)
+            raise UnknownVendorError(f"unknown vendor {name!r}: Canary reads {choices}") from None
+
+    @classmethod
+    def of_id(cls, canonical: str) -> Vendor | None:
+        """The vendor whose prefix a canonical id carries (``sq:customer:ABC`` → SQUARE), or None."""
+        prefix = canonical.partition(":")[0]
+        return next((v for v, p in ID_PREFIX.items() if p == prefix), None)
+
+
+# Every vendor's own prefix, stated, never inferred: a vendor added to ``Vendor`` without one here
+# cannot build a canonical id (``canonical_id`` says so) instead of borrowing another's namespace.
+ID_PREFIX: dict[Vendor, str] = {Vendor.SQUARE: "sq", Vendor.COUNTERPOINT: "cp"}
 
 
 class SourceType(StrEnum):
@@ -37,9 +73,12 @@ def version_key(updated_at: datetime | None, version: int | None = None) -> str:
     return f"{stamp}|{(version or 0):012d}"
 
 
-def canonical_id(source: Source, kind: str, external_id: str) -> str:
-    """Ids are namespaced so a Square payment and a Counterpoint ticket can never collide."""
-    prefix = "sq" if source is Source.SQUARE else "cp"
+def canonical_id(vendor: Vendor, kind: str, external_id: str) -> str:
+    """Ids are namespaced by vendor so a Square payment and a Counterpoint ticket can never collide."""
+    prefix = ID_PREFIX.get(vendor) if isinstance(vendor, Vendor) else None
+    if prefix is None:
+        known = ", ".join(f"{v.value} ({p}:)" for v, p in ID_PREFIX.items())
+        raise UnknownVendorError(f"no canonical id prefix for vendor {vendor!r}: known are {known}")
     return f"{prefix}:{kind}:{external_id}"
 
 

@@ -133,7 +133,7 @@ def _rule(rule: Rule) -> str:
         "",
         f"- Family: `{rule.family.value}`; severity `{rule.severity.value}`; queue `{rule.queue.value}`; "
         f"rule version {rule.version}",
-        f"- Substrates with cases: {', '.join(s.value for s in rule.substrates)}",
+        f"- Substrates with cases: {', '.join(s.slug for s in rule.substrates)}",
         f"- Requires: {'; '.join('`' + r.replace('|', '` | `') + '`' for r in rule.requires)}",
     ]
     if rule.optional:
@@ -151,9 +151,7 @@ def _rule(rule: Rule) -> str:
             for p in rule.parameters
         ]
     lines += ["", "Cases:", ""]
-    lines += [
-        f"- ({c.source.value}, {'positive' if c.positive else 'negative'}) {c.name}" for c in rule.cases
-    ]
+    lines += [f"- ({c.source.slug}, {'positive' if c.positive else 'negative'}) {c.name}" for c in rule.cases]
     return "\n".join(lines)
 
 
@@ -162,7 +160,7 @@ def render(catalog: Catalog) -> str:
     out = HEADER.format(version=catalog.latest, count=len(rules))
     out += "".join(
         f"| [{r.id}](#{r.id.lower()}--{_anchor(r.title)}) | {r.family.value} | {r.title} | "
-        f"{r.severity.value} | {r.queue.value} | {', '.join(s.value for s in r.substrates)} |\n"
+        f"{r.severity.value} | {r.queue.value} | {', '.join(s.slug for s in r.substrates)} |\n"
         for r in rules
     )
     out += "\n## Rules\n\n" + "\n\n".join(_rule(r) for r in rules) + "\n"

@@ -14,6 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from core.domain.records import Vendor
 from core.rules.errors import ChirpError
 from core.rules.state import Window
 
@@ -91,9 +92,9 @@ class Scope(StrEnum):
     TIME_WINDOW = "time_window"
 
 
-class Substrate(StrEnum):
-    SQUARE = "square"
-    COUNTERPOINT = "counterpoint"
+# The vendors a rule can read, in the catalog's word for them (written as ``slug``: square,
+# counterpoint). It is the one vendor enum, ``core.domain.records.Vendor``, not a second one.
+Substrate = Vendor
 
 
 class ParameterError(ChirpError, ValueError):

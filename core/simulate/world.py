@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
 
-SQUARE, COUNTERPOINT = "square", "counterpoint"
+from core.domain.records import Vendor
+
+SQUARE, COUNTERPOINT = Vendor.SQUARE.slug, Vendor.COUNTERPOINT.slug  # a store's vendor, as the CLI writes it
 
 
 @dataclass(frozen=True)

@@ -15,9 +15,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.adapters.counterpoint.fields import Row
 from core.domain.parsing import ParseContext, ParseError
-from core.domain.records import Source, canonical_id
+from core.domain.records import Vendor, canonical_id
 
-CP = Source.COUNTERPOINT
+CP = Vendor.COUNTERPOINT
 
 
 def location_id(store_id: str) -> str:

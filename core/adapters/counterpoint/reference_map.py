@@ -14,7 +14,7 @@ from core.adapters.counterpoint.fields import Row, present
 from core.adapters.counterpoint.keys import category_id, customer_id, location_id
 from core.domain.parsing import ParseContext
 from core.domain.parties import ContactFingerprint, CustomerRecord
-from core.domain.records import Source, version_key
+from core.domain.records import Vendor, version_key
 from core.domain.store_config import ItemCategory, StoreConfig
 
 _DIGITS = re.compile(r"\d")
@@ -94,7 +94,7 @@ def customer(row: Row, ctx: ParseContext) -> tuple[CustomerRecord, list[ContactF
     unlimited = row.flag("NO_CR_LIM")
     record = CustomerRecord(
         id=cid,
-        source=Source.COUNTERPOINT,
+        source=Vendor.COUNTERPOINT,
         external_id=number,
         version_key=version,
         **present(

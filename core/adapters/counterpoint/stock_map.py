@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from core.adapters.counterpoint.fields import Row, present
 from core.domain.parsing import ParseContext
-from core.domain.records import Canonical, Source, canonical_id, version_key
+from core.domain.records import Canonical, Vendor, canonical_id, version_key
 from core.domain.stock import (
     InventoryAdjustment,
     Receiver,
@@ -29,7 +29,7 @@ from core.domain.stock import (
     TransferLine,
 )
 
-CP = Source.COUNTERPOINT
+CP = Vendor.COUNTERPOINT
 
 
 @dataclass(frozen=True)

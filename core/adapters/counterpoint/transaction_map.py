@@ -26,7 +26,7 @@ from core.adapters.counterpoint.keys import (
 )
 from core.domain.documents import Document, DocumentOrigin
 from core.domain.parsing import ParseError
-from core.domain.records import Canonical, Source
+from core.domain.records import Canonical, Vendor
 from core.domain.sales import LineItem, RefundLink, Tender, Transaction, TransactionType
 
 
@@ -62,7 +62,7 @@ def map_transaction(parts: DocumentParts, source_type: str) -> TransactionParts 
     transaction = Transaction(
         id=doc.id,
         type=kind,
-        source=Source.COUNTERPOINT,
+        source=Vendor.COUNTERPOINT,
         source_type=source_type,
         external_id=doc.external_id,
         occurred_at=doc.occurred_at,

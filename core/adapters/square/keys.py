@@ -13,9 +13,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.domain.parsing import ParseContext
-from core.domain.records import Source, canonical_id
+from core.domain.records import Vendor, canonical_id
 
-SQ = Source.SQUARE
+SQ = Vendor.SQUARE
 
 
 def sq_id(kind: str, external_id: str) -> str:

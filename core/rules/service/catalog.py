@@ -46,7 +46,7 @@ class CatalogUseCase:
                     rule_version=rule.version,
                     mode=(settings.mode if settings else Mode.DRY_RUN).value,
                     config_version=settings.version if settings else 0,
-                    substrates=[x.value for x in rule.substrates],
+                    substrates=[x.slug for x in rule.substrates],
                     active_allow_list_entries=sum(
                         1 for e in config.allow_list if e.rule_id == rule.id and e.applies_at(now)
                     ),
@@ -77,7 +77,7 @@ class CatalogUseCase:
                 config_source=held.source,
                 requires=list(rule.requires),
                 optional=list(rule.optional),
-                substrates=[x.value for x in rule.substrates],
+                substrates=[x.slug for x in rule.substrates],
                 allow_scopes=[x.value for x in rule.allow_scopes],
                 vertical_note=rule.vertical_note,
                 parameters=[parameter_view(p, values[p.name]) for p in rule.parameters],

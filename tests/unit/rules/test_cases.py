@@ -16,9 +16,7 @@ ENGINE = Engine(CATALOG)
 CASES = [(rule, case) for rule in CATALOG.all() for case in rule.cases]
 
 
-@pytest.mark.parametrize(
-    ("rule", "case"), CASES, ids=[f"{r.id} {c.source.value}: {c.name}" for r, c in CASES]
-)
+@pytest.mark.parametrize(("rule", "case"), CASES, ids=[f"{r.id} {c.source.slug}: {c.name}" for r, c in CASES])
 def test_rule_case(rule: Rule, case: Case) -> None:
     found = run_case(ENGINE, rule, case)
     assert len(found) == case.expect, [e.finding.summary for e in found]
@@ -31,7 +29,7 @@ def test_rule_case(rule: Rule, case: Case) -> None:
 
 def test_a_positive_case_stops_firing_when_its_threshold_is_raised() -> None:
     rule = CATALOG.get("Q-DS-01")
-    short = next(c for c in rule.cases if c.positive and c.source.value == "square")
+    short = next(c for c in rule.cases if c.positive and c.source.slug == "square")
     assert len(run_case(ENGINE, rule, short)) == 1
     raised = Case(short.name, short.source, short.events, 0, {"gap_cents": 5_000, "gap_pct": 50.0})
     assert run_case(ENGINE, rule, raised) == []

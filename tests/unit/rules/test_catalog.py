@@ -52,9 +52,9 @@ def problems(rule: Rule) -> list[str]:
     for substrate in rule.substrates:
         cases = [c for c in rule.cases if c.source is substrate]
         if not any(c.positive for c in cases):
-            found.append(f"no positive case for {substrate.value}")
+            found.append(f"no positive case for {substrate.slug}")
         if not any(not c.positive for c in cases):
-            found.append(f"no negative case for {substrate.value}")
+            found.append(f"no negative case for {substrate.slug}")
     for param in rule.parameters:
         try:
             param.coerce(param.default if not isinstance(param.default, tuple) else list(param.default))
