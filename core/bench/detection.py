@@ -15,6 +15,14 @@ rule (outside the label's allowed queue) or if no label explains it (unlabelled)
 (neither) if its rule is in a touched label's ``also_may_fire`` or it sits in a hard negative's
 allowed queue. A positive label is found when a true positive matched it, else missed.
 
+The same world is then replayed a second time into another fresh Canary with its arrivals out of
+order, as vendors deliver them (``shuffled``): the webhook bodies permuted within a bound of
+``SHUFFLE_BOUND`` deliveries (Square retries for 24 hours, so a delivery can arrive well after later
+ones) with one in ``DUPLICATE_EVERY`` delivered again later (a retry, same event id), and the
+Counterpoint backfill's chunks of ``CHUNK`` documents imported in a shuffled order. Drawer shifts are
+polled as the poller pages them. Both runs are scored the same way; the report gives precision and
+recall for each and whether they agree (the same scores per rule), and names the rules that differ.
+
 Scores per rule and per family (``core.demo.scoring``): precision = tp / (tp + fp) over detections,
 recall = found / positives over labels, F1, and a cost-weighted score found / (found + 5·fp +
 1·missed) — a false accusation costs five misses. Labels for Bubble's rules (``A-BUBBLE-*``: this
@@ -25,23 +33,29 @@ detections (allow-listed) never reach a queue and are not scored.
 
 from __future__ import annotations
 
+import random
 import shutil
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
+from itertools import islice
 from pathlib import Path
+from typing import Any
 
 from pydantic import SecretStr
 
 from core.bench.harness import BenchContext
 from core.bench.results import Measurement, ScenarioResult
-from core.bootstrap import bootstrap
+from core.bootstrap import Container, bootstrap
 from core.demo import replay, scoring
 from core.demo.detections import load_detections
-from core.demo.feed import read_world
+from core.demo.feed import WorldDirectory, read_world
 from core.demo.matching import Label, Matching, match
 from core.demo.rule_modes import make_rules_write
 from core.demo.square_pages import SimulatedSquareApi
+from core.ingest.backfill import CHUNK, ImportResult, accept_all, counterpoint_directory
+from core.ingest.inbox import IncomingEvent
 from core.pipeline.workers import drain
 from core.rules.catalog import Catalog, default_catalog
 from core.settings import Settings
@@ -61,6 +75,28 @@ class Size:
 
 FULL = Size(seed=7, stores=5, days=90)
 QUICK = Size(seed=7, stores=2, days=7)
+SHUFFLE_SEED = 15
+SHUFFLE_BOUND = 2_000  # how many deliveries a late one may arrive behind
+DUPLICATE_EVERY = 20  # one delivery in this many arrives twice
+
+
+def bounded_shuffle(events: Iterable[IncomingEvent], rng: random.Random) -> list[IncomingEvent]:
+    """The deliveries, each moved back by up to ``SHUFFLE_BOUND`` places, some delivered twice."""
+    keyed = []
+    for n, event in enumerate(events):
+        keyed.append((n + rng.uniform(0, SHUFFLE_BOUND), n, event))
+        if rng.randrange(DUPLICATE_EVERY) == 0:
+            keyed.append((n + rng.uniform(0, SHUFFLE_BOUND), n, event))
+    return [event for _at, _n, event in sorted(keyed, key=lambda k: (k[0], k[1]))]
+
+
+def shuffled_chunks(events: Iterator[IncomingEvent], rng: random.Random) -> list[IncomingEvent]:
+    """A backfill's chunks of ``CHUNK`` units, imported in a shuffled order."""
+    chunks = []
+    while chunk := list(islice(events, CHUNK)):
+        chunks.append(chunk)
+    rng.shuffle(chunks)
+    return [event for chunk in chunks for event in chunk]
 
 
 @dataclass
@@ -72,7 +108,10 @@ class Replayed:
     verified: bool
 
 
-def replay_world(size: Size, work_dir: Path, progress: BenchContext) -> Replayed:
+def replay_world(
+    size: Size, work_dir: Path, progress: BenchContext, shuffle: random.Random | None = None
+) -> Replayed:
+    """Replay the world in the order it was generated, or (``shuffle``) out of order as above."""
     if work_dir.exists():
         shutil.rmtree(work_dir)
     work_dir.mkdir(parents=True)
@@ -92,10 +131,14 @@ def replay_world(size: Size, work_dir: Path, progress: BenchContext) -> Replayed
         replay.onboard(container, world)
         make_rules_write(container.chirp_service, merchant, vertical=size.vertical, actor="bench:detection")
         began = time.perf_counter()
-        progress.progress("detection: importing webhooks, drawers and Counterpoint exports")
-        sealed = replay.import_webhooks(container, world, lambda _n: None).accepted
-        sealed += replay.poll_drawers(container, world, api).accepted
-        sealed += replay.import_counterpoint(container, world, lambda _n: None).accepted
+        how = "out of order" if shuffle else "in order"
+        progress.progress(f"detection: importing webhooks, drawers and Counterpoint exports {how}")
+        if shuffle is None:
+            sealed = replay.import_webhooks(container, world, lambda _n: None).accepted
+            sealed += replay.poll_drawers(container, world, api).accepted
+            sealed += replay.import_counterpoint(container, world, lambda _n: None).accepted
+        else:
+            sealed = _import_shuffled(container, world, api, shuffle).accepted
         progress.progress(f"detection: running every stage over {sealed:,} events")
         drain(container.pipeline)
         seconds = time.perf_counter() - began
@@ -105,6 +148,17 @@ def replay_world(size: Size, work_dir: Path, progress: BenchContext) -> Replayed
     finally:
         container.close()
     return Replayed(labels, matching, sealed, seconds, verified)
+
+
+def _import_shuffled(
+    container: Container, world: WorldDirectory, api: SimulatedSquareApi, rng: random.Random
+) -> ImportResult:
+    total = ImportResult()
+    if world.counterpoint_batch.is_dir():
+        units = counterpoint_directory(world.merchant.merchant_id, world.counterpoint_batch)
+        total += accept_all(container.inbox, shuffled_chunks(units, rng))
+    total += accept_all(container.inbox, bounded_shuffle(replay.webhook_events(world), rng))
+    return total + replay.poll_drawers(container, world, api)
 
 
 @cache
@@ -129,6 +183,34 @@ def _line(score: scoring.Score) -> str:
         f"cost-weighted {pct(score.cost_weighted)} (tp {score.tp}, fp {score.fp}, tolerated "
         f"{score.tolerated}; found {score.found} of {score.found + score.missed})"
     )
+
+
+def _overall(replayed: Replayed) -> scoring.Score:
+    return scoring.total(
+        s
+        for rule, s in scoring.per_rule(replayed.matching, replayed.labels).items()
+        if family_of(rule) != OUTSIDE_CATALOG
+    )
+
+
+def arrival_order(ordered: Replayed, shuffled: Replayed) -> dict[str, Any]:
+    """The two runs' precision and recall, whether they agree, and the rules whose scores differ."""
+    first = {r: s.as_dict() for r, s in scoring.per_rule(ordered.matching, ordered.labels).items()}
+    second = {r: s.as_dict() for r, s in scoring.per_rule(shuffled.matching, shuffled.labels).items()}
+    differ = sorted(r for r in first.keys() | second.keys() if first.get(r) != second.get(r))
+    a, b = _overall(ordered), _overall(shuffled)
+    return {
+        "ordered": {"precision": a.as_dict()["precision"], "recall": a.as_dict()["recall"]},
+        "shuffled": {"precision": b.as_dict()["precision"], "recall": b.as_dict()["recall"]},
+        "agree": not differ,
+        "rules_differing": differ,
+        "shuffle": {
+            "seed": SHUFFLE_SEED,
+            "bound_deliveries": SHUFFLE_BOUND,
+            "duplicate_every": DUPLICATE_EVERY,
+            "chunk": CHUNK,
+        },
+    }
 
 
 def scored(result: ScenarioResult, replayed: Replayed) -> None:
@@ -170,11 +252,7 @@ def run(quick: bool, ctx: BenchContext) -> ScenarioResult:
         },
     )
     replayed = replay_world(size, ctx.work_dir / "detection", ctx)
-    overall = scoring.total(
-        s
-        for rule, s in scoring.per_rule(replayed.matching, replayed.labels).items()
-        if family_of(rule) != OUTSIDE_CATALOG
-    )
+    overall = _overall(replayed)
     result.add(
         Measurement(
             "replay: import → every stage",
@@ -186,7 +264,28 @@ def run(quick: bool, ctx: BenchContext) -> ScenarioResult:
         )
     )
     scored(result, replayed)
-    if not replayed.verified:
+    shuffled = replay_world(size, ctx.work_dir / "detection-shuffled", ctx, random.Random(SHUFFLE_SEED))
+    result.add(
+        Measurement(
+            "replay out of order: import → every stage",
+            "events",
+            shuffled.sealed,
+            shuffled.seconds,
+            detail=f"{len(shuffled.matching.judged):,} detections scored; catalog rules: "
+            f"{_line(_overall(shuffled))}",
+        )
+    )
+    order = arrival_order(replayed, shuffled)
+    result.quality["arrival_order"] = order
+    verdict = "agree" if order["agree"] else "DIFFER in " + ", ".join(order["rules_differing"])
+    result.notes.append(
+        f"arrival order: in order {_pr(order['ordered'])}, shuffled {_pr(order['shuffled'])}: {verdict}"
+    )
+    if not (replayed.verified and shuffled.verified):
         result.status = "failed"
         result.error = "the ledger did not verify after the replay"
     return result
+
+
+def _pr(scores: dict[str, Any]) -> str:
+    return f"precision {scores['precision']}, recall {scores['recall']}"

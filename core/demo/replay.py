@@ -77,10 +77,11 @@ def deliver_http(container: Container, world: WorldDirectory, advance: Advance) 
 
 def import_webhooks(container: Container, world: WorldDirectory, advance: Advance) -> ImportResult:
     """The same bodies as a ``BATCH`` import: what the bench uses, skipping the HTTP round trips."""
-    return accept_all(container.inbox, _counted(_webhook_events(world), advance))
+    return accept_all(container.inbox, _counted(webhook_events(world), advance))
 
 
-def _webhook_events(world: WorldDirectory) -> Iterator[IncomingEvent]:
+def webhook_events(world: WorldDirectory) -> Iterator[IncomingEvent]:
+    """Each stored delivery's body as a ``BATCH`` unit, in delivery order."""
     for delivery in world.deliveries():
         envelope = json.loads(delivery.body)
         yield IncomingEvent(

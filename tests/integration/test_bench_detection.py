@@ -3,6 +3,7 @@ that produces them judges a hand-made case correctly (the real numbers are never
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from core.bench.harness import BUILT_IN, BenchContext, Report
 from core.bench.report import markdown
 from core.demo.matching import Detected, Label, match
 from core.demo.scoring import FN_COST, FP_COST, per_rule
+from core.ingest.inbox import IncomingEvent
 
 T0 = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
 SCORE_FIELDS = {
@@ -129,3 +131,53 @@ def test_the_quick_bench_reports_scores_per_rule_and_family(tmp_path: Path) -> N
     report = markdown(Report(quick=True, machine={}, results=[result]))
     assert "## detection" in report
     assert any(line.startswith("- void_return: precision") for line in report.splitlines())
+    order = quality["arrival_order"]
+    assert order.keys() == {"ordered", "shuffled", "agree", "rules_differing", "shuffle"}
+    assert order["ordered"].keys() == order["shuffled"].keys() == {"precision", "recall"}
+    assert order["agree"] == (order["rules_differing"] == [])
+    assert [m["name"] for m in out["measurements"]] == [
+        "replay: import → every stage",
+        "replay out of order: import → every stage",
+    ]
+    assert out["measurements"][1]["count"] == out["measurements"][0]["count"]  # the same world sealed
+    assert any(line.startswith("- arrival order: in order precision") for line in report.splitlines())
+
+
+def incoming(n: int) -> IncomingEvent:
+    return IncomingEvent(
+        merchant_id="m", source="SQUARE", source_type="BATCH", raw=b"{}", source_event_id=str(n)
+    )
+
+
+def test_the_shuffled_arrivals_keep_every_delivery_within_the_bound_and_repeat_some() -> None:
+    events = [incoming(n) for n in range(5_000)]
+    arrived = detection.bounded_shuffle(events, random.Random(1))
+    ids = [int(e.source_event_id or 0) for e in arrived]
+    assert set(ids) == set(range(5_000))
+    assert 5_000 < len(ids) < 5_000 * 1.1  # about one in twenty again
+    assert ids != sorted(ids)
+    first: dict[int, int] = {}
+    for place, n in enumerate(ids):
+        first.setdefault(n, place)
+    # A delivery is only ever held back, by less than the bound: it never arrives after one that
+    # was generated more than the bound later.
+    bound = detection.SHUFFLE_BOUND
+    assert all(first[n - bound - 1] < first[n] for n in range(bound + 1, 5_000))
+    chunks = detection.shuffled_chunks(iter(events), random.Random(1))
+    assert sorted(int(e.source_event_id or 0) for e in chunks) == list(range(5_000))
+    starts = [int(chunks[k].source_event_id or 0) for k in range(0, 5_000, 500)]
+    assert sorted(starts) == list(range(0, 5_000, 500))
+    assert starts != sorted(starts)
+
+
+def test_the_two_runs_agree_only_when_every_rule_scores_the_same() -> None:
+    detections = [found("Q-VR-01", "cp:doc:GUID1", "cp:employee:UITO25", ident="tp")]
+    ordered = detection.Replayed(LABELS, match(detections, LABELS), 10, 1.0, True)
+    same = detection.Replayed(LABELS, match(list(detections), LABELS), 10, 1.0, True)
+    extra = [*detections, found("Q-VR-02", "cp:employee:NOBODY", ident="unlabelled")]
+    worse = detection.Replayed(LABELS, match(extra, LABELS), 10, 1.0, True)
+    assert detection.arrival_order(ordered, same)["agree"] is True
+    differ = detection.arrival_order(ordered, worse)
+    assert (differ["agree"], differ["rules_differing"]) == (False, ["Q-VR-02"])
+    assert differ["ordered"]["precision"] == 1.0
+    assert differ["shuffled"]["precision"] == 0.5
