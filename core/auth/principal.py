@@ -60,9 +60,30 @@ class Principal:
     scopes: frozenset[str]
     transport: Transport
     token_id: str | None = None
+    # The stores (canonical location ids, e.g. ``sq:location:L1``) a token is limited to, as a GM's
+    # is to theirs; None: every store of the merchant. Cases and detections of other stores are
+    # "not found" to it (docs/console.md, "Who sees and does what").
+    stores: frozenset[str] | None = None
 
     def allows(self, scope: str) -> bool:
         return scope in self.scopes
+
+
+def store_filter(stores: frozenset[str] | None, location_id: str | None) -> frozenset[str] | None:
+    """The stores a read may return: a caller's own filter (``location_id``) narrowed to the ones its
+    token may see; None when neither limits it. A store outside the token's gives the empty set."""
+    if stores is None:
+        return None if location_id is None else frozenset({location_id})
+    return stores if location_id is None else stores & {location_id}
+
+
+def check_stores(stores: Iterable[str]) -> frozenset[str] | None:
+    """A token's store list as given (canonical location ids); None for "every store"."""
+    chosen = frozenset(s.strip() for s in stores if s.strip())
+    bad = sorted(s for s in chosen if len(s) > 160 or " " in s)
+    if bad:
+        raise InvalidGrantError(f"not a store id: {bad[0][:60]!r} (e.g. sq:location:L1, cp:location:20)")
+    return chosen or None
 
 
 def local_principal(merchant_id: str, transport: Transport = "stdio") -> Principal:

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlmodel import col, select
 
-from core.auth.principal import DEFAULT_SCOPES, Principal, check_role, check_scopes
+from core.auth.principal import DEFAULT_SCOPES, Principal, check_role, check_scopes, check_stores
 from core.clock import Clock
 from core.db.tables.api_tokens import ApiToken
 from core.db.tables.tenants import Merchant
@@ -45,6 +45,7 @@ class IssuedToken:
     role: str
     scopes: tuple[str, ...]
     expires_at: datetime | None
+    stores: tuple[str, ...] = ()  # empty: every store
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class TokenInfo:
     created_at: datetime
     expires_at: datetime | None
     revoked_at: datetime | None
+    stores: tuple[str, ...] = ()  # empty: every store
 
 
 def token_hash(token: str) -> str:
@@ -74,8 +76,10 @@ class TokenService:
         *,
         label: str | None = None,
         expires_in: timedelta | None = None,
+        stores: Iterable[str] = (),
     ) -> IssuedToken:
         check_role(role)
+        limited = check_stores(stores)
         granted = check_scopes(DEFAULT_SCOPES[role] if scopes is None else scopes)
         token_id, secret = secrets.token_hex(8), secrets.token_urlsafe(32)
         token = f"{PREFIX}_{token_id}_{secret}"
@@ -94,11 +98,20 @@ class TokenService:
                     role=role,
                     scopes=" ".join(sorted(granted)),
                     label=label,
+                    stores=" ".join(sorted(limited)) if limited else None,
                     created_at=now,
                     expires_at=expires_at,
                 )
             )
-        return IssuedToken(token, token_id, merchant_id, role, tuple(sorted(granted)), expires_at)
+        return IssuedToken(
+            token,
+            token_id,
+            merchant_id,
+            role,
+            tuple(sorted(granted)),
+            expires_at,
+            tuple(sorted(limited or ())),
+        )
 
     def verify(self, token: str) -> Principal | None:
         """The principal a bearer token stands for, or ``None`` (unknown, wrong, revoked or expired)."""
@@ -125,6 +138,7 @@ class TokenService:
             scopes=frozenset(row["scopes"].split()),
             transport="http",
             token_id=token_id,
+            stores=frozenset(row["stores"].split()) if row.get("stores") else None,
         )
 
     def _lookup(self, token_id: str) -> dict[str, Any] | None:
@@ -155,7 +169,14 @@ class TokenService:
             ).all()
         return [
             TokenInfo(
-                r.id, r.role, tuple(r.scopes.split()), r.label, r.created_at, r.expires_at, r.revoked_at
+                r.id,
+                r.role,
+                tuple(r.scopes.split()),
+                r.label,
+                r.created_at,
+                r.expires_at,
+                r.revoked_at,
+                tuple((r.stores or "").split()),
             )
             for r in rows
         ]

@@ -31,6 +31,13 @@ def create(
     ),
     label: str | None = typer.Option(None, help="A note on who holds it."),
     days: int | None = typer.Option(None, min=1, help="Expire after this many days (default: never)."),
+    store: list[str] = typer.Option(
+        [],
+        "--store",
+        help="Limit it to this store (a location id such as sq:location:L1; repeatable), as for a GM. "
+        "Default: every store.",
+        show_default=False,
+    ),
 ) -> None:
     """Issue a token. It is printed once; only its hash is stored."""
     container = load()
@@ -41,15 +48,17 @@ def create(
             scope or None,
             label=label,
             expires_in=timedelta(days=days) if days else None,
+            stores=store,
         )
     except (InvalidGrantError, UnknownMerchantError) as exc:
         raise UsageError(str(exc)) from None
     finally:
         container.close()
     out.print(issued.token, highlight=False, soft_wrap=True)
+    where = f", stores {' '.join(issued.stores)}" if issued.stores else ""
     typer.echo(
         f"token {issued.token_id} for {merchant}: role {role}, scopes {' '.join(issued.scopes)} "
-        f"(defaults for {role}: {' '.join(DEFAULT_SCOPES.get(role, ()))})",
+        f"(defaults for {role}: {' '.join(DEFAULT_SCOPES.get(role, ()))}){where}",
         err=True,
     )
 
@@ -78,6 +87,7 @@ def list_tokens(
                 "created_at": t.created_at.isoformat(),
                 "expires_at": t.expires_at.isoformat() if t.expires_at else None,
                 "revoked_at": t.revoked_at.isoformat() if t.revoked_at else None,
+                "stores": list(t.stores) or None,
             }
             for t in tokens
         ]
@@ -93,17 +103,19 @@ def list_tokens(
             out.print(f"[bold]{t.token_id}[/bold] {t.role} · {state} · expires {expires}", highlight=False)
             out.print(
                 f"  scopes {' '.join(t.scopes)}; created {t.created_at:%Y-%m-%d %H:%M}"
+                + (f"; stores {' '.join(t.stores)}" if t.stores else "")
                 + (f"; {t.label}" if t.label else ""),
                 highlight=False,
                 markup=False,
             )
         return
-    table = Table("id", "role", "scopes", "label", "created", "expires", "revoked")
+    table = Table("id", "role", "scopes", "stores", "label", "created", "expires", "revoked")
     for t in tokens:
         table.add_row(
             t.token_id,
             t.role,
             " ".join(t.scopes),
+            " ".join(t.stores) or "all",
             t.label or "",
             f"{t.created_at:%Y-%m-%d %H:%M}",
             f"{t.expires_at:%Y-%m-%d}" if t.expires_at else "never",

@@ -55,10 +55,10 @@ ROUTING_FUNCTIONS = [
     """
     CREATE OR REPLACE FUNCTION app.api_token_lookup(p_token_id text)
     RETURNS TABLE (merchant_id text, token_hash text, role text, scopes text,
-                   expires_at timestamptz, revoked_at timestamptz)
+                   expires_at timestamptz, revoked_at timestamptz, stores text)
     LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, app AS $$
         SELECT t.merchant_id::text, t.token_hash::text, t.role::text, t.scopes::text,
-               t.expires_at, t.revoked_at
+               t.expires_at, t.revoked_at, t.stores::text
         FROM app.api_tokens t WHERE t.id = p_token_id LIMIT 1
     $$
     """,

@@ -119,6 +119,7 @@ def register(mcp: FastMCP) -> None:
             include_suppressed=include_suppressed,
             cursor=cursor,
             limit=limit,
+            stores=who.stores,
         )
         return safe(page)
 
@@ -135,7 +136,7 @@ def register(mcp: FastMCP) -> None:
         """
         deps, who = require(ctx)
         try:
-            detail = deps.chirp_service.get_detection_detail(who.merchant_id, detection_id)
+            detail = deps.chirp_service.get_detection_detail(who.merchant_id, detection_id, stores=who.stores)
         except LookupError:
             raise ToolError(
                 f"no detection {detection_id!r} for this tenant: query_detections lists detection ids"

@@ -55,7 +55,7 @@ def register(mcp: FastMCP) -> None:
         confirmed-fraud rate of the closed ones, the top 3 patterns (rules by detections in the cases
         opened) and the open cases per store ranked by their highest severity."""
         deps, who = require(ctx)
-        return safe(deps.fox_service.case_digest(who.merchant_id, period, end))
+        return safe(deps.fox_service.case_digest(who.merchant_id, period, end, stores=who.stores))
 
     @mcp.tool(annotations=WRITE_IDEMPOTENT, tags={WRITE_TAG})
     def set_bundling_policy(

@@ -32,6 +32,7 @@ def register(mcp: FastMCP) -> None:
         """Move an open case to in_progress and assign it (to you unless you name someone). Only an
         open case can be started. Audited. Needs the cases:write scope."""
         deps, who = require(ctx, CASES)
+        deps.fox_service.check_visible(who.merchant_id, case_id, who.stores)
         result = deps.fox_service.start_investigation(
             who.merchant_id, case_id, actor=actor(who), assignee=assignee, reason=reason
         )
@@ -45,6 +46,7 @@ def register(mcp: FastMCP) -> None:
     ) -> NoteView:
         """Add a note to a case in any state, signed with your identity. Needs the cases:write scope."""
         deps, who = require(ctx, CASES)
+        deps.fox_service.check_visible(who.merchant_id, case_id, who.stores)
         return safe(deps.fox_service.add_note(who.merchant_id, case_id, body, actor=actor(who)))
 
     @mcp.tool(annotations=WRITE, tags={WRITE_TAG})
@@ -68,6 +70,7 @@ def register(mcp: FastMCP) -> None:
         event it came from (chain position, inclusion proof, signed checkpoint). Attaching the same
         item twice keeps the first attachment. Needs the cases:write scope."""
         deps, who = require(ctx, CASES)
+        deps.fox_service.check_visible(who.merchant_id, case_id, who.stores)
         view = deps.fox_service.attach_evidence(
             who.merchant_id, case_id, kind, ref, actor=actor(who), note=note
         )
@@ -79,6 +82,7 @@ def register(mcp: FastMCP) -> None:
         unactionable) and a reason. The outcome is recorded on each of its detections: it feeds
         rule_outcome_stats and Chirp's promotion readiness. Audited. Needs the cases:write scope."""
         deps, who = require(ctx, CASES)
+        deps.fox_service.check_visible(who.merchant_id, case_id, who.stores)
         result = deps.fox_service.resolve(
             who.merchant_id, case_id, outcome=outcome, reason=reason, actor=actor(who)
         )
@@ -97,6 +101,7 @@ def register(mcp: FastMCP) -> None:
         reason (recorded on its detections like resolve_case). reopen_case undoes it. Audited. Needs the
         cases:write scope."""
         deps, who = require(ctx, CASES)
+        deps.fox_service.check_visible(who.merchant_id, case_id, who.stores)
         result = deps.fox_service.dismiss(
             who.merchant_id, case_id, outcome=outcome, reason=reason, actor=actor(who)
         )
@@ -107,4 +112,5 @@ def register(mcp: FastMCP) -> None:
         """Bring a resolved or dismissed case back to open, clearing its outcome (on its detections
         too). New alerts for its bundle join it again. Audited. Needs the cases:write scope."""
         deps, who = require(ctx, CASES)
+        deps.fox_service.check_visible(who.merchant_id, case_id, who.stores)
         return safe(deps.fox_service.reopen(who.merchant_id, case_id, reason=reason, actor=actor(who)))

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Table, and_, func, or_, select
 from sqlmodel import Session
 
+from core.auth.principal import store_filter
 from core.cases.domain import digest as digest_domain
 from core.cases.domain.bundling import DEFAULT_POLICIES, BundleBy, BundlingPolicy
 from core.cases.domain.escalation import DEFAULT_RULES, EscalationRule, rule_config, rules_from_config
@@ -94,9 +95,14 @@ class FoxService:
         employee_id: str | None = None,
         cursor: str | None = None,
         limit: int = 20,
+        stores: frozenset[str] | None = None,
     ) -> CasePage:
-        """Cases newest first (by when they opened), filtered."""
+        """Cases newest first (by when they opened), filtered; ``stores``: the caller's token's
+        stores (core/auth/principal.py), None for every store."""
         limit = check_limit(limit)
+        locations = store_filter(stores, location_id or None)
+        if locations is not None and not locations:
+            return CasePage(items=[], next_cursor=None)  # a store this token does not see
         where = [CASE_T.c.merchant_id == merchant_id]
         if state is not None:
             where.append(CASE_T.c.state == _state(state).value)
@@ -106,8 +112,8 @@ class FoxService:
             where.append(CASE_T.c.queue == queue)
         if min_severity is not None:
             where.append(CASE_T.c.severity_rank >= _severity(min_severity).rank)
-        if location_id:
-            where.append(CASE_T.c.location_id == location_id)
+        if locations is not None:
+            where.append(CASE_T.c.location_id.in_(sorted(locations)))
         if employee_id:
             where.append(CASE_T.c.employee_id == employee_id)
         position = decode_cursor("cases", cursor, 2)
@@ -130,11 +136,12 @@ class FoxService:
             next_cursor=encode_cursor("cases", [items[-1].opened_at, items[-1].case_id]) if more else None,
         )
 
-    def get_case(self, merchant_id: str, case_id: str) -> CaseDetail:
+    def get_case(self, merchant_id: str, case_id: str, *, stores: frozenset[str] | None = None) -> CaseDetail:
         """One case in full: its detections, escalations, transitions, notes and evidence, each piece
-        of evidence with a fresh ledger inclusion receipt."""
+        of evidence with a fresh ledger inclusion receipt. A case of a store outside ``stores`` is
+        not found, like another merchant's."""
         with self._db.tenant(merchant_id) as s:
-            row = _case(s, merchant_id, case_id)
+            row = _case(s, merchant_id, case_id, stores)
             members = s.execute(
                 select(ALERT_T)
                 .where(ALERT_T.c.merchant_id == merchant_id, ALERT_T.c.case_id == case_id)
@@ -185,10 +192,27 @@ class FoxService:
             evidence=[self._evidence_view(merchant_id, e) for e in evidence],
         )
 
-    def top_cases(self, merchant_id: str, *, queue: str | None = "fraud", limit: int = 10) -> TopCases:
+    def check_visible(self, merchant_id: str, case_id: str, stores: frozenset[str] | None) -> None:
+        """Raise "not found" for a case the caller may not see (another store's, for a token limited
+        to stores), before a write touches it."""
+        if stores is not None:
+            with self._db.tenant(merchant_id) as s:
+                _case(s, merchant_id, case_id, stores)
+
+    def top_cases(
+        self,
+        merchant_id: str,
+        *,
+        queue: str | None = "fraud",
+        limit: int = 10,
+        stores: frozenset[str] | None = None,
+    ) -> TopCases:
         """The open cases that most need attention: highest severity, then most detections, then the
-        most recent activity."""
+        most recent activity; only of ``stores`` when the caller's token is limited to some."""
         limit = check_limit(limit)
+        if stores is not None and not stores:
+            return TopCases(items=[])
+        only = [] if stores is None else [CASE_T.c.location_id.in_(sorted(stores))]
         order = (
             CASE_T.c.severity_rank.desc(),
             CASE_T.c.detections.desc(),
@@ -207,6 +231,7 @@ class FoxService:
                             CASE_T.c.merchant_id == merchant_id,
                             CASE_T.c.queue == queue_value,
                             CASE_T.c.state == state,
+                            *only,
                         )
                         .order_by(*order)
                         .limit(limit)
@@ -266,14 +291,23 @@ class FoxService:
             ],
         )
 
-    def case_digest(self, merchant_id: str, period: str, end: datetime | None = None) -> CaseDigestView:
-        """The daily or weekly digest ending at ``end`` (default now) (core/cases/domain/digest.py)."""
+    def case_digest(
+        self,
+        merchant_id: str,
+        period: str,
+        end: datetime | None = None,
+        *,
+        stores: frozenset[str] | None = None,
+    ) -> CaseDigestView:
+        """The daily or weekly digest ending at ``end`` (default now) (core/cases/domain/digest.py),
+        of ``stores`` only when the caller's token is limited to some."""
         try:
             chosen = digest_domain.Period(period)
         except ValueError:
             raise InvalidCaseRequestError(f"period must be daily or weekly, got {period!r}") from None
         end = end or self._clock.now()
-        made = digest_domain.build(self.case_facts(merchant_id, end - chosen.length, end), chosen, end)
+        facts = self.case_facts(merchant_id, end - chosen.length, end, stores=stores)
+        made = digest_domain.build(facts, chosen, end)
         return CaseDigestView(
             period=made.period.value,
             start=made.start,
@@ -325,13 +359,17 @@ class FoxService:
             confirmed_fraud_rate=fraud / closed if closed else None,
         )
 
-    def case_facts(self, merchant_id: str, start: datetime, end: datetime) -> list[digest_domain.CaseFact]:
+    def case_facts(
+        self, merchant_id: str, start: datetime, end: datetime, *, stores: frozenset[str] | None = None
+    ) -> list[digest_domain.CaseFact]:
         """Every case the digest of [start, end) can mention: opened before the end and still open, or
-        opened or closed inside the period."""
+        opened or closed inside the period (of ``stores`` only, when given)."""
+        only = [] if stores is None else [CASE_T.c.location_id.in_(sorted(stores))]
         with self._db.tenant(merchant_id) as s:
             rows = s.execute(
                 select(CASE_T).where(
                     CASE_T.c.merchant_id == merchant_id,
+                    *only,
                     CASE_T.c.opened_at < end,
                     or_(
                         CASE_T.c.state.in_(("open", "in_progress")),
@@ -705,9 +743,9 @@ def _next_id(s: Session, table: Table, merchant_id: str, case_id: str, prefix: s
     return f"{prefix}_{n + 1:06d}_{uuid.uuid4().hex[:12]}"
 
 
-def _case(s: Session, merchant_id: str, case_id: str) -> Any:
+def _case(s: Session, merchant_id: str, case_id: str, stores: frozenset[str] | None = None) -> Any:
     row = s.execute(select(CASE_T).where(CASE_T.c.merchant_id == merchant_id, CASE_T.c.id == case_id)).first()
-    if row is None:
+    if row is None or (stores is not None and row.location_id not in stores):
         raise CaseNotFoundError(f"no case {case_id!r}: list_cases or top_cases list the case ids")
     return row
 

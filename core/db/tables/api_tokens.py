@@ -27,6 +27,7 @@ class ApiToken(TenantKey, table=True):
     role: str = Field(max_length=16)  # analyst | operator | gm | exec | ops
     scopes: str = Field(max_length=500)  # space-separated, OAuth style
     label: str | None = Field(default=None, max_length=200)
+    stores: str | None = Field(default=None, max_length=2_000)  # space-separated location ids; None: all
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

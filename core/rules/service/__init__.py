@@ -90,8 +90,10 @@ class ChirpService:
     def query_detections(self, merchant_id: str, **filters: Any) -> DetectionPage:
         return self.detections.query_detections(merchant_id, **filters)
 
-    def get_detection_detail(self, merchant_id: str, detection_id: str) -> DetectionDetail:
-        return self.detections.get_detection_detail(merchant_id, detection_id)
+    def get_detection_detail(
+        self, merchant_id: str, detection_id: str, *, stores: frozenset[str] | None = None
+    ) -> DetectionDetail:
+        return self.detections.get_detection_detail(merchant_id, detection_id, stores=stores)
 
     def detection_trends(self, merchant_id: str, **options: Any) -> TrendReport:
         return self.detections.detection_trends(merchant_id, **options)

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from core.auth.principal import store_filter
 from core.paging import MAX_PAGE, as_datetime, decode_cursor, encode_cursor
 from core.rules.backtest import backtest
 from core.rules.errors import InvalidRequestError, NotFoundError
@@ -55,9 +56,14 @@ class DetectionsUseCase:
         include_suppressed: bool = True,
         cursor: str | None = None,
         limit: int = 50,
+        stores: frozenset[str] | None = None,
     ) -> DetectionPage:
-        """Newest first, ``limit`` at a time (at most 100); pass ``next_cursor`` back for the next page."""
+        """Newest first, ``limit`` at a time (at most 100); pass ``next_cursor`` back for the next page.
+        ``stores``: the caller's token's stores (core/auth/principal.py); None: every store."""
         limit = max(1, min(limit, MAX_PAGE))
+        locations = store_filter(stores, location_id)
+        if locations is not None and not locations:
+            return DetectionPage(items=[], next_cursor=None)  # a store this token does not see
         position = decode_cursor("detections", cursor, 2)
         after = (as_datetime(position[0]), str(position[1])) if position else None
         with self._c.db.tenant(merchant_id) as s:
@@ -68,7 +74,7 @@ class DetectionsUseCase:
                 family=family,
                 start=start,
                 end=end,
-                location_id=location_id,
+                locations=locations,
                 employee_id=employee_id,
                 include_suppressed=include_suppressed,
                 after=after,
@@ -122,10 +128,12 @@ class DetectionsUseCase:
             counts[family] = counts.get(family, 0) + n
         return FamilyCounts(start=start, end=end, counts=counts)
 
-    def get_detection_detail(self, merchant_id: str, detection_id: str) -> DetectionDetail:
+    def get_detection_detail(
+        self, merchant_id: str, detection_id: str, *, stores: frozenset[str] | None = None
+    ) -> DetectionDetail:
         with self._c.db.tenant(merchant_id) as s:
             row = store.detection(s, merchant_id, detection_id)
-        if row is None:
+        if row is None or (stores is not None and row.location_id not in stores):
             raise NotFoundError(f"no detection {detection_id!r}")
         rule: Rule | None = self._c.catalog.rules.get(row.rule_id)
         return DetectionDetail(

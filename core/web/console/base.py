@@ -51,6 +51,11 @@ class Viewer:
     def can(self, scope: str) -> bool:
         return self.principal.allows(scope)
 
+    @property
+    def stores(self) -> frozenset[str] | None:
+        """The stores this token is limited to (a GM's); None: every store of the merchant."""
+        return self.principal.stores
+
 
 class PageError(Exception):
     """Stop a handler and show ``message`` with ``status``."""

@@ -56,6 +56,7 @@ def cases(console: Console, request: Request, _form: Mapping[str, Any]) -> Respo
             employee_id=chosen["employee"],
             cursor=_text(q, "cursor", 512),
             limit=50,
+            stores=viewer.stores,
         )
     except Exception as exc:
         if (message := _user_error(exc)) is None:
@@ -72,7 +73,9 @@ def cases(console: Console, request: Request, _form: Mapping[str, Any]) -> Respo
 def _case_page(console: Console, request: Request, status: int = 200, message: str | None = None) -> Response:
     viewer = console.viewer(request)
     console.require(viewer, "read")
-    detail = console.deps.fox_service.get_case(viewer.merchant_id, request.path_params["case_id"])
+    detail = console.deps.fox_service.get_case(
+        viewer.merchant_id, request.path_params["case_id"], stores=viewer.stores
+    )
     done = DONE.get(request.query_params.get("done", ""))
     return console.render(
         "case.html",
@@ -100,6 +103,7 @@ def case_action(console: Console, request: Request, form: Mapping[str, Any]) -> 
     action = request.path_params["action"]
     case_id = request.path_params["case_id"]
     service, merchant, actor = console.deps.fox_service, viewer.merchant_id, viewer.actor
+    service.check_visible(merchant, case_id, viewer.stores)  # another store's: not found, nothing changes
     service.get_case(merchant, case_id)  # another merchant's (or no) case: not found, nothing changes
     reason = _text(form, "reason", 1_000) or ""
     try:
@@ -145,8 +149,8 @@ def digest(console: Console, request: Request, _form: Mapping[str, Any]) -> Resp
     if period not in ("daily", "weekly"):
         raise PageError(400, "Cannot do that", "The digest is daily or weekly.")
     service = console.deps.fox_service
-    current = service.case_digest(viewer.merchant_id, period)
-    previous = service.case_digest(viewer.merchant_id, period, current.start)
+    current = service.case_digest(viewer.merchant_id, period, stores=viewer.stores)
+    previous = service.case_digest(viewer.merchant_id, period, current.start, stores=viewer.stores)
     return console.render(
         "digest.html", viewer, nav="cases", period=period, current=current, previous=previous
     )

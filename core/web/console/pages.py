@@ -61,10 +61,12 @@ def today(console: Console, request: Request, _form: Mapping[str, Any]) -> Respo
     now = console.now()
     since = now - timedelta(days=1)
     rules = console.deps.chirp_service
-    recent = rules.query_detections(viewer.merchant_id, start=since, include_suppressed=False, limit=20)
+    recent = rules.query_detections(
+        viewer.merchant_id, start=since, include_suppressed=False, limit=20, stores=viewer.stores
+    )
     card = rules.substrate_scorecard(viewer.merchant_id)
     catalog = rules.list_rules(viewer.merchant_id)
-    top = console.deps.fox_service.top_cases(viewer.merchant_id, queue=None, limit=10)
+    top = console.deps.fox_service.top_cases(viewer.merchant_id, queue=None, limit=10, stores=viewer.stores)
     modes: dict[str, int] = {}
     for r in catalog.items:
         modes[r.mode] = modes.get(r.mode, 0) + 1
@@ -120,6 +122,7 @@ def detections(console: Console, request: Request, _form: Mapping[str, Any]) -> 
             end=datetime.combine(last + timedelta(days=1), time(), UTC) if last else None,
             cursor=_text(q, "cursor", 512),
             limit=50,
+            stores=viewer.stores,
         )
     except PageError as exc:
         context["message"] = exc.message
@@ -143,7 +146,7 @@ def detection(console: Console, request: Request, _form: Mapping[str, Any]) -> R
     viewer = console.viewer(request)
     console.require(viewer, "read")
     detail = console.deps.chirp_service.get_detection_detail(
-        viewer.merchant_id, request.path_params["detection_id"]
+        viewer.merchant_id, request.path_params["detection_id"], stores=viewer.stores
     )
     return console.render(
         "detection.html",

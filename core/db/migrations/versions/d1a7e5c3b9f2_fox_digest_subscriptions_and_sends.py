@@ -21,9 +21,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 TABLES = ("fox_digest_subscriptions", "fox_digest_sends")
-POLICY = (
-    "merchant_id = current_setting('canary.current_merchant_id', true)"  # as every tenant table
-)
+POLICY = "merchant_id = current_setting('canary.current_merchant_id', true)"  # as every tenant table
 
 
 def upgrade() -> None:
@@ -65,9 +63,7 @@ def upgrade() -> None:
         op.execute(f"ALTER TABLE app.{table} ENABLE ROW LEVEL SECURITY")
         op.execute(f"ALTER TABLE app.{table} FORCE ROW LEVEL SECURITY")
         op.execute(f"DROP POLICY IF EXISTS tenant_isolation ON app.{table}")
-        op.execute(
-            f"CREATE POLICY tenant_isolation ON app.{table} USING ({POLICY}) WITH CHECK ({POLICY})"
-        )
+        op.execute(f"CREATE POLICY tenant_isolation ON app.{table} USING ({POLICY}) WITH CHECK ({POLICY})")
 
 
 def downgrade() -> None:

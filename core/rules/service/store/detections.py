@@ -80,23 +80,25 @@ def detection_page(
     rule_id: str | None,
     start: datetime | None,
     end: datetime | None,
-    location_id: str | None,
+    locations: frozenset[str] | None,
     employee_id: str | None,
     include_suppressed: bool,
     after: tuple[datetime, str] | None,
     limit: int,
     family: str | None = None,
 ) -> list[DetectionRow]:
-    """Newest first, up to ``limit`` rows strictly older than the ``after`` keyset position."""
+    """Newest first, up to ``limit`` rows strictly older than the ``after`` keyset position;
+    ``locations``: only these stores (None: every store)."""
     query = select(DetectionRow).where(DetectionRow.merchant_id == merchant_id)
     for column, value in (
         (DetectionRow.rule_id, rule_id),
         (DetectionRow.family, family),
-        (DetectionRow.location_id, location_id),
         (DetectionRow.employee_id, employee_id),
     ):
         if value is not None:
             query = query.where(column == value)
+    if locations is not None:
+        query = query.where(col(DetectionRow.location_id).in_(sorted(locations)))
     if start is not None:
         query = query.where(DetectionRow.occurred_at >= start)
     if end is not None:
