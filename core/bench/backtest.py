@@ -21,7 +21,7 @@ from core.bus.memory import InProcessBus
 from core.clock import FixedClock
 from core.db.engine import make_engine
 from core.db.uow import Database
-from core.domain.parsing import DetectionEvent
+from core.domain.parsing import ParsedEvent
 from core.rules.backtest import backtest
 from core.rules.catalog import default_catalog
 from core.rules.engine import Engine
@@ -33,7 +33,7 @@ DAYS, WARMUP_DAYS = 30, 30
 BATCH = 2_000
 
 
-def history(stores: int, days: int, events_per_store_day: int) -> list[DetectionEvent]:
+def history(stores: int, days: int, events_per_store_day: int) -> list[ParsedEvent]:
     """Every store's events merged by time, renumbered as one merchant's evidence sequence."""
     gap = 24 * 60 / events_per_store_day
     per_store = [
@@ -43,7 +43,7 @@ def history(stores: int, days: int, events_per_store_day: int) -> list[Detection
     return [e.model_copy(update={"evidence_seq": seq}) for seq, e in enumerate(merged, start=1)]
 
 
-def _when(event: DetectionEvent) -> datetime:
+def _when(event: ParsedEvent) -> datetime:
     if event.occurred_at is None:
         raise ValueError(f"workload event {event.entity_id} has no time")
     return event.occurred_at

@@ -5,7 +5,7 @@ split, some comped), voids and refunds, drawer shifts with events; Counterpoint 
 document, audit log, taxes and costs, plus receivers, transfers and write-offs. Events are built and
 parsed into ``Facts`` before the clock starts, so the figure is the engine alone (every rule in the
 catalog, all in alerting mode, windows and accumulators updated, allow-lists checked). A second
-figure includes parsing the detection event's JSON facts into typed records, which the consumer also
+figure includes parsing the parsed event's JSON facts into typed records, which the consumer also
 pays. Target: 20,000 events/s for the engine alone.
 """
 
@@ -16,7 +16,7 @@ import time
 
 from core.bench.harness import BenchContext
 from core.bench.results import Measurement, ScenarioResult, Target
-from core.domain.parsing import DetectionEvent
+from core.domain.parsing import ParsedEvent
 from core.rules.catalog import default_catalog
 from core.rules.engine import Engine, TenantConfig
 from core.rules.facts import Facts
@@ -41,12 +41,12 @@ MERCHANT = "m_bench_rules"
 
 def workload(
     count: int, seed: int = 7, *, store: int = 1, mean_gap_minutes: float = 2.0
-) -> list[DetectionEvent]:
-    """``count`` detection events of one store, one every ``mean_gap_minutes`` on average (the default
+) -> list[ParsedEvent]:
+    """``count`` parsed events of one store, one every ``mean_gap_minutes`` on average (the default
     gives about a month for 20,000 events), in event-time order. Stations, devices, staff and the
     location carry the store's number, so several stores can be merged into one merchant."""
     rng = random.Random(f"{seed}:{store}")
-    out: list[DetectionEvent] = []
+    out: list[ParsedEvent] = []
     minutes = 0.0
     location, cp_store, tag = f"L{store}", str(store), f"S{store}-"
     for n in range(count):
@@ -208,7 +208,7 @@ def run(quick: bool, ctx: BenchContext) -> ScenarioResult:
             "events",
             count,
             figures["engine_seconds"] + figures["parse_seconds"],
-            detail="includes DetectionEvent facts → typed canonical records",
+            detail="includes ParsedEvent facts → typed canonical records",
         )
     )
     result.notes.append(

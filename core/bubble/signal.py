@@ -1,11 +1,11 @@
-"""An episode as Chirp reads it: the ``bubble_episode`` detection event the A-BUBBLE-* rules evaluate
+"""An episode as Chirp reads it: the ``bubble_episode`` parsed event the A-BUBBLE-* rules evaluate
 (core/rules/families/bubble.py). Pure: the shell (core/bubble/service/signals.py) runs it through
 Chirp's engine with the tenant's configuration and stores what the rules find."""
 
 from __future__ import annotations
 
 from core.bubble.results import Episode
-from core.domain.parsing import DetectionEvent
+from core.domain.parsing import ParsedEvent
 from core.domain.records import Vendor
 
 KIND = "bubble_episode"
@@ -18,11 +18,11 @@ def source_of(episode: Episode) -> str:
     return vendor.slug if vendor else "bubble"
 
 
-def episode_event(merchant_id: str, episode: Episode) -> DetectionEvent:
-    """The detection event of one episode. Bubble's episodes come from scoring, not from one ledger
+def episode_event(merchant_id: str, episode: Episode) -> ParsedEvent:
+    """The parsed event of one episode. Bubble's episodes come from scoring, not from one ledger
         entry, so ``evidence_seq`` is 0; the episode's hours are its evidence. Values are rounded to six
     decimals, so both databases store and compare the same numbers."""
-    return DetectionEvent(
+    return ParsedEvent(
         merchant_id=merchant_id,
         evidence_seq=0,
         source=source_of(episode),

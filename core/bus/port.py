@@ -18,7 +18,11 @@ from typing import Protocol
 
 EVENTS = "events"
 SEALED = "sealed"
-DETECTION = "detection"
+# Parse output: every ParsedEvent (core/domain/parsing.py), for the customer projection, Chirp and
+# Bubble. Its wire name stays "detection" (canary:detection) because deployed consumer groups and
+# dashboards read the stream by that name; it carries parsed events, not detections (those are
+# Chirp's rows, and what alerts goes to canary:alerts). See docs/architecture.md.
+PARSED_EVENTS = "detection"
 ALERTS = "alerts"
 
 DEFAULT_PREFIX = "canary:"

@@ -1,6 +1,6 @@
 """The idempotency key of one event on ``canary:detection``.
 
-One parse of one sealed event may publish several detection events (a transaction and its
+One parse of one sealed event may publish several parsed events (a transaction and its
 customer, say), so the key names the evidence seq, the kind and the entity id, and ends with a
 digest of what the parse made of the event (its facts and time). A redelivery, or a replay whose
 parse is unchanged, has the same key and changes nothing; a replay whose parser now reads the event
@@ -17,20 +17,20 @@ from __future__ import annotations
 import hashlib
 import json
 
-from core.domain.parsing import DetectionEvent
+from core.domain.parsing import ParsedEvent
 
 MAX_KEY = 200
 DIGEST = 12  # hex characters
 
 
-def parse_digest(event: DetectionEvent) -> str:
+def parse_digest(event: ParsedEvent) -> str:
     """12 hex characters that change whenever the parse of the event changes."""
     occurred = event.occurred_at.isoformat() if event.occurred_at else ""
     body = json.dumps([occurred, event.facts], sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(body.encode()).hexdigest()[:DIGEST]
 
 
-def entity_prefix(event: DetectionEvent) -> str:
+def entity_prefix(event: ParsedEvent) -> str:
     """The key up to its parse digest: every parse of this (seq, kind, entity) shares it."""
     prefix = f"{event.evidence_seq}:{event.kind}:{event.entity_id}:"
     if len(prefix) + DIGEST <= MAX_KEY:
@@ -39,5 +39,5 @@ def entity_prefix(event: DetectionEvent) -> str:
     return f"{event.evidence_seq}:{event.kind[:40]}:#{entity}:"
 
 
-def message_key(event: DetectionEvent) -> str:
+def message_key(event: ParsedEvent) -> str:
     return entity_prefix(event) + parse_digest(event)

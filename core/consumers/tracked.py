@@ -39,7 +39,7 @@ from core.consumers import positions
 from core.consumers.keys import entity_prefix, message_key
 from core.db.dialect import MerchantLock
 from core.db.uow import Database
-from core.domain.parsing import DetectionEvent
+from core.domain.parsing import ParsedEvent
 
 log = logging.getLogger(__name__)
 
@@ -148,20 +148,20 @@ class TrackedConsumer(ABC, Generic[Item, Summary]):
             return positions.forget(session, merchant_id, self.consumer)
 
 
-class DetectionConsumer(TrackedConsumer[DetectionEvent, Summary]):
+class DetectionConsumer(TrackedConsumer[ParsedEvent, Summary]):
     """A tracked consumer of ``canary:detection``: each message's ``event`` field is one parsed
-    event (``DetectionEvent`` JSON), keyed by ``message_key`` and applied in evidence-seq order."""
+    event (``ParsedEvent`` JSON), keyed by ``message_key`` and applied in evidence-seq order."""
 
-    def decode(self, fields: Mapping[str, str]) -> Decoded[DetectionEvent]:
-        return self.track(DetectionEvent.model_validate_json(fields["event"]))
+    def decode(self, fields: Mapping[str, str]) -> Decoded[ParsedEvent]:
+        return self.track(ParsedEvent.model_validate_json(fields["event"]))
 
-    def replaces(self, item: DetectionEvent) -> str | None:
+    def replaces(self, item: ParsedEvent) -> str | None:
         return entity_prefix(item)  # another parse of the same sealed event's entity
 
     @staticmethod
-    def track(event: DetectionEvent) -> Decoded[DetectionEvent]:
+    def track(event: ParsedEvent) -> Decoded[ParsedEvent]:
         return Decoded(event.merchant_id, message_key(event), event.evidence_seq, event)
 
-    def process(self, merchant_id: str, events: Sequence[DetectionEvent]) -> Summary:
+    def process(self, merchant_id: str, events: Sequence[ParsedEvent]) -> Summary:
         """Apply already-parsed events (tests, backtests, the demo) exactly as a batch would be."""
         return self.process_decoded(merchant_id, [self.track(e) for e in events])

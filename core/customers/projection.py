@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlmodel import Session, col
 
-from core.bus.port import DETECTION
+from core.bus.port import PARSED_EVENTS
 from core.clock import Clock
 from core.consumers.tracked import Batch, DetectionConsumer
 from core.customers.aggregates import (
@@ -41,7 +41,7 @@ from core.db.dialect import insert_for
 from core.db.tables.customers import CustomerEvidence
 from core.db.tables.ledger import EvidenceRecord, InboxEntry
 from core.db.uow import Database
-from core.domain.parsing import DetectionEvent
+from core.domain.parsing import ParsedEvent
 from core.domain.sales import Tender, Transaction
 
 log = logging.getLogger(__name__)
@@ -62,14 +62,14 @@ class CustomerProjection(DetectionConsumer[ApplySummary]):
     """A ``Stage`` for the worker runner: name ``customers`` on ``detection``, group ``customers``."""
 
     name = "customers"
-    stream = DETECTION
+    stream = PARSED_EVENTS
     group = "customers"
     consumer = CONSUMER
 
     def __init__(self, db: Database, clock: Clock) -> None:
         super().__init__(db, clock, PROJECTION_LOCK)
 
-    def apply_batch(self, session: Session, batch: Batch[DetectionEvent]) -> ApplySummary:
+    def apply_batch(self, session: Session, batch: Batch[ParsedEvent]) -> ApplySummary:
         """One merchant's fresh events (the ``TrackedConsumer`` skeleton skips redeliveries)."""
         merchant_id = batch.merchant_id
         erased = _erased_seqs(session, merchant_id, {e.evidence_seq for e in batch.fresh})
@@ -85,7 +85,7 @@ class CustomerProjection(DetectionConsumer[ApplySummary]):
         )
 
     def _apply_events(
-        self, session: Session, merchant_id: str, events: Sequence[DetectionEvent]
+        self, session: Session, merchant_id: str, events: Sequence[ParsedEvent]
     ) -> ApplySummary:
         now = self._clock.now()
         seen = _transactions(events)
@@ -119,7 +119,7 @@ class _State:
     applied: bool  # this batch moved it forward
 
 
-def _transactions(events: Iterable[DetectionEvent]) -> list[_Seen]:
+def _transactions(events: Iterable[ParsedEvent]) -> list[_Seen]:
     seen: list[_Seen] = []
     for event in events:  # in seq order: at equal versions the later seq wins, as in the canonical writer
         raw = event.facts.get("transaction")
@@ -279,7 +279,7 @@ def named_customers(facts: dict[str, Any]) -> set[str]:
     return found
 
 
-def _record_evidence(session: Session, merchant_id: str, events: Iterable[DetectionEvent]) -> None:
+def _record_evidence(session: Session, merchant_id: str, events: Iterable[ParsedEvent]) -> None:
     rows = [
         {"merchant_id": merchant_id, "customer_id": customer_id, "seq": event.evidence_seq}
         for event in events

@@ -1,5 +1,5 @@
 """The contract between the pipeline and a vendor adapter: a sealed raw event goes in, canonical
-records and detection events come out, or a reason why not.
+records and parsed events come out, or a reason why not.
 
 Adapters are pure: no database, no bus. What they need from outside (the Square Orders API, the
 per-merchant HMAC for contact details) comes in through ``ParseContext``.
@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from core.domain.records import Canonical
 
-DETECTION_SCHEMA_VERSION: Final = 1
+PARSED_EVENT_SCHEMA_VERSION: Final = 1
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class ParseContext:
     resolve_document: Callable[[str, str], str | None] | None = None
 
 
-class DetectionEvent(BaseModel):
+class ParsedEvent(BaseModel):
     """What Q, R and A consume from ``canary:detection`` (schema version 1; see docs/pipeline.md).
 
     ``facts`` holds the canonical records the event produced (``{"transaction": {...},
@@ -55,7 +55,7 @@ class DetectionEvent(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    schema_version: Literal[1] = DETECTION_SCHEMA_VERSION
+    schema_version: Literal[1] = PARSED_EVENT_SCHEMA_VERSION
     merchant_id: str
     evidence_seq: int
     source: str
@@ -69,7 +69,7 @@ class DetectionEvent(BaseModel):
 @dataclass(frozen=True)
 class Parsed:
     records: Sequence[Canonical]
-    detection: Sequence[DetectionEvent] = ()
+    events: Sequence[ParsedEvent] = ()
     # A control signal for the pipeline, e.g. Square's oauth.authorization.revoked.
     merchant_status: Literal["revoked"] | None = None
 

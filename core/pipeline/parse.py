@@ -7,7 +7,7 @@ events are published after the commit; a crash in between means a redelivery re-
 are idempotent) and re-publishes, and consumers de-duplicate on (merchant, seq).
 
 A batch is parsed in Python first (``parse_event``), then written with one executemany per record
-shape (``write_plans``) and one insert of the new log rows, and its detection events are published
+shape (``write_plans``) and one insert of the new log rows, and its parsed events are published
 in one round trip. If the database refuses the batch write, nothing of it is kept and the batch is
 written again event by event, each under a savepoint, so only the event at fault is ``failed``.
 """
@@ -24,14 +24,14 @@ from typing import Any
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from core.bus.port import DETECTION, Message, StreamBus
+from core.bus.port import PARSED_EVENTS, Message, StreamBus
 from core.clock import Clock
 from core.db.engine import hold_sqlite_transaction, is_transient
 from core.db.tables.documents import DocumentRow
 from core.db.tables.ledger import EvidenceRecord, InboxEntry
 from core.db.tables.tenants import Location, Merchant
 from core.db.uow import Database
-from core.domain.parsing import DetectionEvent, ParseContext
+from core.domain.parsing import ParseContext, ParsedEvent
 from core.pipeline.ingestion_log import record_outcomes
 from core.pipeline.parse_event import BatchDocuments, EventResult, failed, parse_event, raw_event
 from core.security.crypto import contact_hmac
@@ -109,7 +109,7 @@ class ParseStage:
             if not self._write_batch(session, merchant_id, results):
                 results = self._write_one_by_one(session, merchant_id, results, ctx, documents)
             record_outcomes(session, merchant_id, results, self._clock.now())
-        publish_detection(self._bus, merchant_id, [e for r in results for e in r.detection])
+        publish_parsed(self._bus, merchant_id, [e for r in results for e in r.events])
         counts = Counter(r.status for r in results)
         return ParseSummary(parsed=counts["parsed"], ignored=counts["ignored"], failed=counts["failed"])
 
@@ -217,10 +217,10 @@ class ParseStage:
             )
 
 
-def publish_detection(bus: StreamBus, merchant_id: str, events: Sequence[DetectionEvent]) -> None:
+def publish_parsed(bus: StreamBus, merchant_id: str, events: Sequence[ParsedEvent]) -> None:
     """After the commit, in event order, in one round trip."""
     bus.publish_many(
-        DETECTION,
+        PARSED_EVENTS,
         [
             {
                 "merchant_id": merchant_id,
@@ -233,5 +233,5 @@ def publish_detection(bus: StreamBus, merchant_id: str, events: Sequence[Detecti
     )
 
 
-def detection_payload(message: Message) -> DetectionEvent:
-    return DetectionEvent.model_validate(json.loads(message.fields["event"]))
+def parsed_payload(message: Message) -> ParsedEvent:
+    return ParsedEvent.model_validate(json.loads(message.fields["event"]))

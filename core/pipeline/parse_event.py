@@ -2,7 +2,7 @@
 
 The parse stage parses a whole batch first and then writes it with a few statements; this is the
 first half. An event's result carries its ``ingestion_log`` verdict, the upserts it needs (planned
-exactly as ``write_records`` would run them) and the detection events to publish once they commit.
+exactly as ``write_records`` would run them) and the parsed events to publish once they commit.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Protocol
 from core.adapters.registry import parse
 from core.db.engine import is_transient
 from core.domain.documents import Document
-from core.domain.parsing import DetectionEvent, Ignored, ParseContext, ParseError, RawEvent
+from core.domain.parsing import Ignored, ParseContext, ParsedEvent, ParseError, RawEvent
 from core.domain.records import Canonical
 from core.security.crypto import decrypt_payload
 from core.storage.canonical_writer import UpsertGroup, plan_records
@@ -34,7 +34,7 @@ class EventResult:
     reason: str | None = None
     field: str | None = None
     records: int = 0
-    detection: Sequence[DetectionEvent] = ()
+    events: Sequence[ParsedEvent] = ()
     writes: Sequence[UpsertGroup] = ()
     revokes: bool = False  # the vendor told us the merchant revoked our authorisation
     event: RawEvent | None = None  # kept so the event-by-event fallback can parse it again
@@ -132,7 +132,7 @@ def parse_event(
         seq,
         "parsed",
         records=sum(len(group.rows) for group in writes),
-        detection=list(outcome.detection),
+        events=list(outcome.events),
         writes=writes,
         revokes=outcome.merchant_status == "revoked",
         event=event,

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from core.bubble.service.scoring import rescore_if_changed
-from core.bus.port import DETECTION, StreamBus
+from core.bus.port import PARSED_EVENTS, StreamBus
 from core.cases.service.digests import DigestSchedule
 from core.cases.service.notify import FoxNotifier
 from core.clock import Clock
@@ -110,7 +110,7 @@ def housekeeping(pipeline: Pipeline, *, recover: bool = False) -> None:
     """The periodic chores: re-publish what the bus lost, anchor and witness new checkpoints, deliver
     due case notifications and scheduled digests, rescore Bubble where the device-hours changed."""
     # every consumer of canary:detection
-    consumers = [s.group for s in pipeline.stages.values() if s.stream == DETECTION]
+    consumers = [s.group for s in pipeline.stages.values() if s.stream == PARSED_EVENTS]
     pipeline.sweeper.sweep(recover=recover, consumers=consumers)
     for merchant_id in merchant_ids(pipeline.db):
         pipeline.anchoring.run(merchant_id)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from core.domain.parsing import DetectionEvent
+from core.domain.parsing import ParsedEvent
 from core.rules.engine import Engine, Evaluation, RuleSettings, TenantConfig
 from core.rules.facts import Facts
 from core.rules.model import Case, Mode, ParamValue, Rule
@@ -129,7 +129,7 @@ def run_case(engine: Engine, rule: Rule, case: Case) -> list[Evaluation]:
 
 
 def run_events(
-    engine: Engine, events: Iterable[DetectionEvent], config: TenantConfig, state: RuleState | None = None
+    engine: Engine, events: Iterable[ParsedEvent], config: TenantConfig, state: RuleState | None = None
 ) -> list[Evaluation]:
     """The final detections of ``events`` in the order given: one per detection id, an episode's
     last revision."""

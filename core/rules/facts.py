@@ -1,6 +1,6 @@
-"""The typed view rules read: one detection event's canonical records, nothing vendor-shaped.
+"""The typed view rules read: one parsed event's canonical records, nothing vendor-shaped.
 
-``Facts.from_event`` turns a ``DetectionEvent`` (schema v1, its ``facts`` holding canonical records as
+``Facts.from_event`` turns a ``ParsedEvent`` (schema v1, its ``facts`` holding canonical records as
 JSON) into typed records. Keys follow the canonical entity names; the few spellings adapters use for
 the same thing (``lines`` under a stock header, ``adjustment``, ``refund_links``) are folded in here
 so no rule knows which adapter produced an event.
@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from core.domain.documents import AuditLogEntry, Document, DocumentTax, OriginalDocRef, PricingDecision
-from core.domain.parsing import DetectionEvent
+from core.domain.parsing import ParsedEvent
 from core.domain.parties import CustomerRecord
 from core.domain.sales import DrawerEvent, DrawerShift, LineItem, RefundLink, Tender, Transaction
 from core.domain.stock import (
@@ -199,7 +199,7 @@ class Facts:
     scratch: dict[str, Any] = field(default_factory=dict)  # per-event memo for the windows, never stored
 
     @classmethod
-    def from_event(cls, event: DetectionEvent, *, fallback_time: datetime | None = None) -> Facts:
+    def from_event(cls, event: ParsedEvent, *, fallback_time: datetime | None = None) -> Facts:
         return cls.from_parts(
             merchant_id=event.merchant_id,
             seq=event.evidence_seq,

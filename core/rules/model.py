@@ -19,7 +19,7 @@ from core.rules.errors import ChirpError
 from core.rules.state import Window
 
 if TYPE_CHECKING:
-    from core.domain.parsing import DetectionEvent
+    from core.domain.parsing import ParsedEvent
     from core.rules.context import RuleContext
 
 ParamValue = int | float | bool | str | tuple[str, ...]
@@ -205,7 +205,7 @@ class Finding:
     extent: int = 0
 
 
-EventsFactory = Callable[[], "list[DetectionEvent]"]
+EventsFactory = Callable[[], "list[ParsedEvent]"]
 
 
 @dataclass(frozen=True)

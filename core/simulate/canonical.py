@@ -1,4 +1,4 @@
-"""Detection events built the way each adapter builds them, for the rules' table-driven cases, the
+"""Parsed events built the way each adapter builds them, for the rules' table-driven cases, the
 backtest tests and the benchmark.
 
 Square-shaped events follow ``core.adapters.square`` (a sale keyed ``sq:order:<id>``; tenders are
@@ -6,7 +6,7 @@ payments with card fingerprints; no costs, regular prices or override flags; ref
 ``refund_link`` key, null when the refund is unlinked). Counterpoint-shaped events follow
 ``core.adapters.counterpoint.parser`` (a ticket keyed ``cp:doc:<guid>`` with its document, audit log,
 taxes and original-document references; stock movements as a header plus ``lines``). Both are
-canonical records dumped to JSON inside a ``DetectionEvent``, exactly what the ``detection`` stream
+canonical records dumped to JSON inside a ``ParsedEvent``, exactly what the ``detection`` stream
 carries.
 """
 
@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from core.domain.documents import AuditLogEntry, Document, DocumentTax, OriginalDocRef
-from core.domain.parsing import DetectionEvent
+from core.domain.parsing import ParsedEvent
 from core.domain.parties import CustomerRecord
 from core.domain.records import Canonical, version_key
 from core.domain.sales import DrawerEvent, DrawerShift, LineItem, RefundLink, Tender, Transaction
@@ -68,10 +68,8 @@ def _dump(value: Canonical | None) -> dict[str, Any] | None:
     return None if value is None else value.model_dump(mode="json")
 
 
-def _event(
-    kind: str, entity: str, when: datetime | None, source: str, facts: dict[str, Any]
-) -> DetectionEvent:
-    return DetectionEvent(
+def _event(kind: str, entity: str, when: datetime | None, source: str, facts: dict[str, Any]) -> ParsedEvent:
+    return ParsedEvent(
         merchant_id=MERCHANT,
         evidence_seq=0,
         source=source,
@@ -130,7 +128,7 @@ def square_txn(
     version: int = 1,
     committed: bool = True,
     shift: str | None = None,
-) -> DetectionEvent:
+) -> ParsedEvent:
     """A Square sale (or refund, void, or a drawer's NO_SALE / PAID_IN / PAID_OUT when ``shift`` names
     the drawer shift the event belongs to, as ``core.adapters.square.drawers`` maps them)."""
     txn_id = f"sq:drawer_event:{ref}" if shift else f"sq:order:{ref}"
@@ -204,7 +202,7 @@ def square_drawer(
     events: Sequence[tuple[str, datetime, int]] = (),
     location: str = "L1",
     version: int = 1,
-) -> DetectionEvent:
+) -> ParsedEvent:
     shift_id = f"sq:drawer_shift:{ref}"
     vk = version_key(closed or opened, version)
     shift = DrawerShift(
@@ -282,7 +280,7 @@ def cp_ticket(
     version: int = 1,
     tax_code: str = "MEMPHIS",
     committed_minutes: float | None = 0,
-) -> DetectionEvent:
+) -> ParsedEvent:
     doc_id = f"cp:doc:{guid}"
     vk = version_key(when + timedelta(seconds=version), version)
     items = _lines(doc_id, lines, vk, cp=True)
@@ -410,7 +408,7 @@ def cp_drawer(
     user: str = "CASHIER1",
     reactivated: bool = False,
     version: int = 1,
-) -> DetectionEvent:
+) -> ParsedEvent:
     shift_id = f"cp:drawer_session:{store}/{session}"
     shift = DrawerShift(
         id=shift_id,
@@ -438,7 +436,7 @@ def cp_drawer(
     )
 
 
-def cp_store(store: str = "1", **fields: Any) -> DetectionEvent:
+def cp_store(store: str = "1", **fields: Any) -> ParsedEvent:
     config = StoreConfig(location_id=f"cp:location:{store}", store_id=store, **fields)
     return _event(
         "store_config",
@@ -449,7 +447,7 @@ def cp_store(store: str = "1", **fields: Any) -> DetectionEvent:
     )
 
 
-def cp_category(code: str, min_pct: float | None, target_pct: float | None = None) -> DetectionEvent:
+def cp_category(code: str, min_pct: float | None, target_pct: float | None = None) -> ParsedEvent:
     category = ItemCategory(
         id=f"cp:category:{code}", category_code=code, min_profit_pct=min_pct, target_profit_pct=target_pct
     )
@@ -464,7 +462,7 @@ def cp_category(code: str, min_pct: float | None, target_pct: float | None = Non
 
 def cp_customer(
     number: str, when: datetime, *, tier: str | None = None, tax_exempt: bool | None = None
-) -> DetectionEvent:
+) -> ParsedEvent:
     record = CustomerRecord(
         id=f"cp:customer:{number}",
         source="COUNTERPOINT",
@@ -476,7 +474,7 @@ def cp_customer(
     return _event("customer", record.id, when, "COUNTERPOINT", {"customer": _dump(record)})
 
 
-def cp_price_change(item: str, when: datetime, old: int, new: int, user: str = "CASHIER1") -> DetectionEvent:
+def cp_price_change(item: str, when: datetime, old: int, new: int, user: str = "CASHIER1") -> ParsedEvent:
     change = {
         "item_id": item,
         "employee_id": f"cp:employee:{user}",
@@ -488,7 +486,7 @@ def cp_price_change(item: str, when: datetime, old: int, new: int, user: str = "
     return _event("price_change", item, when, "COUNTERPOINT", {"price_changes": [change]})
 
 
-def cp_mix_match_group(code: str, items: Sequence[str]) -> DetectionEvent:
+def cp_mix_match_group(code: str, items: Sequence[str]) -> ParsedEvent:
     return _event(
         "mix_match_group",
         code,
@@ -506,7 +504,7 @@ def cp_receiver(
     cash_paid: bool = False,
     cash_cents: int | None = None,
     vendor: str = "GROWER1",
-) -> DetectionEvent:
+) -> ParsedEvent:
     """``lines``: (item, received, ordered, unit cost)."""
     rid = f"cp:receiver:MAIN:{number}"
     vk = version_key(when)
@@ -551,7 +549,7 @@ def cp_transfer(
     destination: str = "NURSERY",
     item: str = "FERN-4IN",
     unit_cost: int = 300,
-) -> DetectionEvent:
+) -> ParsedEvent:
     tid = f"cp:transfer:{origin}:{number}:{direction}"
     vk = version_key(when)
     header = Transfer(
@@ -589,7 +587,7 @@ def cp_write_off(
     item: str = "MUM-6IN",
     location: str = "MAIN",
     reason: str = "DEAD",
-) -> DetectionEvent:
+) -> ParsedEvent:
     record = InventoryAdjustment(
         id=f"cp:adjustment:{location}:{n}",
         location=location,

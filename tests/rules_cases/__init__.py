@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 
-from core.domain.parsing import DetectionEvent
+from core.domain.parsing import ParsedEvent
 from core.rules.catalog import Catalog, build_catalog
 from core.rules.model import Case, ParamValue, Substrate
 
@@ -22,7 +22,7 @@ def case(
     name: str,
     source: Substrate,
     expect: int,
-    events: Callable[[], list[DetectionEvent]],
+    events: Callable[[], list[ParsedEvent]],
     **params: ParamValue,
 ) -> Case:
     return Case(name=name, source=source, events=events, expect=expect, params=params)

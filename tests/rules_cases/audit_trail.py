@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from core.domain.parsing import DetectionEvent
+from core.domain.parsing import ParsedEvent
 from core.simulate.canonical import A, L, at, cp_ticket, square_txn
 from tests.rules_cases import CP, SQ, case
 
 
-def override_weeks(last_week: int) -> list[DetectionEvent]:
+def override_weeks(last_week: int) -> list[ParsedEvent]:
     """Four weeks of two price overrides each, then a week with ``last_week`` of them."""
     out = [
         cp_ticket(

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from core.bubble.results import Episode, Evidence
 from core.bubble.signal import episode_event
-from core.domain.parsing import DetectionEvent
+from core.domain.parsing import ParsedEvent
 from core.simulate.canonical import MERCHANT, at
 from tests.rules_cases import CP, SQ, case
 
@@ -24,7 +24,7 @@ def episode(
     peak: float = 2.4,
     hours: int = 3,
     channel: str = "hourly",
-) -> list[DetectionEvent]:
+) -> list[ParsedEvent]:
     store = f"{prefix}:location:L1"
     device = f"{prefix}:device:REG1" if scope == "device" else None
     start = at(hours=10)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from core.domain.parsing import DetectionEvent
+from core.domain.parsing import ParsedEvent
 from core.simulate.canonical import L, at, cp_customer, cp_ticket
 from tests.rules_cases import CP, case
 
 
-def trade_customer(amount: int, lines: int, history_days: int = 0) -> list[DetectionEvent]:
+def trade_customer(amount: int, lines: int, history_days: int = 0) -> list[ParsedEvent]:
     """Five tickets of a landscaper; ``history_days``: the store's sales history starts that many days
     before them (with an unrelated item), so the landscaper's items are new to the catalog."""
     tickets = [

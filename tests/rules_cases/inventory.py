@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-from core.domain.parsing import DetectionEvent
+from core.domain.parsing import ParsedEvent
 from core.simulate.canonical import L, at, cp_receiver, cp_ticket, cp_transfer, cp_write_off
 from tests.rules_cases import CP, case
 
 
-def write_offs(last_week_units: float) -> list[DetectionEvent]:
+def write_offs(last_week_units: float) -> list[ParsedEvent]:
     """Nine weeks of ten plants written off at 1 dollar each, then a tenth week of ``last_week_units``."""
     weekly = [cp_write_off(w, at(days=7 * w), 10, 100) for w in range(9)]
     return [*weekly, cp_write_off(99, at(days=63), last_week_units, 100)]
 
 
-def seasonal_write_offs(this_week: float, peak_last_year: float, shift: int = 0) -> list[DetectionEvent]:
+def seasonal_write_offs(this_week: float, peak_last_year: float, shift: int = 0) -> list[ParsedEvent]:
     """A year and a bit of weekly annuals write-offs (10 units at 3 dollars), last year's peak of
     ``peak_last_year`` units in the same week (``shift`` weeks later), then this week at
     ``this_week``. The item sells for the first time just before this week, so last year's

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from core.domain.parsing import DetectionEvent
+from core.domain.parsing import ParsedEvent
 from core.simulate.canonical import L, at, cp_customer, cp_ticket
 from tests.rules_cases import CP, case
 
 MEMPHIS = (("MEMPHIS", 200), ("SHELBY", 100), ("TN", 700))
 
 
-def taxed_tickets(last: tuple[tuple[str, int], ...], history: int = 20) -> list[DetectionEvent]:
+def taxed_tickets(last: tuple[tuple[str, int], ...], history: int = 20) -> list[ParsedEvent]:
     out = [cp_ticket(f"tx{n}", at(10 * n), [L("SOIL", 10_000)], taxes=MEMPHIS) for n in range(history)]
     out.append(cp_ticket("odd", at(10 * history), [L("SOIL", 10_000)], taxes=last))
     return out

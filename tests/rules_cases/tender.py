@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from core.domain.parsing import DetectionEvent
+from core.domain.parsing import ParsedEvent
 from core.simulate.canonical import A, L, P, at, cp_drawer, cp_ticket, square_txn
 from tests.rules_cases import CP, SQ, case
 
 
-def square_payments_one_by_one(ref: str, amounts: list[int]) -> list[DetectionEvent]:
+def square_payments_one_by_one(ref: str, amounts: list[int]) -> list[ParsedEvent]:
     """A Square ticket whose card payments each arrive as their own event (one ``payment.*`` webhook
     per card, each carrying only its own tender)."""
     out = []
@@ -18,7 +18,7 @@ def square_payments_one_by_one(ref: str, amounts: list[int]) -> list[DetectionEv
     return out
 
 
-def square_days(last_day_cash: int, days: int = 7) -> list[DetectionEvent]:
+def square_days(last_day_cash: int, days: int = 7) -> list[ParsedEvent]:
     """A Square device whose business days are its sessions: five sales a day, one in five paid in cash,
     except the last day, which has ``last_day_cash`` of five in cash; a sale the next morning closes it."""
     out = []
@@ -37,7 +37,7 @@ def square_days(last_day_cash: int, days: int = 7) -> list[DetectionEvent]:
 
 def counterpoint_sessions(
     last_session_cash: int, sessions: int = 7, last_sales: int = 5
-) -> list[DetectionEvent]:
+) -> list[ParsedEvent]:
     """Counterpoint drawer sessions on one station, each closed by its drawer-close event: five sales,
     one in cash, except the last session, which has ``last_session_cash`` of ``last_sales`` in cash."""
     out = []

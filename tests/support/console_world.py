@@ -19,7 +19,7 @@ from core.auth.principal import ROLES
 from core.bootstrap import Container, bootstrap
 from core.bus.port import ALERTS
 from core.clock import FixedClock
-from core.domain.parsing import DetectionEvent
+from core.domain.parsing import ParsedEvent
 from core.rules.service.views import DetectionSummary
 from core.simulate.canonical import L, at, square_txn
 from tests.support.mcp_world import Shop, seed_shop
@@ -44,7 +44,7 @@ class ConsoleWorld:
     case_b: str
 
 
-def _voids(merchant_id: str, ref: str) -> list[DetectionEvent]:
+def _voids(merchant_id: str, ref: str) -> list[ParsedEvent]:
     events = [square_txn(f"{ref}{i}", at(10 * i), [L("SEED", 800)], type="VOID") for i in range(3)]
     return [e.model_copy(update={"merchant_id": merchant_id, "evidence_seq": next(_seq)}) for e in events]
 

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.db.uow import Database
-from core.domain.parsing import DetectionEvent
+from core.domain.parsing import ParsedEvent
 from core.domain.parties import CustomerRecord
 from core.domain.records import Canonical, version_key
 from core.domain.sales import LineItem, RefundLink, Tender, Transaction
@@ -53,7 +53,7 @@ def seed_shop(db: Database, *, tag: str = "") -> Shop:
 
     def emit(records: list[Canonical], kind: str, entity: str, facts: dict[str, Any], when: Any) -> None:
         seq = len(world.emitted) + 1
-        event = DetectionEvent(
+        event = ParsedEvent(
             merchant_id=merchant_id,
             evidence_seq=seq,
             source="SQUARE",

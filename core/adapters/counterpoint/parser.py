@@ -1,4 +1,4 @@
-"""Counterpoint adapter: one sealed raw unit → canonical records and detection events.
+"""Counterpoint adapter: one sealed raw unit → canonical records and parsed events.
 
 One function serves every way in (REST polling, PUSH, BATCH files). The envelope is the unit itself:
 - an **export row** ``{"table": "PS_TKT_HIST", "row": {...}, "children": {"PS_TKT_HIST_LIN": [...]}}``
@@ -26,10 +26,10 @@ from core.adapters.counterpoint.transaction_map import map_transaction
 from core.domain import bounded_json
 from core.domain.documents import DocumentOrigin
 from core.domain.parsing import (
-    DetectionEvent,
     Ignored,
     ParseContext,
     Parsed,
+    ParsedEvent,
     ParseError,
     ParseOutcome,
     RawEvent,
@@ -183,8 +183,8 @@ def _parsed(
 ) -> Parsed:
     return Parsed(
         records=list(records),
-        detection=[
-            DetectionEvent(
+        events=[
+            ParsedEvent(
                 merchant_id=event.merchant_id,
                 evidence_seq=event.seq,
                 source=event.source,

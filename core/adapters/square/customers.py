@@ -91,7 +91,7 @@ def customer_event(inbound: Inbound) -> ParseOutcome:
         "merge": _merge(customer, inbound),
     }
     return Parsed(
-        records=[record, *prints], detection=[inbound.detection("customer", canonical, changed, facts)]
+        records=[record, *prints], events=[inbound.parsed_event("customer", canonical, changed, facts)]
     )
 
 

@@ -69,7 +69,7 @@ def device_code_event(inbound: Inbound) -> ParseOutcome:
 def _outcome(inbound: Inbound, record: DeviceRecord) -> Parsed:
     facts = {"device": dump(record)}
     return Parsed(
-        records=[record], detection=[inbound.detection("device", record.id, inbound.occurred_at, facts)]
+        records=[record], events=[inbound.parsed_event("device", record.id, inbound.occurred_at, facts)]
     )
 
 

@@ -9,7 +9,7 @@ Mapping decisions:
 - Evidence events (``dispute.evidence.created/deleted`` and the deprecated ``added/removed``) carry the
   whole dispute at its new version, not the evidence, so they update the dispute; there is no separate
   evidence record. ``evidence_count`` is kept when the payload lists ``evidence_ids``.
-- Version: ``updated_at`` and ``version``. A ``dispute`` detection event lets rules and cases see a
+- Version: ``updated_at`` and ``version``. A ``dispute`` parsed event lets rules and cases see a
   chargeback against a sale (``payment_id`` joins ``transaction_tenders.tender_no``).
 """
 
@@ -55,7 +55,7 @@ def dispute_event(inbound: Inbound) -> ParseOutcome:
         ),
     )
     facts = {"dispute": dump(record)}
-    return Parsed(records=[record], detection=[inbound.detection("dispute", record.id, updated, facts)])
+    return Parsed(records=[record], events=[inbound.parsed_event("dispute", record.id, updated, facts)])
 
 
 def _evidence_count(dispute: Obj) -> int | None:

@@ -80,10 +80,10 @@ def parse_shift(inbound: Inbound) -> ParseOutcome:
     facts = {"drawer_shift": dump(record), "drawer_events": [dump(event) for event in events]}
     records: list[Canonical] = [record, *events, *(r for part in parts for r in part.records())]
     detection = [
-        inbound.detection("drawer_shift", shift_id, changed, facts),
-        *(part.detection(inbound) for part in parts),
+        inbound.parsed_event("drawer_shift", shift_id, changed, facts),
+        *(part.parsed_event(inbound) for part in parts),
     ]
-    return Parsed(records=records, detection=detection)
+    return Parsed(records=records, events=detection)
 
 
 def _event(row: Obj, shift_id: str) -> DrawerEvent:

@@ -20,7 +20,7 @@ from typing import Any
 
 from core.adapters.square.fields import Obj
 from core.domain import bounded_json
-from core.domain.parsing import DetectionEvent, ParseContext, ParseError, RawEvent
+from core.domain.parsing import ParseContext, ParsedEvent, ParseError, RawEvent
 from core.domain.records import Canonical
 
 POLLED_KEY = "canary_polled"
@@ -113,10 +113,10 @@ class Inbound:
     def source_type(self) -> str:
         return self.event.source_type
 
-    def detection(
+    def parsed_event(
         self, kind: str, entity_id: str, occurred_at: datetime | None, facts: dict[str, Any]
-    ) -> DetectionEvent:
-        return DetectionEvent(
+    ) -> ParsedEvent:
+        return ParsedEvent(
             merchant_id=self.event.merchant_id,
             evidence_seq=self.event.seq,
             source=self.event.source,

@@ -3,7 +3,7 @@ state) in the event's ``inventory_counts`` array.
 
 Mapping decisions: quantity is the decimal string as a float (weights exist); the location becomes
 its canonical id; the version is ``calculated_at``, Square's time for the count, so a late-arriving
-older count does not overwrite a newer one. No detection event: the shrink rules read adjustments and
+older count does not overwrite a newer one. No parsed event: the shrink rules read adjustments and
 transfers, which Square only serves through its Inventory API, not counts.
 """
 

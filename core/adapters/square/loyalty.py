@@ -110,5 +110,5 @@ def event_event(inbound: Inbound) -> ParseOutcome:
     )
     facts = {"loyalty_event": dump(record)}
     return Parsed(
-        records=[record], detection=[inbound.detection("loyalty_event", record.id, occurred, facts)]
+        records=[record], events=[inbound.parsed_event("loyalty_event", record.id, occurred, facts)]
     )

@@ -4,7 +4,7 @@ Mapping decisions: status, type, amount and arrival date are kept; of the destin
 (BANK_ACCOUNT, CARD, SQUARE_BALANCE), never its id. The official examples spell Money's currency
 ``currency_code`` (a spec-example bug, notes §1.5); both spellings are read. ``location_id`` comes from
 the payout, else from the envelope, which carries it for this family. Version: ``updated_at`` and
-``version``. No detection event: no rule reads payouts yet.
+``version``. No parsed event: no rule reads payouts yet.
 """
 
 from __future__ import annotations

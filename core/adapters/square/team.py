@@ -33,4 +33,4 @@ def team_member_event(inbound: Inbound) -> ParseOutcome:
         **present(status=member.text("status"), is_owner=member.boolean("is_owner")),
     )
     facts = {"employee": dump(record)}
-    return Parsed(records=[record], detection=[inbound.detection("employee", record.id, updated, facts)])
+    return Parsed(records=[record], events=[inbound.parsed_event("employee", record.id, updated, facts)])

@@ -15,7 +15,7 @@ from core.adapters.square.api import OrderLookup, SquareApiError
 from core.adapters.square.envelope import POLLED_KEY, Inbound, dump
 from core.adapters.square.fields import Obj
 from core.adapters.square.keys import SQ, customer_id
-from core.domain.parsing import DetectionEvent, Parsed, ParseError
+from core.domain.parsing import Parsed, ParsedEvent, ParseError
 from core.domain.parties import CustomerRecord
 from core.domain.records import Canonical
 from core.domain.sales import LineItem, RefundLink, Tender, Transaction
@@ -33,8 +33,8 @@ class SaleParts:
         stub = customer_stub(self.transaction.customer_id)
         return [self.transaction, *self.line_items, *self.tenders, *link, *([stub] if stub else [])]
 
-    def detection(self, inbound: Inbound) -> DetectionEvent:
-        return inbound.detection(
+    def parsed_event(self, inbound: Inbound) -> ParsedEvent:
+        return inbound.parsed_event(
             "transaction",
             self.transaction.id,
             self.transaction.occurred_at,
@@ -49,7 +49,7 @@ class SaleParts:
 
 def sale_outcome(inbound: Inbound, parts: Sequence[SaleParts], extra: Sequence[Canonical] = ()) -> Parsed:
     records = [record for part in parts for record in part.records()]
-    return Parsed(records=[*records, *extra], detection=[part.detection(inbound) for part in parts])
+    return Parsed(records=[*records, *extra], events=[part.parsed_event(inbound) for part in parts])
 
 
 def customer_stub(canonical_customer_id: str | None) -> CustomerRecord | None:

@@ -25,14 +25,14 @@ from sqlmodel import Session
 
 from core.bubble.dimensions import DeviceHour
 from core.bubble.observe import Ticket, device_hour, hour_of
-from core.bus.port import DETECTION
+from core.bus.port import PARSED_EVENTS
 from core.clock import Clock
 from core.consumers.tracked import Batch, DetectionConsumer
 from core.db.dialect import MerchantLock, insert_for
 from core.db.tables.bubble import BubbleAttribution, BubbleDeviceHour
 from core.db.tables.sales import TenderRow, TransactionRow
 from core.db.uow import Database
-from core.domain.parsing import DetectionEvent
+from core.domain.parsing import ParsedEvent
 
 CONSUMER = "bubble"
 BUBBLE_LOCK = MerchantLock("canary.bubble")
@@ -70,20 +70,20 @@ class BubbleObservations(DetectionConsumer[ObserveSummary]):
     """A ``Stage`` for the worker runner: name ``bubble`` on ``detection``, group ``bubble``."""
 
     name = "bubble"
-    stream = DETECTION
+    stream = PARSED_EVENTS
     group = "bubble"
     consumer = CONSUMER
 
     def __init__(self, db: Database, clock: Clock) -> None:
         super().__init__(db, clock, BUBBLE_LOCK)
 
-    def apply_batch(self, session: Session, batch: Batch[DetectionEvent]) -> ObserveSummary:
+    def apply_batch(self, session: Session, batch: Batch[ParsedEvent]) -> ObserveSummary:
         ids = sorted(transaction_ids(batch.fresh))
         hours = refresh(session, batch.merchant_id, ids) if ids else 0
         return ObserveSummary(batch.received, batch.duplicates, len(ids), hours)
 
 
-def transaction_ids(events: Iterable[DetectionEvent]) -> set[str]:
+def transaction_ids(events: Iterable[ParsedEvent]) -> set[str]:
     """The canonical transactions the events wrote (a control such as a no-sale is a transaction)."""
     found: set[str] = set()
     for event in events:

@@ -25,13 +25,13 @@ from typing import Protocol
 
 from sqlmodel import Session
 
-from core.bus.port import ALERTS, DETECTION
+from core.bus.port import ALERTS, PARSED_EVENTS
 from core.clock import Clock
 from core.consumers.tracked import Batch, DetectionConsumer
 from core.db.dialect import MerchantLock
 from core.db.tables.rules import DetectionRow
 from core.db.uow import Database
-from core.domain.parsing import DetectionEvent
+from core.domain.parsing import ParsedEvent
 from core.rules import windows
 from core.rules.catalog import Catalog, default_catalog
 from core.rules.engine import Engine
@@ -61,7 +61,7 @@ class BatchSummary:
 
 class ChirpStage(DetectionConsumer[BatchSummary]):
     name = "chirp"
-    stream = DETECTION
+    stream = PARSED_EVENTS
     group = "chirp"
     consumer = store.CONSUMER
 
@@ -72,7 +72,7 @@ class ChirpStage(DetectionConsumer[BatchSummary]):
         self._retention = {**windows.retention(), **windows.memory_retention(self.engine.catalog.rules)}
         self._states: dict[str, tuple[RuleState, dict[str, int]]] = {}
 
-    def apply_batch(self, session: Session, batch: Batch[DetectionEvent]) -> BatchSummary:
+    def apply_batch(self, session: Session, batch: Batch[ParsedEvent]) -> BatchSummary:
         counts: dict[str, int] = defaultdict(int)
         counts["duplicates"] = batch.duplicates
         if batch.fresh:
@@ -88,7 +88,7 @@ class ChirpStage(DetectionConsumer[BatchSummary]):
         return replace(summary, published=self.publish_pending(merchant_id))
 
     def _evaluate(
-        self, session: Session, merchant_id: str, events: Sequence[DetectionEvent], counts: dict[str, int]
+        self, session: Session, merchant_id: str, events: Sequence[ParsedEvent], counts: dict[str, int]
     ) -> None:
         now = self._clock.now()
         prepared = self.engine.prepare(store.load_config(session, merchant_id))

@@ -20,7 +20,7 @@ from core.db.tables.bubble import BubbleDeviceHour
 from core.db.tables.ledger import ProcessedMessage
 from core.db.tables.tenants import Merchant
 from core.db.uow import Database
-from core.domain.parsing import DetectionEvent
+from core.domain.parsing import ParsedEvent
 from core.domain.records import Canonical, version_key
 from core.domain.sales import Tender, Transaction
 from core.storage.canonical_writer import write_records
@@ -37,10 +37,10 @@ PROPERTY = settings(
 @dataclass
 class Till:
     merchant_id: str
-    emitted: list[tuple[int, list[Canonical], DetectionEvent]] = field(default_factory=list)
+    emitted: list[tuple[int, list[Canonical], ParsedEvent]] = field(default_factory=list)
 
     @property
-    def events(self) -> list[DetectionEvent]:
+    def events(self) -> list[ParsedEvent]:
         return [e for _, _, e in self.emitted]
 
 
@@ -99,7 +99,7 @@ def _till(db: Database, seed: int, transactions: int) -> Till:
                 "transaction": txn.model_dump(mode="json"),
                 "tenders": [t.model_dump(mode="json") for t in tenders],
             }
-            event = DetectionEvent(
+            event = ParsedEvent(
                 merchant_id=till.merchant_id,
                 evidence_seq=seq,
                 source="SQUARE",
@@ -184,7 +184,7 @@ def _feed(db: Database, merchant_id: str, records: list[list[Canonical]]) -> Non
             write_records(session, merchant_id, seq, recs)
         txn = recs[0]
         assert isinstance(txn, Transaction)
-        event = DetectionEvent(
+        event = ParsedEvent(
             merchant_id=merchant_id,
             evidence_seq=seq,
             source="SQUARE",

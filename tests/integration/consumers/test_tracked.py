@@ -16,7 +16,7 @@ from core.customers.projection import CustomerProjection
 from core.customers.rebuild import projection_snapshot
 from core.db.dialect import MerchantLock
 from core.db.uow import Database
-from core.domain.parsing import DetectionEvent
+from core.domain.parsing import ParsedEvent
 from tests.integration.customers import world as w
 
 CLOCK = FixedClock(datetime(2027, 1, 1, tzinfo=UTC))
@@ -103,8 +103,8 @@ def test_forgetting_positions_lets_a_replay_rebuild_the_projection(any_db: Datab
 
 
 def test_a_long_entity_id_gets_a_bounded_distinct_key() -> None:
-    def event(entity: str) -> DetectionEvent:
-        return DetectionEvent(
+    def event(entity: str) -> ParsedEvent:
+        return ParsedEvent(
             merchant_id="m",
             evidence_seq=9,
             source="SQUARE",

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from sqlmodel import col, func, select
 
 from core.bus.memory import InProcessBus
-from core.bus.port import DETECTION
+from core.bus.port import PARSED_EVENTS
 from core.clock import FixedClock
 from core.customers.projection import CustomerProjection
 from core.customers.rebuild import projection_snapshot, rebuild
@@ -111,10 +111,10 @@ def _sale(
     }
 
 
-def _event(merchant_id: str, seq: int, facts: dict[str, object]) -> w.DetectionEvent:
+def _event(merchant_id: str, seq: int, facts: dict[str, object]) -> w.ParsedEvent:
     txn = facts["transaction"]
     assert isinstance(txn, dict)
-    return w.DetectionEvent(
+    return w.ParsedEvent(
         merchant_id=merchant_id,
         evidence_seq=seq,
         source="SQUARE",
@@ -207,7 +207,7 @@ def test_the_stage_consumes_the_detection_stream_under_the_worker_runner(any_db:
     bus = InProcessBus()
     for event in world.events:  # the fields parse publishes
         bus.publish(
-            DETECTION,
+            PARSED_EVENTS,
             {
                 "merchant_id": event.merchant_id,
                 "seq": str(event.evidence_seq),

@@ -1,4 +1,4 @@
-"""A seeded shop: canonical transactions as T would write them, and the detection events parse would
+"""A seeded shop: canonical transactions as T would write them, and the parsed events parse would
 publish for them — including updated versions, stale versions arriving late, re-attributed sales,
 anonymous sales, card tenders shared between customers, and a second currency."""
 
@@ -16,7 +16,7 @@ from sqlalchemy import text
 from core.customers.projection import CustomerProjection
 from core.db.tables.tenants import Merchant
 from core.db.uow import Database
-from core.domain.parsing import DetectionEvent
+from core.domain.parsing import ParsedEvent
 from core.domain.parties import CustomerRecord
 from core.domain.records import Canonical, version_key
 from core.domain.sales import LineItem, RefundLink, Tender, Transaction
@@ -32,7 +32,7 @@ REASONS = ["damaged", "wrong size", "changed mind", None]
 class Emitted:
     seq: int
     records: list[Canonical]
-    event: DetectionEvent
+    event: ParsedEvent
 
 
 @dataclass
@@ -41,7 +41,7 @@ class World:
     emitted: list[Emitted] = field(default_factory=list)
 
     @property
-    def events(self) -> list[DetectionEvent]:
+    def events(self) -> list[ParsedEvent]:
         return [e.event for e in self.emitted]
 
 
@@ -124,7 +124,7 @@ def generate(
             Emitted(
                 seq,
                 records,
-                DetectionEvent(
+                ParsedEvent(
                     merchant_id=merchant_id,
                     evidence_seq=seq,
                     source="SQUARE",
@@ -186,7 +186,7 @@ def project(db: Database, world: World, *, seed: int, duplicates: float = 0.2) -
     i = 0
     while i < len(events):
         size = rng.randrange(1, 25)
-        batch: list[DetectionEvent] = list(events[i : i + size])
+        batch: list[ParsedEvent] = list(events[i : i + size])
         batch += [rng.choice(events[: i + size]) for _ in range(int(size * duplicates))]
         projection.process(world.merchant_id, batch)
         i += size

@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 
 import core.pipeline.parse as parse_module
 from core.bootstrap import Container
-from core.bus.port import DETECTION
+from core.bus.port import PARSED_EVENTS
 from core.db.tables.ledger import IngestionLogEntry
 from core.db.tables.sales import TransactionRow
 from core.pipeline.workers import drain
@@ -65,8 +65,8 @@ def statuses(container: Container, merchant: str) -> dict[int, tuple[str, str | 
 
 
 def detection_seqs(container: Container, merchant: str) -> list[int]:
-    container.bus.ensure_group(DETECTION, "test-reader")
-    messages = container.bus.read(DETECTION, "test-reader", "t", count=1000, block_ms=0)
+    container.bus.ensure_group(PARSED_EVENTS, "test-reader")
+    messages = container.bus.read(PARSED_EVENTS, "test-reader", "t", count=1000, block_ms=0)
     return [int(m.fields["seq"]) for m in messages if m.fields["merchant_id"] == merchant]
 
 

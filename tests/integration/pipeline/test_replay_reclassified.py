@@ -46,7 +46,7 @@ def as_refund(event: RawEvent, ctx: ParseContext) -> ParseOutcome:
         for r in out.records
     ]
     detection = []
-    for ev in out.detection:
+    for ev in out.events:
         txn = ev.facts.get("transaction")
         if isinstance(txn, dict) and txn.get("type") == "SALE":
             ev = ev.model_copy(update={"facts": {**ev.facts, "transaction": {**txn, "type": "REFUND"}}})

@@ -11,12 +11,12 @@ from core.bus.memory import InProcessBus
 from core.bus.port import ALERTS
 from core.db.tables.rules import DetectionRow
 from core.db.uow import Database
-from core.domain.parsing import DetectionEvent
+from core.domain.parsing import ParsedEvent
 
 _seq = itertools.count(1)
 
 
-def for_merchant(merchant_id: str, events: Iterable[DetectionEvent]) -> list[DetectionEvent]:
+def for_merchant(merchant_id: str, events: Iterable[ParsedEvent]) -> list[ParsedEvent]:
     return [e.model_copy(update={"merchant_id": merchant_id, "evidence_seq": next(_seq)}) for e in events]
 
 

@@ -10,7 +10,7 @@ from core.clock import FixedClock
 from core.db.tables.ledger import ProcessedMessage
 from core.db.tables.rules import RuleEventJournalRow
 from core.db.uow import Database
-from core.domain.parsing import DetectionEvent
+from core.domain.parsing import ParsedEvent
 from core.rules.service import ChirpService
 from core.rules.service.consumer import ChirpStage
 from core.simulate.canonical import L, P, at, cp_ticket, square_txn
@@ -20,7 +20,7 @@ from .support import alerts, detections, for_merchant
 pytestmark = pytest.mark.usefixtures("db")
 
 
-def voids(merchant: str, n: int = 3, *, first: int = 0, day: float = 0) -> list[DetectionEvent]:
+def voids(merchant: str, n: int = 3, *, first: int = 0, day: float = 0) -> list[ParsedEvent]:
     return for_merchant(
         merchant,
         [

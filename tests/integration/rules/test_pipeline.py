@@ -12,7 +12,7 @@ import pytest
 from sqlmodel import func, select
 
 from core.bootstrap import Container, bootstrap
-from core.bus.port import DETECTION
+from core.bus.port import PARSED_EVENTS
 from core.db.tables.rules import RuleEventJournalRow
 from core.ingest.backfill import accept_all, counterpoint_directory
 from core.pipeline.workers import drain
@@ -51,7 +51,7 @@ def test_counterpoint_exports_reach_the_chirp_stage_and_the_scorecard_reflects_t
     accept_all(container.inbox, counterpoint_directory(merchant, directory))
     drain(container.pipeline)
 
-    published = container.bus.stats(DETECTION, "chirp")
+    published = container.bus.stats(PARSED_EVENTS, "chirp")
     assert published.length > 5
     assert published.pending == 0
     with container.db.tenant(merchant) as s:

@@ -38,7 +38,7 @@ def test_every_counterpoint_unit_parses_with_the_counterpoint_adapter(written: P
             assert "item master" in outcome.reason, (name, outcome.reason)
         else:
             assert isinstance(outcome, Parsed), name
-            assert outcome.detection, name
+            assert outcome.events, name
         outcomes[name.split("-")[-1]] += 1
     for kind in (
         "documents.jsonl",
@@ -127,4 +127,4 @@ def test_posted_history_rows_parse_like_documents(tmp_path: Path) -> None:
         assert {"PS_TKT_HIST_LIN", "PS_TKT_HIST_PMT", "PS_DOC_AUDIT_LOG"} <= set(unit["children"])
         outcome = parse(raw_event(raw, "COUNTERPOINT", "BATCH"), counterpoint)
         assert isinstance(outcome, Parsed)
-        assert outcome.detection[0].kind == "transaction"
+        assert outcome.events[0].kind == "transaction"

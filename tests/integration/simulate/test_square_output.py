@@ -150,7 +150,7 @@ def test_every_webhook_and_polled_drawer_shift_parses_with_the_square_adapter(wr
     for document in jsonl(written / "square/polled/cash_drawer_shifts.jsonl"):
         outcome = parse(raw_event(json.dumps(document).encode(), "SQUARE", "POLLING"), square)
         assert isinstance(outcome, Parsed)
-        assert outcome.detection[0].kind == "drawer_shift"
+        assert outcome.events[0].kind == "drawer_shift"
         outcomes["shift"] += 1
     assert outcomes["Parsed"] > 1000
     assert outcomes["shift"] > 50

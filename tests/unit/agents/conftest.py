@@ -15,7 +15,7 @@ from pydantic_ai import models
 from core.auth.principal import DEFAULT_SCOPES, Principal
 from core.bootstrap import Container, bootstrap
 from core.clock import FixedClock
-from core.domain.parsing import DetectionEvent
+from core.domain.parsing import ParsedEvent
 from core.simulate.canonical import L, at, square_txn
 from tests.support.mcp_world import AS_OF, Shop, seed_shop
 from tests.support.pipeline import settings_for
@@ -37,7 +37,7 @@ class AgentWorld:
 _seq = itertools.count(10_000)
 
 
-def voids(merchant_id: str, n: int) -> list[DetectionEvent]:
+def voids(merchant_id: str, n: int) -> list[ParsedEvent]:
     """``n`` voids by one employee ten minutes apart (2026-05-04): Q-VR-03 clusters them at 3."""
     events = [square_txn(f"v{i}", at(10 * i), [L("SEED", 800)], type="VOID") for i in range(n)]
     return [e.model_copy(update={"merchant_id": merchant_id, "evidence_seq": next(_seq)}) for e in events]

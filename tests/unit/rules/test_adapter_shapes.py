@@ -1,5 +1,5 @@
 """Rules read what the real adapters produce: payloads through the Square and Counterpoint parsers,
-their detection events through the engine. No rule sees a vendor shape."""
+their parsed events through the engine. No rule sees a vendor shape."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from core.adapters.square.polling import shift_unit
-from core.domain.parsing import DetectionEvent, Parsed
+from core.domain.parsing import Parsed, ParsedEvent
 from core.rules.backtest import run_events
 from core.rules.catalog import default_catalog
 from core.rules.engine import Engine, TenantConfig
@@ -23,15 +23,15 @@ ENGINE = Engine(default_catalog())
 ALERTING = TenantConfig(default_mode=Mode.ALERTING)
 
 
-def detection(outcome: object) -> list[DetectionEvent]:
-    return list(outcome.detection) if isinstance(outcome, Parsed) else []
+def detection(outcome: object) -> list[ParsedEvent]:
+    return list(outcome.events) if isinstance(outcome, Parsed) else []
 
 
-def square_events() -> list[DetectionEvent]:
+def square_events() -> list[ParsedEvent]:
     return [e for name in sq.SAMPLE_NAMES for e in detection(sq.run(sq.sample_bytes(name)))]
 
 
-def counterpoint_events() -> list[DetectionEvent]:
+def counterpoint_events() -> list[ParsedEvent]:
     out = detection(cp.parse(cp.event(cp.document_bytes()), cp.context()))
     for name in (
         "ticket_history.jsonl",

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.domain.parsing import DetectionEvent
+from core.domain.parsing import ParsedEvent
 from core.rules.backtest import backtest, run_events
 from core.rules.engine import Engine, Evaluation, RuleSettings, TenantConfig
 from core.rules.facts import Facts
@@ -43,7 +43,7 @@ def final(found: Sequence[Evaluation]) -> set[tuple[Any, ...]]:
     return out
 
 
-def arrivals(events: list[DetectionEvent]) -> st.SearchStrategy[list[DetectionEvent]]:
+def arrivals(events: list[ParsedEvent]) -> st.SearchStrategy[list[ParsedEvent]]:
     """A permutation of ``events`` with some of them delivered again at random places."""
     dupes = st.lists(st.sampled_from(events), max_size=len(events))
     return st.tuples(st.permutations(events), dupes, st.randoms(use_true_random=False)).map(
@@ -51,7 +51,7 @@ def arrivals(events: list[DetectionEvent]) -> st.SearchStrategy[list[DetectionEv
     )
 
 
-def in_event_time(events: list[DetectionEvent]) -> list[DetectionEvent]:
+def in_event_time(events: list[ParsedEvent]) -> list[ParsedEvent]:
     return sorted(events, key=lambda e: Facts.from_event(e).ts)
 
 
@@ -86,7 +86,7 @@ def test_q_vr_03_in_event_time_is_one_detection_per_episode_with_every_member() 
 
 @settings(max_examples=60, deadline=None)
 @given(arrivals(VOIDS))
-def test_q_vr_03_any_arrival_order_gives_the_event_time_detections(order: list[DetectionEvent]) -> None:
+def test_q_vr_03_any_arrival_order_gives_the_event_time_detections(order: list[ParsedEvent]) -> None:
     expected = final(run_events(ENGINE, in_event_time(VOIDS), only("Q-VR-03")))
     assert final(run_events(ENGINE, order, only("Q-VR-03"))) == expected
 
@@ -112,7 +112,7 @@ def test_q_vr_03_the_backtest_counts_each_episode_once_at_its_last_revision() ->
 # Q-AT-03: one employee-week's overrides, counted per ticket -----------------------------------------
 
 
-def overrides(ref: str, when: float, n: int, user: str = "CASHIER1") -> DetectionEvent:
+def overrides(ref: str, when: float, n: int, user: str = "CASHIER1") -> ParsedEvent:
     lines = [L(f"ITEM{k}", 900, regular=1_000, overridden=True) for k in range(n)]
     return cp_ticket(ref, at(days=when), lines, user=user)
 
@@ -149,7 +149,7 @@ def test_q_at_03_in_event_time_is_one_trend_per_employee_week_at_its_final_count
 
 @settings(max_examples=60, deadline=None)
 @given(arrivals(OVERRIDES))
-def test_q_at_03_any_arrival_order_gives_the_event_time_trends(order: list[DetectionEvent]) -> None:
+def test_q_at_03_any_arrival_order_gives_the_event_time_trends(order: list[ParsedEvent]) -> None:
     expected = weekly(run_events(ENGINE, in_event_time(OVERRIDES), only("Q-AT-03")))
     assert weekly(run_events(ENGINE, order, only("Q-AT-03"))) == expected
 
@@ -162,7 +162,7 @@ def test_q_at_03_a_ticket_delivered_twice_counts_once() -> None:
 # C-005: one card's uses across customers and locations ----------------------------------------------
 
 
-def use(ref: str, when: float, card: str, customer: str, location: str = "L1") -> DetectionEvent:
+def use(ref: str, when: float, card: str, customer: str, location: str = "L1") -> ParsedEvent:
     return square_txn(
         ref, at(when), [L("GIFTSET", 5_000)], [P("CARD", 5_000, card)], customer=customer, location=location
     )
@@ -202,7 +202,7 @@ def test_c_005_in_event_time_is_one_detection_per_card_with_every_use_in_a_busy_
 
 @settings(max_examples=60, deadline=None)
 @given(arrivals(CARD_USES))
-def test_c_005_any_arrival_order_gives_the_event_time_detections(order: list[DetectionEvent]) -> None:
+def test_c_005_any_arrival_order_gives_the_event_time_detections(order: list[ParsedEvent]) -> None:
     expected = cards(run_events(ENGINE, in_event_time(CARD_USES), only("C-005")))
     assert cards(run_events(ENGINE, order, only("C-005"))) == expected
 
@@ -253,7 +253,7 @@ def test_q_ct_02_an_upgrade_that_arrives_after_the_purchase_still_explains_it() 
 
 @settings(max_examples=60, deadline=None)
 @given(arrivals(TIERS))
-def test_q_ct_02_any_arrival_order_gives_the_event_time_detections(order: list[DetectionEvent]) -> None:
+def test_q_ct_02_any_arrival_order_gives_the_event_time_detections(order: list[ParsedEvent]) -> None:
     expected = upgrades(run_events(ENGINE, in_event_time(TIERS), only("Q-CT-02")))
     assert upgrades(run_events(ENGINE, order, only("Q-CT-02"))) == expected
 
@@ -293,7 +293,7 @@ def test_q_tm_01_a_sale_delivered_twice_counts_once() -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(arrivals(SESSIONS))
-def test_q_tm_01_any_arrival_order_gives_the_event_time_detections(order: list[DetectionEvent]) -> None:
+def test_q_tm_01_any_arrival_order_gives_the_event_time_detections(order: list[ParsedEvent]) -> None:
     expected = shares(run_events(ENGINE, in_event_time(SESSIONS), only("Q-TM-01")))
     assert shares(run_events(ENGINE, order, only("Q-TM-01"))) == expected
 
@@ -346,7 +346,7 @@ def test_q_tc_01_a_redelivered_document_counts_once() -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(arrivals(TAXED))
-def test_q_tc_01_any_arrival_order_gives_the_event_time_detections(order: list[DetectionEvent]) -> None:
+def test_q_tc_01_any_arrival_order_gives_the_event_time_detections(order: list[ParsedEvent]) -> None:
     expected = stacks(run_events(ENGINE, in_event_time(TAXED), only("Q-TC-01")))
     assert stacks(run_events(ENGINE, order, only("Q-TC-01"))) == expected
 
@@ -389,7 +389,7 @@ def test_q_is_04_a_spike_week_arriving_before_its_baseline_is_judged_when_the_hi
 
 @settings(max_examples=60, deadline=None)
 @given(arrivals(WRITE_OFFS))
-def test_q_is_04_any_arrival_order_gives_the_event_time_detections(order: list[DetectionEvent]) -> None:
+def test_q_is_04_any_arrival_order_gives_the_event_time_detections(order: list[ParsedEvent]) -> None:
     expected = spikes(run_events(ENGINE, in_event_time(WRITE_OFFS), only("Q-IS-04")))
     assert spikes(run_events(ENGINE, order, only("Q-IS-04"))) == expected
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from core.domain.parsing import DetectionEvent
+from core.domain.parsing import ParsedEvent
 from core.rules.backtest import backtest
 from core.rules.catalog import default_catalog
 from core.rules.engine import Engine
@@ -14,11 +14,11 @@ from core.simulate.canonical import T0, L, P, at, cp_customer, cp_ticket, square
 ENGINE = Engine(default_catalog())
 
 
-def facts(events: list[DetectionEvent]) -> list[Facts]:
+def facts(events: list[ParsedEvent]) -> list[Facts]:
     return [Facts.from_event(e.model_copy(update={"evidence_seq": n})) for n, e in enumerate(events, start=1)]
 
 
-def day(n: int, cash_sales: int) -> list[DetectionEvent]:
+def day(n: int, cash_sales: int) -> list[ParsedEvent]:
     """A Square device's business day: five sales, ``cash_sales`` of them in cash."""
     return [
         square_txn(
@@ -31,7 +31,7 @@ def day(n: int, cash_sales: int) -> list[DetectionEvent]:
     ]
 
 
-def cash_history() -> list[DetectionEvent]:
+def cash_history() -> list[ParsedEvent]:
     """Days 0–5 one sale in five in cash; day 6 all cash; days 7–19 all cash too (the future)."""
     return [e for n in range(20) for e in day(n, 1 if n < 6 else 5)] + day(20, 1)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import timedelta
 
-from core.domain.parsing import DetectionEvent
+from core.domain.parsing import ParsedEvent
 from core.rules.allow_lists import AllowListEntry
 from core.rules.backtest import run_events
 from core.rules.catalog import build_catalog
@@ -20,7 +20,7 @@ CATALOG = catalog()
 ENGINE = Engine(CATALOG)
 
 
-def voids(n: int, start: int = 0) -> list[DetectionEvent]:
+def voids(n: int, start: int = 0) -> list[ParsedEvent]:
     return [square_txn(f"v{i}", at(10 * i), [L("SEED", 800)], type="VOID") for i in range(start, start + n)]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.domain.parsing import DetectionEvent
+from core.domain.parsing import ParsedEvent
 from core.rules import windows
 from core.rules.backtest import run_events
 from core.rules.catalog import default_catalog
@@ -24,7 +24,7 @@ def restarted(state: RuleState) -> RuleState:
     return fresh
 
 
-def summaries(events: list[DetectionEvent], state: RuleState | None = None) -> list[str]:
+def summaries(events: list[ParsedEvent], state: RuleState | None = None) -> list[str]:
     return [f"{e.rule.id}: {e.finding.summary}" for e in run_events(ENGINE, events, ALL_ALERTING, state)]
 
 

@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from core.domain.parsing import DetectionEvent
+from core.domain.parsing import ParsedEvent
 from core.rules.catalog import default_catalog
 from core.rules.facts import Facts
 from core.rules.state import RuleState
@@ -14,7 +14,7 @@ from core.rules.windows import apply
 from core.simulate.canonical import at, cp_receiver
 
 
-def _without_po(event: DetectionEvent) -> DetectionEvent:
+def _without_po(event: ParsedEvent) -> ParsedEvent:
     facts = dict(event.facts)
     facts["lines"] = [{**line, "po_quantity_ordered": None} for line in facts["lines"]]
     return event.model_copy(update={"facts": facts})

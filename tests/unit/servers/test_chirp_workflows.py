@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from core.bootstrap import Container
-from core.domain.parsing import DetectionEvent
+from core.domain.parsing import ParsedEvent
 from core.simulate.canonical import L, at, square_txn
 from servers.common import scrub
 from tests.unit.servers.test_chirp_tools import ANALYST, MERCHANT, WHY, call, chirp, refusal, sqlite_container
@@ -32,7 +32,7 @@ def container(tmp_path: Path) -> Iterator[Container]:
 _seq = itertools.count(1)
 
 
-def voids(n: int, *, item: str = "SEED", first: int = 0, employee: str = "TM1") -> list[DetectionEvent]:
+def voids(n: int, *, item: str = "SEED", first: int = 0, employee: str = "TM1") -> list[ParsedEvent]:
     """``n`` voids by one employee at one station ten minutes apart: Q-VR-03 clusters them."""
     events = [
         square_txn(f"v{i}", at(10 * i), [L(item, 800)], type="VOID", employee=employee)

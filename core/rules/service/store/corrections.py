@@ -17,14 +17,14 @@ from sqlalchemy import and_, tuple_, update
 from sqlmodel import Session, col, select
 
 from core.db.tables.rules import DetectionRow, RuleEventJournalRow
-from core.domain.parsing import DetectionEvent
+from core.domain.parsing import ParsedEvent
 from core.rules.service.store.audit import audit
 
 REPLAYED = "replayed: reclassified"
 ACTOR = "replay"
 
 
-def corrected(session: Session, merchant_id: str, events: Sequence[DetectionEvent]) -> list[DetectionEvent]:
+def corrected(session: Session, merchant_id: str, events: Sequence[ParsedEvent]) -> list[ParsedEvent]:
     """The events whose (seq, kind, entity) the journal already holds: re-parses, not first parses
     (a redelivery never gets here, its key is already processed)."""
     wanted = {(e.evidence_seq, e.kind[:40], e.entity_id[:300]): e for e in events}
@@ -40,7 +40,7 @@ def corrected(session: Session, merchant_id: str, events: Sequence[DetectionEven
 
 
 def supersede(
-    session: Session, merchant_id: str, events: Sequence[DetectionEvent], now: datetime
+    session: Session, merchant_id: str, events: Sequence[ParsedEvent], now: datetime
 ) -> dict[str, int]:
     """Supersede the live detections these re-parsed events' entities triggered; the revision each
     of their detections (superseded now or by an earlier replay) has, by id."""

@@ -11,14 +11,14 @@ from sqlmodel import Session, col, select
 
 from core.db.dialect import insert_for
 from core.db.tables.rules import RuleEventJournalRow
-from core.domain.parsing import DetectionEvent
+from core.domain.parsing import ParsedEvent
 from core.rules.facts import Facts
 from core.rules.service.store.sql import CHUNK
 
 CONSUMER = "chirp"
 
 
-def journal(session: Session, merchant_id: str, rows: Sequence[tuple[DetectionEvent, Facts]]) -> None:
+def journal(session: Session, merchant_id: str, rows: Sequence[tuple[ParsedEvent, Facts]]) -> None:
     values = [
         {
             "merchant_id": merchant_id,

@@ -80,7 +80,7 @@ def test_a_non_numeric_or_malformed_value_names_its_field(
 def test_numeric_strings_are_read_as_numbers_as_post_bodies_and_exports_send_them() -> None:
     outcome = parse(event(document_bytes(lambda hdr: hdr["PS_DOC_PMT"][0].update(AMT="381.49"))), context())
     assert isinstance(outcome, Parsed)
-    assert outcome.detection[0].facts["tenders"][0]["amount_cents"] == 38149
+    assert outcome.events[0].facts["tenders"][0]["amount_cents"] == 38149
 
 
 def test_nan_is_not_a_number() -> None:
@@ -105,7 +105,7 @@ def test_a_document_with_neither_guid_nor_id_cannot_be_keyed() -> None:
 def test_without_a_guid_the_document_is_keyed_on_store_and_doc_id() -> None:
     outcome = parse(event(document_bytes(lambda hdr: hdr.pop("DOC_GUID"))), context())
     assert isinstance(outcome, Parsed)
-    assert outcome.detection[0].entity_id == "cp:doc:20:701315942121"
+    assert outcome.events[0].entity_id == "cp:doc:20:701315942121"
 
 
 @pytest.mark.parametrize(

@@ -48,7 +48,7 @@ def test_the_client_fetches_a_document_that_parses_to_the_sample(http: TestClien
     raw = _api(http).get_document("701315942121")
     outcome = parse(event(raw), context())
     assert isinstance(outcome, Parsed)
-    assert outcome.detection[0].entity_id == "cp:doc:da0f35296a804ceabffe7e6f52b22a9e"
+    assert outcome.events[0].entity_id == "cp:doc:da0f35296a804ceabffe7e6f52b22a9e"
 
 
 def test_the_client_sends_basic_company_user_credentials_and_the_api_key() -> None:

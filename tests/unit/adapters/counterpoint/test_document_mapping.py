@@ -224,7 +224,7 @@ def test_a_sale_without_references_produces_no_refund_link() -> None:
 
 
 def test_the_detection_event_carries_every_substrate_part_as_json() -> None:
-    (detection,) = SALE.detection
+    (detection,) = SALE.events
     assert detection.kind == "transaction"
     assert detection.entity_id == SALE_ID
     assert detection.occurred_at == datetime(2016, 4, 25, 2, 38, 45, tzinfo=UTC)
@@ -250,4 +250,4 @@ def test_signature_capture_fields_never_reach_a_record_or_the_facts() -> None:
         lambda hdr: hdr["PS_DOC_PMT"][0].update(SIG_IMG="SECRET-SIG", SIG_IMG_VECTOR="SECRET-VEC")
     )
     parsed = run(raw)
-    assert "SECRET" not in repr(parsed.records) + repr(parsed.detection)
+    assert "SECRET" not in repr(parsed.records) + repr(parsed.events)

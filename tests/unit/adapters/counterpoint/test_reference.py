@@ -79,7 +79,7 @@ def test_a_customer_keeps_tier_and_ar_posture() -> None:
 def test_a_customer_record_and_its_event_hold_no_personal_data() -> None:
     parsed = run((APIGUIDE / "GET_Customer.response1.json").read_bytes())
     dumped = json.dumps([r.model_dump(mode="json") for r in parsed.records]) + json.dumps(
-        [d.model_dump(mode="json") for d in parsed.detection]
+        [d.model_dump(mode="json") for d in parsed.events]
     )
     for personal in (
         "Bill",

@@ -92,8 +92,8 @@ def test_an_absent_reference_array_and_an_empty_one_stay_distinguishable() -> No
     absent = run(document_bytes(lambda hdr: hdr.pop("PS_DOC_HDR_ORIG_DOC")))
     assert one(empty, Document).original_doc_ref_count == 0
     assert one(absent, Document).original_doc_ref_count is None
-    assert empty.detection[0].facts["original_doc_refs"] == []
-    assert absent.detection[0].facts["original_doc_refs"] is None
+    assert empty.events[0].facts["original_doc_refs"] == []
+    assert absent.events[0].facts["original_doc_refs"] is None
 
 
 def _voided(hdr: dict[str, Any]) -> None:
@@ -120,8 +120,8 @@ def test_an_audit_entry_with_doc_type_v_makes_the_ticket_a_void() -> None:
 
 def test_a_void_without_an_original_reference_is_visible_to_the_void_rule() -> None:
     parsed = run(document_bytes(_voided))
-    assert parsed.detection[0].facts["transaction"]["type"] == "VOID"
-    assert parsed.detection[0].facts["original_doc_refs"] == []
+    assert parsed.events[0].facts["transaction"]["type"] == "VOID"
+    assert parsed.events[0].facts["original_doc_refs"] == []
 
 
 @pytest.mark.parametrize(("total", "expected"), [(25.0, "EXCHANGE"), (-25.0, "REFUND")])
@@ -142,7 +142,7 @@ def test_a_quote_is_a_document_but_not_a_transaction() -> None:
     parsed = run(document_bytes(lambda hdr: hdr.update(DOC_TYP="Q")))
     assert [type(r).__name__ for r in parsed.records if isinstance(r, Transaction | LineItem | Tender)] == []
     assert one(parsed, Document).doc_type == "Q"
-    assert (parsed.detection[0].kind, parsed.detection[0].facts["transaction"]) == ("document", None)
+    assert (parsed.events[0].kind, parsed.events[0].facts["transaction"]) == ("document", None)
 
 
 def test_an_order_is_a_transaction_with_order_status_and_an_unpaid_ticket_is_pending() -> None:
@@ -193,7 +193,7 @@ def test_a_posted_history_ticket_maps_to_the_same_shared_shape() -> None:
     )
     card = one(parsed, Tender)
     assert (card.tender_type, card.entry_method, card.authorized) == ("CARD", "SWIPED", True)
-    assert parsed.detection[0].facts["pricing_decisions"][0]["justification"] == "Override"
+    assert parsed.events[0].facts["pricing_decisions"][0]["justification"] == "Override"
 
 
 def test_a_document_seen_open_and_later_posted_keeps_one_transaction_id() -> None:

@@ -131,7 +131,7 @@ def test_the_expectation_tables_cover_every_valid_sample_exactly_once() -> None:
 def test_a_loss_prevention_sample_is_parsed_into_its_detection_events(name: str) -> None:
     outcome = parse(event((APIGUIDE / name).read_bytes()), context())
     assert isinstance(outcome, Parsed)
-    assert Counter(e.kind for e in outcome.detection) == Counter(PARSED[name])
+    assert Counter(e.kind for e in outcome.events) == Counter(PARSED[name])
     assert outcome.records
 
 

@@ -172,7 +172,7 @@ def test_every_record_the_adapter_produces_is_stored_and_read_back(sqlite_db: Da
 
 def test_facts_round_trip_into_records_for_a_consumer() -> None:
     parsed: Parsed = run(document_bytes())
-    facts = parsed.detection[0].facts
+    facts = parsed.events[0].facts
     assert Transaction.model_validate(facts["transaction"]) == one(parsed, Transaction)
     assert Document.model_validate(facts["document"]) == one(parsed, Document)
 

@@ -120,7 +120,7 @@ def test_a_dead_count_adjustment_is_a_write_off_with_its_reason_code_verbatim() 
     ],
 )
 def test_each_stock_movement_is_published_as_a_detection_event(name: str, kind: str, fact: str) -> None:
-    (detection,) = _all(name)[0].detection
+    (detection,) = _all(name)[0].events
     assert detection.kind == kind
     assert fact in detection.facts
     assert detection.occurred_at is not None

@@ -120,13 +120,13 @@ def test_no_sale_paid_in_and_paid_out_become_transactions_in_the_drawer_session(
 
 def test_detection_gets_the_shift_with_its_events_and_each_control_transaction() -> None:
     outcome = _parse(_shift(), _events(NO_SALE))
-    kinds = [(d.kind, d.entity_id) for d in outcome.detection]
+    kinds = [(d.kind, d.entity_id) for d in outcome.events]
     assert kinds[0] == ("drawer_shift", SHIFT)
     assert sorted(k for k, _ in kinds[1:]) == ["transaction"] * 3
-    facts = outcome.detection[0].facts
+    facts = outcome.events[0].facts
     assert facts["drawer_shift"]["counted_cash_cents"] == 9970
     assert len(facts["drawer_events"]) == 7
-    assert all(d.source_type == "POLLING" for d in outcome.detection)
+    assert all(d.source_type == "POLLING" for d in outcome.events)
 
 
 def test_team_members_on_the_shift_become_employees_and_a_later_poll_with_more_events_wins() -> None:

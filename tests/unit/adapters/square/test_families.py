@@ -100,7 +100,7 @@ def test_a_paired_device_code_records_the_terminal_at_its_location() -> None:
         "TERMINAL_API",
         "PAIRED",
     )
-    assert outcome.detection[0].facts["device"]["id"] == device.id
+    assert outcome.events[0].facts["device"]["id"] == device.id
 
 
 def test_inventory_counts_are_keyed_by_location_item_and_state() -> None:

@@ -91,7 +91,7 @@ def test_out_of_order_delivery_updated_then_created_leaves_updated_winning() -> 
 
 
 def test_the_detection_event_carries_the_transaction_its_tenders_and_no_lines() -> None:
-    event = parsed(sample_bytes("payment.updated")).detection[0]
+    event = parsed(sample_bytes("payment.updated")).events[0]
     assert (event.kind, event.entity_id, event.evidence_seq, event.merchant_id) == (
         "transaction",
         TX_ID,
@@ -160,7 +160,7 @@ def test_with_a_fetcher_the_order_supplies_totals_customer_and_lines() -> None:
         "external_id": "CUST-1",
         "version_key": "",
     }
-    assert len(outcome.detection[0].facts["line_items"]) == 2
+    assert len(outcome.events[0].facts["line_items"]) == 2
 
 
 def test_a_canceled_order_is_a_void_and_a_canceled_payment_alone_is_a_void() -> None:

@@ -35,7 +35,7 @@ def test_customer_created_keeps_no_personal_data_field_by_field() -> None:
         "version_key": stamp,
     }
     assert prints["email"].hmac == hmac_of("email", "jenkins+smorly@squareup.com")
-    facts = outcome.detection[0].facts
+    facts = outcome.events[0].facts
     assert (facts["customer"]["id"], len(facts["contact_fingerprints"]), facts["merge"]) == (
         CUSTOMER,
         2,
@@ -70,7 +70,7 @@ def test_a_merge_reaches_the_customer_projection_as_canonical_ids() -> None:
             "merge": {"from_customer_ids": ["A", "B"], "to_customer_id": "C"}
         }
 
-    facts = parsed(edited("customer.created", merge)).detection[0].facts
+    facts = parsed(edited("customer.created", merge)).events[0].facts
     assert facts["merge"] == {
         "from_customer_ids": ["sq:customer:A", "sq:customer:B"],
         "to_customer_id": "sq:customer:C",
@@ -138,7 +138,7 @@ def test_loyalty_event_created_maps_a_manual_pos_adjustment_field_by_field() -> 
         "occurred_at": occurred,
         "version_key": version_key(occurred),
     }
-    detection = outcome.detection[0]
+    detection = outcome.events[0]
     assert (detection.kind, detection.entity_id, detection.occurred_at) == (
         "loyalty_event",
         event.id,

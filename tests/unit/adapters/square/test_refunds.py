@@ -107,7 +107,7 @@ def test_with_the_return_order_fetched_the_link_names_the_original_sale_and_the_
     )
     assert one(outcome, Transaction).customer_id == "sq:customer:CUST-7"
     assert one(outcome, CustomerRecord).version_key == ""
-    facts = outcome.detection[0].facts
+    facts = outcome.events[0].facts
     assert facts["refund_link"]["original_transaction_id"] == "sq:order:SALE-ORDER-1"
     assert [line["line_type"] for line in facts["line_items"]] == ["RETURN"]
 

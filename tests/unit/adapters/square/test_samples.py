@@ -1,7 +1,7 @@
 """Every official Square webhook example (tests/fixtures/square: 69 event examples from the spec plus
 Square's signature test-vector body) parses to the records this
 table names, or is ignored for the reason it names; and none of them leaks a phone number, email
-address, name, address or birthday into any record or detection event."""
+address, name, address or birthday into any record or parsed event."""
 
 from __future__ import annotations
 
@@ -115,8 +115,8 @@ def test_each_official_sample_parses_or_is_ignored_as_the_table_says(name: str) 
     assert isinstance(outcome, Parsed), outcome
     records, kinds = expected
     assert dict(Counter(type(r).__name__ for r in outcome.records)) == records
-    assert [event.kind for event in outcome.detection] == kinds
-    assert {event.evidence_seq for event in outcome.detection} <= {7}
+    assert [event.kind for event in outcome.events] == kinds
+    assert {event.evidence_seq for event in outcome.events} <= {7}
 
 
 def test_only_the_revocation_sample_revokes_the_merchant() -> None:
@@ -196,7 +196,7 @@ def test_no_phone_email_name_or_address_from_a_sample_appears_in_what_it_produce
         return
     produced = json.dumps(
         [r.model_dump(mode="json") for r in outcome.records]
-        + [e.model_dump(mode="json") for e in outcome.detection]
+        + [e.model_dump(mode="json") for e in outcome.events]
     )
     for value in _personal_values(sample(name)):
         assert value not in produced, f"{name} leaks {value!r}"
