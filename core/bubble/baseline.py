@@ -69,6 +69,21 @@ class Baselines:
         for arr in (self.ticket, self.gap):
             arr[i] = (min(5.0, float(arr[peers, 0].mean())), arr[peers, 1].mean(), 5.0, arr[peers, 3].mean())
 
+    def discount(self, i: int, weight: float) -> None:
+        """Keep device ``i``'s means but cut its evidence to about ``weight`` transactions' worth
+        (never up): what it learns next outweighs what it knew (a re-baseline, the new normal)."""
+        held = float(self.rate_a[i, 0] + self.rate_b[i, 0])
+        if held <= weight:
+            return
+        f = weight / held
+        for arr in (self.txn_a, self.txn_c, self.phi_num, self.phi_den, self.rate_a, self.rate_b):
+            arr[i] *= f
+        self.count_a[i] *= f
+        self.count_b[i] *= f
+        for arr in (self.ticket, self.gap):
+            arr[i, 0] *= f
+            arr[i, 2] *= f
+
     # ── prediction ──────────────────────────────────────────────────────────────────────────
     def bucket_means(self, idx: Array | slice) -> Array:
         """λ̂ for every bucket, shrunk toward the device's all-week mean so an unseen bucket is not empty."""

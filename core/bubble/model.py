@@ -23,6 +23,8 @@ class Config:
     freeze_level: float = 4.0  # nats; a risk dimension's baseline is frozen while its CUSUM is above
     max_skip_hours: int = 168  # the poisoning guard stops skipping a device after this many hours
     episode_gap_hours: int = 6  # flagged hours closer than this merge into one episode
+    relearn_hours: int = 24  # after a re-baseline: active hours learned unguarded, with no drift evidence
+    relearn_weight: float = 100.0  # after a re-baseline: the old baseline's evidence, in transactions
     dispersion_max: float = 2.0  # cap on the Negative Binomial overdispersion of hourly traffic
 
     def __post_init__(self) -> None:
@@ -41,8 +43,11 @@ class Config:
 
 @dataclass(frozen=True)
 class Rebaseline:
-    """An analyst dismissed a Bubble case as the new normal: from ``at`` on, the hours the poisoning
-    guard held back for ``device_id`` are learned, its CUSUMs restart and frozen dimensions thaw."""
+    """An analyst dismissed a Bubble case as the new normal: at ``at`` the device's baseline keeps its
+    means but only ``Config.relearn_weight`` transactions' worth of evidence, the hours the poisoning
+    guard held back are learned, its CUSUMs restart; for the next ``Config.relearn_hours`` active
+    hours it learns every hour (no guard, no freezing) and gathers no drift evidence, so a lasting
+    change of level becomes its baseline instead of a string of drift episodes."""
 
     device_id: str
     at: datetime

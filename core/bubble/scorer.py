@@ -58,6 +58,7 @@ class Walk:
         self.skip_run = np.zeros(d, dtype=int)
         self.last_spike = np.full(d, -np.inf)
         self.held: list[list[tuple[datetime, Observed, int]]] = [[] for _ in range(d)]
+        self.relearn = np.zeros(d)  # active hours left in a re-baseline's unguarded learning
         self.rebaselines = sorted(rebaselines, key=lambda r: (r.at, r.device_id))
         self.result = Result()
         self.episodes = EpisodeBuilder(config.episode_gap_hours)
@@ -99,7 +100,7 @@ class Walk:
         near_spike = hour.timestamp() - self.last_spike <= cfg.episode_gap_hours * 3600
         llr[near_spike] = 0.0
         self.cusum[hourly_alarm] = 0.0
-        mature = scored & (self.base.learned >= cfg.mature_hours)
+        mature = scored & (self.base.learned >= cfg.mature_hours) & (self.relearn <= 0)
         llr[~mature] = 0.0  # no drift evidence before the device has a settled baseline of its own
         self.cusum = np.where(present[:, None], tails.cusum_step(self.cusum, llr, cfg.cusum_cap), self.cusum)
         drift = np.where(active, self.cusum.max(axis=1), 0.0)
@@ -248,7 +249,8 @@ class Walk:
         lam: np.ndarray,
     ) -> None:
         bounded = self.skip_run >= self.cfg.max_skip_hours
-        skip = withheld & ~bounded
+        relearning = self.relearn > 0
+        skip = withheld & ~bounded & ~relearning
         learn = present & ~skip
         for i in np.nonzero(skip)[0]:  # held: the hours withheld in the device's latest excursion
             if self.skip_run[i] == 0:
@@ -257,7 +259,9 @@ class Walk:
         self.skip_run = np.where(skip, self.skip_run + 1, 0)
         thawed = np.ones((self.d, K), dtype=bool)
         thawed[:, RISK_INDEX] = self.cusum <= self.cfg.freeze_level  # zero until the device is mature
+        thawed[relearning] = True
         self.base.learn(obs, bucket, learn, thawed, lam)
+        self.relearn = np.where(present & (obs.n > 0), np.maximum(self.relearn - 1, 0), self.relearn)
         self.corr.learn(raw_u, np.nonzero(learn & self.sufficient & (obs.n > 0))[0], self.cfg.hourly_decay)
         newly = learn & ~self.sufficient & (self.base.learned >= self.cfg.min_own_hours)
         for i in np.nonzero(newly)[0]:
@@ -301,6 +305,7 @@ class Walk:
         if action.device_id not in self.f.devices:
             return
         i = self.f.devices.index(action.device_id)
+        self.base.discount(i, self.cfg.relearn_weight)
         for _hour, obs, bucket in self.held[i]:
             only = np.zeros(self.d, dtype=bool)
             only[i] = True
@@ -310,6 +315,7 @@ class Walk:
         self.held[i].clear()
         self.skip_run[i] = 0
         self.cusum[i] = 0.0
+        self.relearn[i] = self.cfg.relearn_hours
         self.result.revisions.append(
             Revision(
                 action.device_id,

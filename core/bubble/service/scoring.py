@@ -32,6 +32,7 @@ from sqlmodel import Session
 from core.bubble import DEFAULT_THRESHOLDS, DIMENSIONS, DeviceHour, Result, Thresholds, calibrate, score
 from core.bubble.frame import InputError
 from core.bubble.results import DeviceScore, Episode
+from core.bubble.service import rebaselines
 from core.bubble.service.observations import BUBBLE_LOCK, HOURS
 from core.bubble.service.signals import SignalSummary, write_signals
 from core.clock import Clock, SystemClock
@@ -100,7 +101,8 @@ def stored_hours(session: Session, merchant_id: str) -> list[DeviceHour]:
 
 def fingerprint(session: Session, merchant_id: str) -> str | None:
     """What the merchant's device-hours look like: their number, devices, range and every column's
-    total, hashed; ``None`` when there are none. Housekeeping rescores when it changes."""
+    total, with which device detections Fox closed as false positives, hashed; ``None`` when there
+    are no hours. Housekeeping rescores when it changes."""
     h = HOURS.c
     totals = [
         func.count(),
@@ -129,6 +131,7 @@ def fingerprint(session: Session, merchant_id: str) -> str | None:
         v.isoformat() if isinstance(v, datetime) else (round(float(v), 3) if v is not None else None)
         for v in row
     ]
+    values.append(rebaselines.fingerprint(session, merchant_id))  # cases closed as false positives
     return hashlib.sha256(json.dumps(values).encode()).hexdigest()
 
 
@@ -170,7 +173,8 @@ def run(
             thresholds = (
                 calibrate(hours, calibrate_until) if calibrate_until and hours else DEFAULT_THRESHOLDS
             )
-        result = score(hours, thresholds)
+        rebaselines.record(session, merchant_id, clock.now())
+        result = score(hours, thresholds, rebaselines=rebaselines.in_force(session, merchant_id))
         write(session, merchant_id, hours, thresholds, result)
         signals = write_signals(session, merchant_id, result.episodes, clock.now())
         session.execute(

@@ -19,6 +19,9 @@ thresholds give the same rows.
 - ``bubble_baseline_revisions``: why a device's baseline started or changed course (append-only in
   the model: a rescore reproduces the same history).
 - ``bubble_scoring_runs``: the thresholds and the hour range of the merchant's latest run.
+- ``bubble_rebaselines``: analysts' decisions, not derived from the ledger: one row per A-BUBBLE-DEVICE
+  detection closed as a false positive (the new normal), with the time its device re-baselines from
+  (core/bubble/service/rebaselines.py). Kept by ``canary rebuild bubble``.
 """
 
 from __future__ import annotations
@@ -155,3 +158,15 @@ class BubbleScoringRun(TenantKey, table=True):
     # What the device-hours looked like when scored (count, range, column totals): housekeeping
     # rescores only when it differs (core/bubble/service/scoring.py).
     hours_fingerprint: str | None = Field(default=None, max_length=64)
+
+
+class BubbleRebaseline(TenantKey, table=True):
+    __tablename__ = "bubble_rebaselines"
+    __table_args__ = ({"schema": APP},)
+
+    detection_id: str = Field(primary_key=True, max_length=40)
+    device_id: str = Field(max_length=128)
+    at: datetime = Field(sa_type=UTCDateTime)  # the end of the dismissed episode: learned from here on
+    case_id: str | None = Field(default=None, max_length=40)
+    reason: str = Field(default="", max_length=1_000)
+    recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

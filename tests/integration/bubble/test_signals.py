@@ -13,17 +13,18 @@ from typing import Any
 from sqlmodel import select
 
 from core.bubble.service.observations import HOURS
-from core.bubble.service.scoring import run
+from core.bubble.service.scoring import REVISIONS, rescore_if_changed, run
 from core.bubble.service.signals import SUPERSEDED
 from core.bus.port import ALERTS
 from core.cases.domain.model import Alert
 from core.cases.service.consumer import FoxConsumer
+from core.cases.service.service import FoxService
 from core.clock import FixedClock
 from core.db.tables.cases import FoxCase
 from core.db.tables.rules import DetectionRow
 from core.db.uow import Database
 from core.rules.service import ChirpService
-from tests.support.bubble_world import SPIKE, chain, seed, world
+from tests.support.bubble_world import SPIKE, T0, chain, seed, world
 
 CLOCK = FixedClock(datetime(2026, 3, 20, tzinfo=UTC))
 WHY = "Bubble signals reviewed with the owner"
@@ -209,3 +210,41 @@ def _hours_update(merchant_id: str, voids: int) -> Any:
         .where(HOURS.c.merchant_id == merchant_id, HOURS.c.device_id == "sq:device:D1", HOURS.c.hour == SPIKE)
         .values(voids=voids)
     )
+
+
+def test_a_device_case_dismissed_as_a_false_positive_rebaselines_the_device(any_db: Database) -> None:
+    """From day 10 register D1 voids three tickets an hour (it became the returns desk). The first
+    day's episode opens a case; the analyst dismisses it as a false positive; later days then raise
+    nothing, where an undismissed twin raises an episode a day. Reopening withdraws the re-baseline."""
+    start = T0 + timedelta(days=10)
+    rows = [replace(r, voids=3) if r.device_id == "sq:device:D1" and r.hour >= start else r for r in world()]
+    first_days = [r for r in rows if r.hour < start + timedelta(days=1)]
+    merchant_id = seed(any_db, first_days)
+    _alerting(any_db, merchant_id, "A-BUBBLE-DEVICE")
+    alerts = Alerts()
+    run(any_db, merchant_id, publisher=alerts, clock=CLOCK)
+    (first,) = _detections(any_db, merchant_id)
+    _fox(any_db, merchant_id, alerts)
+    (case,) = _cases(any_db, merchant_id)
+    fox = FoxService(any_db, CLOCK)
+    fox.dismiss(
+        merchant_id, case.id, outcome="false_positive", reason="D1 is the returns desk now", actor="ana"
+    )
+    seed(any_db, [r for r in rows if r.hour >= start + timedelta(days=1)], merchant_id)
+    assert rescore_if_changed(any_db, merchant_id, clock=CLOCK) is not None
+    assert [(d.id, d.suppressed) for d in _detections(any_db, merchant_id)] == [(first.id, False)]
+    with any_db.tenant(merchant_id) as s:
+        revisions = s.execute(
+            select(REVISIONS.c.kind, REVISIONS.c.detail).where(REVISIONS.c.merchant_id == merchant_id)
+        ).all()
+    assert any(k == "rebaselined" and "by ana: D1 is the returns desk now" in why for k, why in revisions)
+    assert rescore_if_changed(any_db, merchant_id, clock=CLOCK) is None  # nothing new: not rescored
+
+    twin = seed(any_db, rows)
+    _alerting(any_db, twin, "A-BUBBLE-DEVICE")
+    run(any_db, twin, clock=CLOCK)
+    assert len(_detections(any_db, twin)) >= 3
+
+    fox.reopen(merchant_id, case.id, reason="not so sure", actor="ana")
+    assert rescore_if_changed(any_db, merchant_id, clock=CLOCK) is not None  # the outcome changed
+    assert len([d for d in _detections(any_db, merchant_id) if not d.suppressed]) >= 3

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pytest
 
-from core.bubble import Config, DeviceHour, Rebaseline, Thresholds, score
+from core.bubble import DEFAULT_THRESHOLDS, Config, DeviceHour, Rebaseline, Thresholds, score
 from core.bubble.episodes import EpisodeBuilder, FlaggedHour
 from core.bubble.frame import InputError, build
 from core.bubble.results import Result
 from core.bubble.scorer import Walk
+from tests.support.bubble_world import world
 
 T0 = datetime(2026, 3, 2, tzinfo=UTC)
 LOW = Thresholds(device_hourly=30.0, device_cusum=50.0, store_hourly=1e9, store_cusum=1e9)
@@ -83,8 +85,26 @@ def test_rebaseline_learns_the_held_back_hours_and_records_a_revision() -> None:
         rebaselines=[Rebaseline("D1", end + timedelta(hours=2))],
     )
     assert released.held[0] == []
-    assert released.base.rate_a[0, 0] > held.base.rate_a[0, 0]  # the nine voids are now normal
+    # the nine voids are now normal: a higher void rate, on less evidence than before (the old
+    # baseline was cut to Config.relearn_weight transactions' worth)
+    assert released.base.rate_means()[0, 0] > held.base.rate_means()[0, 0]
+    rate_weight = released.base.rate_a[0, 0] + released.base.rate_b[0, 0]
+    assert rate_weight < held.base.rate_a[0, 0] + held.base.rate_b[0, 0]
     assert [r.kind for r in released.result.revisions][-1] == "rebaselined"
+
+
+def test_a_lasting_change_dismissed_as_the_new_normal_stops_raising_episodes() -> None:
+    """From day 10 one register voids three tickets an hour (a returns desk): a drift episode a day.
+    Re-baselined at the end of the first, the register learns the new level and goes quiet."""
+    start = T0 + timedelta(days=10)
+    rows = [replace(r, voids=3) if r.device_id == "sq:device:D1" and r.hour >= start else r for r in world()]
+    before = [e for e in score(rows, DEFAULT_THRESHOLDS).episodes if e.scope == "device"]
+    assert len(before) >= 3
+    assert {e.device_id for e in before} == {"sq:device:D1"}
+    first = before[0]
+    after = score(rows, DEFAULT_THRESHOLDS, rebaselines=[Rebaseline("sq:device:D1", first.end)])
+    assert [e.id for e in after.episodes if e.scope == "device"] == [first.id]  # the dismissed one stays
+    assert [r.kind for r in after.revisions if r.device_id == "sq:device:D1"][-1] == "rebaselined"
 
 
 def test_cold_start_borrows_a_store_peer_prior() -> None:
