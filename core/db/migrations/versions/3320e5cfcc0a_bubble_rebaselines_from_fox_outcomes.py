@@ -1,7 +1,7 @@
 """bubble rebaselines from Fox outcomes
 
 Revision ID: 3320e5cfcc0a
-Revises: d1a7e5c3b9f2
+Revises: e4b2c8d6a0f1
 Create Date: 2026-12-04 03:22:40.589030
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 import core.db.types
 
 revision: str = "3320e5cfcc0a"
-down_revision: str | None = "d1a7e5c3b9f2"
+down_revision: str | None = "e4b2c8d6a0f1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
