@@ -19,6 +19,7 @@ from core.domain.parsing import ParsedEvent
 from core.rules.engine import Engine, Evaluation, RuleSettings, TenantConfig
 from core.rules.facts import Facts
 from core.rules.model import Case, Mode, ParamValue, Rule
+from core.rules.records import collector_paused
 from core.rules.state import RuleState
 
 
@@ -107,15 +108,16 @@ def backtest(
     result = BacktestResult(chosen, start, end, {a.rule.id: dict(a.params) for a in prepared.active})
     state = RuleState()
     hits: dict[str, Hit] = {}  # an episode's later revision replaces its earlier one, as in the store
-    for facts in ordered(events):
-        if facts.occurred_at >= end:
-            break
-        outcome = engine.evaluate(facts, state, prepared)
-        result.events_replayed += 1
-        result.errors += [f"{e.rule_id}: {e.error}" for e in outcome.errors]
-        if facts.occurred_at >= start:
-            result.events_in_range += 1
-            hits.update((ev.detection_id, Hit.of(ev)) for ev in outcome.evaluations)
+    with collector_paused():  # the replayed facts and the state are long-lived: see records.py
+        for facts in ordered(events):
+            if facts.occurred_at >= end:
+                break
+            outcome = engine.evaluate(facts, state, prepared)
+            result.events_replayed += 1
+            result.errors += [f"{e.rule_id}: {e.error}" for e in outcome.errors]
+            if facts.occurred_at >= start:
+                result.events_in_range += 1
+                hits.update((ev.detection_id, Hit.of(ev)) for ev in outcome.evaluations)
     result.hits = list(hits.values())
     return result
 

@@ -35,6 +35,7 @@ from core.domain.stock import (
     TransferLine,
 )
 from core.domain.store_config import ItemCategory, StoreConfig
+from core.rules.records import build
 
 
 class PriceChange(BaseModel):
@@ -272,9 +273,7 @@ class Facts:
 
 
 def _load(model: type[M], raw: Any) -> M:
-    if isinstance(raw, model):
-        return raw
-    return model.model_validate(raw)
+    return build(model, raw)  # model_validate's result, built directly when raw is well-typed
 
 
 def _record_time(values: Mapping[str, Any]) -> datetime | None:
