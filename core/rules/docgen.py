@@ -76,8 +76,10 @@ holds a card's uses for 7 days behind its newest use; a use that arrives later t
 to join, and the uses already in the card's detection stay in it. A card's later burst, weeks after the
 first, joins the same detection (a new revision, republished), so Fox updates the case that already
 holds that detection rather than receiving a second one. Q-CT-02 keeps each customer's tier records for
-90 days and last 50 tickets: a tier record that arrives after the purchase re-examines those tickets, so
-an upgrade explains a purchase in either order, and a change dated after the purchase never does.
+90 days, and the newest older one (the tier in force when they begin, so an upgrade from a tier set a
+year ago is still a change), and the last 50 tickets: a tier record that arrives after the purchase
+re-examines those tickets, so an upgrade explains a purchase in either order, and a change dated
+after the purchase never does.
 Q-TM-01 keeps each station's last 201 sessions by start, each sale counted once by its transaction id
 (a later version replaces the earlier one's money while the 7-day transaction window still holds it);
 a session closes when its drawer closes or a later session of the station starts, and a late sale or
@@ -85,7 +87,10 @@ session re-judges the closed sessions it falls into or precedes, so a session ju
 sales or baseline is updated as the rest arrives (never withdrawn). Q-IS-04 keeps each item's
 adjustments by id for 110 weeks: a late write-off re-judges its own week and the later weeks whose
 baseline it falls into, and one that reaches further back than the history re-judges every week; a
-write-off judged before any sale has named its item's category counts under "uncategorized". Q-TC-01
+write-off judged before any sale has named its item's category counts under "uncategorized", and a
+week judged before its baseline weeks (or the sales naming their items' categories) have arrived is
+compared with what has; as a detection is never withdrawn, a spike reported then stays reported
+(the shuffled run of `canary bench detection` shows this, docs/benchmarks.md). Q-TC-01
 counts each document once (while the 7-day transaction window holds it) and holds up to 500 documents
 per store while its usual stack is not yet known, judging them when it is; a stack that loses its
 dominance is not withdrawn from what was already flagged.

@@ -321,9 +321,14 @@ def _apply_reference(state: RuleState, facts: Facts) -> None:
         if "tier" in held and held["tier"] != record.tier:
             changes.append([facts.ts, held["tier"], record.tier])
         # Every record's tier in event time (Q-CT-02 derives the changes from it in any arrival order).
-        tiers = [t for t in held.get("tiers", []) if t[0] >= facts.ts - TIER_CHANGE_RETENTION]
+        tiers = list(held.get("tiers", []))
         if [facts.ts, record.tier] not in tiers:
             tiers = sorted([*tiers, [facts.ts, record.tier]], key=lambda t: (t[0], str(t[1])))
+        # Records older than the retention are dropped, except the newest of them: it is the tier in
+        # force when the kept ones begin, which a change inside the retention is a change from.
+        horizon = facts.ts - TIER_CHANGE_RETENTION
+        older = [t for t in tiers if t[0] < horizon]
+        tiers = older[-1:] + [t for t in tiers if t[0] >= horizon]
         held.update(tier=record.tier, tax_exempt=record.tax_exempt, changes=changes, tiers=tiers)
         CUSTOMERS.put(state, record.id, held)
     if facts.line_items:

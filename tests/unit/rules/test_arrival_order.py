@@ -251,6 +251,23 @@ def test_q_ct_02_an_upgrade_that_arrives_after_the_purchase_still_explains_it() 
     )
 
 
+def test_q_ct_02_an_upgrade_from_a_tier_set_long_before_the_retention_is_still_a_change() -> None:
+    # The customer has been retail since last June; upgraded to wholesale twenty hours before buying.
+    events = [
+        cp_customer("C7", at(days=-250), tier="RETAIL"),
+        cp_customer("C7", at(), tier="WHOLESALE"),
+        cp_ticket("buy", at(hours=20), [L("GREENHOUSE", 150_000)], customer_no="C7"),
+    ]
+    [found] = run_events(ENGINE, events, only("Q-CT-02"))
+    assert (found.finding.measurements["from_tier"], found.finding.measurements["to_tier"]) == (
+        "RETAIL",
+        "WHOLESALE",
+    )
+    assert upgrades(run_events(ENGINE, [events[1], events[2], events[0]], only("Q-CT-02"))) == upgrades(
+        [found]
+    )
+
+
 @settings(max_examples=60, deadline=None)
 @given(arrivals(TIERS))
 def test_q_ct_02_any_arrival_order_gives_the_event_time_detections(order: list[ParsedEvent]) -> None:
