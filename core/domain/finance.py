@@ -11,7 +11,7 @@ from datetime import date, datetime
 
 from sqlmodel import Field
 
-from core.db.types import UTCDateTime
+from core.domain.columns import UTCDateTime
 from core.domain.records import Canonical
 
 

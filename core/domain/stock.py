@@ -21,7 +21,7 @@ from typing import ClassVar
 
 from sqlmodel import Field
 
-from core.db.types import UTCDateTime
+from core.domain.columns import UTCDateTime
 from core.domain.records import Canonical
 
 

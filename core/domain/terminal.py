@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from sqlmodel import Field
 
-from core.db.types import UTCDateTime
+from core.domain.columns import UTCDateTime
 from core.domain.records import Canonical
 
 

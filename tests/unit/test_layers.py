@@ -171,3 +171,10 @@ def test_every_server_and_route_group_declares_a_small_frozen_deps_object() -> N
         assert wanted, f"{name} declares no deps"
         assert wanted <= container, f"{name} asks for {sorted(wanted - container)}, not in the container"
         assert len(wanted) <= 6, f"{name} takes {len(wanted)} of the container's fields: not small"
+
+
+def test_the_domain_never_reaches_into_the_storage_layer() -> None:
+    """Canonical records declare their columns with core/domain/columns.py; core/db builds on them."""
+    domain = _files("core/domain")
+    assert domain
+    assert _violations(domain, ("core.db",)) == []

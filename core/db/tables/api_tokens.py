@@ -14,7 +14,7 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field
 
 from core.db.base import APP, TenantKey, utcnow
-from core.db.types import UTCDateTime
+from core.domain.columns import UTCDateTime
 
 
 class ApiToken(TenantKey, table=True):

@@ -33,7 +33,7 @@ from sqlalchemy import JSON, Index
 from sqlmodel import Field
 
 from core.db.base import APP, TenantKey, utcnow
-from core.db.types import UTCDateTime
+from core.domain.columns import UTCDateTime
 
 
 class BubbleAttribution(TenantKey, table=True):

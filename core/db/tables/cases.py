@@ -26,7 +26,7 @@ from sqlalchemy import JSON, Index
 from sqlmodel import Field
 
 from core.db.base import APP, TenantKey, utcnow
-from core.db.types import UTCDateTime
+from core.domain.columns import UTCDateTime
 
 
 class FoxAlert(TenantKey, table=True):

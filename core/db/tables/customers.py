@@ -23,7 +23,7 @@ from sqlalchemy import Index
 from sqlmodel import Field
 
 from core.db.base import APP, TenantKey, TenantRow, utcnow
-from core.db.types import UTCDateTime
+from core.domain.columns import UTCDateTime
 from core.domain.parties import ContactFingerprint, CustomerRecord
 
 

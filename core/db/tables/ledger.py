@@ -13,7 +13,7 @@ from sqlalchemy import Index, UniqueConstraint
 from sqlmodel import Field
 
 from core.db.base import APP, TenantKey, utcnow
-from core.db.types import Bytes, UTCDateTime
+from core.domain.columns import Bytes, UTCDateTime
 
 
 class InboxEntry(TenantKey, table=True):

@@ -23,7 +23,7 @@ from sqlalchemy import JSON, Index, Text
 from sqlmodel import Field
 
 from core.db.base import APP, TenantKey, utcnow
-from core.db.types import UTCDateTime
+from core.domain.columns import UTCDateTime
 
 
 class DetectionRow(TenantKey, table=True):

@@ -8,7 +8,7 @@ from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from core.db.base import APP, TenantKey, TenantRow, utcnow
-from core.db.types import Bytes, UTCDateTime
+from core.domain.columns import Bytes, UTCDateTime
 from core.domain.parties import DeviceRecord, EmployeeRecord, LocationRecord
 
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import core.db.types
+import core.domain.columns
 
 revision: str = "1efad5a41473"
 down_revision: str | None = "34d6b841d781"
@@ -29,7 +29,7 @@ def upgrade() -> None:
         sa.Column("name", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("config", sa.JSON(), nullable=False),
         sa.Column("updated_by", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-        sa.Column("updated_at", core.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", core.domain.columns.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("merchant_id", "name"),
         schema="app",
     )

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import core.db.types
+import core.domain.columns
 
 revision: str = "3edf88808ea2"
 down_revision: str | None = "c5637580e7e3"
@@ -27,7 +27,7 @@ def upgrade() -> None:
         "bubble_baseline_revisions",
         sa.Column("merchant_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("device_id", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
-        sa.Column("at", core.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", core.domain.columns.UTCDateTime(timezone=True), nullable=False),
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
         sa.Column("detail", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
         sa.PrimaryKeyConstraint("merchant_id", "device_id", "at", "kind"),
@@ -37,7 +37,7 @@ def upgrade() -> None:
         "bubble_device_scores",
         sa.Column("merchant_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("device_id", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
-        sa.Column("hour", core.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("hour", core.domain.columns.UTCDateTime(timezone=True), nullable=False),
         sa.Column("store_id", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
         sa.Column("score", sa.Float(), nullable=True),
         sa.Column("alert", sa.Boolean(), nullable=False),
@@ -73,8 +73,8 @@ def upgrade() -> None:
         sa.Column("scope", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
         sa.Column("store_id", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
         sa.Column("device_id", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),
-        sa.Column("start", core.db.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("end", core.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("start", core.domain.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("end", core.domain.columns.UTCDateTime(timezone=True), nullable=False),
         sa.Column("hours", sa.Integer(), nullable=False),
         sa.Column("peak_score", sa.Float(), nullable=False),
         sa.Column("channel", sqlmodel.sql.sqltypes.AutoString(length=8), nullable=False),
@@ -97,11 +97,11 @@ def upgrade() -> None:
         "bubble_scoring_runs",
         sa.Column("merchant_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("thresholds", sa.JSON(), nullable=False),
-        sa.Column("first_hour", core.db.types.UTCDateTime(timezone=True), nullable=True),
-        sa.Column("last_hour", core.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("first_hour", core.domain.columns.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("last_hour", core.domain.columns.UTCDateTime(timezone=True), nullable=True),
         sa.Column("device_hours", sa.Integer(), nullable=False),
         sa.Column("episodes", sa.Integer(), nullable=False),
-        sa.Column("run_at", core.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("run_at", core.domain.columns.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("merchant_id"),
         schema="app",
     )
@@ -109,7 +109,7 @@ def upgrade() -> None:
         "bubble_store_scores",
         sa.Column("merchant_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("store_id", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
-        sa.Column("hour", core.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("hour", core.domain.columns.UTCDateTime(timezone=True), nullable=False),
         sa.Column("score", sa.Float(), nullable=False),
         sa.Column("alert", sa.Boolean(), nullable=False),
         sa.Column("top_dimension", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import core.db.types
+import core.domain.columns
 
 revision: str = "5c1e0a7d2b94"
 down_revision: str | None = "6de04914ef81"
@@ -26,7 +26,7 @@ def upgrade() -> None:
     )
     op.add_column(
         "detections",
-        sa.Column("updated_at", core.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", core.domain.columns.UTCDateTime(timezone=True), nullable=True),
         schema="app",
     )
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import core.db.types
+import core.domain.columns
 
 revision: str = "6de04914ef81"
 down_revision: str | None = "eb1808ba5922"
@@ -33,8 +33,8 @@ def upgrade() -> None:
         sa.Column("family", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("severity", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("queue", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
-        sa.Column("occurred_at", core.db.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("received_at", core.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("occurred_at", core.domain.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("received_at", core.domain.columns.UTCDateTime(timezone=True), nullable=False),
         sa.Column("summary", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=False),
         sa.Column("employee_id", sqlmodel.sql.sqltypes.AutoString(length=160), nullable=False),
         sa.Column("customer_id", sqlmodel.sql.sqltypes.AutoString(length=160), nullable=False),
@@ -70,8 +70,8 @@ def upgrade() -> None:
         sa.Column("location_id", sqlmodel.sql.sqltypes.AutoString(length=160), nullable=False),
         sa.Column("station_id", sqlmodel.sql.sqltypes.AutoString(length=160), nullable=False),
         sa.Column("drawer_session_id", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
-        sa.Column("first_at", core.db.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("last_at", core.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("first_at", core.domain.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("last_at", core.domain.columns.UTCDateTime(timezone=True), nullable=False),
         sa.Column("detections", sa.Integer(), nullable=False),
         sa.Column("base_severity", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("severity", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
@@ -80,8 +80,8 @@ def upgrade() -> None:
         sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("assignee", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
         sa.Column("outcome", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
-        sa.Column("opened_at", core.db.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("closed_at", core.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("opened_at", core.domain.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("closed_at", core.domain.columns.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("merchant_id", "id"),
         schema="app",
     )
@@ -112,7 +112,7 @@ def upgrade() -> None:
         sa.Column("receipt", sa.JSON(), nullable=False),
         sa.Column("attached_by", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
         sa.Column("note", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
-        sa.Column("at", core.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", core.domain.columns.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("merchant_id", "case_id", "kind", "ref"),
         schema="app",
     )
@@ -123,7 +123,7 @@ def upgrade() -> None:
         sa.Column("case_id", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
         sa.Column("author", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
         sa.Column("body", sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=False),
-        sa.Column("at", core.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", core.domain.columns.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("merchant_id", "id"),
         schema="app",
     )
@@ -137,7 +137,7 @@ def upgrade() -> None:
         sa.Column("by", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("window_hours", sa.Integer(), nullable=False),
         sa.Column("updated_by", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-        sa.Column("updated_at", core.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", core.domain.columns.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("merchant_id", "family"),
         schema="app",
     )
@@ -153,7 +153,7 @@ def upgrade() -> None:
         sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
         sa.Column("outcome", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
         sa.Column("assignee", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
-        sa.Column("at", core.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", core.domain.columns.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("merchant_id", "id"),
         schema="app",
     )

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import core.db.types
+import core.domain.columns
 
 revision: str = "c5637580e7e3"
 down_revision: str | None = "5c1e0a7d2b94"
@@ -33,10 +33,10 @@ def upgrade() -> None:
         sa.Column("payload", sa.JSON(), nullable=False),
         sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("next_attempt_at", core.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("next_attempt_at", core.domain.columns.UTCDateTime(timezone=True), nullable=False),
         sa.Column("last_error", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
-        sa.Column("created_at", core.db.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("delivered_at", core.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", core.domain.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("delivered_at", core.domain.columns.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("merchant_id", "id"),
         schema="app",
     )
@@ -56,7 +56,7 @@ def upgrade() -> None:
         sa.Column("min_severity", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column("created_by", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-        sa.Column("created_at", core.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", core.domain.columns.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("merchant_id", "id"),
         schema="app",
     )

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import core.db.types
+import core.domain.columns
 
 revision: str = "d1a7e5c3b9f2"
 down_revision: str | None = "7a3c19e2d4f0"
@@ -33,7 +33,7 @@ def upgrade() -> None:
         sa.Column("period", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("enabled", sa.Boolean(), nullable=False),
         sa.Column("created_by", sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
-        sa.Column("created_at", core.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", core.domain.columns.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("merchant_id", "id"),
         schema="app",
     )
@@ -42,13 +42,13 @@ def upgrade() -> None:
         sa.Column("merchant_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("id", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
         sa.Column("subscription_id", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
-        sa.Column("period_end", core.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("period_end", core.domain.columns.UTCDateTime(timezone=True), nullable=False),
         sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
-        sa.Column("next_attempt_at", core.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("next_attempt_at", core.domain.columns.UTCDateTime(timezone=True), nullable=False),
         sa.Column("last_error", sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
-        sa.Column("created_at", core.db.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("delivered_at", core.db.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("created_at", core.domain.columns.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("delivered_at", core.domain.columns.UTCDateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("merchant_id", "id"),
         schema="app",
     )

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import core.db.types
+import core.domain.columns
 
 revision: str = "eb1808ba5922"
 down_revision: str | None = "9098f85aeb2a"
@@ -29,7 +29,7 @@ def upgrade() -> None:
         sa.Column("transaction_id", sqlmodel.sql.sqltypes.AutoString(length=160), nullable=False),
         sa.Column("device_id", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),
         sa.Column("store_id", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=True),
-        sa.Column("hour", core.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("hour", core.domain.columns.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("merchant_id", "transaction_id"),
         schema="app",
     )
@@ -51,7 +51,7 @@ def upgrade() -> None:
         "bubble_device_hours",
         sa.Column("merchant_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("device_id", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
-        sa.Column("hour", core.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("hour", core.domain.columns.UTCDateTime(timezone=True), nullable=False),
         sa.Column("store_id", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
         sa.Column("transactions", sa.Integer(), nullable=False),
         sa.Column("amount_cents", sa.Integer(), nullable=False),

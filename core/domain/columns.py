@@ -1,4 +1,7 @@
-"""Column types that behave the same on SQLite and Postgres."""
+"""Column types that behave the same on SQLite and Postgres.
+
+Declarations only (no connection, no query): the canonical records in core/domain declare their
+columns with them, and the tables in core/db/tables inherit those declarations."""
 
 from __future__ import annotations
 
