@@ -13,7 +13,7 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-import core.db.types
+import core.domain.columns
 
 revision: str = "3320e5cfcc0a"
 down_revision: str | None = "e4b2c8d6a0f1"
@@ -28,10 +28,10 @@ def upgrade() -> None:
         sa.Column("merchant_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("detection_id", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
         sa.Column("device_id", sqlmodel.sql.sqltypes.AutoString(length=128), nullable=False),
-        sa.Column("at", core.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("at", core.domain.columns.UTCDateTime(timezone=True), nullable=False),
         sa.Column("case_id", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=True),
         sa.Column("reason", sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
-        sa.Column("recorded_at", core.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("recorded_at", core.domain.columns.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("merchant_id", "detection_id"),
         schema="app",
     )
