@@ -10,13 +10,13 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Engine, inspect
 from sqlmodel import SQLModel
 
 import core.db.tables  # noqa: F401  (registers every table)
 from core.db.engine import make_engine
 from core.db.roles import ensure_app_role
-from core.db.sqlite_upgrade import add_missing_columns
+from core.db.sqlite_upgrade import add_missing_columns, fill_derived_tables
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -46,5 +46,8 @@ def upgrade(admin_url: str, *, app_role: str, app_password: str) -> str:
 
 def create_sqlite_schema(engine: Engine) -> None:
     """Create what is missing: new tables, and the columns a later version added to old ones."""
+    with engine.connect() as conn:
+        present = set(inspect(conn).get_table_names())
     SQLModel.metadata.create_all(engine)
     add_missing_columns(engine, SQLModel.metadata)
+    fill_derived_tables(engine, present)

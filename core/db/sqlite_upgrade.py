@@ -6,7 +6,8 @@ to an existing table: a `var/canary.db` left by an older demo then fails deep in
 ``no such column``. Here the additive part of a schema change is applied in place (new columns,
 their indexes); a change SQLite cannot make with ``ALTER TABLE ADD COLUMN`` (a new NOT NULL column
 without a default, a new key column) is refused with one line that says what to do, instead of a
-traceback from the first query that touches it.
+traceback from the first query that touches it. A new table that only summarises an older one
+(``DERIVED``) is filled from it, as its Alembic migration does on Postgres.
 """
 
 from __future__ import annotations
@@ -21,6 +22,28 @@ from core.db.engine import StorageUnavailableError, redact
 
 class SchemaOutOfDateError(StorageUnavailableError):
     """The embedded file predates a schema change that cannot be applied in place."""
+
+
+# A derived table → the statement that fills it from the table it summarises, run when an older file
+# had that table but not this one (the Postgres migration that made the table does the same).
+DERIVED = {
+    "ingestion_counts": (
+        "ingestion_log",
+        "INSERT INTO ingestion_counts (merchant_id, status, events) "
+        "SELECT merchant_id, status, count(*) FROM ingestion_log GROUP BY merchant_id, status",
+    ),
+}
+
+
+def fill_derived_tables(engine: Engine, present_before: set[str]) -> list[str]:
+    """Fill each ``DERIVED`` table that ``create_all`` just made beside an existing source table."""
+    filled = []
+    with engine.begin() as conn:
+        for table, (source, statement) in DERIVED.items():
+            if table not in present_before and source in present_before:
+                conn.exec_driver_sql(statement)
+                filled.append(table)
+    return filled
 
 
 def add_missing_columns(engine: Engine, metadata: MetaData) -> list[str]:

@@ -88,3 +88,23 @@ def test_a_change_sqlite_cannot_make_in_place_is_one_line_with_what_to_do(tmp_pa
     assert lines[0].startswith("error: the embedded database")
     assert "move the file aside" in lines[0]
     assert "Traceback" not in result.output
+
+
+def test_a_file_from_before_ingestion_counts_gets_them_from_its_log(tmp_path: Path) -> None:
+    path = _older_file(tmp_path)
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TABLE ingestion_counts")
+        conn.executemany(
+            "INSERT INTO ingestion_log (merchant_id, seq, status, records, attempts, parser_version, "
+            "updated_at) VALUES ('m_old', ?, ?, 0, 1, 'old', '2026-01-01 00:00:00')",
+            [(1, "parsed"), (2, "parsed"), (3, "failed")],
+        )
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        create_sqlite_schema(engine)
+        create_sqlite_schema(engine)  # a second open counts nothing twice
+    finally:
+        engine.dispose()
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute("SELECT status, events FROM ingestion_counts ORDER BY status").fetchall()
+    assert rows == [("failed", 1), ("parsed", 2)]
