@@ -38,6 +38,7 @@ from core.clock import Clock
 from core.consumers import positions
 from core.consumers.keys import entity_prefix, message_key
 from core.db.dialect import MerchantLock
+from core.db.statistics import GrowthWatch
 from core.db.uow import Database
 from core.domain.parsing import ParsedEvent
 
@@ -84,9 +85,13 @@ class TrackedConsumer(ABC, Generic[Item, Summary]):
     stream: str
     group: str
     consumer: str  # the ``processed_messages.consumer`` value; never change it once deployed
+    # The app tables this consumer grows row by row: their planner statistics are refreshed as they
+    # grow (core/db/statistics.py), so a backfill's batch look-ups keep using the keys.
+    grows: tuple[str, ...] = ("processed_messages",)
 
     def __init__(self, db: Database, clock: Clock, lock: MerchantLock) -> None:
         self._db, self._clock, self._lock = db, clock, lock
+        self._growth = GrowthWatch(self.grows)
 
     # What a subclass provides ----------------------------------------------------------------------
 
@@ -139,6 +144,7 @@ class TrackedConsumer(ABC, Generic[Item, Summary]):
         except BaseException:
             self.on_rollback(merchant_id)
             raise
+        self._growth.wrote(self._db, merchant_id, len(fresh))
         return self.after_commit(merchant_id, summary)
 
     def forget_positions(self, merchant_id: str) -> int:

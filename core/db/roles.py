@@ -33,3 +33,4 @@ def ensure_app_role(conn: Connection, role: str, password: str) -> None:
     conn.execute(text(f"GRANT EXECUTE ON FUNCTION app.resolve_merchant(text, text) TO {role}"))
     conn.execute(text(f"GRANT EXECUTE ON FUNCTION app.merchant_ids() TO {role}"))
     conn.execute(text(f"GRANT EXECUTE ON FUNCTION app.api_token_lookup(text) TO {role}"))
+    conn.execute(text(f"GRANT EXECUTE ON FUNCTION app.refresh_statistics(text[]) TO {role}"))

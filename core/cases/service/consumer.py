@@ -110,6 +110,7 @@ class FoxConsumer(TrackedConsumer[Alert, FoxSummary]):
     stream = ALERTS
     group = "fox"
     consumer = CONSUMER
+    grows = ("fox_alerts", "fox_cases", "processed_messages")
 
     def __init__(self, db: Database, clock: Clock) -> None:
         super().__init__(db, clock, FOX_LOCK)
