@@ -370,6 +370,7 @@ def printed_tables(var_dir: str) -> str:
     return out.file.getvalue() + "".join(f"{i} {rule}\n" for i, rule in ids)  # type: ignore[attr-defined]
 
 
+@pytest.mark.timeout(600)  # two demo processes, each allowed 300 s on a loaded machine
 def test_the_same_seed_prints_the_same_tables_byte_for_byte(tmp_path: Path) -> None:
     """Two runs of one seed in two processes with different hash seeds (set and dict-of-set order,
     which one process would share between its runs): the same detection and case tables and the
