@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.auth.tokens import TokenService
+from core.bubble.service.views import BubbleViews
 from core.cases.service.service import FoxService
 from core.clock import Clock
 from core.customers.service import IdentityService
@@ -49,5 +50,6 @@ class ConsoleDeps:
     chirp_service: ChirpService
     fox_service: FoxService
     identity: IdentityService
+    bubble_views: BubbleViews
     tokens: TokenService
     clock: Clock

@@ -1,8 +1,8 @@
 """The console in a real headless Chromium (Debian's ``chromium``, driven by Playwright): sign in on
 the seeded world of tests/support/console_world.py, open the detections and Today, open the top case,
 start it and resolve it as confirmed fraud, read its detection, see the rule's outcome statistics on
-the Rules page, and sign out. A screenshot of each page is written under this test's tmp folder; any
-browser console error or uncaught page error fails the run.
+the Rules page, see a register's Bubble state on Devices, and sign out. A screenshot of each page is
+written under this test's tmp folder; any browser console error or uncaught page error fails the run.
 
 The journey runs once (a module-scoped fixture); the tests below read what it saw.
 ``make test`` installs chromium where missing (scripts/ensure-services.sh).
@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pytest
 
+from core.bubble.service.scoring import run
 from core.web.app import create_app
+from tests.support import bubble_world
 from tests.support.console_world import ConsoleWorld, console_container, seed
 from tests.support.mcp_http import serving
 
@@ -43,6 +45,8 @@ def journey(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Journey]:
     out = tmp_path_factory.mktemp("console-browser")
     with console_container(out / "canary") as container:
         world = seed(container)
+        bubble_world.seed(container.db, bubble_world.world(), world.merchant_a)
+        run(container.db, world.merchant_a, clock=container.clock)
         seen = Journey(world)
         with serving(create_app(container)) as base, sync_playwright() as pw:
             browser = pw.chromium.launch(
@@ -101,6 +105,9 @@ def journey(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Journey]:
             page.wait_for_url("**/console/dashboard")
             seen.texts["sparkline"] = page.locator("svg.spark title").first.text_content() or ""
             shot("dashboard")
+            page.get_by_role("link", name="Devices").click()
+            page.wait_for_url("**/console/devices")
+            shot("devices")
             page.set_viewport_size({"width": 768, "height": 1024})  # a tablet
             seen.texts["tablet-overflow"] = str(
                 page.evaluate("document.documentElement.scrollWidth > window.innerWidth")
@@ -127,7 +134,7 @@ def test_the_journey_raised_no_browser_console_error(journey: Journey) -> None:
 
 def test_every_page_has_a_screenshot(journey: Journey) -> None:
     expected = ["sign-in", "detections", "today", "case", "case-resolved", "detection", "detections-filtered"]
-    expected += ["rules", "rule", "dashboard", "rule-tablet", "detections-tablet"]
+    expected += ["rules", "rule", "dashboard", "devices", "rule-tablet", "detections-tablet"]
     for name in [*expected, "signed-out"]:
         assert journey.shots[name].stat().st_size > 5_000, name
 
@@ -151,6 +158,8 @@ def test_the_pages_show_the_seeded_world(journey: Journey) -> None:
     assert "Changing a rule's mode needs the rules:write scope" in journey.texts["rule"]
     assert "Did LP improve this month against last?" in journey.texts["dashboard"]
     assert "100%" in journey.texts["dashboard"]  # the case resolved as confirmed fraud this month
+    assert "sq:device:D1" in journey.texts["devices"]
+    assert "history_sufficient" in journey.texts["devices"]
     assert journey.texts["sparkline"].startswith(f"voids, {w.detection_a.location_id}: 0, 0, 0, 0, 0")
 
 

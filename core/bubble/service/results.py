@@ -135,3 +135,38 @@ class BaselineHistoryPage(_Result):
     device_id: Id
     items: list[Revision] = Field(description="Oldest first; the history is append-only.")
     next_cursor: Id | None = Field(description="Pass it back for the next page; null on the last page.")
+
+
+class DeviceOverview(_Result):
+    """One device as the console's Devices page lists it: where it stands now."""
+
+    device_id: Id
+    store_id: Id
+    last_hour: datetime = Field(description="Its latest scored device-hour (UTC start of the hour).")
+    state: OurText = Field(description="ok | insufficient_history | anomalous at that hour.")
+    score: float | None = Field(
+        description="That hour's score (dimensionless, 1 or more alerts); null if not scored."
+    )
+    top_dimension: OurText = Field(description="What carried that hour's score ('' if nothing).")
+    hours_scored: int = Field(description="Device-hours with a row.")
+    alerted_week: int = Field(description="Alerted hours among the 168 hours up to its latest.")
+    episodes: int = Field(description="A-BUBBLE-DEVICE episodes, all time.")
+    last_episode: datetime | None = Field(description="Start of its latest episode (UTC); null if none.")
+    baseline: OurText = Field(
+        description="Its latest baseline revision: peer_prior, own_history, history_sufficient or "
+        "rebaselined."
+    )
+    baseline_at: datetime | None = Field(description="When that revision happened (UTC).")
+    baseline_detail: OurText = Field(description="Why, as the model or the analyst put it.")
+
+
+class StoreDevices(_Result):
+    store_id: Id
+    devices: list[DeviceOverview] = Field(description="By device id.")
+    store_episodes: int = Field(description="A-BUBBLE-STORE episodes of the store, all time.")
+    last_store_episode: datetime | None = Field(description="Start of its latest store episode (UTC).")
+
+
+class DeviceList(_Result):
+    scored_at: datetime | None = Field(description="When the merchant was last scored; null: never.")
+    stores: list[StoreDevices] = Field(description="By store id.")

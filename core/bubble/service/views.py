@@ -7,7 +7,7 @@ from collections import Counter, defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, func, or_, select, tuple_
 
 from core.bubble.dimensions import DIMENSIONS, UNITS
 from core.bubble.service.results import (
@@ -15,10 +15,13 @@ from core.bubble.service.results import (
     AnomalyPage,
     BaselineHistoryPage,
     DeviceBaseline,
+    DeviceList,
+    DeviceOverview,
     DimensionValue,
     Evidence,
     Revision,
     StoreDevice,
+    StoreDevices,
     StorePattern,
     Thresholds,
 )
@@ -219,6 +222,96 @@ class BubbleViews:
             device_id=device_id,
             items=[Revision(at=x.at, kind=x.kind, detail=x.detail) for x in rows],
             next_cursor=encode_cursor("bubble-revisions", [rows[-1].at, rows[-1].kind]) if more else None,
+        )
+
+    def devices(
+        self, merchant_id: str, *, store_id: str | None = None, stores: frozenset[str] | None = None
+    ) -> DeviceList:
+        """Every scored device, per store, where it stands now (the console's Devices page).
+        ``stores``: the caller is limited to these stores (a GM's token); ``store_id``: one store."""
+        d, e, r = DEVICE_SCORES.c, EPISODES.c, REVISIONS.c
+        where = [d.merchant_id == merchant_id]
+        if store_id is not None:
+            where.append(d.store_id == store_id)
+        if stores is not None:
+            where.append(d.store_id.in_(sorted(stores)))
+        with self.db.tenant(merchant_id) as s:
+            run = s.execute(select(RUNS.c.run_at).where(RUNS.c.merchant_id == merchant_id)).first()
+            if run is None:
+                return DeviceList(scored_at=None, stores=[])
+            totals = s.execute(
+                select(d.device_id, d.store_id, func.count(), func.max(d.hour))
+                .where(*where)
+                .group_by(d.device_id, d.store_id)
+            ).all()
+            keys = [(t[0], t[3]) for t in totals]
+            latest = {
+                row.device_id: row
+                for row in (
+                    s.execute(
+                        select(d.device_id, d.state, d.score, d.top_dimension).where(
+                            d.merchant_id == merchant_id, tuple_(d.device_id, d.hour).in_(keys)
+                        )
+                    ).all()
+                    if keys
+                    else []
+                )
+            }
+            week = {
+                device: last - timedelta(hours=WEEK - 1) for device, last in ((t[0], t[3]) for t in totals)
+            }
+            recent = Counter(
+                row.device_id
+                for row in s.execute(select(d.device_id, d.hour).where(*where, d.alert)).all()
+                if row.hour >= week.get(row.device_id, row.hour)
+            )
+            chosen = {t[1] for t in totals}
+            episodes = s.execute(
+                select(e.scope, e.store_id, e.device_id, func.count(), func.max(e.start))
+                .where(e.merchant_id == merchant_id, e.store_id.in_(sorted(chosen)))
+                .group_by(e.scope, e.store_id, e.device_id)
+            ).all()
+            revisions = s.execute(
+                select(r.device_id, r.at, r.kind, r.detail)
+                .where(r.merchant_id == merchant_id, r.device_id.in_([t[0] for t in totals]))
+                .order_by(r.at, r.kind)
+            ).all()
+        by_device = {(x.device_id): (x[3], x[4]) for x in episodes if x.scope == "device"}
+        by_store = {x.store_id: (x[3], x[4]) for x in episodes if x.scope == "store"}
+        last_revision = {row.device_id: row for row in revisions}  # ordered: the last one wins
+        grouped: dict[str, list[DeviceOverview]] = defaultdict(list)
+        for device, store, count, last in sorted(totals, key=lambda t: (t[1], t[0])):
+            now = latest[device]
+            revision = last_revision.get(device)
+            n, first = by_device.get(device, (0, None))
+            grouped[store].append(
+                DeviceOverview(
+                    device_id=device,
+                    store_id=store,
+                    last_hour=last,
+                    state=now.state,
+                    score=now.score,
+                    top_dimension=now.top_dimension,
+                    hours_scored=count,
+                    alerted_week=recent[device],
+                    episodes=n,
+                    last_episode=_utc(first),
+                    baseline=revision.kind if revision else "",
+                    baseline_at=revision.at if revision else None,
+                    baseline_detail=revision.detail if revision else "",
+                )
+            )
+        return DeviceList(
+            scored_at=run.run_at,
+            stores=[
+                StoreDevices(
+                    store_id=store,
+                    devices=rows,
+                    store_episodes=by_store.get(store, (0, None))[0],
+                    last_store_episode=_utc(by_store.get(store, (0, None))[1]),
+                )
+                for store, rows in sorted(grouped.items())
+            ],
         )
 
 

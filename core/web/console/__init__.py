@@ -7,7 +7,7 @@ from __future__ import annotations
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from core.web.console import auth, cases, dashboards, pages
+from core.web.console import auth, cases, dashboards, devices, pages
 from core.web.console.base import HERE, PREFIX, Console
 from core.web.console.sessions import SessionSigner
 from core.web.deps import ConsoleDeps
@@ -27,6 +27,7 @@ def console_mount(deps: ConsoleDeps, signer: SessionSigner | None = None) -> tup
         Route("/cases", cases.cases, methods=["GET"]),
         Route("/digest", cases.digest, methods=["GET"]),
         Route("/dashboard", dashboards.dashboard, methods=["GET"]),
+        Route("/devices", devices.devices, methods=["GET"]),
         Route("/cases/{case_id}", cases.case, methods=["GET"]),
         Route("/cases/{case_id}/{action}", cases.case_action, methods=["POST"]),
         Route("/rules", pages.rules, methods=["GET"]),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from core.bubble import DEFAULT_THRESHOLDS, DIMENSIONS, score
 from core.bubble.service.scoring import DEVICE_RULE, rescore_if_changed, run, snapshot, stored_hours
+from core.bubble.service.views import BubbleViews
 from core.db.uow import Database
 from tests.support.bubble_world import SPIKE, seed, world
 
@@ -70,3 +71,24 @@ def test_the_schedule_rescores_only_when_the_device_hours_changed(any_db: Databa
     assert again.device_hours == len(rows)
     assert rescore_if_changed(any_db, merchant_id) is None
     assert rescore_if_changed(any_db, seed(any_db, [])) is None  # a merchant without device-hours
+
+
+def test_the_devices_overview_lists_each_stores_devices_where_they_stand(any_db: Database) -> None:
+    views = BubbleViews(any_db)
+    merchant_id = seed(any_db, world())
+    assert views.devices(merchant_id).scored_at is None  # not scored yet
+    seed(any_db, world("sq:location:L9", prefix="sq:device:N"), merchant_id)
+    run(any_db, merchant_id)
+    listing = views.devices(merchant_id)
+    assert [s.store_id for s in listing.stores] == ["sq:location:L1", "sq:location:L9"]
+    d1 = listing.stores[0].devices[0]
+    assert (d1.device_id, d1.state, d1.alerted_week, d1.episodes) == ("sq:device:D1", "ok", 1, 1)
+    assert d1.last_episode == SPIKE
+    assert d1.last_hour == world()[-1].hour
+    assert (d1.baseline, d1.hours_scored) == ("history_sufficient", 168)
+    only = views.devices(merchant_id, stores=frozenset({"sq:location:L9"}))
+    assert [s.store_id for s in only.stores] == ["sq:location:L9"]
+    assert (
+        views.devices(merchant_id, store_id="sq:location:L1", stores=frozenset({"sq:location:L9"})).stores
+        == []
+    )

@@ -66,6 +66,7 @@ def pages(w: ConsoleWorld) -> dict[str, str]:
         "/console/packs/garden-center": "What it would change",
         "/console/digest": "Weekly digest",
         "/console/dashboard": "Did LP improve this month against last?",
+        "/console/devices": "Bubble has not scored this merchant yet",
         "/console/customers": "Customer id",
         f"/console/customers/{w.shop.alice}": "Sales",
     }
