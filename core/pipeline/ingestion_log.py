@@ -23,7 +23,7 @@ from sqlmodel import Session
 from core.adapters.registry import PARSER_VERSION
 from core.db.dialect import MerchantLock, insert_for
 from core.db.tables.ledger import IngestionCount, IngestionLogEntry
-from core.pipeline.parse_event import EventResult
+from core.pipeline.parse_plan import EventResult
 
 LOG: Table = IngestionLogEntry.__table__  # type: ignore[attr-defined]
 COUNTS: Table = IngestionCount.__table__  # type: ignore[attr-defined]

@@ -6,7 +6,7 @@ sealed evidence is never dropped; ``canary replay`` re-runs this stage after a p
 events are published after the commit; a crash in between means a redelivery re-parses (the upserts
 are idempotent) and re-publishes, and consumers de-duplicate on (merchant, seq).
 
-A batch is parsed in Python first (``parse_event``), then written with one executemany per record
+A batch is parsed in Python first (``parse_plan.parse_event``), then written with one executemany per record
 shape (``write_plans``) and one insert of the new log rows, and its parsed events are published
 in one round trip. If the database refuses the batch write, nothing of it is kept and the batch is
 written again event by event, each under a savepoint, so only the event at fault is ``failed``.
@@ -33,7 +33,7 @@ from core.db.tables.tenants import Location, Merchant
 from core.db.uow import Database
 from core.domain.parsing import ParseContext, ParsedEvent
 from core.pipeline.ingestion_log import record_outcomes
-from core.pipeline.parse_event import BatchDocuments, EventResult, failed, parse_event, raw_event
+from core.pipeline.parse_plan import BatchDocuments, EventResult, failed, parse_event, raw_event
 from core.security.crypto import contact_hmac
 from core.security.keyring import MerchantKeyring
 from core.storage.canonical_writer import write_plans

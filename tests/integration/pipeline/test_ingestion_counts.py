@@ -14,12 +14,12 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
-import core.pipeline.parse_event as parse_event
+import core.pipeline.parse_plan as parse_plan
 from core.db.tables.ledger import IngestionLogEntry
 from core.db.uow import Database
 from core.domain.parsing import ParseContext, ParseError, ParseOutcome, RawEvent
 from core.pipeline.ingestion_log import counts, record_outcomes
-from core.pipeline.parse_event import EventResult
+from core.pipeline.parse_plan import EventResult
 from tests.integration.pipeline.test_replay_reclassified import REAL, Canary, _ingest, _merchant
 
 
@@ -53,13 +53,13 @@ def test_counts_follow_first_parse_and_replays(
     assert first.get("parsed", 0) > 0
     assert _kept(container.db, merchant) == first
 
-    monkeypatch.setattr(parse_event, "parse", refuse_all)
+    monkeypatch.setattr(parse_plan, "parse", refuse_all)
     container.replayer.replay(merchant, first_seq=0)
     total = sum(first.values())
     assert _grouped(container.db, merchant) == {"failed": total}
     assert _kept(container.db, merchant) == {"failed": total}
 
-    monkeypatch.setattr(parse_event, "parse", REAL)
+    monkeypatch.setattr(parse_plan, "parse", REAL)
     for _ in range(2):  # the second replay changes no verdict, so no count
         container.replayer.replay(merchant, first_seq=0, only_failed=True)
         assert _grouped(container.db, merchant) == first

@@ -16,7 +16,7 @@ import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 
-import core.pipeline.parse_event as parse_event
+import core.pipeline.parse_plan as parse_plan
 from core.bootstrap import Container
 from core.db.tables.customers import Customer, CustomerTransaction
 from core.db.tables.ledger import ProcessedMessage
@@ -33,7 +33,7 @@ from core.tenancy import StoreSpec, onboard_merchant
 Canary = tuple[Container, TestClient]
 Parser = Callable[[RawEvent, ParseContext], ParseOutcome]
 EXPORTS = Path(__file__).parents[2] / "fixtures" / "counterpoint" / "exports"
-REAL: Parser = parse_event.parse
+REAL: Parser = parse_plan.parse
 
 
 def as_refund(event: RawEvent, ctx: ParseContext) -> ParseOutcome:
@@ -86,14 +86,14 @@ def _ingest(container: Container, tmp_path: Path, merchant: str) -> None:
 def _first_parse(
     container: Container, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, parser: Parser
 ) -> str:
-    monkeypatch.setattr(parse_event, "parse", parser)
+    monkeypatch.setattr(parse_plan, "parse", parser)
     merchant = _merchant(container, tmp_path)
     _ingest(container, tmp_path, merchant)
     return merchant
 
 
 def _replay(container: Container, monkeypatch: pytest.MonkeyPatch, merchant: str, parser: Parser) -> None:
-    monkeypatch.setattr(parse_event, "parse", parser)
+    monkeypatch.setattr(parse_plan, "parse", parser)
     assert container.replayer.replay(merchant, first_seq=0).parsed > 0
     drain(container.pipeline)
 
