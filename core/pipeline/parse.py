@@ -2,7 +2,7 @@
 
 Per merchant and batch, one transaction writes the canonical upserts and one ``ingestion_log`` row per
 event (parsed / ignored with why / failed with the error and the field). A failure is recorded and
-sealed evidence is never dropped; ``canary replay`` re-runs this stage after a parser fix. Detection
+sealed evidence is never dropped; ``canary replay`` re-runs this stage after a parser fix. Parsed
 events are published after the commit; a crash in between means a redelivery re-parses (the upserts
 are idempotent) and re-publishes, and consumers de-duplicate on (merchant, seq).
 
