@@ -35,8 +35,8 @@ from core.db.uow import Database
 from core.ingest.group_commit import GroupCommitInbox
 from core.ingest.inbox import Inbox
 from core.ingest.routing import MerchantDirectory
-from core.ledger.anchor import MockAnchor
-from core.ledger.anchoring import AnchorService
+from core.ledger.anchor_port import MockAnchor
+from core.ledger.anchor_service import AnchorService
 from core.ledger.proofs import ProofService
 from core.ledger.signer import CheckpointSigner
 from core.ledger.witness import FileWitness, WitnessService

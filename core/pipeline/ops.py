@@ -3,7 +3,7 @@ failures, bounded ledger verification, proofs, anchoring state and parse-only re
 
 Every method takes the merchant first and reads inside ``Database.tenant(merchant_id)``, so row-level
 security confines it on Postgres. It builds on the pipeline's own services (``health.py``,
-``replay.py``, ``verify.py``) and the ledger's (``core/ledger/proofs.py``, ``anchoring.py``); what
+``replay.py``, ``verify.py``) and the ledger's (``core/ledger/proofs.py``, ``anchor_service.py``); what
 they do not answer (one event's lifecycle, a bounded verification) is queried here.
 """
 

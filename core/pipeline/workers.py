@@ -19,7 +19,7 @@ from core.cases.service.digests import DigestSchedule
 from core.cases.service.notify import FoxNotifier
 from core.clock import Clock
 from core.db.uow import Database
-from core.ledger.anchoring import AnchorService
+from core.ledger.anchor_service import AnchorService
 from core.ledger.witness import WitnessService
 from core.pipeline.alarms import Alarm, StageAlarms, StageRef
 from core.pipeline.sweeper import InboxSweeper, merchant_ids, safe_bus_lost

@@ -15,7 +15,7 @@ from sqlmodel import col, select
 from core.clock import Clock
 from core.db.tables.ledger import Checkpoint
 from core.db.uow import Database
-from core.ledger.anchor import Anchor, AnchorReceipt, AnchorState, transition
+from core.ledger.anchor_port import Anchor, AnchorReceipt, AnchorState, transition
 
 BATCH = 500
 

@@ -6,7 +6,7 @@ from itertools import product
 
 import pytest
 
-from core.ledger.anchor import (
+from core.ledger.anchor_port import (
     ALLOWED_TRANSITIONS,
     Anchor,
     AnchorReceipt,
