@@ -5,7 +5,7 @@
 - ``catalog.py``, ``detections.py``, ``configuration.py``, ``rollout.py``: one class per use case of
   the canary-chirp tools; ``views.py`` holds the typed results they all return.
 - ``tuning.py`` (the one way a rule's configuration changes), ``modes.py`` (readiness policy),
-  ``scorecard.py`` (the substrate scorecard), ``records.py`` (an evaluation as a detection row).
+  ``scorecard.py`` (the substrate scorecard), ``detection_rows.py`` (an evaluation as a detection row).
 
 ``ChirpService`` is the composition the container holds: the four use cases over one database, clock
 and catalog. Its methods only forward, so a server or route can take the one use case it needs.

@@ -38,7 +38,7 @@ from core.rules.engine import Engine
 from core.rules.facts import Facts
 from core.rules.model import Mode
 from core.rules.service import store
-from core.rules.service.records import detection_row
+from core.rules.service.detection_rows import detection_row
 from core.rules.state import RuleState
 
 log = logging.getLogger(__name__)

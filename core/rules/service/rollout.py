@@ -15,7 +15,7 @@ from core.rules.packs import VerticalPack, get_pack
 from core.rules.phases import DeploymentStatus, assess
 from core.rules.service import modes, scorecard, store, tuning
 from core.rules.service.base import Chirp
-from core.rules.service.records import jsonable
+from core.rules.service.detection_rows import jsonable
 from core.rules.service.views import (
     PackApplicationResult,
     PackChangeView,

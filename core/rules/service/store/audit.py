@@ -9,7 +9,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from core.db.tables.rules import AllowListEntryRow, RuleAuditRow
-from core.rules.service.records import jsonable
+from core.rules.service.detection_rows import jsonable
 from core.rules.service.store.sql import ordered_id
 
 
