@@ -122,13 +122,19 @@ class Container:
 
 
 def _secret(settings: Settings, value: Any, env: str, filename: str) -> bytes:
-    if value is not None:
-        return decode_key(value.get_secret_value(), name=env)
-    if settings.is_postgres:
-        raise ConfigurationError(
-            f"{env} is required with Postgres (base64 of 32 random bytes: `openssl rand -base64 32`)"
-        )
-    return load_or_create_key_file(settings.var_dir / filename)
+    """A key from the settings or, embedded, from its file; a malformed one is a ConfigurationError
+    (one line and exit 2 from the CLI and the servers), never a traceback."""
+    hint = "(base64 of 32 random bytes: `openssl rand -base64 32`)"
+    make = "make one with `openssl rand -base64 32`"
+    try:
+        if value is not None:
+            return decode_key(value.get_secret_value(), name=env)
+        if settings.is_postgres:
+            raise ConfigurationError(f"{env} is required with Postgres {hint}")
+        return load_or_create_key_file(settings.var_dir / filename)
+    except ValueError as exc:
+        where = "" if value is not None else f" ({settings.var_dir / filename})"
+        raise ConfigurationError(f"{exc}{where}: {make}") from None
 
 
 def make_bus(settings: Settings) -> StreamBus:

@@ -1,9 +1,11 @@
 """The fault matrix on the production shape (Postgres + Redis Streams), with real processes.
 
 Workers run as subprocesses (`python -m core.cli worker …`): each stage's worker (seal, parse,
-customers, chirp) is killed with SIGKILL mid-batch and restarted as a supervisor would; the bus is
-wiped (FLUSHALL of this deployment's keys) between ingress and seal and between seal and parse with
-every worker left running. Counted from the inbox and the evidence chain: 0 lost, 0 sealed or applied twice.
+customers, chirp, bubble; fox in tests/integration/cases/test_fox_faults.py) is killed with SIGKILL
+mid-batch and restarted as a supervisor would; the bus is wiped (FLUSHALL of this deployment's keys)
+between ingress and seal and between seal and parse with every worker left running. Postgres
+restarted and its connections killed mid-commit: tests/integration/pipeline/test_postgres_faults.py.
+Counted from the inbox and the evidence chain: 0 lost, 0 sealed or applied twice.
 """
 
 from __future__ import annotations
@@ -386,7 +388,7 @@ def _customer_count(container: Container, merchant: str, customer: str) -> int:
         ).one()
 
 
-@pytest.mark.parametrize("consumer", ["customers", "chirp"])
+@pytest.mark.parametrize("consumer", ["customers", "chirp", "bubble"])  # every canary:detection consumer
 def test_a_detection_consumer_killed_mid_batch_applies_every_event_once(
     production: tuple[Container, Settings], consumer: str
 ) -> None:

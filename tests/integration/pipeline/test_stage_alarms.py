@@ -3,12 +3,14 @@ raises one for its stage, counted from the database, so a bus that lost the queu
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 from sqlmodel import select
 from starlette.testclient import TestClient
 
 from core.bootstrap import Container
+from core.bus.port import DETECTION
 from core.clock import FixedClock
 from core.db.tables.ledger import InboxEntry
 from core.pipeline.alarms import StageAlarms, StageRef
@@ -46,3 +48,28 @@ def test_a_stage_that_leaves_work_undone_alarms_until_it_is_done(canary: Canary)
 def _inbox_ids(container: Container, merchant: str) -> list[str]:
     with container.db.tenant(merchant) as s:
         return list(s.exec(select(InboxEntry.id).where(InboxEntry.merchant_id == merchant)).all())
+
+
+def test_every_detection_consumer_alarms_while_a_message_is_held_too_long(canary: Canary) -> None:
+    """A consumer that died holding a message (read, never acknowledged): its group alarms once the
+    message has been pending longer than the limit, and only its group; then again for the next."""
+    container, client = canary
+    merchant, url = new_merchant(container)
+    post(client, url, webhook("payment.created"))
+    drain(container)
+    consumers = [stage(container, n) for n in STAGE_NAMES if stage(container, n).stream == DETECTION]
+    assert {c.name for c in consumers} == {"customers", "chirp", "bubble"}
+    refs = [StageRef(s.name, s.stream, s.group) for s in (stage(container, n) for n in STAGE_NAMES)]
+    alarms = StageAlarms(container.db, container.bus, container.clock, stuck_after_seconds=1)
+    for consumer in consumers:
+        container.bus.publish(DETECTION, {"merchant_id": merchant, "seq": "1", "kind": "held"})
+        (held,) = container.bus.read(DETECTION, consumer.group, "died-holding-it", count=1, block_ms=0)
+        time.sleep(1.3)
+        raised = {a.stage: a.reason for a in alarms.check(refs, [merchant])}
+        assert set(raised) == {consumer.name}, raised
+        assert "pending for" in raised[consumer.name]
+        container.bus.ack(DETECTION, consumer.group, [held.id])
+        for other in consumers:  # the others have not read it: lag, not a held message
+            container.bus.read(DETECTION, other.group, "reader", count=10, block_ms=0)
+            container.bus.ack(DETECTION, other.group, [held.id])
+    assert alarms.check(refs, [merchant]) == []

@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 
 from core.bootstrap import Container
 from core.db.uow import Database
+from core.ingest.inbox import IncomingEvent
 from core.pipeline.workers import drain
 from tests.support.pipeline import new_merchant, post, square_sample, webhook
 
@@ -108,6 +109,8 @@ def _sql(*statements: str) -> Callable[[Database, Container, str], None]:
             "evidence": _t(c, "evidence_records"),
             "nodes": _t(c, "merkle_nodes"),
             "checkpoints": _t(c, "checkpoints"),
+            "inscriptions": _t(c, "event_inscriptions"),
+            "log": _t(c, "ingestion_log"),
         }
         names["inbox_of_3"] = f"(SELECT inbox_id FROM {names['evidence']} WHERE merchant_id = :m AND seq = 3)"
         with db.system() as s:
@@ -116,6 +119,29 @@ def _sql(*statements: str) -> Callable[[Database, Container, str], None]:
                 s.execute(text(sql), {"m": m, **({"z": b"\x00" * 32} if ":z" in sql else {})})
 
     return tamper
+
+
+def _rewrite_history(db: Database, c: Container, m: str) -> None:
+    """Cut the tail off (seq 3 on, with its leaves, nodes, checkpoints and inscriptions), then let
+    the pipeline seal five other events in its place: the regrown log is well formed, longer than
+    the one witnessed, and every checkpoint in the database is genuinely signed. Only a copy of a
+    checkpoint kept outside the database can tell."""
+    _sql(
+        "DELETE FROM {evidence} WHERE merchant_id = :m AND seq >= 3",
+        "DELETE FROM {nodes} WHERE merchant_id = :m AND (idx + 1) * (1 << level) > 2",
+        "DELETE FROM {checkpoints} WHERE merchant_id = :m AND tree_size > 2",
+        "DELETE FROM {inscriptions} WHERE merchant_id = :m AND seq >= 3",
+        "DELETE FROM {log} WHERE merchant_id = :m AND seq >= 3",
+    )(db, c, m)
+    c.inbox.accept_many(
+        [
+            IncomingEvent(
+                m, "SQUARE", "WEBHOOK", webhook("payment.created"), f"forged-{i}", "payment.created"
+            )
+            for i in range(5)
+        ]
+    )
+    drain(c)
 
 
 # Every kind of tampering found so far, each with the position verify must name. A new kind of
@@ -174,6 +200,7 @@ TAMPER_MATRIX: dict[str, tuple[Callable[[Database, Container, str], None], str]]
         "checkpoint 6",
     ),
     "deleted-checkpoints": (_sql("DELETE FROM {checkpoints} WHERE merchant_id = :m"), "after seq 0"),
+    "rewritten-history-re-signed": (_rewrite_history, "history rewritten before seq 6"),
 }
 
 
