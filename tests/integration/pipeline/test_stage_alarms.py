@@ -10,7 +10,7 @@ from sqlmodel import select
 from starlette.testclient import TestClient
 
 from core.bootstrap import Container
-from core.bus.port import DETECTION
+from core.bus.port import PARSED_EVENTS
 from core.clock import FixedClock
 from core.db.tables.ledger import InboxEntry
 from core.pipeline.alarms import StageAlarms, StageRef
@@ -56,20 +56,21 @@ def test_every_detection_consumer_alarms_while_a_message_is_held_too_long(canary
     container, client = canary
     merchant, url = new_merchant(container)
     post(client, url, webhook("payment.created"))
-    drain(container)
-    consumers = [stage(container, n) for n in STAGE_NAMES if stage(container, n).stream == DETECTION]
+    drain(container.pipeline)
+    stages = [stage(container.pipeline, n) for n in STAGE_NAMES]
+    consumers = [s for s in stages if s.stream == PARSED_EVENTS]
     assert {c.name for c in consumers} == {"customers", "chirp", "bubble"}
-    refs = [StageRef(s.name, s.stream, s.group) for s in (stage(container, n) for n in STAGE_NAMES)]
+    refs = [StageRef(s.name, s.stream, s.group) for s in stages]
     alarms = StageAlarms(container.db, container.bus, container.clock, stuck_after_seconds=1)
     for consumer in consumers:
-        container.bus.publish(DETECTION, {"merchant_id": merchant, "seq": "1", "kind": "held"})
-        (held,) = container.bus.read(DETECTION, consumer.group, "died-holding-it", count=1, block_ms=0)
+        container.bus.publish(PARSED_EVENTS, {"merchant_id": merchant, "seq": "1", "kind": "held"})
+        (held,) = container.bus.read(PARSED_EVENTS, consumer.group, "died-holding-it", count=1, block_ms=0)
         time.sleep(1.3)
         raised = {a.stage: a.reason for a in alarms.check(refs, [merchant])}
         assert set(raised) == {consumer.name}, raised
         assert "pending for" in raised[consumer.name]
-        container.bus.ack(DETECTION, consumer.group, [held.id])
+        container.bus.ack(PARSED_EVENTS, consumer.group, [held.id])
         for other in consumers:  # the others have not read it: lag, not a held message
-            container.bus.read(DETECTION, other.group, "reader", count=10, block_ms=0)
-            container.bus.ack(DETECTION, other.group, [held.id])
+            container.bus.read(PARSED_EVENTS, other.group, "reader", count=10, block_ms=0)
+            container.bus.ack(PARSED_EVENTS, other.group, [held.id])
     assert alarms.check(refs, [merchant]) == []

@@ -141,7 +141,7 @@ def _rewrite_history(db: Database, c: Container, m: str) -> None:
             for i in range(5)
         ]
     )
-    drain(c)
+    drain(c.pipeline)
 
 
 # Every kind of tampering found so far, each with the position verify must name. A new kind of
