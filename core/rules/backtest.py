@@ -19,7 +19,7 @@ from core.domain.parsing import ParsedEvent
 from core.rules.engine import Engine, Evaluation, RuleSettings, TenantConfig
 from core.rules.facts import Facts
 from core.rules.model import Case, Mode, ParamValue, Rule
-from core.rules.records import collector_paused
+from core.rules.record_loading import collector_paused
 from core.rules.state import RuleState
 
 
@@ -108,7 +108,7 @@ def backtest(
     result = BacktestResult(chosen, start, end, {a.rule.id: dict(a.params) for a in prepared.active})
     state = RuleState()
     hits: dict[str, Hit] = {}  # an episode's later revision replaces its earlier one, as in the store
-    with collector_paused():  # the replayed facts and the state are long-lived: see records.py
+    with collector_paused():  # the replayed facts and the state are long-lived: see record_loading.py
         for facts in ordered(events):
             if facts.occurred_at >= end:
                 break

@@ -35,7 +35,7 @@ from core.domain.stock import (
     TransferLine,
 )
 from core.domain.store_config import ItemCategory, StoreConfig
-from core.rules.records import build
+from core.rules.record_loading import build
 
 
 class PriceChange(BaseModel):

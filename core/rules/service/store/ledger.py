@@ -14,7 +14,7 @@ from core.db.dialect import insert_for
 from core.db.tables.rules import RuleEventJournalRow
 from core.domain.parsing import ParsedEvent
 from core.rules.facts import Facts
-from core.rules.records import collector_paused, loads_json
+from core.rules.record_loading import collector_paused, loads_json
 from core.rules.service.store.sql import CHUNK
 
 CONSUMER = "chirp"

@@ -1,4 +1,4 @@
-"""``core.rules.records.build`` gives what ``model_validate`` gives, and refuses what it refuses."""
+"""``core.rules.record_loading.build`` gives what ``model_validate`` gives, and refuses what it refuses."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from core.bench.rules import workload
 from core.domain.records import Canonical
 from core.domain.sales import LineItem, Transaction
 from core.rules.facts import ENTITY_TYPES, BubbleEpisode, MixMatchGroup, PriceChange, _load
-from core.rules.records import _plan, build, collector_paused, loads_json
+from core.rules.record_loading import _plan, build, collector_paused, loads_json
 
 TXN: dict[str, Any] = {
     "version_key": "20260504T140905.402390Z|000000000001",
