@@ -19,9 +19,12 @@ class StorageUnavailableError(RuntimeError):
 
 
 # SQLSTATE classes of a failure of the database rather than of the statement: 08 connection
-# exception, 57 operator intervention (admin shutdown, crash shutdown, cannot connect now, query
-# cancelled), 40 transaction rollback (serialization failure, deadlock), 53 insufficient resources.
+# exception, 57 operator intervention (admin shutdown, crash shutdown, cannot connect now), 40
+# transaction rollback (serialization failure, deadlock), 53 insufficient resources. Not 57014, a
+# cancelled statement: a statement timeout may be the work's own doing, so it is retried as a failure
+# of that work (one message at a time, dead-lettered in the end), not waited out forever.
 TRANSIENT_SQLSTATE_CLASSES = frozenset({"08", "57", "40", "53"})
+NOT_TRANSIENT_SQLSTATES = frozenset({"57014"})
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -43,6 +46,8 @@ def is_transient(exc: BaseException) -> bool:
     if not isinstance(exc, OperationalError) and not _is_psycopg_operational(orig):
         return False
     sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate in NOT_TRANSIENT_SQLSTATES:
+        return False
     return sqlstate is None or sqlstate[:2] in TRANSIENT_SQLSTATE_CLASSES
 
 

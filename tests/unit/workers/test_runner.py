@@ -301,6 +301,10 @@ def _wrapped(cls: type[DBAPIError], orig: Exception) -> DBAPIError:
         ),
         (_wrapped(OperationalError, psycopg.errors.DeadlockDetected("deadlock detected")), True),
         (psycopg.errors.AdminShutdown("terminating connection"), True),
+        (
+            _wrapped(OperationalError, psycopg.errors.QueryCanceled("canceling statement due to timeout")),
+            False,
+        ),
         (_wrapped(OperationalError, sqlite3.OperationalError("database is locked")), True),
         (_wrapped(OperationalError, sqlite3.OperationalError("no such table: inbox")), False),
         (_wrapped(DataError, psycopg.errors.StringDataRightTruncation("value too long")), False),
