@@ -19,7 +19,7 @@ message anew, so a replay re-applies them to this consumer while every other gro
 key. Effects must therefore be idempotent upserts, not increments.
 
 A subclass names itself (``name``, ``stream``, ``group``, the ``consumer`` key in
-``processed_messages``), says how to decode a message (``decode``; ``DetectionConsumer`` does it for
+``processed_messages``), says how to decode a message (``decode``; ``ParsedEventConsumer`` does it for
 ``canary:detection``) and implements ``apply_batch``. See docs/consumers.md.
 """
 
@@ -154,7 +154,7 @@ class TrackedConsumer(ABC, Generic[Item, Summary]):
             return positions.forget(session, merchant_id, self.consumer)
 
 
-class DetectionConsumer(TrackedConsumer[ParsedEvent, Summary]):
+class ParsedEventConsumer(TrackedConsumer[ParsedEvent, Summary]):
     """A tracked consumer of ``canary:detection``: each message's ``event`` field is one parsed
     event (``ParsedEvent`` JSON), keyed by ``message_key`` and applied in evidence-seq order."""
 

@@ -27,7 +27,7 @@ from sqlmodel import Session, col
 
 from core.bus.port import PARSED_EVENTS
 from core.clock import Clock
-from core.consumers.tracked import Batch, DetectionConsumer
+from core.consumers.tracked import Batch, ParsedEventConsumer
 from core.customers.aggregates import (
     CT,
     PROJECTION_LOCK,
@@ -58,7 +58,7 @@ class ApplySummary:
     cards: int = 0
 
 
-class CustomerProjection(DetectionConsumer[ApplySummary]):
+class CustomerProjection(ParsedEventConsumer[ApplySummary]):
     """A ``Stage`` for the worker runner: name ``customers`` on ``detection``, group ``customers``."""
 
     name = "customers"

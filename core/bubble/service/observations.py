@@ -27,7 +27,7 @@ from core.bubble.dimensions import DeviceHour
 from core.bubble.observe import Ticket, device_hour, hour_of
 from core.bus.port import PARSED_EVENTS
 from core.clock import Clock
-from core.consumers.tracked import Batch, DetectionConsumer
+from core.consumers.tracked import Batch, ParsedEventConsumer
 from core.db.dialect import MerchantLock, insert_for
 from core.db.tables.bubble import BubbleAttribution, BubbleDeviceHour
 from core.db.tables.sales import TenderRow, TransactionRow
@@ -66,7 +66,7 @@ class ObserveSummary:
     device_hours: int = 0  # device-hours recomputed
 
 
-class BubbleObservations(DetectionConsumer[ObserveSummary]):
+class BubbleObservations(ParsedEventConsumer[ObserveSummary]):
     """A ``Stage`` for the worker runner: name ``bubble`` on ``detection``, group ``bubble``."""
 
     name = "bubble"

@@ -27,7 +27,7 @@ from sqlmodel import Session
 
 from core.bus.port import ALERTS, PARSED_EVENTS
 from core.clock import Clock
-from core.consumers.tracked import Batch, DetectionConsumer
+from core.consumers.tracked import Batch, ParsedEventConsumer
 from core.db.dialect import MerchantLock
 from core.db.tables.rules import DetectionRow
 from core.db.uow import Database
@@ -59,7 +59,7 @@ class BatchSummary:
     rule_errors: int = 0
 
 
-class ChirpStage(DetectionConsumer[BatchSummary]):
+class ChirpStage(ParsedEventConsumer[BatchSummary]):
     name = "chirp"
     stream = PARSED_EVENTS
     group = "chirp"

@@ -11,7 +11,7 @@ from sqlmodel import Session
 
 from core.clock import FixedClock
 from core.consumers.keys import MAX_KEY, message_key
-from core.consumers.tracked import Batch, Decoded, DetectionConsumer, TrackedConsumer
+from core.consumers.tracked import Batch, Decoded, ParsedEventConsumer, TrackedConsumer
 from core.customers.projection import CustomerProjection
 from core.customers.rebuild import projection_snapshot
 from core.db.dialect import MerchantLock
@@ -121,4 +121,4 @@ def test_a_long_entity_id_gets_a_bounded_distinct_key() -> None:
     assert message_key(short.model_copy()) == message_key(short)  # an unchanged one is not
     assert len(message_key(long_a)) <= MAX_KEY
     assert message_key(long_a) != message_key(long_b)
-    assert DetectionConsumer.track(long_a).key == message_key(long_a)
+    assert ParsedEventConsumer.track(long_a).key == message_key(long_a)
