@@ -1,5 +1,5 @@
-"""``canary bubble …``: score the stored device-hours (``run``), score device-hours from a CSV, write
-a simulated device-hour world (docs/bubble.md)."""
+"""``canary bubble …``: score the stored device-hours (``run``), draw a device's week (``plot``), score
+device-hours from a CSV, write a simulated device-hour world (docs/bubble.md)."""
 
 from __future__ import annotations
 
@@ -89,6 +89,35 @@ def run_command(
             )
     finally:
         container.close()
+
+
+@app.command("plot")
+@friendly
+def plot_command(
+    merchant: str = typer.Option(..., help="The merchant."),
+    device: str = typer.Option(..., help="The device id, e.g. sq:device:D1 (the Devices page lists them)."),
+    week: str = typer.Option(..., help="ISO week, e.g. 2026-W11 (Monday to Sunday, UTC)."),
+    out: Path = typer.Option(..., "--out", help="Where to write the PNG."),
+) -> None:
+    """Draw one device's week from the last scoring run: per dimension the expected value with a band
+    against what was observed, alerted hours marked, its episodes shaded."""
+    from core.bubble.service.plot import PlotError, plot
+
+    container = load()
+    try:
+        merchant_id = known_merchant(container, merchant)
+        try:
+            drawn = plot(container.db, merchant_id, device, week, out)
+        except PlotError as exc:
+            raise UsageError(str(exc)) from None
+        except OSError as exc:
+            raise UsageError(f"cannot write {out}: {exc.strerror}") from None
+    finally:
+        container.close()
+    err.print(
+        f"[green]✓[/green] {out}: {drawn.device_id} in {week}, {drawn.hours} device-hours "
+        f"({drawn.alerted} alerted), {drawn.episodes} episodes shaded, {len(drawn.panels)} dimensions"
+    )
 
 
 def _signals(summary: RunSummary) -> str:

@@ -1,5 +1,7 @@
 """`canary bubble run` on a SQLite deployment: it scores the stored device-hours and says what it
-found; a calibration window too small to calibrate on is a clear error (exit 2, no traceback)."""
+found; a calibration window too small to calibrate on is a clear error (exit 2, no traceback).
+`canary bubble plot` then draws a device's week as a PNG; a bad week or a week without hours is a
+clear error."""
 
 from __future__ import annotations
 
@@ -49,3 +51,22 @@ def test_bubble_run_scores_the_stored_hours_and_reports_the_episodes(tmp_path: P
     finally:
         container.close()
     assert episode[1] == "A-BUBBLE-DEVICE"
+
+    # the week of the spike (2026-03-15 is a Sunday: ISO week 11), as a picture
+    out = tmp_path / "d1.png"
+    plot = ["bubble", "plot", "--merchant", MERCHANT, "--device", "sq:device:D1", "--out", str(out)]
+    drawn = runner.invoke(app, [*plot, "--week", "2026-W11"], env=env)
+    assert drawn.exit_code == 0, drawn.output
+    said = " ".join(drawn.output.split())
+    assert "sq:device:D1 in 2026-W11, 84 device-hours (1 alerted), 1 episodes shaded, 8 dimensions" in said
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert out.stat().st_size > 20_000
+    for week, message in (
+        ("2026-11", "--week must look like 2026-W11"),
+        ("2027-W53", "2027 has no ISO week 53"),
+        ("2026-W20", "has no scored hours in 2026-W20; it has hours in 2026-W10, 2026-W11"),
+    ):
+        refused = runner.invoke(app, [*plot, "--week", week], env=env)
+        assert refused.exit_code == 2, refused.output
+        assert message in " ".join(refused.output.split())
+        assert "Traceback" not in refused.output
