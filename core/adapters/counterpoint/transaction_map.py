@@ -13,6 +13,7 @@ Conventions of the shared model that the vendor does not follow, applied here:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from core.adapters.counterpoint import codes
 from core.adapters.counterpoint.document_map import DocumentParts
@@ -87,10 +88,29 @@ def map_transaction(parts: DocumentParts, source_type: str) -> TransactionParts 
             tax_cents=_signed(sign, doc.tax_cents),
             discount_cents=sign * sum(discounts) if discounts else None,
             local_occurred_at=doc.local_occurred_at,
+            committed_at=_commit_time(parts),
         ),
     )
     tenders = [_tender(row, doc, sign, device, employee) for row in parts.payments]
     return TransactionParts(transaction, items, tenders, _refund_link(parts, kind))
+
+
+COMMIT_WORDS = ("commit",)  # audit-log text (lower case) that records the commit
+
+
+def _commit_time(parts: DocumentParts) -> datetime | None:
+    """Counterpoint publishes no commit time (docs/counterpoint.md, "Commit time"): it is the time of
+    the document's last audit-log entry whose text records the commit ("Committed ticket"). TKT_DT is
+    not it (in NCR's sample it comes a second after "Entered a new ticket": the ticket's start). A
+    document whose audit log records no commit, or a void, has none."""
+    if parts.document.voided:
+        return None
+    times = [
+        e.occurred_at
+        for e in parts.audit_log
+        if e.occurred_at is not None and any(w in (e.log_entry or "").lower() for w in COMMIT_WORDS)
+    ]
+    return max(times) if times else None
 
 
 def _customer(customer_no: str | None) -> str | None:

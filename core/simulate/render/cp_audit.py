@@ -51,18 +51,19 @@ def routine(ticket: Ticket) -> list[Audit]:
         rows.append(
             Audit(end - timedelta(seconds=12), *text(VOID, ticket=number or "(none)"), who, where, "V")
         )
+    paid = end
     for payment in base.payments:
         code = pay_code(payment.method, payment.card.brand if payment.card else None)[0]
         sign = -1 if base.refund else 1
+        at = end - timedelta(seconds=10) + timedelta(seconds=payment.delay)
+        paid = max(paid, at)
         rows.append(
-            Audit(
-                end - timedelta(seconds=10) + timedelta(seconds=payment.delay),
-                *text(PAYMENT, code=code, amount=f"{sign * payment.amount / 100:.2f}"),
-                who,
-                where,
-            )
+            Audit(at, *text(PAYMENT, code=code, amount=f"{sign * payment.amount / 100:.2f}"), who, where)
         )
-    rows.append(Audit(end, *text(COMMIT), who, where))
+    # The commit is the ticket's last routine entry: a payment taken slowly (a split across cards)
+    # delays it, as Counterpoint commits a ticket only once it is paid.
+    committed = paid + timedelta(seconds=5) if paid > end else end
+    rows.append(Audit(committed, *text(COMMIT), who, where))
     return rows + list(base.audit)
 
 

@@ -1,0 +1,111 @@
+"""Counterpoint rules fire from Counterpoint-shaped input through the public way in (the export rows
+``canary backfill counterpoint --dir`` reads, here through ``counterpoint_directory``), and their
+negative cases stay quiet: Q-AT-01's audit-log path, which needs the commit time the adapter derives
+from the audit entry that records the commit (docs/counterpoint.md, "Commit time")."""
+
+from __future__ import annotations
+
+import copy
+import json
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from core.bootstrap import bootstrap
+from core.ingest.backfill import accept_all, counterpoint_directory
+from core.pipeline.workers import drain
+from core.tenancy import StoreSpec, onboard_merchant
+from tests.support.pipeline import settings_for
+
+EXPORTS = Path(__file__).parents[2] / "fixtures" / "counterpoint" / "exports"
+EDITED, TOUCHED, UNCOMMITTED = 701315960001, 701315960002, 701315960003
+
+
+def doc_id(number: int) -> str:
+    """Canary's id of a ticket whose DOC_GUID is ``uuid.UUID(int=number)``."""
+    return f"cp:doc:{uuid.UUID(int=number).hex}"
+
+
+def ticket(doc_id: int, number: str, *entries: tuple[str, str]) -> dict[str, Any]:
+    """The fixture's first history ticket with its own ids and audit entries (local time, text) after
+    the "Entered a new ticket" one."""
+    first = json.loads((EXPORTS / "ticket_history.jsonl").read_text().splitlines()[0])
+    row = copy.deepcopy(first)
+    row["row"].update(DOC_ID=doc_id, TKT_NO=number, DOC_GUID=str(uuid.UUID(int=doc_id)).upper())
+    entered = row["children"]["PS_DOC_AUDIT_LOG"][0]
+    row["children"]["PS_DOC_AUDIT_LOG"] = [
+        entered,
+        *(
+            {
+                **entered,
+                "LOG_SEQ_NO": n,
+                "CURR_DT": f"2024-06-01T{at}.0000000",
+                "ACTIV": "E",
+                "LOG_ENTRY": text,
+            }
+            for n, (at, text) in enumerate(entries, start=2)
+        ),
+    ]
+    return row
+
+
+@pytest.fixture(scope="module")
+def fired(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[tuple[str, str | None]]]:
+    tmp = tmp_path_factory.mktemp("counterpoint_reach")
+    container = bootstrap(settings_for(f"sqlite:///{tmp / 'canary.db'}", tmp, redis=False))
+    try:
+        merchant = f"m_{uuid.uuid4().hex[:10]}"
+        onboard_merchant(
+            container.db,
+            container.keyring,
+            merchant_id=merchant,
+            name="Garden Co",
+            stores=[StoreSpec(external_id="20", source="COUNTERPOINT", timezone="America/Chicago")],
+        )
+        container.chirp_service.promote_rule(
+            merchant, "Q-AT-01", "observation", actor="test", reason="end-to-end reach test", force=True
+        )
+        rows = [
+            ticket(
+                EDITED,
+                "20-200001",
+                ("15:05:00", "Committed ticket"),
+                ("15:35:00", "Changed line 1 quantity from 2 to 1"),
+            ),
+            ticket(
+                TOUCHED,
+                "20-200002",
+                ("15:05:00", "Committed ticket"),
+                ("15:05:30", "Changed line 2 price"),
+                ("15:40:00", "Reprinted receipt"),
+            ),
+            # No entry records a commit: no commit time, so nothing after it to flag.
+            ticket(UNCOMMITTED, "20-200003", ("15:35:00", "Changed line 1 quantity from 2 to 1")),
+        ]
+        directory = tmp / "export"
+        directory.mkdir()
+        (directory / "ticket_history.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+        accept_all(container.inbox, counterpoint_directory(merchant, directory))
+        drain(container.pipeline)
+        page = container.chirp_service.query_detections(merchant, rule_id="Q-AT-01", limit=50)
+        found = [container.chirp_service.get_detection_detail(merchant, d.detection_id) for d in page.items]
+        yield [(d.detection.rule_id, d.entity_id) for d in found]
+    finally:
+        container.close()
+
+
+def test_a_posted_ticket_edited_half_an_hour_after_its_ticket_time_is_an_edit_after_commit(
+    fired: list[tuple[str, str | None]],
+) -> None:
+    assert ("Q-AT-01", doc_id(EDITED)) in fired
+
+
+def test_an_edit_within_the_grace_a_later_reprint_and_an_audit_log_with_no_commit_are_not(
+    fired: list[tuple[str, str | None]],
+) -> None:
+    assert ("Q-AT-01", doc_id(TOUCHED)) not in fired
+    assert ("Q-AT-01", doc_id(UNCOMMITTED)) not in fired
+    assert len(fired) == 1
