@@ -36,6 +36,7 @@ BUILT_IN: dict[str, tuple[str, bool]] = {
     "rules": ("core.bench.rules", False),
     "identity": ("core.bench.identity", False),
     "detection": ("core.bench.detection", False),
+    "bubble": ("core.bench.bubble", False),
     "agents": ("core.bench.agents", False),
     "cases": ("core.bench.cases", False),
     "console": ("core.bench.console", False),
