@@ -62,8 +62,8 @@ class SealStage:
             by_merchant[message.fields["merchant_id"]].append(message.fields["inbox_id"])
         for merchant_id, inbox_ids in by_merchant.items():
             sealed = self.seal(merchant_id, inbox_ids)
-            for seq in sealed:
-                self._bus.publish(SEALED, {"merchant_id": merchant_id, "seq": str(seq)})
+            # In chain order, in one round trip (one XADD each was a quarter of the seal's time).
+            self._bus.publish_many(SEALED, [{"merchant_id": merchant_id, "seq": str(seq)} for seq in sealed])
 
     def seal(self, merchant_id: str, inbox_ids: Sequence[str]) -> list[int]:
         """Seal the given inbox rows that are not sealed yet, and every unsealed row accepted before

@@ -7,7 +7,7 @@ import dataclasses
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
@@ -161,6 +161,9 @@ class DownBus(InProcessBus):
     """Redis gone: every publish fails after the inbox has committed."""
 
     def publish(self, stream: str, fields: Mapping[str, str]) -> str:
+        raise BusError("Redis is unreachable (test)")
+
+    def publish_many(self, stream: str, entries: Sequence[Mapping[str, str]]) -> list[str]:
         raise BusError("Redis is unreachable (test)")
 
 
