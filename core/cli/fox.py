@@ -77,9 +77,7 @@ def digest(
         known_merchant(container, merchant)
         chosen = domain.Period(period)
         stop = until or container.clock.now()
-        made = domain.build(
-            container.fox_service.case_facts(merchant, stop - chosen.length, stop), chosen, stop
-        )
+        made = container.fox_service.digest(merchant, chosen, stop)
         text, page = domain.render_text(made), domain.render_html(made)
         if send:
             try:

@@ -32,6 +32,12 @@ DERIVED = {
         "INSERT INTO ingestion_counts (merchant_id, status, events) "
         "SELECT merchant_id, status, count(*) FROM ingestion_log GROUP BY merchant_id, status",
     ),
+    "fox_rule_days": (
+        "fox_alerts",
+        "INSERT INTO fox_rule_days (merchant_id, day, rule_id, case_id, alerts) "
+        "SELECT merchant_id, date(occurred_at), rule_id, coalesce(case_id, ''), count(*) "
+        "FROM fox_alerts GROUP BY 1, 2, 3, 4",
+    ),
 }
 
 

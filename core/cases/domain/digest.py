@@ -19,6 +19,7 @@ from core.cases.domain.model import CaseState, Outcome, Severity
 
 TOP_PATTERNS = 3
 TOP_CASES_PER_STORE = 3
+NO_STORE = "(no store)"
 
 
 class Period(StrEnum):
@@ -74,7 +75,7 @@ def build(facts: Sequence[CaseFact], period: Period, end: datetime) -> Digest:
     by_store: dict[str, list[CaseFact]] = defaultdict(list)
     for f in facts:
         if not f.state.closed and f.opened_at < end:
-            by_store[f.store or "(no store)"].append(f)
+            by_store[f.store or NO_STORE].append(f)
     lines = []
     for store, cases in by_store.items():
         ranked = sorted(cases, key=lambda c: (-c.severity.rank, c.opened_at, c.case_id))

@@ -22,9 +22,10 @@ differ: alerts delivered far out of time order (across batches) can bundle diffe
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Table, bindparam, or_, select
@@ -38,8 +39,8 @@ from core.cases.domain.queues import route
 from core.cases.service import notify as notifications
 from core.clock import Clock
 from core.consumers.tracked import Batch, Decoded, TrackedConsumer
-from core.db.dialect import MerchantLock
-from core.db.tables.cases import FoxAlert, FoxCase, FoxEscalationRule, FoxPolicy
+from core.db.dialect import MerchantLock, insert_for
+from core.db.tables.cases import FoxAlert, FoxCase, FoxEscalationRule, FoxPolicy, FoxRuleDay
 from core.db.tables.rules import DetectionRow
 from core.db.uow import Database
 
@@ -49,6 +50,7 @@ ALERT_T: Table = FoxAlert.__table__  # type: ignore[attr-defined]
 CASE_T: Table = FoxCase.__table__  # type: ignore[attr-defined]
 POLICY_T: Table = FoxPolicy.__table__  # type: ignore[attr-defined]
 ESCALATION_T: Table = FoxEscalationRule.__table__  # type: ignore[attr-defined]
+RULE_DAY_T: Table = FoxRuleDay.__table__  # type: ignore[attr-defined]
 DETECTION_T: Table = DetectionRow.__table__  # type: ignore[attr-defined]
 OPEN_STATES = (CaseState.OPEN.value, CaseState.IN_PROGRESS.value)
 ALERT_COLUMNS = (
@@ -183,6 +185,7 @@ def apply_alerts(
     replaying = now if restore is not None else None
     keyed: dict[str, tuple[BundlingPolicy, Any]] = {}  # detection id → (policy, bundle key)
     seen: set[str] = set(existing)  # the first revision of an alert in a batch decides its case
+    days: Counter[tuple[date, str, str]] = Counter()  # fox_rule_days deltas
     for alert in ordered:
         if alert.detection_id in seen:
             continue
@@ -198,12 +201,20 @@ def apply_alerts(
         known = existing.get(alert.detection_id)
         if known is not None:  # an updated alert: new facts, same membership
             if alert.revision >= known[1]:
+                values = _alert_values(alert)
                 session.execute(
                     ALERT_T.update()
                     .where(ALERT_T.c.merchant_id == merchant_id, ALERT_T.c.detection_id == alert.detection_id)
-                    .values(_alert_values(alert))
+                    .values(values)
                 )
-                existing[alert.detection_id] = (known[0], alert.revision)
+                days[rule_day(known[2], known[3], known[0])] -= 1
+                days[rule_day(values["rule_id"], values["occurred_at"], known[0])] += 1
+                existing[alert.detection_id] = (
+                    known[0],
+                    alert.revision,
+                    values["rule_id"],
+                    values["occurred_at"],
+                )
             if known[0]:
                 touched.add(known[0])
             continue
@@ -237,6 +248,9 @@ def apply_alerts(
         }
     _insert_many(session, CASE_T, new_cases)
     _insert_many(session, ALERT_T, list(fresh.values()))
+    for row in fresh.values():
+        days[rule_day(row["rule_id"], row["occurred_at"], row["case_id"])] += 1
+    count_rule_days(session, merchant_id, days)
     refresh_cases(session, merchant_id, sorted(touched), now, notify=restore is None)
     return counts
 
@@ -254,17 +268,51 @@ def _insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]])
             session.execute(table.insert(), group[i : i + 500])
 
 
-def _existing(session: Session, merchant_id: str, ids: Sequence[str]) -> dict[str, tuple[str | None, int]]:
-    found: dict[str, tuple[str | None, int]] = {}
+def _existing(session: Session, merchant_id: str, ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
+    """By detection id, the stored alert's (case id, revision, rule id, occurred at)."""
+    found: dict[str, tuple[Any, ...]] = {}
     unique = sorted(set(ids))
     for i in range(0, len(unique), 500):
         for row in session.execute(
-            select(ALERT_T.c.detection_id, ALERT_T.c.case_id, ALERT_T.c.revision).where(
-                ALERT_T.c.merchant_id == merchant_id, ALERT_T.c.detection_id.in_(unique[i : i + 500])
-            )
+            select(
+                ALERT_T.c.detection_id,
+                ALERT_T.c.case_id,
+                ALERT_T.c.revision,
+                ALERT_T.c.rule_id,
+                ALERT_T.c.occurred_at,
+            ).where(ALERT_T.c.merchant_id == merchant_id, ALERT_T.c.detection_id.in_(unique[i : i + 500]))
         ):
-            found[row.detection_id] = (row.case_id, row.revision)
+            found[row.detection_id] = (row.case_id, row.revision, row.rule_id, row.occurred_at)
     return found
+
+
+def rule_day(rule_id: str, occurred_at: datetime, case_id: str | None) -> tuple[date, str, str]:
+    """An alert's ``fox_rule_days`` key: its UTC day, rule and case ("" for none)."""
+    return occurred_at.astimezone(UTC).date(), rule_id, case_id or ""
+
+
+def count_rule_days(session: Session, merchant_id: str, delta: Mapping[tuple[date, str, str], int]) -> None:
+    """Add ``delta`` to the merchant's ``fox_rule_days`` (in the caller's transaction); rows that fall
+    to zero are dropped, so a (rule, case) pair is present exactly while it holds an alert."""
+    rows = [
+        {"merchant_id": merchant_id, "day": d, "rule_id": r, "case_id": c, "alerts": n}
+        for (d, r, c), n in sorted(delta.items())
+        if n
+    ]
+    if not rows:
+        return
+    stmt = insert_for(session)(RULE_DAY_T)
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["merchant_id", "day", "rule_id", "case_id"],
+            set_={"alerts": RULE_DAY_T.c.alerts + stmt.excluded.alerts},
+        ),
+        rows,
+    )
+    if any(r["alerts"] < 0 for r in rows):
+        session.execute(
+            RULE_DAY_T.delete().where(RULE_DAY_T.c.merchant_id == merchant_id, RULE_DAY_T.c.alerts <= 0)
+        )
 
 
 def _open_cases(
@@ -495,7 +543,7 @@ def rebuild_in(session: Session, merchant_id: str, now: datetime) -> RebuildSumm
             )
         )
     }
-    for table in (ALERT_T, CASE_T):
+    for table in (ALERT_T, CASE_T, RULE_DAY_T):
         session.execute(table.delete().where(table.c.merchant_id == merchant_id))
     alerts = sorted(published_alerts(session, merchant_id), key=lambda a: (a.occurred_at, a.detection_id))
     counts = {"alerts": 0, "opened": 0, "joined": 0, "informational": 0}

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, func, or_, select
+from sqlalchemy import Table, and_, case, func, or_, select, union_all
 from sqlmodel import Session
 
 from core.auth.principal import store_filter
@@ -24,8 +24,16 @@ from core.cases.domain.bundling import DEFAULT_POLICIES, BundleBy, BundlingPolic
 from core.cases.domain.escalation import DEFAULT_RULES, EscalationRule, rule_config, rules_from_config
 from core.cases.domain.lifecycle import Action, transition
 from core.cases.domain.model import CaseState, FoxError, Outcome, Severity
-from core.cases.domain.stats import Hit, rule_stats
-from core.cases.service.consumer import ALERT_T, CASE_T, ESCALATION_T, FOX_LOCK, POLICY_T
+from core.cases.domain.stats import RuleStats
+from core.cases.service.consumer import (
+    ALERT_T,
+    CASE_T,
+    ESCALATION_T,
+    FOX_LOCK,
+    OPEN_STATES,
+    POLICY_T,
+    RULE_DAY_T,
+)
 from core.cases.service.views import (
     BundlingPolicyView,
     CaseDetail,
@@ -249,32 +257,7 @@ class FoxService:
             raise InvalidCaseRequestError("end must be after start")
         if end - start > timedelta(days=MAX_STATS_DAYS):
             raise InvalidCaseRequestError(f"the window is at most {MAX_STATS_DAYS} days")
-        where = [
-            ALERT_T.c.merchant_id == merchant_id,
-            ALERT_T.c.occurred_at >= start,
-            ALERT_T.c.occurred_at < end,
-        ]
-        if rule_id:
-            where.append(ALERT_T.c.rule_id == rule_id)
-        with self._db.tenant(merchant_id) as s:
-            rows = s.execute(
-                select(ALERT_T.c.rule_id, ALERT_T.c.case_id, CASE_T.c.state, CASE_T.c.outcome)
-                .select_from(
-                    ALERT_T.outerjoin(
-                        CASE_T,
-                        and_(CASE_T.c.merchant_id == ALERT_T.c.merchant_id, CASE_T.c.id == ALERT_T.c.case_id),
-                    )
-                )
-                .where(*where)
-            ).all()
-        hits = [
-            Hit(
-                r.rule_id,
-                r.case_id,
-                Outcome(r.outcome) if r.outcome and r.state in ("resolved", "dismissed") else None,
-            )
-            for r in rows
-        ]
+        stats = self._rule_stats(merchant_id, start, end, rule_id)
         return RuleOutcomeReport(
             start=start,
             end=end,
@@ -287,9 +270,67 @@ class FoxService:
                     false_positive_rate=st.false_positive_rate,
                     precision=st.precision,
                 )
-                for st in rule_stats(hits)
+                for st in stats
             ],
         )
+
+    def _rule_stats(
+        self, merchant_id: str, start: datetime, end: datetime, rule_id: str | None
+    ) -> list[RuleStats]:
+        """``stats.rule_stats`` of the alerts in [start, end), counted by the database: whole UTC days
+        from ``fox_rule_days`` (one row per rule, case and day), the partial days at the window's two
+        ends from ``fox_alerts`` itself, so the figures are exactly the alerts'. One grouped query:
+        only a row per rule comes back."""
+        first = datetime.combine(start.astimezone(UTC).date(), time(), UTC)
+        if first < start:
+            first += timedelta(days=1)
+        last = datetime.combine(end.astimezone(UTC).date(), time(), UTC)
+        d, a, c = RULE_DAY_T.c, ALERT_T.c, CASE_T.c
+        parts: list[Any] = []
+        for lo, hi in [(start, end)] if last <= first else [(start, first), (last, end)]:
+            if lo < hi:
+                where = [a.merchant_id == merchant_id, a.occurred_at >= lo, a.occurred_at < hi]
+                parts.append(
+                    select(a.rule_id, func.coalesce(a.case_id, "").label("case_id"), func.count().label("n"))
+                    .where(*where, *([a.rule_id == rule_id] if rule_id else []))
+                    .group_by(a.rule_id, a.case_id)
+                )
+        if first < last:
+            where = [d.merchant_id == merchant_id, d.day >= first.date(), d.day < last.date(), d.alerts > 0]
+            parts.append(
+                select(d.rule_id, d.case_id, func.sum(d.alerts).label("n"))
+                .where(*where, *([d.rule_id == rule_id] if rule_id else []))
+                .group_by(d.rule_id, d.case_id)
+            )
+        counted = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+        closed = c.state.in_(("resolved", "dismissed"))
+        judged = [
+            func.sum(case((and_(closed, c.outcome == o.value), counted.c.n), else_=0)).label(o.value)
+            for o in Outcome
+        ]
+        query = (
+            select(
+                counted.c.rule_id,
+                func.sum(counted.c.n).label("hits"),
+                func.count(func.distinct(func.nullif(counted.c.case_id, ""))).label("cases"),
+                *judged,
+            )
+            .select_from(
+                counted.outerjoin(CASE_T, and_(c.merchant_id == merchant_id, c.id == counted.c.case_id))
+            )
+            .group_by(counted.c.rule_id)
+        )
+        with self._db.tenant(merchant_id) as s:
+            rows = s.execute(query).all()
+        return [
+            RuleStats(
+                r.rule_id,
+                int(r.hits),
+                int(r.cases),
+                {o.value: int(getattr(r, o.value) or 0) for o in Outcome},
+            )
+            for r in sorted(rows, key=lambda r: r.rule_id)  # as stats.rule_stats: by rule id, not collation
+        ]
 
     def case_digest(
         self,
@@ -305,9 +346,7 @@ class FoxService:
             chosen = digest_domain.Period(period)
         except ValueError:
             raise InvalidCaseRequestError(f"period must be daily or weekly, got {period!r}") from None
-        end = end or self._clock.now()
-        facts = self.case_facts(merchant_id, end - chosen.length, end, stores=stores)
-        made = digest_domain.build(facts, chosen, end)
+        made = self.digest(merchant_id, chosen, end or self._clock.now(), stores=stores)
         return CaseDigestView(
             period=made.period.value,
             start=made.start,
@@ -358,6 +397,100 @@ class FoxService:
             confirmed_fraud=fraud,
             confirmed_fraud_rate=fraud / closed if closed else None,
         )
+
+    def digest(
+        self,
+        merchant_id: str,
+        period: digest_domain.Period,
+        end: datetime,
+        *,
+        stores: frozenset[str] | None = None,
+    ) -> digest_domain.Digest:
+        """What ``digest_domain.build`` makes of ``case_facts``, counted by the database: a few
+        grouped, indexed queries instead of loading every open case and its detections (the
+        digest of a merchant with 50,000 open cases took seconds). Same figures, same order; of
+        ``stores`` only, when given."""
+        start = end - period.length
+        c, a = CASE_T.c, ALERT_T.c
+        only = [] if stores is None else [c.location_id.in_(sorted(stores))]
+        with self._db.tenant(merchant_id) as s:
+            opened = s.execute(
+                select(func.count()).where(
+                    c.merchant_id == merchant_id, *only, c.opened_at >= start, c.opened_at < end
+                )
+            ).scalar_one()
+            closed_rows = s.execute(
+                select(c.outcome, func.count())
+                .where(
+                    c.merchant_id == merchant_id,
+                    *only,
+                    c.closed_at >= start,
+                    c.closed_at < end,
+                    c.opened_at < end,
+                )
+                .group_by(c.outcome)
+            ).all()
+            patterns = s.execute(
+                select(a.rule_id, func.count())
+                .select_from(ALERT_T.join(CASE_T, and_(c.merchant_id == a.merchant_id, c.id == a.case_id)))
+                .where(c.merchant_id == merchant_id, *only, c.opened_at >= start, c.opened_at < end)
+                .group_by(a.rule_id)
+            ).all()
+            stores: dict[str, list[int]] = {}  # store → [open cases, highest rank]
+            for location, n, rank in s.execute(
+                select(c.location_id, func.count(), func.max(c.severity_rank))
+                .where(c.merchant_id == merchant_id, *only, c.state.in_(OPEN_STATES), c.opened_at < end)
+                .group_by(c.location_id)
+            ):
+                line = stores.setdefault(location or digest_domain.NO_STORE, [0, 0])
+                line[0], line[1] = line[0] + int(n), max(line[1], int(rank))
+            lines = [
+                digest_domain.StoreLine(store, n, *self._store_top(s, merchant_id, store, rank, end))
+                for store, (n, rank) in stores.items()
+            ]
+        closed = sum(int(n) for _o, n in closed_rows)
+        fraud = sum(int(n) for o, n in closed_rows if o == Outcome.CONFIRMED_FRAUD.value)
+        lines.sort(key=lambda line: (-line.highest.rank, -line.open_cases, line.store))
+        ranked = sorted(((str(r), int(n)) for r, n in patterns), key=lambda kv: (-kv[1], kv[0]))
+        return digest_domain.Digest(
+            period=period,
+            start=start,
+            end=end,
+            opened=int(opened),
+            closed=closed,
+            confirmed_fraud_rate=fraud / closed if closed else None,
+            top_patterns=tuple(ranked[: digest_domain.TOP_PATTERNS]),
+            open_by_store=tuple(lines),
+        )
+
+    @staticmethod
+    def _store_top(
+        s: Session, merchant_id: str, store: str, highest: int, end: datetime
+    ) -> tuple[Severity, tuple[str, ...]]:
+        """The store's highest severity and its first open cases by (severity, opened, id): one read
+        per (state, severity) down from the highest, each in ``ix_fox_cases_store`` order."""
+        c = CASE_T.c
+        where = [c.merchant_id == merchant_id, c.opened_at < end]
+        where.append(
+            or_(c.location_id.is_(None), c.location_id == "")
+            if store == digest_domain.NO_STORE
+            else c.location_id == store
+        )
+        want = digest_domain.TOP_CASES_PER_STORE
+        found: list[Any] = []
+        for rank in range(highest, -1, -1):
+            rows: list[Any] = []
+            for state in OPEN_STATES:
+                rows += s.execute(
+                    select(c.id, c.severity, c.opened_at)
+                    .where(*where, c.state == state, c.severity_rank == rank)
+                    .order_by(c.opened_at, c.id)
+                    .limit(want)
+                ).all()
+            found += sorted(rows, key=lambda r: (r.opened_at, r.id))
+            if len(found) >= want:
+                break
+        return Severity(found[0].severity), tuple(r.id for r in found[:want])
 
     def case_facts(
         self, merchant_id: str, start: datetime, end: datetime, *, stores: frozenset[str] | None = None

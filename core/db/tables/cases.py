@@ -19,7 +19,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import JSON, Index
@@ -32,7 +32,7 @@ from core.domain.columns import UTCDateTime
 class FoxAlert(TenantKey, table=True):
     __tablename__ = "fox_alerts"
     __table_args__ = (
-        Index("ix_fox_alerts_case", "merchant_id", "case_id"),
+        Index("ix_fox_alerts_case", "merchant_id", "case_id", "rule_id"),  # rule_id: the digest's patterns
         Index("ix_fox_alerts_rule_time", "merchant_id", "rule_id", "occurred_at"),
         {"schema": APP},
     )
@@ -55,6 +55,22 @@ class FoxAlert(TenantKey, table=True):
     rule_bundle_key: str = Field(default="", max_length=300)
 
 
+class FoxRuleDay(TenantKey, table=True):
+    """How many of a rule's alerts a case holds, per UTC day they happened (``case_id`` "" for the
+    informational alerts that open none): ``fox_alerts`` counted by (rule, day, case), kept by the
+    fox consumer in the transaction that writes the alerts, so the per-rule outcome statistics of a
+    90-day window read one row per (rule, case, day) instead of every alert
+    (``FoxService.rule_outcome_stats``)."""
+
+    __tablename__ = "fox_rule_days"
+    __table_args__ = {"schema": APP}
+
+    day: date = Field(primary_key=True)
+    rule_id: str = Field(primary_key=True, max_length=16)
+    case_id: str = Field(primary_key=True, max_length=40)
+    alerts: int = 0
+
+
 class FoxCase(TenantKey, table=True):
     __tablename__ = "fox_cases"
     __table_args__ = (
@@ -62,6 +78,11 @@ class FoxCase(TenantKey, table=True):
         Index("ix_fox_cases_state", "merchant_id", "state", "severity_rank", "last_at"),
         Index("ix_fox_cases_opened", "merchant_id", "opened_at"),
         Index("ix_fox_cases_top", "merchant_id", "queue", "state", "severity_rank", "detections", "last_at"),
+        # The digest (FoxService.digest): cases closed in a period; a store's open cases by severity.
+        Index("ix_fox_cases_closed", "merchant_id", "closed_at"),
+        Index(
+            "ix_fox_cases_store", "merchant_id", "state", "location_id", "severity_rank", "opened_at", "id"
+        ),
         {"schema": APP},
     )
 
