@@ -16,7 +16,7 @@ from core.cli.main import app
 from core.clock import FixedClock
 from core.db.tables.tenants import Merchant
 from core.db.uow import Database
-from tests.support.pipeline import TEST_MASTER_KEY, TEST_SIGNING_KEY, onboarded_sqlite
+from tests.support.pipeline import cli_env, onboarded_sqlite
 
 L1, L2 = "sq:location:L1", "cp:location:20"
 
@@ -44,12 +44,7 @@ def test_a_store_limited_token_is_found_again_with_its_stores(any_db: Database) 
 
 def test_token_create_takes_stores_and_token_list_shows_them(tmp_path: Path) -> None:
     url = onboarded_sqlite(tmp_path, "m_cli")
-    env = {
-        "CANARY_DATABASE_URL": url,
-        "CANARY_VAR_DIR": str(tmp_path),
-        "CANARY_MASTER_KEY": TEST_MASTER_KEY,
-        "CANARY_LEDGER_SIGNING_KEY": TEST_SIGNING_KEY,
-    }
+    env = cli_env(url, tmp_path)
     runner = CliRunner()
     made = runner.invoke(
         app, ["token", "create", "--merchant", "m_cli", "--role", "gm", "--store", L1], env=env

@@ -40,6 +40,18 @@ def settings_for(database_url: str, var_dir: Path, *, redis: bool, **overrides: 
     )
 
 
+def cli_env(database_url: str, var_dir: Path) -> dict[str, str]:
+    """The environment a `canary` command runs with against this database (the test keys, no
+    merchant preset), for CliRunner.invoke(..., env=...)."""
+    return {
+        "CANARY_DATABASE_URL": database_url,
+        "CANARY_VAR_DIR": str(var_dir),
+        "CANARY_MASTER_KEY": TEST_MASTER_KEY,
+        "CANARY_LEDGER_SIGNING_KEY": TEST_SIGNING_KEY,
+        "CANARY_MERCHANT_ID": "",
+    }
+
+
 @contextmanager
 def running_canary(settings: Settings, **kwargs: Any) -> Iterator[tuple[Container, TestClient]]:
     container = bootstrap(settings, **kwargs)

@@ -27,7 +27,7 @@ from sqlalchemy import Table, select
 
 from core.cases.domain import digest as domain
 from core.cases.service import mail
-from core.cases.service.notify import FIRST_RETRY, MAX_RETRY, DeliverySummary, NotifyError
+from core.cases.service.notify import DeliverySummary, NotifyError, deliver_due
 from core.clock import Clock
 from core.db.dialect import MerchantLock, insert_for
 from core.db.tables.cases import FoxDigestSend, FoxDigestSubscription
@@ -39,7 +39,6 @@ SUB_T: Table = FoxDigestSubscription.__table__  # type: ignore[attr-defined]
 SEND_T: Table = FoxDigestSend.__table__  # type: ignore[attr-defined]
 MERCHANT_T: Table = Merchant.__table__  # type: ignore[attr-defined]
 DIGEST_LOCK = MerchantLock("canary.fox.digest")
-BATCH = 20
 
 Facts = Callable[[str, datetime, datetime], list[domain.CaseFact]]  # merchant, start, end
 
@@ -175,38 +174,16 @@ class DigestSchedule:
             if rows:
                 insert = insert_for(s)(SEND_T)
                 s.execute(insert.on_conflict_do_nothing(index_elements=["merchant_id", "id"]), rows)
-            due = s.execute(
-                select(SEND_T, SUB_T.c.address, SUB_T.c.period)
-                .join(
-                    SUB_T,
-                    (SUB_T.c.merchant_id == SEND_T.c.merchant_id) & (SUB_T.c.id == SEND_T.c.subscription_id),
-                )
-                .where(
-                    SEND_T.c.merchant_id == merchant_id,
-                    SEND_T.c.state == "pending",
-                    SEND_T.c.next_attempt_at <= now,
-                    SUB_T.c.enabled.is_(True),
-                )
-                .order_by(SEND_T.c.next_attempt_at, SEND_T.c.id)
-                .limit(BATCH)
-            ).all()
-            delivered = failed = 0
-            for row in due:
-                error = self._mail(merchant_id, row)
-                values: dict[str, Any] = {"attempts": row.attempts + 1}
-                if error is None:
-                    values |= {"state": "delivered", "delivered_at": now, "last_error": None}
-                    delivered += 1
-                else:
-                    backoff = min(FIRST_RETRY * (2**row.attempts), MAX_RETRY)
-                    values |= {"last_error": error[:500], "next_attempt_at": now + backoff}
-                    failed += 1
-                s.execute(
-                    SEND_T.update()
-                    .where(SEND_T.c.merchant_id == merchant_id, SEND_T.c.id == row.id)
-                    .values(values)
-                )
-        return DeliverySummary(delivered, failed)
+            return deliver_due(
+                s,
+                merchant_id,
+                now,
+                log=SEND_T,
+                owner=SUB_T,
+                owner_key="subscription_id",
+                columns=(SUB_T.c.address, SUB_T.c.period),
+                attempt=lambda row: self._mail(merchant_id, row),
+            )
 
     def _mail(self, merchant_id: str, row: Any) -> str | None:
         period = domain.Period(row.period)

@@ -21,7 +21,7 @@ import hmac
 import html
 import json
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -155,6 +155,48 @@ class DeliverySummary:
 Sender = Callable[[str, bytes, dict[str, str]], int]  # url, body, headers → HTTP status
 
 
+def deliver_due(
+    s: Session,
+    merchant_id: str,
+    now: datetime,
+    *,
+    log: Table,
+    owner: Table,
+    owner_key: str,
+    columns: Sequence[Any],
+    attempt: Callable[[Any], str | None],
+) -> DeliverySummary:
+    """The outbox loop notifications and scheduled digests share: every pending ``log`` row that is
+    due and whose ``owner`` (its target or subscription, by ``owner_key``) is enabled, oldest due
+    first, ``BATCH`` a round; ``attempt`` sends one and answers None or what went wrong, which is
+    kept on the row and retried after 30 s, doubling up to an hour."""
+    due = s.execute(
+        select(log, *columns)
+        .join(owner, (owner.c.merchant_id == log.c.merchant_id) & (owner.c.id == log.c[owner_key]))
+        .where(
+            log.c.merchant_id == merchant_id,
+            log.c.state == "pending",
+            log.c.next_attempt_at <= now,
+            owner.c.enabled.is_(True),
+        )
+        .order_by(log.c.next_attempt_at, log.c.id)
+        .limit(BATCH)
+    ).all()
+    delivered = failed = 0
+    for row in due:
+        error = attempt(row)
+        values: dict[str, Any] = {"attempts": row.attempts + 1}
+        if error is None:
+            values |= {"state": "delivered", "delivered_at": now, "last_error": None}
+            delivered += 1
+        else:
+            backoff = min(FIRST_RETRY * (2**row.attempts), MAX_RETRY)
+            values |= {"last_error": error[:500], "next_attempt_at": now + backoff}
+            failed += 1
+        s.execute(log.update().where(log.c.merchant_id == merchant_id, log.c.id == row.id).values(values))
+    return DeliverySummary(delivered, failed)
+
+
 def http_sender(timeout: float = 5.0) -> Sender:
     def send(url: str, body: bytes, headers: dict[str, str]) -> int:
         return httpx.post(url, content=body, headers=headers, timeout=timeout).status_code
@@ -252,40 +294,17 @@ class FoxNotifier:
 
     def deliver(self, merchant_id: str) -> DeliverySummary:
         """Send every due notification once; a failure is logged on its row and retried later."""
-        delivered = failed = 0
-        now = self._clock.now()
         with NOTIFY_LOCK.tenant(self._db, merchant_id) as s:  # one deliverer per merchant
-            due = s.execute(
-                select(NOTE_T, TARGET_T.c.kind, TARGET_T.c.address)
-                .join(
-                    TARGET_T,
-                    (TARGET_T.c.merchant_id == NOTE_T.c.merchant_id) & (TARGET_T.c.id == NOTE_T.c.target_id),
-                )
-                .where(
-                    NOTE_T.c.merchant_id == merchant_id,
-                    NOTE_T.c.state == "pending",
-                    NOTE_T.c.next_attempt_at <= now,
-                    TARGET_T.c.enabled.is_(True),
-                )
-                .order_by(NOTE_T.c.next_attempt_at, NOTE_T.c.id)
-                .limit(BATCH)
-            ).all()
-            for row in due:
-                error = self._attempt(s, merchant_id, row)
-                values: dict[str, Any] = {"attempts": row.attempts + 1}
-                if error is None:
-                    values |= {"state": "delivered", "delivered_at": now, "last_error": None}
-                    delivered += 1
-                else:
-                    backoff = min(FIRST_RETRY * (2**row.attempts), MAX_RETRY)
-                    values |= {"last_error": error[:500], "next_attempt_at": now + backoff}
-                    failed += 1
-                s.execute(
-                    NOTE_T.update()
-                    .where(NOTE_T.c.merchant_id == merchant_id, NOTE_T.c.id == row.id)
-                    .values(values)
-                )
-        return DeliverySummary(delivered, failed)
+            return deliver_due(
+                s,
+                merchant_id,
+                self._clock.now(),
+                log=NOTE_T,
+                owner=TARGET_T,
+                owner_key="target_id",
+                columns=(TARGET_T.c.kind, TARGET_T.c.address),
+                attempt=lambda row: self._attempt(s, merchant_id, row),
+            )
 
     def _attempt(self, s: Session, merchant_id: str, row: Any) -> str | None:
         """None when delivered, else what went wrong (kept on the row)."""

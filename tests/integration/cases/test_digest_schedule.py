@@ -24,7 +24,7 @@ from core.cli.main import app
 from core.clock import FixedClock
 from core.db.tables.tenants import Merchant
 from core.db.uow import Database
-from tests.support.pipeline import TEST_MASTER_KEY, TEST_SIGNING_KEY, onboarded_sqlite, settings_for
+from tests.support.pipeline import cli_env, onboarded_sqlite, settings_for
 from tests.support.smtp import Mailbox, mailbox  # noqa: F401 (fixture)
 
 CHICAGO = ZoneInfo("America/Chicago")
@@ -187,12 +187,7 @@ def test_a_bad_subscription_is_refused_with_its_reason(any_db: Database, tmp_pat
 
 def test_the_notify_commands_subscribe_list_disable_and_enable(tmp_path: Path) -> None:
     url = onboarded_sqlite(tmp_path, "m_cli")
-    env = {
-        "CANARY_DATABASE_URL": url,
-        "CANARY_VAR_DIR": str(tmp_path),
-        "CANARY_MASTER_KEY": TEST_MASTER_KEY,
-        "CANARY_LEDGER_SIGNING_KEY": TEST_SIGNING_KEY,
-    }
+    env = cli_env(url, tmp_path)
     runner = CliRunner()
     subscribe = ["notify", "digest", "--merchant", "m_cli", "--to", "gm@x.example", "--period"]
     made = runner.invoke(app, [*subscribe, "weekly"], env=env)
