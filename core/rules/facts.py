@@ -60,6 +60,21 @@ class MixMatchGroup(BaseModel):
     code: str
     item_ids: tuple[str, ...]
     description: str | None = None
+    # False: these items belong to the group, which may hold others (an item-master record names its
+    # own group); True: the group is exactly these items.
+    complete: bool = True
+
+
+class CatalogItem(BaseModel):
+    """Contract: an item-master record (Counterpoint IM_ITEM): the item's category and mix-and-match
+    code, known before (or without) any sale of it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str  # as sale lines name the item (LineItem.item_id)
+    category_id: str | None = None
+    mix_match_code: str | None = None
+    description: str | None = None
 
 
 class EpisodeDimension(BaseModel):
@@ -119,11 +134,14 @@ ENTITY_TYPES: dict[str, type[BaseModel]] = {
     "inventory_adjustments": InventoryAdjustment,
     "price_changes": PriceChange,
     "mix_match_groups": MixMatchGroup,
+    "catalog_items": CatalogItem,
     "bubble_episode": BubbleEpisode,
 }
 
 # Reference entities: configuration the rules join rather than events they evaluate.
-REFERENCE_ENTITIES = frozenset({"customer", "store_config", "item_category", "mix_match_groups"})
+REFERENCE_ENTITIES = frozenset(
+    {"customer", "store_config", "item_category", "mix_match_groups", "catalog_items"}
+)
 
 # Other spellings adapters use for the same entity.
 _ALIASES = {
@@ -154,6 +172,7 @@ _LIST_ENTITIES = frozenset(
         "inventory_adjustments",
         "price_changes",
         "mix_match_groups",
+        "catalog_items",
     }
 )
 
@@ -196,6 +215,7 @@ class Facts:
     inventory_adjustments: list[InventoryAdjustment] = field(default_factory=list)
     price_changes: list[PriceChange] = field(default_factory=list)
     mix_match_groups: list[MixMatchGroup] = field(default_factory=list)
+    catalog_items: list[CatalogItem] = field(default_factory=list)
     bubble_episode: BubbleEpisode | None = None
     scratch: dict[str, Any] = field(default_factory=dict)  # per-event memo for the windows, never stored
 

@@ -204,8 +204,9 @@ def customer_tier(state: RuleState, customer_id: str | None) -> str | None:
 
 
 def item_first_seen(state: RuleState, item_id: str | None) -> float | None:
+    """When the item first sold (None: never seen on a sale line, if known from the item master)."""
     entry = ITEMS.get(state, item_id) if item_id else None
-    return float(entry[0]) if entry else None
+    return float(entry[0]) if entry and entry[0] is not None else None
 
 
 def items_since(state: RuleState) -> float | None:
@@ -260,7 +261,10 @@ def apply(state: RuleState, facts: Facts, tracked: Mapping[str, tuple[str, ...]]
     if facts.transaction is not None:
         _apply_transaction(state, facts, facts.transaction)
     for group in facts.mix_match_groups:
-        MIX_MATCH.put(state, group.code, sorted(group.item_ids))
+        members = set(group.item_ids)
+        if not group.complete:  # an item-master record names one member: the others stay
+            members |= set(MIX_MATCH.get(state, group.code) or [])
+        MIX_MATCH.put(state, group.code, sorted(members))
 
 
 FIELD_RESOLUTION = 3600.0  # a field's "last seen" is kept to the hour: checking every event buys nothing
@@ -339,8 +343,13 @@ def _apply_reference(state: RuleState, facts: Facts) -> None:
         if line.item_id is None:
             continue
         item = ITEMS.get(state, line.item_id)
-        if item is None or (line.category_id and item[1] != line.category_id):
-            ITEMS.put(state, line.item_id, [item[0] if item else facts.ts, line.category_id])
+        if item is None or item[0] is None or (line.category_id and item[1] != line.category_id):
+            first = item[0] if item is not None and item[0] is not None else facts.ts
+            ITEMS.put(state, line.item_id, [first, line.category_id or (item[1] if item else None)])
+    for master in facts.catalog_items:  # the item master: a category before any sale (first seen: none)
+        item = ITEMS.get(state, master.id)
+        if master.category_id and (item is None or item[1] != master.category_id):
+            ITEMS.put(state, master.id, [item[0] if item else None, master.category_id])
 
 
 def _apply_transaction(state: RuleState, facts: Facts, txn: Transaction) -> None:

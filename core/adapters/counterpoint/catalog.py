@@ -49,8 +49,6 @@ NOT_SUBSTRATE: dict[str, str] = {
     "IM_CTL": "inventory control settings (numbering, defaults)",
     "IM_INV_LOC": "an inventory cost snapshot: Q reads stock movements, not balances",
     "IM_INV": "inventory on-hand snapshots: Q reads stock movements, not balances",
-    "IM_ITEM": "the item master: Q reads item facts (category, cost, mix-match) from document lines",
-    "Items": "the item master: Q reads item facts (category, cost, mix-match) from document lines",
     "IM_SER": "serial-number records",
     "IMAGE_FILENAMES": "item image file names",
     "SY_PAY_COD": "a pay-code definition: document payments already carry PAY_COD_TYP",

@@ -22,6 +22,7 @@ from typing import Any
 from core.adapters.counterpoint import catalog, reference_map, stock_map
 from core.adapters.counterpoint.document_map import API, HISTORY, Names, map_document
 from core.adapters.counterpoint.fields import Row
+from core.adapters.counterpoint.keys import category_id
 from core.adapters.counterpoint.transaction_map import map_transaction
 from core.domain import bounded_json
 from core.domain.documents import DocumentOrigin
@@ -89,6 +90,13 @@ def _response(body: dict[str, Any], event: RawEvent, ctx: ParseContext) -> Parse
         )
     if "Customers" in body:
         return _customers(_rows(body, "Customers"), event, ctx)
+    if "Items" in body:
+        return _items(_rows(body, "Items"), event)
+    if "IM_ITEM" in body:
+        value = body["IM_ITEM"]
+        return _items(
+            _rows(body, "IM_ITEM") if isinstance(value, list) else [Row.of(value, "IM_ITEM")], event
+        )
     if any(key.startswith("PS_DOC_") for key in body):
         raise ParseError("document parts without their header", field="PS_DOC_HDR")
     return catalog.classify_other(body)
@@ -147,6 +155,29 @@ def _categories(rows: Sequence[Row], event: RawEvent) -> Parsed:
     return _parsed(
         event, categories, [("item_category", c.id, None, {"item_category": c}) for c in categories]
     )
+
+
+def _items(rows: Sequence[Row], event: RawEvent) -> Parsed:
+    """The item master (IM_ITEM): each item's category and mix-and-match code, so a category is known
+    before the item sells and a mix-and-match group's members are known at all (docs/counterpoint.md,
+    "Item master"). Nothing is stored but the event: the facts are reference data for the rules."""
+    events = []
+    for row in rows:
+        item = row.require_key("ITEM_NO")
+        category = row.text("CATEG_COD")
+        code = row.text("MIX_MATCH_COD")
+        # The shapes of core.rules.facts' CatalogItem and MixMatchGroup (the rules' contracts).
+        record = {
+            "id": item,
+            "category_id": category_id(category) if category else None,
+            "mix_match_code": code,
+            "description": row.text("DESCR"),
+        }
+        facts: dict[str, Any] = {"catalog_items": [record]}
+        if code:  # this item is one member of its group; the group may hold others
+            facts["mix_match_groups"] = [{"code": code, "item_ids": [item], "complete": False}]
+        events.append(("catalog_item", item, row.utc_time("RS_UTC_DT"), facts))
+    return _parsed(event, [], events)
 
 
 def _customers(rows: Sequence[Row], event: RawEvent, ctx: ParseContext) -> Parsed:

@@ -1,7 +1,8 @@
 """Counterpoint rules fire from Counterpoint-shaped input through the public way in (the export rows
 ``canary backfill counterpoint --dir`` reads, here through ``counterpoint_directory``), and their
 negative cases stay quiet: Q-AT-01's audit-log path, which needs the commit time the adapter derives
-from the audit entry that records the commit (docs/counterpoint.md, "Commit time")."""
+from the audit entry that records the commit (docs/counterpoint.md, "Commit time"), and Q-MM-02,
+which needs the mix-and-match groups the item master (IM_ITEM, an ``Items`` response) gives."""
 
 from __future__ import annotations
 
@@ -22,11 +23,26 @@ from tests.support.pipeline import settings_for
 
 EXPORTS = Path(__file__).parents[2] / "fixtures" / "counterpoint" / "exports"
 EDITED, TOUCHED, UNCOMMITTED = 701315960001, 701315960002, 701315960003
+OUTSIDE, INSIDE = 701315960004, 701315960005
 
 
 def doc_id(number: int) -> str:
     """Canary's id of a ticket whose DOC_GUID is ``uuid.UUID(int=number)``."""
     return f"cp:doc:{uuid.UUID(int=number).hex}"
+
+
+def items(*members: tuple[str, str]) -> dict[str, Any]:
+    """An ``Items`` response (NCR's sample's shape) of (item, mix-and-match code)."""
+    sample = json.loads((EXPORTS.parent / "apiguide" / "GET_Items.response1.json").read_text())["Items"][1]
+    rows = [{**sample, "ITEM_NO": item, "CATEG_COD": "SOIL", "MIX_MATCH_COD": code} for item, code in members]
+    return {"Items": rows, "ErrorCode": "SUCCESS"}
+
+
+def coded(row: dict[str, Any], code: str) -> dict[str, Any]:
+    """The ticket with its second line (MULCH-2CF) rung under ``code``."""
+    out = copy.deepcopy(row)
+    out["children"]["PS_TKT_HIST_LIN"][1]["MIX_MATCH_COD"] = code
+    return out
 
 
 def ticket(doc_id: int, number: str, *entries: tuple[str, str]) -> dict[str, Any]:
@@ -65,9 +81,10 @@ def fired(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[tuple[str, 
             name="Garden Co",
             stores=[StoreSpec(external_id="20", source="COUNTERPOINT", timezone="America/Chicago")],
         )
-        container.chirp_service.promote_rule(
-            merchant, "Q-AT-01", "observation", actor="test", reason="end-to-end reach test", force=True
-        )
+        for rule_id in ("Q-AT-01", "Q-MM-02"):
+            container.chirp_service.promote_rule(
+                merchant, rule_id, "observation", actor="test", reason="end-to-end reach test", force=True
+            )
         rows = [
             ticket(
                 EDITED,
@@ -84,13 +101,18 @@ def fired(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[tuple[str, 
             ),
             # No entry records a commit: no commit time, so nothing after it to flag.
             ticket(UNCOMMITTED, "20-200003", ("15:35:00", "Changed line 1 quantity from 2 to 1")),
+            # SOIL5 covers two other mulches, not MULCH-2CF; SOIL3 (the fixture's code) covers it.
+            coded(ticket(OUTSIDE, "20-200004"), "SOIL5"),
+            coded(ticket(INSIDE, "20-200005"), "SOIL3"),
         ]
         directory = tmp / "export"
         directory.mkdir()
+        master = items(("MULCH-BLK", "SOIL5"), ("MULCH-RED", "SOIL5"), ("MULCH-2CF", "SOIL3"))
+        (directory / "01-items.json").write_text(json.dumps(master))
         (directory / "ticket_history.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
         accept_all(container.inbox, counterpoint_directory(merchant, directory))
         drain(container.pipeline)
-        page = container.chirp_service.query_detections(merchant, rule_id="Q-AT-01", limit=50)
+        page = container.chirp_service.query_detections(merchant, limit=50)
         found = [container.chirp_service.get_detection_detail(merchant, d.detection_id) for d in page.items]
         yield [(d.detection.rule_id, d.entity_id) for d in found]
     finally:
@@ -108,4 +130,10 @@ def test_an_edit_within_the_grace_a_later_reprint_and_an_audit_log_with_no_commi
 ) -> None:
     assert ("Q-AT-01", doc_id(TOUCHED)) not in fired
     assert ("Q-AT-01", doc_id(UNCOMMITTED)) not in fired
-    assert len(fired) == 1
+    assert [f for f in fired if f[0] == "Q-AT-01"] == [("Q-AT-01", doc_id(EDITED))]
+
+
+def test_a_line_rung_under_a_mix_and_match_code_whose_group_lacks_its_item_fires(
+    fired: list[tuple[str, str | None]],
+) -> None:
+    assert [f for f in fired if f[0] == "Q-MM-02"] == [("Q-MM-02", doc_id(OUTSIDE))]

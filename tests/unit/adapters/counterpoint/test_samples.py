@@ -20,6 +20,9 @@ PARSED: dict[str, dict[str, int]] = {
     "GET_Customer.response1.json": {"customer": 1},
     "GET_Customers.response1.json": {"customer": 2},
     "GET_Customers_EC.response1.json": {"customer": 2},
+    "GET_Item.response1.json": {"catalog_item": 1},
+    "GET_Items.response1.json": {"catalog_item": 3},
+    "GET_Items_ByLocation.response1.json": {"catalog_item": 3},
 }
 
 REQUEST = "request body"
@@ -54,12 +57,9 @@ IGNORED: dict[str, str] = {
     "GET_InventoryCost.response1.json": "cost snapshot",
     "GET_InventoryEC.response1.json": "on-hand snapshots",
     "GET_Inventory_ByLocation.response1.json": "on-hand snapshots",
-    "GET_Item.response1.json": "item master",
     "GET_ItemSerial.response1.json": "serial-number",
     "GET_Item_Images.response1.json": "image file names",
     "GET_Item_Inventory.response1.json": "on-hand snapshots",
-    "GET_Items.response1.json": "item master",
-    "GET_Items_ByLocation.response1.json": "item master",
     "GET_PayCode.response1.json": "pay-code definition",
     "GET_PayCodes.response1.json": "pay-code definitions",
     "GET_Role.response1.json": "security roles",
@@ -132,7 +132,28 @@ def test_a_loss_prevention_sample_is_parsed_into_its_detection_events(name: str)
     outcome = parse(event((APIGUIDE / name).read_bytes()), context())
     assert isinstance(outcome, Parsed)
     assert Counter(e.kind for e in outcome.events) == Counter(PARSED[name])
-    assert outcome.records
+    # The item master is reference facts for the rules (kept in the ledger and the rules' windows),
+    # with no canonical table of its own; everything else is stored.
+    assert outcome.records or set(PARSED[name]) == {"catalog_item"}
+
+
+def test_the_item_master_gives_each_items_category_and_mix_and_match_group() -> None:
+    outcome = parse(event((APIGUIDE / "GET_Items.response1.json").read_bytes()), context())
+    assert isinstance(outcome, Parsed)
+    by_item = {e.entity_id: e.facts for e in outcome.events}
+    assert by_item["ADM-SCD"]["catalog_items"] == [
+        {
+            "id": "ADM-SCD",
+            "category_id": "cp:category:GOLF",
+            "mix_match_code": "CLUBDEAL",
+            "description": "Adams SC Driver, RH",
+        }
+    ]
+    assert by_item["ADM-SCD"]["mix_match_groups"] == [
+        {"code": "CLUBDEAL", "item_ids": ["ADM-SCD"], "complete": False}
+    ]
+    assert "mix_match_groups" not in by_item["WEDGE"]  # no mix-and-match code
+    assert by_item["WEDGE"]["catalog_items"][0]["category_id"] == "cp:category:GOLF"
 
 
 @pytest.mark.parametrize("name", sorted(IGNORED))
