@@ -67,7 +67,9 @@ class MixMatchGroup(BaseModel):
 
 class CatalogItem(BaseModel):
     """Contract: an item-master record (Counterpoint IM_ITEM): the item's category and mix-and-match
-    code, known before (or without) any sale of it."""
+    code, known before (or without) any sale of it. The windows take its mix-and-match group
+    (``mix_match_groups``); items' categories still come from sale lines (docs/counterpoint.md,
+    "Item master")."""
 
     model_config = ConfigDict(frozen=True)
 

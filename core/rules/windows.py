@@ -346,10 +346,6 @@ def _apply_reference(state: RuleState, facts: Facts) -> None:
         if item is None or item[0] is None or (line.category_id and item[1] != line.category_id):
             first = item[0] if item is not None and item[0] is not None else facts.ts
             ITEMS.put(state, line.item_id, [first, line.category_id or (item[1] if item else None)])
-    for master in facts.catalog_items:  # the item master: a category before any sale (first seen: none)
-        item = ITEMS.get(state, master.id)
-        if master.category_id and (item is None or item[1] != master.category_id):
-            ITEMS.put(state, master.id, [item[0] if item else None, master.category_id])
 
 
 def _apply_transaction(state: RuleState, facts: Facts, txn: Transaction) -> None:

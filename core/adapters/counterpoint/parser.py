@@ -158,9 +158,9 @@ def _categories(rows: Sequence[Row], event: RawEvent) -> Parsed:
 
 
 def _items(rows: Sequence[Row], event: RawEvent) -> Parsed:
-    """The item master (IM_ITEM): each item's category and mix-and-match code, so a category is known
-    before the item sells and a mix-and-match group's members are known at all (docs/counterpoint.md,
-    "Item master"). Nothing is stored but the event: the facts are reference data for the rules."""
+    """The item master (IM_ITEM): each item's category and mix-and-match code, so a mix-and-match
+    group's members are known at all (docs/counterpoint.md, "Item master"). Nothing is stored but the
+    event: the facts are reference data for the rules."""
     events = []
     for row in rows:
         item = row.require_key("ITEM_NO")
