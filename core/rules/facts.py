@@ -40,7 +40,8 @@ from core.rules.record_loading import build
 
 class PriceChange(BaseModel):
     """Contract: an item's selling price changed by a user (Counterpoint price maintenance, a Square
-    catalog edit with its team member). Awaiting an adapter; until then Q-DM-02 is not applicable."""
+    catalog edit with its team member). Counterpoint's item master gives no change record: Q-DM-02's
+    window derives changes from consecutive item-master prices (``families/discount.py``)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -77,6 +78,8 @@ class CatalogItem(BaseModel):
     category_id: str | None = None
     mix_match_code: str | None = None
     description: str | None = None
+    price_cents: int | None = None  # PRC_1, the selling price
+    maintained_by: str | None = None  # the user who last changed the record (LST_MAINT_USR_ID)
 
 
 class EpisodeDimension(BaseModel):

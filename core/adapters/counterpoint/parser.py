@@ -22,7 +22,7 @@ from typing import Any
 from core.adapters.counterpoint import catalog, reference_map, stock_map
 from core.adapters.counterpoint.document_map import API, HISTORY, Names, map_document
 from core.adapters.counterpoint.fields import Row
-from core.adapters.counterpoint.keys import category_id
+from core.adapters.counterpoint.keys import category_id, employee_id
 from core.adapters.counterpoint.transaction_map import map_transaction
 from core.domain import bounded_json
 from core.domain.documents import DocumentOrigin
@@ -172,6 +172,8 @@ def _items(rows: Sequence[Row], event: RawEvent) -> Parsed:
             "category_id": category_id(category) if category else None,
             "mix_match_code": code,
             "description": row.text("DESCR"),
+            "price_cents": row.cents("PRC_1"),
+            "maintained_by": employee_id(user) if (user := row.text("LST_MAINT_USR_ID")) else None,
         }
         facts: dict[str, Any] = {"catalog_items": [record]}
         if code:  # this item is one member of its group; the group may hold others

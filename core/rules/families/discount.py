@@ -170,25 +170,46 @@ def price_override_beyond_ceiling(ctx: RuleContext) -> Iterable[Finding]:
 
 
 # Q-DM-02's history: each item's price changes, 7 days behind the newest:
-# [ts, employee, old price, new price].
+# [ts, employee, old price, new price]. They come as price-change facts, or are derived from the
+# item master (Counterpoint IM_ITEM): each item's last prices by time [ts, price, user], and a record
+# whose price differs from the one before it in time is a change by the record's user.
 PRICE_CHANGES: Window[list[list[Any]]] = Window(
     "price_changes", key="item: its price changes", retention=7 * DAY, shards=8
 )
+ITEM_PRICES: Window[list[list[Any]]] = Window(
+    "item_prices", key="item: its item-master prices (the last 10 by time)", shards=8
+)
+PRICES_KEPT = 10
 
 
 @PRICE_CHANGES.folds
 def _fold_price_changes(state: RuleState, facts: Facts) -> None:
-    for change in facts.price_changes:
-        rows = trimmed(PRICE_CHANGES.get(state, change.item_id) or [], facts.ts, 7 * DAY)
-        rows.append(
-            [
-                change.occurred_at.timestamp(),
-                change.employee_id,
-                change.old_price_cents,
-                change.new_price_cents,
-            ]
+    changes = [
+        (
+            change.item_id,
+            change.occurred_at.timestamp(),
+            change.employee_id,
+            change.old_price_cents,
+            change.new_price_cents,
         )
-        PRICE_CHANGES.put(state, change.item_id, rows)
+        for change in facts.price_changes
+    ]
+    for master in facts.catalog_items:
+        if master.price_cents is None:
+            continue
+        row = [facts.ts, master.price_cents, master.maintained_by]
+        prices = ITEM_PRICES.get(state, master.id) or []
+        if row in prices:
+            continue  # a redelivery
+        prices = sorted([*prices, row], key=lambda r: (r[0], r[1]))
+        at = prices.index(row)
+        if at > 0 and prices[at - 1][1] != master.price_cents:
+            changes.append((master.id, facts.ts, master.maintained_by, prices[at - 1][1], master.price_cents))
+        ITEM_PRICES.put(state, master.id, prices[-PRICES_KEPT:])
+    for item, ts, employee, old, new in changes:
+        rows = trimmed(PRICE_CHANGES.get(state, item) or [], facts.ts, 7 * DAY)
+        rows.append([ts, employee, old, new])
+        PRICE_CHANGES.put(state, item, rows)
 
 
 @rule(
@@ -196,9 +217,9 @@ def _fold_price_changes(state: RuleState, facts: Facts) -> None:
     family=Family.DISCOUNT,
     title="Markdown then buy by the same user within 24 h",
     requires=(
-        "price_changes.item_id",
-        "price_changes.employee_id",
-        "price_changes.new_price_cents",
+        "price_changes.item_id|catalog_items.price_cents",
+        "price_changes.employee_id|catalog_items.maintained_by",
+        "price_changes.new_price_cents|catalog_items.price_cents",
         "line_items.item_id",
         "transaction.employee_id",
     ),
@@ -219,7 +240,7 @@ def markdown_then_buy(ctx: RuleContext) -> Iterable[Finding]:
     the marked-down price. Joins price-change events to later sale lines on item and user."""
     txn = ctx.facts.transaction
     if not PRICE_CHANGES.has(ctx.state):
-        return []  # no price change seen yet (and none from Square or Counterpoint adapters so far)
+        return []  # no price change seen yet (Counterpoint's item master gives them; Square none so far)
     lines = _sale_lines(ctx)
     if txn is None or not txn.employee_id or not lines:
         return []

@@ -2,7 +2,8 @@
 ``canary backfill counterpoint --dir`` reads, here through ``counterpoint_directory``), and their
 negative cases stay quiet: Q-AT-01's audit-log path, which needs the commit time the adapter derives
 from the audit entry that records the commit (docs/counterpoint.md, "Commit time"), and Q-MM-02,
-which needs the mix-and-match groups the item master (IM_ITEM, an ``Items`` response) gives."""
+which needs the mix-and-match groups the item master (IM_ITEM, an ``Items`` response) gives, and
+Q-DM-02, which needs the price changes derived from consecutive item-master records."""
 
 from __future__ import annotations
 
@@ -24,6 +25,21 @@ from tests.support.pipeline import settings_for
 EXPORTS = Path(__file__).parents[2] / "fixtures" / "counterpoint" / "exports"
 EDITED, TOUCHED, UNCOMMITTED = 701315960001, 701315960002, 701315960003
 OUTSIDE, INSIDE = 701315960004, 701315960005
+MARKED = 701315960006
+
+
+def item_master(item: str, price: float, user: str, at: str) -> dict[str, Any]:
+    """A GET /Item response: the item's record after ``user`` last changed it (``at``, UTC)."""
+    sample = json.loads((EXPORTS.parent / "apiguide" / "GET_Item.response1.json").read_text())["IM_ITEM"]
+    row = {**sample, "ITEM_NO": item, "PRC_1": price, "REG_PRC": price, "LST_MAINT_USR_ID": user}
+    return {"IM_ITEM": {**row, "RS_UTC_DT": f"{at}.0000000"}, "ErrorCode": "SUCCESS"}
+
+
+def selling(row: dict[str, Any], item: str) -> dict[str, Any]:
+    """The ticket with its first line (14.99, regular 19.99, rung by JANE) selling ``item``."""
+    out = copy.deepcopy(row)
+    out["children"]["PS_TKT_HIST_LIN"][0]["ITEM_NO"] = item
+    return out
 
 
 def doc_id(number: int) -> str:
@@ -81,7 +97,7 @@ def fired(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[tuple[str, 
             name="Garden Co",
             stores=[StoreSpec(external_id="20", source="COUNTERPOINT", timezone="America/Chicago")],
         )
-        for rule_id in ("Q-AT-01", "Q-MM-02"):
+        for rule_id in ("Q-AT-01", "Q-MM-02", "Q-DM-02"):
             container.chirp_service.promote_rule(
                 merchant, rule_id, "observation", actor="test", reason="end-to-end reach test", force=True
             )
@@ -104,11 +120,21 @@ def fired(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[tuple[str, 
             # SOIL5 covers two other mulches, not MULCH-2CF; SOIL3 (the fixture's code) covers it.
             coded(ticket(OUTSIDE, "20-200004"), "SOIL5"),
             coded(ticket(INSIDE, "20-200005"), "SOIL3"),
+            # JANE marks ROSE-2G down from 19.99 to 14.99 two hours before ringing it at 14.99
+            # (TKT_DT 15:04 Chicago is 20:04 UTC); the fern's markdown was another user's.
+            selling(ticket(MARKED, "20-200006"), "ROSE-2G"),
         ]
         directory = tmp / "export"
         directory.mkdir()
-        master = items(("MULCH-BLK", "SOIL5"), ("MULCH-RED", "SOIL5"), ("MULCH-2CF", "SOIL3"))
-        (directory / "01-items.json").write_text(json.dumps(master))
+        groups = items(("MULCH-BLK", "SOIL5"), ("MULCH-RED", "SOIL5"), ("MULCH-2CF", "SOIL3"))
+        (directory / "01-items.json").write_text(json.dumps(groups))
+        updates = [
+            item_master("ROSE-2G", 19.99, "MGR", "2024-05-01T12:00:00"),
+            item_master("ROSE-2G", 14.99, "JANE", "2024-06-01T18:00:00"),
+            item_master("FERN-1G", 19.99, "MGR", "2024-05-01T12:00:00"),
+            item_master("FERN-1G", 14.99, "BOB", "2024-06-01T18:00:00"),
+        ]
+        (directory / "02-items.jsonl").write_text("".join(json.dumps(u) + "\n" for u in updates))
         (directory / "ticket_history.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
         accept_all(container.inbox, counterpoint_directory(merchant, directory))
         drain(container.pipeline)
@@ -137,3 +163,9 @@ def test_a_line_rung_under_a_mix_and_match_code_whose_group_lacks_its_item_fires
     fired: list[tuple[str, str | None]],
 ) -> None:
     assert [f for f in fired if f[0] == "Q-MM-02"] == [("Q-MM-02", doc_id(OUTSIDE))]
+
+
+def test_a_markdown_in_the_item_master_then_a_purchase_by_the_same_user_fires_and_another_users_does_not(
+    fired: list[tuple[str, str | None]],
+) -> None:
+    assert [f for f in fired if f[0] == "Q-DM-02"] == [("Q-DM-02", doc_id(MARKED))]

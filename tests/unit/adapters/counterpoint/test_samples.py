@@ -137,7 +137,7 @@ def test_a_loss_prevention_sample_is_parsed_into_its_detection_events(name: str)
     assert outcome.records or set(PARSED[name]) == {"catalog_item"}
 
 
-def test_the_item_master_gives_each_items_category_and_mix_and_match_group() -> None:
+def test_the_item_master_gives_each_items_category_mix_and_match_group_price_and_user() -> None:
     outcome = parse(event((APIGUIDE / "GET_Items.response1.json").read_bytes()), context())
     assert isinstance(outcome, Parsed)
     by_item = {e.entity_id: e.facts for e in outcome.events}
@@ -147,6 +147,8 @@ def test_the_item_master_gives_each_items_category_and_mix_and_match_group() -> 
             "category_id": "cp:category:GOLF",
             "mix_match_code": "CLUBDEAL",
             "description": "Adams SC Driver, RH",
+            "price_cents": 39_999,
+            "maintained_by": "cp:employee:MGR",
         }
     ]
     assert by_item["ADM-SCD"]["mix_match_groups"] == [
