@@ -36,8 +36,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     window_ms = args.group_wait_ms if args.group_commit else 0.0
     settings = Settings().model_copy(update={"ingress_group_commit_ms": window_ms})
     container = bootstrap(settings, ingress=True)
-    app = create_app(container)
-    app.router.routes.append(Route("/bench/noop", noop, methods=["GET", "POST"]))
+    app = create_app(container, extra_routes=[Route("/bench/noop", noop, methods=["GET", "POST"])])
     try:
         # Loopback only, whatever CANARY_HTTP_HOST says: the benchmark never listens on a network.
         uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False)

@@ -37,7 +37,9 @@ class Background(Protocol):
     def stop(self) -> None: ...
 
 
-def create_app(container: Container, *, background: Sequence[Background] = ()) -> Starlette:
+def create_app(
+    container: Container, *, background: Sequence[Background] = (), extra_routes: Sequence[BaseRoute] = ()
+) -> Starlette:
     """The app; its lifespan starts ``background`` (in order), runs the MCP servers' session
     managers, and on shutdown stops ``background`` (in reverse). Closing the container stays with
     whoever built it."""
@@ -51,6 +53,7 @@ def create_app(container: Container, *, background: Sequence[Background] = ()) -
         *(route for server in mcp for route in server.routes()),
         Route("/console", lambda _request: RedirectResponse("/console/", status_code=307)),
         console,
+        *extra_routes,  # the benchmark's floor endpoint (core/bench/server.py)
     ]
     mcp_servers = lifespan(mcp)
 

@@ -6,6 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from core.bootstrap import bootstrap
@@ -46,12 +49,16 @@ def test_the_app_runs_its_background_work_for_as_long_as_it_serves(tmp_path: Pat
         def stop(self) -> None:
             seen.append("stop")
 
+    async def floor(_request: Request) -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
     try:
-        app = create_app(container, background=[Recorder()])
+        app = create_app(container, background=[Recorder()], extra_routes=[Route("/bench/noop", floor)])
         with TestClient(app) as client:
             assert seen == ["start"]
             assert client.get("/healthz").json() == {"status": "ok"}
             assert client.get("/metrics").status_code == 200
+            assert client.get("/bench/noop").json() == {"status": "ok"}
         assert seen == ["start", "stop"]
     finally:
         container.close()
