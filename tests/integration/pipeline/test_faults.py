@@ -99,6 +99,9 @@ def _stop(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> int:
     return code
 
 
+STARTUP = 300.0  # seconds for freshly started workers to get going on a loaded machine
+
+
 def _wait_for(
     condition: Callable[[], bool], timeout: float = 60.0, workers: tuple[subprocess.Popen[bytes], ...] = ()
 ) -> None:
@@ -294,6 +297,7 @@ def _wipe(settings: Settings) -> None:
     client.close()
 
 
+@pytest.mark.timeout(900)
 def test_redis_wiped_while_workers_run_heals_without_a_restart(
     production: tuple[Container, Settings],
 ) -> None:
@@ -307,23 +311,24 @@ def test_redis_wiped_while_workers_run_heals_without_a_restart(
     running = tuple(workers.values())
     try:
         _accept(container, merchant, 5)
-        _wait_for(lambda: _parsed(container, merchant) >= 5, workers=running)
+        # Five processes import the app at once: on two busy cores that alone can take minutes.
+        _wait_for(lambda: _parsed(container, merchant) >= 5, timeout=STARTUP, workers=running)
         workers["seal"].send_signal(signal.SIGSTOP)
         _accept_more(container, merchant, n, start=5)
         _wipe(settings)  # between ingress and seal
         workers["seal"].send_signal(signal.SIGCONT)
-        _wait_for(lambda: _sealed(container, merchant) >= n + 5, timeout=30, workers=running)
+        _wait_for(lambda: _sealed(container, merchant) >= n + 5, timeout=90, workers=running)
         workers["parse"].send_signal(signal.SIGSTOP)
         _accept_more(container, merchant, n, start=n + 5)
-        _wait_for(lambda: _sealed(container, merchant) >= 2 * n + 5, timeout=30, workers=running)
+        _wait_for(lambda: _sealed(container, merchant) >= 2 * n + 5, timeout=90, workers=running)
         _wipe(settings)  # between seal and parse
         workers["parse"].send_signal(signal.SIGCONT)
         total = 2 * n + 5
-        _wait_for(lambda: _parsed(container, merchant) >= total, timeout=30, workers=running)
+        _wait_for(lambda: _parsed(container, merchant) >= total, timeout=90, workers=running)
         for consumer in ("customers", "chirp"):
             _wait_for(
                 lambda c=consumer: len(_consumed_seqs(container, merchant, c)) >= total,  # type: ignore[misc]
-                timeout=30,
+                timeout=90,
                 workers=running,
             )
     finally:
