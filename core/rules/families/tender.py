@@ -143,6 +143,22 @@ def _work_out_station(
     if not sale and not close:
         return None
     station = str(txn.device_id if sale and txn is not None else shift.device_id if shift else "")
+    if sale and not close and txn is not None:
+        # The usual case, a sale joining the station's latest open session at or after its start,
+        # closes nothing and changes no closed session: only that row is copied and updated.
+        held = STATIONS.get(state, station)
+        latest = held["s"][-1] if held is not None and held["s"] else None
+        if (
+            latest is not None
+            and latest[_KEY] == session_key(txn)
+            and latest[_SALES] > 0
+            and not latest[_CLOSED]
+            and facts.ts >= latest[_FIRST]
+        ):
+            row = list(latest)
+            if _add_sale(state, facts, txn, [row]) is None:
+                return None
+            return station, [*held["s"][:-1], row], []  # type: ignore[index]
     rows = _station_rows(state, station)
     before = dict(zip((r[_KEY] for r in rows), _closed(rows), strict=True))
     changed: str | None = None
