@@ -13,7 +13,8 @@ run stored:
   case that holds it;
 - a detection whose episode the run no longer finds (late hours changed the model's view) is
   superseded: kept, suppressed with ``SUPERSEDED`` as its reason, one revision later, with an audit
-  row; found again, it is revived one revision later still;
+  row, and, if it had been published, published again as withdrawn so Fox takes it out of its case;
+  found again, it is revived one revision later still (and rejoins the case);
 - dry-run writes nothing, observation writes, alerting writes ``pending`` and the outbox publishes
   after the commit (``core/rules/service/consumer.publish_pending``).
 
@@ -144,7 +145,7 @@ def _supersede(session: Session, merchant_id: str, row: DetectionRow, now: datet
             suppression_reason=SUPERSEDED,
             revision=revision,
             updated_at=now,
-            alert_state="none" if row.alert_state == "pending" else row.alert_state,
+            alert_state=store.superseded_alert_state(row.alert_state, row.published_at),
         )
     )
     store.audit(

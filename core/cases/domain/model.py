@@ -68,6 +68,10 @@ class Alert:
 
     ``revision`` grows when Chirp updates a detection (a growing episode); a redelivered message
     carries the same revision, so (detection_id, revision) is the message's identity.
+    ``withdrawn`` is why Chirp superseded the detection (a replay that reclassified its event, a
+    Bubble rescore that no longer finds its episode), empty while it is live: a superseded detection
+    that had been published is published once more, one revision later, saying so, and one found
+    again is published live one revision after that (docs/fox.md, "Withdrawn detections").
     """
 
     detection_id: str
@@ -84,6 +88,7 @@ class Alert:
     station_id: str = ""
     drawer_session_id: str = ""
     revision: int = 0
+    withdrawn: str = ""
 
     @property
     def message_key(self) -> str:
@@ -123,4 +128,5 @@ class Alert:
             station_id=fields.get("station_id", ""),
             drawer_session_id=fields.get("drawer_session_id", ""),
             revision=int(revision),
+            withdrawn=fields.get("withdrawn", ""),
         )

@@ -8,6 +8,14 @@ recomputed from all its members by ``escalation.escalate``, with every bump and 
 the case. ``app.fox_alerts`` holds one row per detection id: a redelivered or updated alert is an
 upsert that keeps its case, never a second membership.
 
+A detection Chirp superseded (a replay that reclassified its event, a Bubble rescore that no longer
+finds its episode) arrives one revision later with ``withdrawn`` set: its row stays in its case,
+marked with the reason, and the case's count and severity are recomputed from its live members only
+(``fox_cases.withdrawn`` counts the others); found again, it arrives live one revision later still
+and counts again. A withdrawn alert is bundled like any other, so the membership, and with it the
+rebuild, does not depend on whether Fox saw the live revision first (docs/fox.md, "Withdrawn
+detections").
+
 Exactly-once through ``core.consumers.tracked``: the case writes and the message keys commit in one
 transaction under ``FOX_LOCK``, a per-merchant advisory lock on Postgres, so two fox workers never
 open two cases for one bundle. A batch is applied in the alerts' time order.
@@ -67,11 +75,13 @@ ALERT_COLUMNS = (
     "station_id",
     "drawer_session_id",
     "rule_bundle_key",
+    "withdrawn",
 )
 REFRESHED = (
     "first_at",
     "last_at",
     "detections",
+    "withdrawn",
     "base_severity",
     "severity",
     "severity_rank",
@@ -207,13 +217,16 @@ def apply_alerts(
                     .where(ALERT_T.c.merchant_id == merchant_id, ALERT_T.c.detection_id == alert.detection_id)
                     .values(values)
                 )
-                days[rule_day(known[2], known[3], known[0])] -= 1
-                days[rule_day(values["rule_id"], values["occurred_at"], known[0])] += 1
+                if not known[4]:  # fox_rule_days counts live alerts only
+                    days[rule_day(known[2], known[3], known[0])] -= 1
+                if not values["withdrawn"]:
+                    days[rule_day(values["rule_id"], values["occurred_at"], known[0])] += 1
                 existing[alert.detection_id] = (
                     known[0],
                     alert.revision,
                     values["rule_id"],
                     values["occurred_at"],
+                    values["withdrawn"],
                 )
             if known[0]:
                 touched.add(known[0])
@@ -249,7 +262,8 @@ def apply_alerts(
     _insert_many(session, CASE_T, new_cases)
     _insert_many(session, ALERT_T, list(fresh.values()))
     for row in fresh.values():
-        days[rule_day(row["rule_id"], row["occurred_at"], row["case_id"])] += 1
+        if not row["withdrawn"]:
+            days[rule_day(row["rule_id"], row["occurred_at"], row["case_id"])] += 1
     count_rule_days(session, merchant_id, days)
     refresh_cases(session, merchant_id, sorted(touched), now, notify=restore is None)
     return counts
@@ -269,7 +283,7 @@ def _insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]])
 
 
 def _existing(session: Session, merchant_id: str, ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
-    """By detection id, the stored alert's (case id, revision, rule id, occurred at)."""
+    """By detection id, the stored alert's (case id, revision, rule id, occurred at, withdrawn)."""
     found: dict[str, tuple[Any, ...]] = {}
     unique = sorted(set(ids))
     for i in range(0, len(unique), 500):
@@ -280,9 +294,10 @@ def _existing(session: Session, merchant_id: str, ids: Sequence[str]) -> dict[st
                 ALERT_T.c.revision,
                 ALERT_T.c.rule_id,
                 ALERT_T.c.occurred_at,
+                ALERT_T.c.withdrawn,
             ).where(ALERT_T.c.merchant_id == merchant_id, ALERT_T.c.detection_id.in_(unique[i : i + 500]))
         ):
-            found[row.detection_id] = (row.case_id, row.revision, row.rule_id, row.occurred_at)
+            found[row.detection_id] = (row.case_id, row.revision, row.rule_id, row.occurred_at, row.withdrawn)
     return found
 
 
@@ -293,7 +308,7 @@ def rule_day(rule_id: str, occurred_at: datetime, case_id: str | None) -> tuple[
 
 def count_rule_days(session: Session, merchant_id: str, delta: Mapping[tuple[date, str, str], int]) -> None:
     """Add ``delta`` to the merchant's ``fox_rule_days`` (in the caller's transaction); rows that fall
-    to zero are dropped, so a (rule, case) pair is present exactly while it holds an alert."""
+    to zero are dropped, so a (rule, case) pair is present exactly while it holds a live alert."""
     rows = [
         {"merchant_id": merchant_id, "day": d, "rule_id": r, "case_id": c, "alerts": n}
         for (d, r, c), n in sorted(delta.items())
@@ -364,6 +379,7 @@ def _alert_values(alert: Alert) -> dict[str, Any]:
         "station_id": alert.station_id[:160],
         "drawer_session_id": alert.drawer_session_id[:200],
         "rule_bundle_key": alert.rule_bundle_key[:300],
+        "withdrawn": alert.withdrawn[:120],
     }
 
 
@@ -398,6 +414,7 @@ def _new_case(
         "first_at": alert.occurred_at,
         "last_at": alert.occurred_at,
         "detections": 0,
+        "withdrawn": 0,
         "base_severity": alert.severity.value,
         "severity": alert.severity.value,
         "severity_rank": alert.severity.rank,
@@ -411,7 +428,11 @@ def refresh_cases(
     session: Session, merchant_id: str, case_ids: Sequence[str], now: datetime, *, notify: bool = True
 ) -> None:
     """Recompute span, count, severity and escalations of these cases from their members; queue the
-    notifications an open case now reaches (core/cases/service/notify.py; never in a rebuild)."""
+    notifications an open case now reaches (core/cases/service/notify.py; never in a rebuild).
+
+    Count, severity and escalations are the live members'; the span and ``opened_at`` are every
+    member's, withdrawn ones included, so what a later alert joins does not change when one is
+    withdrawn. A case with no live member keeps its state, with 0 detections and severity info."""
     rules = tenant_escalation(session, merchant_id)
     notify = notify and notifications.has_targets(session, merchant_id)
     by_case: dict[str, list[Any]] = {case_id: [] for case_id in case_ids}
@@ -426,6 +447,7 @@ def refresh_cases(
                 ALERT_T.c.drawer_session_id,
                 ALERT_T.c.employee_id,
                 ALERT_T.c.received_at,
+                ALERT_T.c.withdrawn,
             ).where(ALERT_T.c.merchant_id == merchant_id, ALERT_T.c.case_id.in_(list(case_ids[i : i + 500])))
         ):
             by_case[m.case_id].append(m)
@@ -434,6 +456,7 @@ def refresh_cases(
         members = by_case[case_id]
         if not members:
             continue
+        live = [m for m in members if not m.withdrawn]
         result = escalate(
             [
                 Member(
@@ -444,7 +467,7 @@ def refresh_cases(
                     m.drawer_session_id,
                     m.employee_id,
                 )
-                for m in members
+                for m in live
             ],
             rules,
         )
@@ -454,7 +477,8 @@ def refresh_cases(
                 "b_id": case_id,
                 "b_first_at": min(m.occurred_at for m in members),
                 "b_last_at": max(m.occurred_at for m in members),
-                "b_detections": len(members),
+                "b_detections": len(live),
+                "b_withdrawn": len(members) - len(live),
                 "b_base_severity": result.base.value,
                 "b_severity": result.severity.value,
                 "b_severity_rank": result.severity.rank,
@@ -496,7 +520,8 @@ HUMAN_COLUMNS = ("state", "assignee", "outcome", "closed_at")
 
 
 def published_alerts(session: Session, merchant_id: str) -> list[Alert]:
-    """Every detection Chirp published (or will publish) on ``canary:alerts``, as Fox received it."""
+    """Every detection Chirp published (or will publish) on ``canary:alerts``, as Fox received it:
+    a superseded one withdrawn, exactly as the publisher encodes it (``_alert_fields``)."""
     rows = session.execute(
         select(DETECTION_T).where(
             DETECTION_T.c.merchant_id == merchant_id, DETECTION_T.c.alert_state != "none"
@@ -518,6 +543,7 @@ def published_alerts(session: Session, merchant_id: str) -> list[Alert]:
             station_id=r.station_id or "",
             drawer_session_id=r.drawer_session_id or "",
             revision=r.revision,
+            withdrawn=((r.suppression_reason or "superseded")[:120] if r.suppressed else ""),
         )
         for r in rows
     ]

@@ -192,6 +192,7 @@ class FoxService:
                     summary=m.summary,
                     employee_id=m.employee_id,
                     drawer_session_id=m.drawer_session_id,
+                    withdrawn=m.withdrawn,
                 )
                 for m in members
             ],
@@ -289,7 +290,12 @@ class FoxService:
         parts: list[Any] = []
         for lo, hi in [(start, end)] if last <= first else [(start, first), (last, end)]:
             if lo < hi:
-                where = [a.merchant_id == merchant_id, a.occurred_at >= lo, a.occurred_at < hi]
+                where = [
+                    a.merchant_id == merchant_id,
+                    a.occurred_at >= lo,
+                    a.occurred_at < hi,
+                    a.withdrawn == "",
+                ]
                 parts.append(
                     select(a.rule_id, func.coalesce(a.case_id, "").label("case_id"), func.count().label("n"))
                     .where(*where, *([a.rule_id == rule_id] if rule_id else []))
@@ -433,7 +439,13 @@ class FoxService:
             patterns = s.execute(
                 select(a.rule_id, func.count())
                 .select_from(ALERT_T.join(CASE_T, and_(c.merchant_id == a.merchant_id, c.id == a.case_id)))
-                .where(c.merchant_id == merchant_id, *only, c.opened_at >= start, c.opened_at < end)
+                .where(
+                    c.merchant_id == merchant_id,
+                    *only,
+                    c.opened_at >= start,
+                    c.opened_at < end,
+                    a.withdrawn == "",
+                )
                 .group_by(a.rule_id)
             ).all()
             stores: dict[str, list[int]] = {}  # store → [open cases, highest rank]
@@ -517,7 +529,9 @@ class FoxService:
                 for c in s.execute(
                     select(ALERT_T.c.case_id, ALERT_T.c.rule_id, func.count())
                     .where(
-                        ALERT_T.c.merchant_id == merchant_id, ALERT_T.c.case_id.in_(ids[part : part + 500])
+                        ALERT_T.c.merchant_id == merchant_id,
+                        ALERT_T.c.case_id.in_(ids[part : part + 500]),
+                        ALERT_T.c.withdrawn == "",
                     )
                     .group_by(ALERT_T.c.case_id, ALERT_T.c.rule_id)
                 ):
@@ -858,7 +872,9 @@ def _record_outcome(
     if action not in (Action.RESOLVE, Action.DISMISS, Action.REOPEN):
         return
     members = select(ALERT_T.c.detection_id).where(
-        ALERT_T.c.merchant_id == merchant_id, ALERT_T.c.case_id == case_id
+        ALERT_T.c.merchant_id == merchant_id,
+        ALERT_T.c.case_id == case_id,
+        *([ALERT_T.c.withdrawn == ""] if outcome else []),  # a withdrawn detection is not judged
     )
     s.execute(
         DETECTION_T.update()
@@ -892,6 +908,7 @@ def _summary(r: Any) -> CaseSummary:
         severity=r.severity,
         family=r.family,
         detections=r.detections,
+        withdrawn=r.withdrawn,
         location_id=r.location_id,
         employee_id=r.employee_id,
         assignee=r.assignee,

@@ -24,7 +24,12 @@ class CaseSummary(Result):
     state: str = Field(description="open, in_progress, resolved or dismissed.")
     severity: str = Field(description="After escalation: info, low, medium, high or critical.")
     family: str
-    detections: int = Field(description="How many detections the case holds.")
+    detections: int = Field(description="How many live detections the case holds.")
+    withdrawn: int = Field(
+        default=0,
+        description="How many of its detections Chirp withdrew (superseded); they count for nothing. "
+        "A case with detections 0 and withdrawn > 0 has nothing left to investigate.",
+    )
     location_id: Id = ""
     employee_id: Id = ""
     assignee: str | None = None
@@ -50,6 +55,7 @@ class CaseDetection(Result):
     summary: str
     employee_id: Id = ""
     drawer_session_id: Id = ""
+    withdrawn: str = Field(default="", description="Why Chirp withdrew it (superseded); empty while live.")
 
 
 class EscalationView(Result):

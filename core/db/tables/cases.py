@@ -2,7 +2,9 @@
 
 - ``fox_alerts``: every alert Fox received from ``canary:alerts``, one row per detection id (a
   redelivered or updated alert is an upsert, never a second membership), with the case it joined —
-  none for an informational alert. This is the case membership.
+  none for an informational alert. This is the case membership; ``withdrawn`` is the reason Chirp
+  superseded the detection (a replay that reclassified its event, a rescore that no longer finds the
+  episode), empty while it is live: a withdrawn member stays, but counts for nothing.
 - ``fox_cases``: one row per case: queue, bundle key and the basis it was built from, the subject,
   the span of its alerts, its severity after escalation with every bump and its reason, and the
   investigation state (state, assignee, outcome) the analysts set.
@@ -53,6 +55,9 @@ class FoxAlert(TenantKey, table=True):
     station_id: str = Field(default="", max_length=160)
     drawer_session_id: str = Field(default="", max_length=200)
     rule_bundle_key: str = Field(default="", max_length=300)
+    withdrawn: str = Field(
+        default="", max_length=120, sa_column_kwargs={"server_default": ""}
+    )  # why Chirp superseded it; "" while live
 
 
 class FoxRuleDay(TenantKey, table=True):
@@ -100,7 +105,10 @@ class FoxCase(TenantKey, table=True):
     drawer_session_id: str = Field(default="", max_length=200)
     first_at: datetime = Field(sa_type=UTCDateTime)
     last_at: datetime = Field(sa_type=UTCDateTime)
-    detections: int = 0
+    detections: int = 0  # its live members
+    withdrawn: int = Field(
+        default=0, sa_column_kwargs={"server_default": "0"}
+    )  # its withdrawn members (docs/fox.md, "Withdrawn detections")
     base_severity: str = Field(max_length=16)  # the highest of its detections
     severity: str = Field(max_length=16)  # after escalation
     severity_rank: int = 0

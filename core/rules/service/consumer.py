@@ -9,7 +9,8 @@ stored windows. Alerts leave through an outbox: alerting detections are written 
 published to ``canary:alerts`` after the commit, then marked ``published``; a crash in between
 leaves them pending and the next batch for that merchant publishes them (Fox de-duplicates on the
 detection id, which is deterministic, and its revision). An episode's detection that grows (Q-VR-03)
-is rewritten in place with the next revision and published again under the same id.
+is rewritten in place with the next revision and published again under the same id; one superseded
+(a replay that reclassified its event, a Bubble rescore) is published again carrying ``withdrawn``.
 
 The state is cached per merchant between batches; each batch compares slice versions with the
 database and reloads only what another worker changed.
@@ -177,4 +178,6 @@ def _alert_fields(row: DetectionRow) -> dict[str, str]:
         "drawer_session_id": row.drawer_session_id or "",
         "summary": row.summary,
         "revision": str(row.revision),
+        # a superseded detection (store.superseded_alert_state): Fox withdraws it from its case
+        "withdrawn": (row.suppression_reason or "superseded")[:120] if row.suppressed else "",
     }

@@ -1,7 +1,8 @@
 """Bubble's episodes as Chirp detections and on to Fox, on SQLite and on Postgres (application role, RLS
 on): observations → scoring → A-BUBBLE-* detection → alert on canary:alerts → Fox case. One detection
 per episode, rewritten (next revision, published again) when a rescore finds it changed, untouched
-when it does not, superseded when the episode is gone; modes, tuning and allow-lists apply."""
+when it does not, superseded (and withdrawn from its Fox case) when the episode is gone; modes,
+tuning and allow-lists apply."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from core.bubble.service.scoring import REVISIONS, rescore_if_changed, run
 from core.bubble.service.signals import SUPERSEDED
 from core.bus.port import ALERTS
 from core.cases.domain.model import Alert
-from core.cases.service.consumer import FoxConsumer
+from core.cases.service.consumer import FoxConsumer, rebuild, snapshot
 from core.cases.service.service import FoxService
 from core.clock import FixedClock
 from core.db.tables.cases import FoxCase
@@ -183,11 +184,13 @@ def test_a_detection_whose_episode_is_gone_is_superseded_and_revived_when_it_ret
     rows = world()
     merchant_id = seed(any_db, rows)
     _alerting(any_db, merchant_id, "A-BUBBLE-DEVICE")
-    run(any_db, merchant_id, clock=CLOCK)
+    alerts = Alerts()
+    run(any_db, merchant_id, publisher=alerts, clock=CLOCK)
     (first,) = _detections(any_db, merchant_id)
+    _fox(any_db, merchant_id, alerts)
     with any_db.tenant(merchant_id) as s:  # the spike hour is corrected: nine voids were two
         s.execute(_hours_update(merchant_id, 2))
-    run(any_db, merchant_id, clock=CLOCK)
+    run(any_db, merchant_id, publisher=alerts, clock=CLOCK)
     (gone,) = _detections(any_db, merchant_id)
     assert (gone.id, gone.suppressed, gone.suppression_reason, gone.revision) == (
         first.id,
@@ -197,11 +200,24 @@ def test_a_detection_whose_episode_is_gone_is_superseded_and_revived_when_it_ret
     )
     audit = ChirpService(any_db, CLOCK).audit_log(merchant_id).items
     assert any(a.action == "detection_superseded" and a.target == first.id for a in audit)
+    # Fox is told: published again one revision later as withdrawn; the case stays, with nothing live
+    assert [(a["revision"], a["withdrawn"]) for a in alerts.sent] == [("0", ""), ("1", SUPERSEDED)]
+    _fox(any_db, merchant_id, alerts)  # the first alert again, too: a redelivery changes nothing
+    (case,) = _cases(any_db, merchant_id)
+    assert (case.state, case.detections, case.withdrawn, case.severity) == ("open", 0, 1, "info")
+    live = snapshot(any_db, merchant_id)
+    rebuild(any_db, merchant_id, CLOCK)
+    assert snapshot(any_db, merchant_id) == live
     with any_db.tenant(merchant_id) as s:
         s.execute(_hours_update(merchant_id, 9))
-    run(any_db, merchant_id, clock=CLOCK)
+    run(any_db, merchant_id, publisher=alerts, clock=CLOCK)
     (back,) = _detections(any_db, merchant_id)
     assert (back.id, back.suppressed, back.revision) == (first.id, False, 2)
+    assert [(a["revision"], a["withdrawn"]) for a in alerts.sent[2:]] == [("2", "")]
+    _fox(any_db, merchant_id, alerts)
+    (rejoined,) = _cases(any_db, merchant_id)
+    assert (rejoined.id, rejoined.detections, rejoined.withdrawn) == (case.id, 1, 0)
+    assert rejoined.severity == first.severity
 
 
 def _hours_update(merchant_id: str, voids: int) -> Any:

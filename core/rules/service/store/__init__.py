@@ -33,6 +33,7 @@ from core.rules.service.store.detections import (
     outcomes,
     pending_alerts,
     save_detection,
+    superseded_alert_state,
     write_detections,
 )
 from core.rules.service.store.ledger import CONSUMER, journal, journal_span, load_journal
@@ -84,6 +85,7 @@ __all__ = [
     "state_versions",
     "substrate_state",
     "supersede",
+    "superseded_alert_state",
     "write_detections",
     "write_rule_config",
 ]

@@ -3,7 +3,8 @@
 A replayed event whose parse changed arrives under a new message key (``core/consumers/keys.py``)
 with the (seq, kind, entity) the journal already holds. Before it is evaluated, the detections
 that entity triggered are superseded: kept, suppressed with the reason ``replayed: reclassified``,
-one revision later, with an audit row saying what they were; never deleted. The evaluation then
+one revision later, with an audit row saying what they were; never deleted. One that had been
+published as an alert is pending again, so the outbox tells Fox it is withdrawn. The evaluation then
 writes what the new parse finds, and a detection it finds again is revived one revision later
 still (docs/tsp-ops.md, "Replay safety").
 """
@@ -19,6 +20,7 @@ from sqlmodel import Session, col, select
 from core.db.tables.rules import DetectionRow, RuleEventJournalRow
 from core.domain.parsing import ParsedEvent
 from core.rules.service.store.audit import audit
+from core.rules.service.store.detections import superseded_alert_state
 
 REPLAYED = "replayed: reclassified"
 ACTOR = "replay"
@@ -64,7 +66,13 @@ def supersede(
         session.execute(
             update(DetectionRow)
             .where(and_(col(DetectionRow.merchant_id) == merchant_id, col(DetectionRow.id) == row.id))
-            .values(suppressed=True, suppression_reason=REPLAYED, revision=revision, updated_at=now)
+            .values(
+                suppressed=True,
+                suppression_reason=REPLAYED,
+                revision=revision,
+                updated_at=now,
+                alert_state=superseded_alert_state(row.alert_state, row.published_at),
+            )
         )
         audit(
             session,

@@ -39,6 +39,15 @@ def write_detections(session: Session, rows: Sequence[dict[str, Any]]) -> None:
         session.execute(stmt, chosen[start : start + CHUNK])
 
 
+def superseded_alert_state(alert_state: str, published_at: datetime | None) -> str:
+    """A superseded detection's outbox state: one Fox was told about (any revision published) is
+    ``pending`` again, so the outbox republishes it one revision later as withdrawn; one never
+    published is never sent (``none``); one that was never an alert stays ``none``."""
+    if alert_state == "none":
+        return "none"
+    return "pending" if published_at is not None else "none"
+
+
 def pending_alerts(session: Session, merchant_id: str, limit: int = 500) -> list[DetectionRow]:
     return list(
         session.exec(
