@@ -372,14 +372,19 @@ class FoxService:
             ],
         )
 
-    def case_totals(self, merchant_id: str, start: datetime, end: datetime) -> CaseTotals:
-        """Counts for [start, end): cases opened, cases closed, and how many closed as confirmed fraud."""
+    def case_totals(
+        self, merchant_id: str, start: datetime, end: datetime, *, stores: frozenset[str] | None = None
+    ) -> CaseTotals:
+        """Counts for [start, end): cases opened, cases closed, and how many closed as confirmed fraud
+        (of ``stores`` only, when given)."""
         if end <= start:
             raise InvalidCaseRequestError("end must be after start")
+        only = [] if stores is None else [CASE_T.c.location_id.in_(sorted(stores))]
         with self._db.tenant(merchant_id) as s:
             opened = s.execute(
                 select(func.count()).where(
                     CASE_T.c.merchant_id == merchant_id,
+                    *only,
                     CASE_T.c.opened_at >= start,
                     CASE_T.c.opened_at < end,
                 )
@@ -388,6 +393,7 @@ class FoxService:
                 select(CASE_T.c.outcome, func.count())
                 .where(
                     CASE_T.c.merchant_id == merchant_id,
+                    *only,
                     CASE_T.c.closed_at >= start,
                     CASE_T.c.closed_at < end,
                 )

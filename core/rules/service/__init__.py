@@ -98,8 +98,10 @@ class ChirpService:
     def detection_trends(self, merchant_id: str, **options: Any) -> TrendReport:
         return self.detections.detection_trends(merchant_id, **options)
 
-    def family_counts(self, merchant_id: str, start: datetime, end: datetime) -> FamilyCounts:
-        return self.detections.family_counts(merchant_id, start, end)
+    def family_counts(
+        self, merchant_id: str, start: datetime, end: datetime, *, stores: frozenset[str] | None = None
+    ) -> FamilyCounts:
+        return self.detections.family_counts(merchant_id, start, end, stores=stores)
 
     def dry_run_rule(
         self,

@@ -88,10 +88,16 @@ class DetectionsUseCase:
         )
 
     def detection_trends(
-        self, merchant_id: str, *, by: str = "store", weeks: int = 8, end: datetime | None = None
+        self,
+        merchant_id: str,
+        *,
+        by: str = "store",
+        weeks: int = 8,
+        end: datetime | None = None,
+        stores: frozenset[str] | None = None,
     ) -> TrendReport:
         """Weekly counts of each dashboard measure per store (or employee) over the ``weeks`` weeks
-        ending at ``end`` (default now), the busiest first."""
+        ending at ``end`` (default now), the busiest first; of ``stores`` only when given."""
         if by not in TREND_KEYS:
             raise InvalidRequestError(f"by must be store or employee, got {by!r}")
         if not 1 <= weeks <= 52:
@@ -100,7 +106,7 @@ class DetectionsUseCase:
         edges = [end - timedelta(weeks=weeks - i) for i in range(weeks + 1)]
         measure_of = {rule: m for m, rules in MEASURES.items() for rule in rules}
         with self._c.db.tenant(merchant_id) as s:
-            rows = store.detection_tally(s, merchant_id, edges, TREND_KEYS[by])
+            rows = store.detection_tally(s, merchant_id, edges, TREND_KEYS[by], stores)
         counts: dict[tuple[str | None, str], list[int]] = {}
         for key, rule_id, bucket, n in rows:
             measure = measure_of.get(rule_id)
@@ -115,12 +121,14 @@ class DetectionsUseCase:
             by=by, edges=edges, measures={m: list(r) for m, r in MEASURES.items()}, series=series
         )
 
-    def family_counts(self, merchant_id: str, start: datetime, end: datetime) -> FamilyCounts:
-        """Unsuppressed detections per rule family in [start, end)."""
+    def family_counts(
+        self, merchant_id: str, start: datetime, end: datetime, *, stores: frozenset[str] | None = None
+    ) -> FamilyCounts:
+        """Unsuppressed detections per rule family in [start, end) (of ``stores`` only, when given)."""
         if end <= start:
             raise InvalidRequestError("end must be after start")
         with self._c.db.tenant(merchant_id) as s:
-            rows = store.detection_tally(s, merchant_id, [start, end])
+            rows = store.detection_tally(s, merchant_id, [start, end], locations=stores)
         counts: dict[str, int] = {}
         for _key, rule_id, _bucket, n in rows:
             rule = self._c.catalog.rules.get(rule_id)

@@ -72,7 +72,7 @@ def dashboard(console: Console, request: Request, _form: Mapping[str, Any]) -> R
     only = _text(q, "key", 160)
     now = console.now()
     rules = console.deps.chirp_service
-    report = rules.detection_trends(viewer.merchant_id, by=by, weeks=weeks, end=now)
+    report = rules.detection_trends(viewer.merchant_id, by=by, weeks=weeks, end=now, stores=viewer.stores)
     measures = list(report.measures)
     rows: dict[str | None, dict[str, Any]] = {}
     for s in report.series:
@@ -104,12 +104,12 @@ def dashboard(console: Console, request: Request, _form: Mapping[str, Any]) -> R
     until = now + timedelta(seconds=1)  # what happened at this very second counts too
     this_start = _month_start(now)
     last_start = _previous_month(this_start)
-    this_families = rules.family_counts(viewer.merchant_id, this_start, until)
-    last_families = rules.family_counts(viewer.merchant_id, last_start, this_start)
+    this_families = rules.family_counts(viewer.merchant_id, this_start, until, stores=viewer.stores)
+    last_families = rules.family_counts(viewer.merchant_id, last_start, this_start, stores=viewer.stores)
     families = sorted(set(last_families.counts) | set(this_families.counts))
     cases = console.deps.fox_service
-    this_cases = cases.case_totals(viewer.merchant_id, this_start, until)
-    last_cases = cases.case_totals(viewer.merchant_id, last_start, this_start)
+    this_cases = cases.case_totals(viewer.merchant_id, this_start, until, stores=viewer.stores)
+    last_cases = cases.case_totals(viewer.merchant_id, last_start, this_start, stores=viewer.stores)
     return console.render(
         "dashboard.html",
         viewer,

@@ -5,6 +5,7 @@ like another merchant's."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -43,6 +44,42 @@ def test_a_gm_of_another_store_sees_nothing_of_it_and_its_ids_are_not_found(worl
         page = c.get(path)
         assert page.status_code == 404, path
         assert "no case" in page.text or "no detection" in page.text  # as for an id that does not exist
+
+
+def test_the_dashboards_count_only_the_tokens_stores(world: Any) -> None:
+    container, w, app, store = world
+    mine = signed_in(app, container.tokens.create(w.merchant_a, "gm", stores=[store]).token)
+    other = signed_in(
+        app, container.tokens.create(w.merchant_a, "gm", stores=["sq:location:ELSEWHERE"]).token
+    )
+    assert store in mine.get("/console/dashboard").text
+    page = other.get("/console/dashboard").text
+    assert store not in page
+    assert (
+        container.chirp_service.detection_trends(
+            w.merchant_a, stores=frozenset({"sq:location:ELSEWHERE"})
+        ).series
+        == []
+    )
+    assert container.chirp_service.detection_trends(w.merchant_a, stores=frozenset({store})).series
+    assert (
+        container.fox_service.case_totals(
+            w.merchant_a,
+            datetime(2000, 1, 1, tzinfo=UTC),
+            datetime(2100, 1, 1, tzinfo=UTC),
+            stores=frozenset({store}),
+        ).opened
+        == 1
+    )
+    assert (
+        container.fox_service.case_totals(
+            w.merchant_a,
+            datetime(2000, 1, 1, tzinfo=UTC),
+            datetime(2100, 1, 1, tzinfo=UTC),
+            stores=frozenset(),
+        ).opened
+        == 0
+    )
 
 
 def test_an_analyst_limited_to_another_store_cannot_work_the_case(world: Any) -> None:

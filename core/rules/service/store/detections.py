@@ -140,12 +140,17 @@ def outcomes(
 
 
 def detection_tally(
-    session: Session, merchant_id: str, edges: Sequence[datetime], by: str | None = None
+    session: Session,
+    merchant_id: str,
+    edges: Sequence[datetime],
+    by: str | None = None,
+    locations: frozenset[str] | None = None,
 ) -> list[tuple[str | None, str, int, int]]:
     """Counts of unsuppressed detections per (store or employee, rule, bucket): bucket ``i`` is
-    [edges[i], edges[i + 1]). ``by`` is ``location_id``, ``employee_id`` or None (one key, None).
+    [edges[i], edges[i + 1]). ``by`` is ``location_id``, ``employee_id`` or None (one key, None);
+    ``locations``: only these stores (None: every store).
     The bucketing is a CASE over the edges, so it is the same on SQLite and Postgres."""
-    if len(edges) < 2:
+    if len(edges) < 2 or (locations is not None and not locations):
         return []
     occurred = col(DetectionRow.occurred_at)
     bucket = case(*((occurred < edge, i) for i, edge in enumerate(edges[1:])), else_=len(edges) - 1)
@@ -157,6 +162,7 @@ def detection_tally(
             occurred >= edges[0],
             occurred < edges[-1],
             col(DetectionRow.suppressed).is_(False),
+            *([] if locations is None else [col(DetectionRow.location_id).in_(sorted(locations))]),
         )
         .group_by(*keys, col(DetectionRow.rule_id), bucket)
     )
