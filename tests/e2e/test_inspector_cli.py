@@ -14,7 +14,7 @@ from core.web.app import create_app
 from tests.support import mcp_inspector
 from tests.support.mcp_http import serving
 from tests.support.mcp_world import Shop, seed_shop
-from tests.support.pipeline import TEST_MASTER_KEY, TEST_SIGNING_KEY, settings_for
+from tests.support.pipeline import settings_for
 
 pytestmark = pytest.mark.e2e
 IDENTITY_TOOLS = {
@@ -40,15 +40,7 @@ def seeded(tmp_path: Path) -> tuple[Shop, dict[str, str]]:
         shop = seed_shop(container.db)
     finally:
         container.close()
-    env = {
-        "CANARY_DATABASE_URL": database_url,
-        "CANARY_MERCHANT_ID": shop.merchant_id,
-        "CANARY_VAR_DIR": str(tmp_path),
-        "CANARY_MASTER_KEY": TEST_MASTER_KEY,
-        "CANARY_LEDGER_SIGNING_KEY": TEST_SIGNING_KEY,
-        "FASTMCP_CHECK_FOR_UPDATES": "off",
-    }
-    return shop, env
+    return shop, mcp_inspector.server_env(database_url, tmp_path, shop.merchant_id)
 
 
 def test_the_inspector_lists_the_identity_tools_as_read_only(

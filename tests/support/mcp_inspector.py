@@ -12,11 +12,14 @@ from typing import Any
 
 import pytest
 
+from tests.support.pipeline import cli_env
+
 PACKAGE = "@modelcontextprotocol/inspector"
 VERSION = "2.12.0"
 CACHE = Path(__file__).parents[2] / ".cache" / "npm-inspector"
 BIN = CACHE / "node_modules" / ".bin" / "mcp-inspector"
 INSTALLED = CACHE / "node_modules" / "@modelcontextprotocol" / "inspector" / "package.json"
+ROOT = Path(__file__).parents[2]
 
 
 def _installed_version() -> str | None:
@@ -78,3 +81,19 @@ def run(
     assert done.returncode == 0, f"inspector exited {done.returncode}:\n{done.stderr[-3000:]}"
     answer: dict[str, Any] = json.loads(done.stdout)
     return answer
+
+
+def server_env(database_url: str, var_dir: Path, merchant_id: str) -> dict[str, str]:
+    """What a stdio server started by the inspector needs: the database, keys and merchant, no update
+    check, and this checkout's code on the path (not whichever one the venv was installed from)."""
+    return cli_env(database_url, var_dir) | {
+        "CANARY_MERCHANT_ID": merchant_id,
+        "FASTMCP_CHECK_FOR_UPDATES": "off",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def list_tools(inspector: Path, server: list[str], env: dict[str, str], scratch: Path) -> dict[str, Any]:
+    """``tools/list --strict`` (exits non-zero on a schema a non-Python client cannot use), by name."""
+    answer = run(inspector, server, env, ["tools/list", "--strict"], cwd=scratch, home=scratch / "h")
+    return {t["name"]: t for t in answer["tools"]}

@@ -15,10 +15,9 @@ from core.bootstrap import bootstrap
 from core.bubble.service.scoring import run
 from tests.support import mcp_inspector
 from tests.support.bubble_world import seed, world
-from tests.support.pipeline import TEST_MASTER_KEY, TEST_SIGNING_KEY, new_merchant, settings_for
+from tests.support.pipeline import new_merchant, settings_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
-ROOT = Path(__file__).parents[3]
 TOOLS = {"baseline_history", "get_device_baseline", "query_device_anomalies", "store_pattern"}
 
 
@@ -37,32 +36,21 @@ def environment(tmp_path: Path) -> dict[str, str]:
         run(container.db, merchant)
     finally:
         container.close()
-    return {
-        "CANARY_DATABASE_URL": database_url,
-        "CANARY_MERCHANT_ID": merchant,
-        "CANARY_VAR_DIR": str(tmp_path),
-        "CANARY_MASTER_KEY": TEST_MASTER_KEY,
-        "CANARY_LEDGER_SIGNING_KEY": TEST_SIGNING_KEY,
-        "FASTMCP_CHECK_FOR_UPDATES": "off",
-        # The child imports this checkout's code, not whichever one the venv was installed from.
-        "PYTHONPATH": str(ROOT),
-    }
-
-
-def _list(inspector: Path, server: list[str], env: dict[str, str], tmp_path: Path) -> dict[str, dict]:
-    method = ["tools/list", "--strict"]  # exits non-zero on a schema a non-Python client cannot use
-    answer = mcp_inspector.run(inspector, server, env, method, cwd=tmp_path, home=tmp_path / "h")
-    return {t["name"]: t for t in answer["tools"]}
+    return mcp_inspector.server_env(database_url, tmp_path, merchant)
 
 
 def test_every_tool_schema_passes_the_strict_check_and_all_are_read_only(
     inspector: Path, environment: dict[str, str], tmp_path: Path
 ) -> None:
-    tools = _list(inspector, [sys.executable, "-m", "servers.bubble"], environment, tmp_path)
+    tools = mcp_inspector.list_tools(
+        inspector, [sys.executable, "-m", "servers.bubble"], environment, tmp_path
+    )
     assert set(tools) == TOOLS
     assert all(t["annotations"]["readOnlyHint"] for t in tools.values())
     assert all("outputSchema" in t for t in tools.values())
-    hidden = _list(inspector, [sys.executable, "-m", "servers.bubble", "--read-only"], environment, tmp_path)
+    hidden = mcp_inspector.list_tools(
+        inspector, [sys.executable, "-m", "servers.bubble", "--read-only"], environment, tmp_path
+    )
     assert set(hidden) == TOOLS
 
 

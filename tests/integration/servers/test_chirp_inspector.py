@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.support import mcp_inspector
-from tests.support.pipeline import TEST_MASTER_KEY, TEST_SIGNING_KEY, onboarded_sqlite
+from tests.support.pipeline import onboarded_sqlite
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 READ_TOOLS = {
@@ -38,25 +38,15 @@ def inspector() -> Path:
 
 
 def environment(tmp_path: Path) -> dict[str, str]:
-    return {
-        "CANARY_DATABASE_URL": onboarded_sqlite(tmp_path, "m_chirp_inspector"),
-        "CANARY_MERCHANT_ID": "m_chirp_inspector",
-        "CANARY_VAR_DIR": str(tmp_path),
-        "CANARY_MASTER_KEY": TEST_MASTER_KEY,
-        "CANARY_LEDGER_SIGNING_KEY": TEST_SIGNING_KEY,
-        "FASTMCP_CHECK_FOR_UPDATES": "off",
-    }
+    database_url = onboarded_sqlite(tmp_path, "m_chirp_inspector")
+    return mcp_inspector.server_env(database_url, tmp_path, "m_chirp_inspector")
 
 
 def test_every_tool_schema_passes_the_strict_check_of_a_non_python_client(
     inspector: Path, tmp_path: Path
 ) -> None:
     server = [str(Path(sys.executable).parent / "canary"), "mcp", "chirp"]
-    method = ["tools/list", "--strict"]  # exits non-zero on a schema a non-Python client cannot use
-    answer = mcp_inspector.run(
-        inspector, server, environment(tmp_path), method, cwd=tmp_path, home=tmp_path / "h"
-    )
-    tools = {t["name"]: t for t in answer["tools"]}
+    tools = mcp_inspector.list_tools(inspector, server, environment(tmp_path), tmp_path)
     assert set(tools) == READ_TOOLS | WRITE_TOOLS
     assert {name for name, t in tools.items() if t["annotations"]["readOnlyHint"]} == READ_TOOLS
     assert all("outputSchema" in t for t in tools.values())

@@ -26,11 +26,8 @@ WRITE_TOOLS = {
 
 def test_the_inspector_lists_every_tool_strictly_and_calls_one(inspector: Path, tmp_path: Path) -> None:  # noqa: F811
     server = [str(Path(sys.executable).parent / "canary"), "mcp", "fox"]
-    env = environment(tmp_path) | {"PYTHONPATH": str(Path(__file__).parents[3])}  # this checkout's code
-    listed = mcp_inspector.run(
-        inspector, server, env, ["tools/list", "--strict"], cwd=tmp_path, home=tmp_path / "h"
-    )
-    tools = {t["name"]: t for t in listed["tools"]}
+    env = environment(tmp_path)
+    tools = mcp_inspector.list_tools(inspector, server, env, tmp_path)
     assert set(tools) == READ_TOOLS | WRITE_TOOLS
     assert {name for name, t in tools.items() if t["annotations"]["readOnlyHint"]} == READ_TOOLS
     assert all("outputSchema" in t for t in tools.values())
