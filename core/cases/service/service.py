@@ -120,8 +120,7 @@ class FoxService:
             where.append(CASE_T.c.queue == queue)
         if min_severity is not None:
             where.append(CASE_T.c.severity_rank >= _severity(min_severity).rank)
-        if locations is not None:
-            where.append(CASE_T.c.location_id.in_(sorted(locations)))
+        where += _of_stores(locations)
         if employee_id:
             where.append(CASE_T.c.employee_id == employee_id)
         position = decode_cursor("cases", cursor, 2)
@@ -221,7 +220,7 @@ class FoxService:
         limit = check_limit(limit)
         if stores is not None and not stores:
             return TopCases(items=[])
-        only = [] if stores is None else [CASE_T.c.location_id.in_(sorted(stores))]
+        only = _of_stores(stores)
         order = (
             CASE_T.c.severity_rank.desc(),
             CASE_T.c.detections.desc(),
@@ -379,7 +378,7 @@ class FoxService:
         (of ``stores`` only, when given)."""
         if end <= start:
             raise InvalidCaseRequestError("end must be after start")
-        only = [] if stores is None else [CASE_T.c.location_id.in_(sorted(stores))]
+        only = _of_stores(stores)
         with self._db.tenant(merchant_id) as s:
             opened = s.execute(
                 select(func.count()).where(
@@ -424,7 +423,7 @@ class FoxService:
         ``stores`` only, when given."""
         start = end - period.length
         c, a = CASE_T.c, ALERT_T.c
-        only = [] if stores is None else [c.location_id.in_(sorted(stores))]
+        only = _of_stores(stores)
         with self._db.tenant(merchant_id) as s:
             opened = s.execute(
                 select(func.count()).where(
@@ -515,7 +514,7 @@ class FoxService:
     ) -> list[digest_domain.CaseFact]:
         """Every case the digest of [start, end) can mention: opened before the end and still open, or
         opened or closed inside the period (of ``stores`` only, when given)."""
-        only = [] if stores is None else [CASE_T.c.location_id.in_(sorted(stores))]
+        only = _of_stores(stores)
         with self._db.tenant(merchant_id) as s:
             rows = s.execute(
                 select(CASE_T).where(
@@ -896,6 +895,11 @@ def _next_id(s: Session, table: Table, merchant_id: str, case_id: str, prefix: s
         select(func.count()).where(table.c.merchant_id == merchant_id, table.c.case_id == case_id)
     ).scalar_one()
     return f"{prefix}_{n + 1:06d}_{uuid.uuid4().hex[:12]}"
+
+
+def _of_stores(stores: frozenset[str] | None) -> list[Any]:
+    """The WHERE clause that keeps cases to ``stores`` (a store-limited token's), none for every store."""
+    return [] if stores is None else [CASE_T.c.location_id.in_(sorted(stores))]
 
 
 def _case(s: Session, merchant_id: str, case_id: str, stores: frozenset[str] | None = None) -> Any:

@@ -4,10 +4,8 @@ canary-chirp: lists hold only its stores' cases and detections, another store's 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -15,13 +13,11 @@ from core.auth.principal import DEFAULT_SCOPES, InvalidGrantError, Principal, ch
 from core.bootstrap import Container
 from core.cases.domain.model import Alert, Severity
 from core.db.tables.rules import DetectionRow
-from core.db.tables.tenants import Merchant
 from core.simulate.canonical import at
 from servers.chirp import SPEC as CHIRP
 from servers.common import build_server
 from servers.fox import SPEC as FOX
-from tests.unit.servers.test_chirp_tools import sqlite_container
-from tests.unit.servers.test_fox_tools import call, refusal
+from tests.unit.servers.test_fox_tools import anyio_backend, call, container, refusal  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.anyio
 MERCHANT = "m_chirp_tools"  # the merchant sqlite_container's clock and data are set up around
@@ -30,20 +26,7 @@ GM_L1 = Principal(MERCHANT, "gm", frozenset(DEFAULT_SCOPES["gm"]), "memory", "to
 ANALYST_L1 = replace(GM_L1, role="analyst", scopes=frozenset(DEFAULT_SCOPES["analyst"]), token_id="tok_an")
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
-@pytest.fixture
-def container(tmp_path: Path) -> Iterator[Container]:
-    with sqlite_container(tmp_path) as built:
-        with built.db.tenant(MERCHANT) as s:
-            s.add(Merchant(id=MERCHANT, name="Greenleaf Garden Center"))
-        yield built
-
-
-def _voids(container: Container, store: str, session: str) -> None:
+def _voids(container: Container, store: str, session: str) -> None:  # noqa: F811
     """Three Q-VR-03 detections at ``store`` (as Chirp stores them) and their alerts through Fox."""
     alerts = [
         Alert(
@@ -83,7 +66,7 @@ def test_a_callers_filter_is_narrowed_to_its_stores() -> None:
         check_stores(["sq:location:L1 sq:location:L2"])
 
 
-async def test_fox_shows_a_store_limited_token_only_its_stores_cases(container: Container) -> None:
+async def test_fox_shows_a_store_limited_token_only_its_stores_cases(container: Container) -> None:  # noqa: F811
     from fastmcp import Client
 
     _voids(container, L1, "s1")
@@ -111,7 +94,7 @@ async def test_fox_shows_a_store_limited_token_only_its_stores_cases(container: 
     assert container.fox_service.get_case(MERCHANT, theirs.case_id).notes == []
 
 
-async def test_chirp_shows_a_store_limited_token_only_its_stores_detections(container: Container) -> None:
+async def test_chirp_shows_a_store_limited_token_only_its_stores_detections(container: Container) -> None:  # noqa: F811
     from fastmcp import Client
 
     _voids(container, L1, "s1")
