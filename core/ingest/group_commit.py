@@ -9,6 +9,12 @@ promise of ``Inbox.accept`` holds unchanged: it returns after the row has commit
 means the event survives a crash. Two writers overlap one group's commit with the next one's
 gathering.
 
+The ingress awaits ``accept_async``: the request's event loop queues the event with an asyncio
+future and goes on serving, and the writer settles every future of a group with one
+``call_soon_threadsafe`` per loop after the commit. Blocking ``accept`` from a worker thread per
+request cost a thread hop and two condition-variable hand-offs per webhook (a tenth of the
+ingress's CPU, docs/benchmarks.md "Webhooks").
+
 A group is written one merchant (one transaction) at a time. If a merchant's write fails, its events
 are retried one by one, so one bad event fails only its own request (a 5xx the vendor retries), never
 its neighbours'. Publishing after the commit never fails a write (``Inbox._publish``): an event that
@@ -17,10 +23,13 @@ committed is answered ``accepted`` even with the bus down, never ``duplicate`` o
 
 from __future__ import annotations
 
+import asyncio
 import queue
 import threading
 import time
+from collections import defaultdict
 from concurrent.futures import Future
+from typing import Any
 
 from core.bus.port import StreamBus
 from core.clock import Clock
@@ -28,7 +37,48 @@ from core.db.uow import Database
 from core.ingest.inbox import Acceptance, Inbox, IncomingEvent, new_inbox_id
 from core.security.keyring import MerchantKeyring
 
-Pending = tuple[IncomingEvent, "Future[Acceptance]"]
+
+class _LoopFuture:
+    """An asyncio future of a request's loop, settled from a writer thread (see ``_settle``)."""
+
+    __slots__ = ("future", "loop")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop, self.future = loop, loop.create_future()
+
+
+Pending = tuple[IncomingEvent, "Future[Acceptance] | _LoopFuture"]
+Outcome = tuple["Future[Acceptance] | _LoopFuture", Acceptance | None, BaseException | None]
+
+
+def _settle_loop(
+    outcomes: list[tuple[asyncio.Future[Acceptance], Acceptance | None, BaseException | None]],
+) -> None:
+    for future, acceptance, exc in outcomes:
+        if future.done():  # the request gave up (its timeout, a client gone): nothing to tell it
+            continue
+        if exc is not None:
+            future.set_exception(exc)
+        else:
+            future.set_result(acceptance)  # type: ignore[arg-type]
+
+
+def _settle(outcomes: list[Outcome]) -> None:
+    """Tell every caller of a group how its event went: thread callers directly, each event loop
+    with one call for all of its requests."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[Any]] = defaultdict(list)
+    for waiter, acceptance, exc in outcomes:
+        if isinstance(waiter, _LoopFuture):
+            by_loop[waiter.loop].append((waiter.future, acceptance, exc))
+        elif exc is not None:
+            waiter.set_exception(exc)
+        else:
+            waiter.set_result(acceptance)  # type: ignore[arg-type]
+    for loop, items in by_loop.items():
+        try:
+            loop.call_soon_threadsafe(_settle_loop, items)
+        except RuntimeError:  # that loop has closed: nobody is waiting any more
+            continue
 
 
 class InboxClosedError(RuntimeError):
@@ -67,6 +117,14 @@ class GroupCommitInbox(Inbox):
         future: Future[Acceptance] = Future()
         self._queue.put((event, future))
         return future.result(timeout=self._timeout)
+
+    async def accept_async(self, event: IncomingEvent) -> Acceptance:
+        """``accept`` for a coroutine on an event loop, without a thread per waiting request."""
+        if self._closed:
+            raise InboxClosedError("the inbox is shutting down")
+        waiter = _LoopFuture(asyncio.get_running_loop())
+        self._queue.put((event, waiter))
+        return await asyncio.wait_for(waiter.future, self._timeout)
 
     def close(self) -> None:
         """Finish what is queued, then stop the writers."""
@@ -116,14 +174,25 @@ class GroupCommitInbox(Inbox):
             # The writer is the top-level handler for its callers: whatever failed must reach the
             # requests as an error (5xx) rather than kill the thread and leave them waiting.
             except Exception:  # noqa: BLE001
-                for (event, future), inbox_id in zip(pendings, ids, strict=True):
-                    self._write_one(event, future, inbox_id)
+                _settle(
+                    [
+                        self._write_one(event, waiter, inbox_id)
+                        for (event, waiter), inbox_id in zip(pendings, ids, strict=True)
+                    ]
+                )
                 continue
-            for (_, future), acceptance in zip(pendings, accepted, strict=True):
-                future.set_result(acceptance)
+            # Each merchant's callers hear as soon as its transaction committed.
+            _settle(
+                [
+                    (waiter, acceptance, None)
+                    for (_, waiter), acceptance in zip(pendings, accepted, strict=True)
+                ]
+            )
 
-    def _write_one(self, event: IncomingEvent, future: Future[Acceptance], inbox_id: str) -> None:
+    def _write_one(
+        self, event: IncomingEvent, waiter: Future[Acceptance] | _LoopFuture, inbox_id: str
+    ) -> Outcome:
         try:
-            future.set_result(self.accept_many([event], [inbox_id])[0])
+            return (waiter, self.accept_many([event], [inbox_id])[0], None)
         except Exception as exc:  # noqa: BLE001 — delivered to the one request it belongs to
-            future.set_exception(exc)
+            return (waiter, None, exc)

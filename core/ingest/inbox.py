@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
+from anyio import to_thread
 from sqlalchemy import Table, insert
 from sqlmodel import Session, select
 
@@ -102,6 +103,11 @@ class Inbox:
     def accept(self, event: IncomingEvent) -> Acceptance:
         """Durably record one event (or recognise a duplicate), then publish it for sealing."""
         return self.accept_many([event])[0]
+
+    async def accept_async(self, event: IncomingEvent) -> Acceptance:
+        """``accept`` from a coroutine: here on a worker thread; the group-commit inbox
+        (``core/ingest/group_commit.py``) queues it without one."""
+        return await to_thread.run_sync(self.accept, event)
 
     def accept_many(self, events: list[IncomingEvent], ids: list[str] | None = None) -> list[Acceptance]:
         """One transaction per merchant for a batch of events (batch imports, polling, and the

@@ -73,5 +73,5 @@ async def push_ingest(request: Request) -> JSONResponse:
         event_type=kind.split(":", 1)[0][:100],
         source_event_id=request.headers.get("x-canary-event-id") or unit_id(kind, raw),
     )
-    accepted = await to_thread.run_sync(deps.inbox.accept, incoming)
+    accepted = await deps.inbox.accept_async(incoming)
     return JSONResponse({"status": accepted.status, "event_hash": accepted.event_hash})

@@ -70,5 +70,5 @@ async def square_webhook(request: Request) -> JSONResponse:
         event_type=event_type if isinstance(event_type, str) else None,
         api_version=request.headers.get("square-version"),
     )
-    accepted = await to_thread.run_sync(deps.inbox.accept, incoming)
+    accepted = await deps.inbox.accept_async(incoming)
     return JSONResponse({"status": accepted.status, "event_hash": accepted.event_hash})

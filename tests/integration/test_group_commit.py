@@ -3,6 +3,7 @@ back only after its row committed, and one bad event fails only its own request.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import threading
 import time
@@ -230,3 +231,31 @@ def test_a_group_whose_commit_answer_was_lost_answers_accepted_not_duplicate(
     with db.tenant(merchant_id) as s:
         rows = s.exec(select(InboxEntry.id).where(InboxEntry.merchant_id == merchant_id)).all()
     assert len(rows) == 3  # none written twice
+
+
+def test_accepts_awaited_on_an_event_loop_share_a_group_and_hear_only_after_it_commits(
+    merchant: tuple[Database, MerchantKeyring, str], inbox: GatedInbox
+) -> None:
+    """The ingress awaits ``accept_async``: no thread per request, the same promise."""
+    db, _, merchant_id = merchant
+    events = [_event(merchant_id) for _ in range(6)]
+    bad = dataclasses.replace(_event(merchant_id), source="S" * 40)
+
+    async def scenario() -> list[Acceptance | BaseException]:
+        first = asyncio.ensure_future(inbox.accept_async(events[0]))
+        while inbox.groups != [1]:
+            await asyncio.sleep(0.005)
+        rest = [asyncio.ensure_future(inbox.accept_async(e)) for e in [*events[1:3], bad, *events[3:]]]
+        while inbox._queue.qsize() < len(rest):
+            await asyncio.sleep(0.005)
+        await asyncio.sleep(0.05)
+        assert not any(f.done() for f in [first, *rest]), "a request heard back before its row was written"
+        inbox.gate.set()
+        return await asyncio.gather(first, *rest, return_exceptions=True)
+
+    answers = asyncio.run(scenario())
+    assert inbox.groups[:2] == [1, 6]  # then the failed group's events one by one
+    assert isinstance(answers[3], DBAPIError)
+    good = [a for i, a in enumerate(answers) if i != 3]
+    assert all(isinstance(a, Acceptance) and a.status == "accepted" for a in good)
+    assert _stored(db, merchant_id, [a.inbox_id for a in good if isinstance(a, Acceptance)]) == 6
