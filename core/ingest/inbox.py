@@ -15,10 +15,10 @@ import threading
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from anyio import to_thread
-from sqlalchemy import Table, insert
+from sqlalchemy import Table, insert, text
 from sqlmodel import Session, select
 
 from core.bus.port import EVENTS, BusError, StreamBus
@@ -34,6 +34,45 @@ log = logging.getLogger(__name__)
 INBOX: Table = InboxEntry.__table__  # type: ignore[attr-defined]
 DEDUP: Table = DedupKey.__table__  # type: ignore[attr-defined]
 CHUNK = 500  # events per statement: well under both databases' limits on bound parameters
+
+# Postgres: one statement for a chunk of events, one array per column. The CTE claims each keyed
+# event's (source, event id) unless a live key holds it (an expired one is taken over), and the
+# insert keeps the keyless rows and those whose key was just claimed. A row whose id is already
+# there was written by an earlier attempt of this very write (its COMMIT answer was lost): it is
+# left as it is, and answered "accepted" like the rest.
+_PG_ARRAYS = (
+    "ids",
+    "sources",
+    "source_types",
+    "event_ids",
+    "event_types",
+    "api_versions",
+    "hashes",
+    "sizes",
+    "payloads",
+    "keyed",
+)
+_PG_ACCEPT = text(
+    "WITH u AS (SELECT * FROM unnest(CAST(:ids AS text[]), CAST(:sources AS text[]),"
+    " CAST(:source_types AS text[]), CAST(:event_ids AS text[]), CAST(:event_types AS text[]),"
+    " CAST(:api_versions AS text[]), CAST(:hashes AS bytea[]), CAST(:sizes AS int[]),"
+    " CAST(:payloads AS bytea[]), CAST(:keyed AS bool[]))"
+    " AS u(id, source, source_type, source_event_id, event_type, api_version, event_hash,"
+    " size_bytes, payload, keyed)),"
+    " claimed AS ("
+    " INSERT INTO app.dedup_keys AS d (merchant_id, source, source_event_id, inbox_id, expires_at)"
+    " SELECT :merchant_id, u.source, u.source_event_id, u.id, :expires_at FROM u WHERE u.keyed"
+    " ON CONFLICT (merchant_id, source, source_event_id) DO UPDATE"
+    " SET inbox_id = excluded.inbox_id, expires_at = excluded.expires_at WHERE d.expires_at <= :now"
+    " RETURNING d.inbox_id)"
+    " INSERT INTO app.inbox (merchant_id, id, source, source_type, source_event_id, event_type,"
+    " api_version, event_hash, size_bytes, payload, key_version, received_at)"
+    " SELECT :merchant_id, u.id, u.source, u.source_type, u.source_event_id, u.event_type,"
+    " u.api_version, u.event_hash, u.size_bytes, u.payload, 1, :now FROM u"
+    " WHERE NOT u.keyed OR u.id IN (SELECT inbox_id FROM claimed)"
+    " ON CONFLICT (merchant_id, id) DO NOTHING"
+    " RETURNING id"
+)
 
 
 @dataclass(frozen=True)
@@ -155,6 +194,8 @@ class Inbox:
     def _append_many(
         self, session: Session, merchant_id: str, events: list[IncomingEvent], given: list[str] | None
     ) -> list[Acceptance]:
+        if self._db.is_postgres:
+            return self._append_many_pg(session, merchant_id, events, given)
         now = self._clock.now()
         if given:
             # An earlier attempt of this very write committed these (its answer was lost with the
@@ -217,6 +258,65 @@ class Inbox:
             answers.append(Acceptance("accepted", ids[n], hashes[n].hex()))
         if rows:
             session.execute(insert(INBOX), rows)
+        return answers
+
+    def _append_many_pg(
+        self, session: Session, merchant_id: str, events: list[IncomingEvent], given: list[str] | None
+    ) -> list[Acceptance]:
+        """The same answers as the portable path below, in one statement of fixed text (``_PG_ACCEPT``:
+        claim the dedup keys, insert the rows whose key was claimed or that have none), which the
+        driver prepares once per connection. The portable path compiled a fresh multi-row statement
+        per call and looked up given ids first: a fifth of the ingress's CPU, and two round trips."""
+        now = self._clock.now()
+        hashes = [hashlib.sha256(e.raw).digest() for e in events]
+        ids = given or [new_inbox_id(now) for _ in events]
+        first: dict[tuple[str, str], int] = {}
+        for n, event in enumerate(events):
+            if event.source_event_id:
+                first.setdefault((event.source, event.source_event_id), n)
+        # The rows that may be written: every keyless event, and the first event of each key.
+        candidates = [
+            n
+            for n, e in enumerate(events)
+            if not e.source_event_id or first[(e.source, e.source_event_id)] == n
+        ]
+        data_key = self._keyring.get(session, merchant_id, "data") if candidates else b""
+        columns: dict[str, list[Any]] = {name: [] for name in _PG_ARRAYS}
+        for n in candidates:
+            event = events[n]
+            columns["ids"].append(ids[n])
+            columns["sources"].append(event.source)
+            columns["source_types"].append(event.source_type)
+            columns["event_ids"].append(event.source_event_id or None)
+            columns["event_types"].append(event.event_type)
+            columns["api_versions"].append(event.api_version)
+            columns["hashes"].append(hashes[n])
+            columns["sizes"].append(len(event.raw))
+            columns["payloads"].append(
+                encrypt_payload(data_key, event.raw, merchant_id=merchant_id, inbox_id=ids[n])
+            )
+            columns["keyed"].append(bool(event.source_event_id))
+        written: set[str] = set()
+        if candidates:
+            rows = session.execute(
+                _PG_ACCEPT,
+                {**columns, "merchant_id": merchant_id, "now": now, "expires_at": now + self._window},
+            )
+            written = {row[0] for row in rows}
+        unclaimed = {key for key, n in first.items() if ids[n] not in written}
+        owners = self._dedup_owners(session, merchant_id, unclaimed)
+        answers: list[Acceptance] = []
+        for n, event in enumerate(events):
+            if not event.source_event_id:
+                # Written now, or (a retry of a write whose answer was lost) by the earlier attempt.
+                answers.append(Acceptance("accepted", ids[n], hashes[n].hex()))
+                continue
+            key = (event.source, event.source_event_id)
+            owner = ids[first[key]] if key not in unclaimed else owners[key]
+            if first[key] == n and owner == ids[n]:
+                answers.append(Acceptance("accepted", ids[n], hashes[n].hex()))
+            else:
+                answers.append(Acceptance("duplicate", owner, hashes[n].hex()))
         return answers
 
     def _existing(self, session: Session, merchant_id: str, ids: list[str]) -> set[str]:

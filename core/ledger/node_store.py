@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import tuple_
 from sqlmodel import Session, select
 
+from core.db.bulk import insert_rows
 from core.db.tables.ledger import MerkleNode
 from core.ledger.tree import NodeKey, NodeRow
 
@@ -30,7 +31,8 @@ class DbNodeStore:
 
     def put_many(self, rows: Sequence[NodeRow]) -> None:
         if rows:
-            self._session.execute(
-                MerkleNode.__table__.insert(),  # type: ignore[attr-defined]
+            insert_rows(  # one statement for the batch (core/db/bulk.py)
+                self._session,
+                MerkleNode.__table__,  # type: ignore[attr-defined]
                 [{"merchant_id": self._merchant_id, "level": lv, "idx": ix, "hash": h} for lv, ix, h in rows],
             )

@@ -16,12 +16,14 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, update
+from sqlalchemy import Table, and_, or_
 from sqlmodel import Session, col, select
 
 from core.bus.port import SEALED, Message, StreamBus
 from core.clock import Clock
+from core.db.bulk import insert_rows, update_rows
 from core.db.dialect import MerchantLock
 from core.db.tables.ledger import Checkpoint, EventInscription, EvidenceRecord, InboxEntry
 from core.db.uow import Database
@@ -32,6 +34,19 @@ from core.ledger.tree import MerkleLog
 from core.security.crypto import decrypt_payload
 from core.security.keyring import MerchantKeyring
 
+INBOX: Table = InboxEntry.__table__  # type: ignore[attr-defined]
+EVIDENCE: Table = EvidenceRecord.__table__  # type: ignore[attr-defined]
+INSCRIPTIONS: Table = EventInscription.__table__  # type: ignore[attr-defined]
+_DUE_COLUMNS = (
+    "id",
+    "payload",
+    "event_hash",
+    "source",
+    "source_type",
+    "source_event_id",
+    "event_type",
+    "received_at",
+)
 SEAL_CHUNK = 2_000  # rows per seal transaction when a backlog is swept up behind a batch
 
 
@@ -84,7 +99,7 @@ class SealStage:
             if len(due) < SEAL_CHUNK or not rows:
                 return sealed
 
-    def _due(self, session: Session, merchant_id: str, inbox_ids: Sequence[str]) -> Sequence[InboxEntry]:
+    def _due(self, session: Session, merchant_id: str, inbox_ids: Sequence[str]) -> Sequence[Any]:
         """The unsealed rows up to and including the latest named one, oldest first, at most
         ``SEAL_CHUNK`` of them. The bound is read from the named rows themselves (ids sort within a
         ``received_at``), and the range is walked on the unsealed-rows index."""
@@ -101,8 +116,8 @@ class SealStage:
         if named is None:
             return []
         last_at, last_id = named
-        return session.exec(
-            select(InboxEntry)
+        return session.execute(
+            select(*(INBOX.c[c] for c in _DUE_COLUMNS))  # columns, not ORM entities: a third less CPU
             .where(
                 InboxEntry.merchant_id == merchant_id,
                 col(InboxEntry.sealed_seq).is_(None),
@@ -116,8 +131,8 @@ class SealStage:
         ).all()
 
     def _verified(
-        self, session: Session, merchant_id: str, rows: Sequence[InboxEntry], *, named: set[str]
-    ) -> list[InboxEntry]:
+        self, session: Session, merchant_id: str, rows: Sequence[Any], *, named: set[str]
+    ) -> list[Any]:
         if not rows:
             return []
         data_key = self._keyring.get(session, merchant_id, "data")
@@ -136,7 +151,7 @@ class SealStage:
             good.append(row)
         return good
 
-    def _append(self, session: Session, merchant_id: str, rows: Sequence[InboxEntry]) -> list[int]:
+    def _append(self, session: Session, merchant_id: str, rows: Sequence[Any]) -> list[int]:
         head = self.head(session, merchant_id)
         now = self._clock.now()
         seq, prev = head.seq, head.chain_hash
@@ -163,13 +178,16 @@ class SealStage:
             )
             seqs.append(seq)
             prev = link
-        session.execute(EvidenceRecord.__table__.insert(), evidence)  # type: ignore[attr-defined]
-        inbox = InboxEntry.__table__  # type: ignore[attr-defined]
-        session.execute(
-            update(inbox)
-            .where(inbox.c.merchant_id == merchant_id, inbox.c.id == bindparam("b_id"))
-            .values(sealed_seq=bindparam("b_seq"), sealed_at=now),
-            [{"b_id": e["inbox_id"], "b_seq": e["seq"]} for e in evidence],
+        # One statement each, whatever the batch's size (core/db/bulk.py).
+        insert_rows(session, EVIDENCE, evidence)
+        update_rows(
+            session,
+            INBOX,
+            ("merchant_id", "id"),
+            [
+                {"merchant_id": merchant_id, "id": e["inbox_id"], "sealed_seq": e["seq"], "sealed_at": now}
+                for e in evidence
+            ],
         )
         log = MerkleLog(DbNodeStore(session, merchant_id), head.seq)
         size = log.append_many([row.event_hash for row in rows])
@@ -184,8 +202,9 @@ class SealStage:
                 created_at=now,
             )
         )
-        session.execute(
-            EventInscription.__table__.insert(),  # type: ignore[attr-defined]
+        insert_rows(
+            session,
+            INSCRIPTIONS,
             [
                 {"merchant_id": merchant_id, "seq": s, "leaf_index": s - 1, "checkpoint_size": size}
                 for s in seqs

@@ -18,6 +18,7 @@ from sqlalchemy import Table
 from sqlmodel import Session, SQLModel
 
 import core.db.tables  # noqa: F401  (registers every table class)
+from core.db.bulk import insert_rows
 from core.db.dialect import insert_for
 from core.domain.records import Canonical
 
@@ -157,8 +158,20 @@ def _execute(
     update_only: frozenset[str] | None,
 ) -> None:
     updated = tuple(c for c in values[0] if c not in key_cols and (update_only is None or c in update_only))
-    stmt = _upsert(session.get_bind().dialect.name, table, key_cols, updated)
-    session.execute(stmt, values)
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        # One statement of arrays for the whole shape (core/db/bulk.py), not a statement per row.
+        insert_rows(session, table, values, conflict=_pg_conflict(key_cols, updated))
+        return
+    session.execute(_upsert(dialect, table, key_cols, updated), values)
+
+
+@functools.cache
+def _pg_conflict(key_cols: tuple[str, ...], updated: tuple[str, ...]) -> str:
+    """The forward-only upsert of ``_upsert`` in Postgres's words, for ``insert_rows``."""
+    sets = ", ".join(f"{c} = excluded.{c}" for c in updated)
+    keys = ", ".join(key_cols)
+    return f"ON CONFLICT ({keys}) DO UPDATE SET {sets} WHERE t.version_key <= excluded.version_key"
 
 
 @functools.cache

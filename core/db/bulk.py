@@ -1,0 +1,131 @@
+"""Many rows in one statement on Postgres: one array per column, spread back into rows by ``unnest``.
+
+An executemany through psycopg sends one prepared statement per row (pipelined, but still a bind
+and an execution per row, with the parameters dumped in Python), and SQLAlchemy's multi-row
+``VALUES`` compiles a new statement for every row count. Here the statement text depends only on
+the table and the columns, so it is built once per process and prepared once per connection, and
+the rows travel as a handful of arrays whatever their number: the pipeline's hot writes
+(``core/pipeline/seal.py``, ``core/ingest/inbox.py``) took a third or more of their stage's CPU
+the other way (docs/benchmarks.md, "Webhooks").
+
+Values go through each column type's bind processing first (``UTCDateTime`` refuses a naive time
+here as it does everywhere), so the rows are the ones ``session.execute(table.insert(), rows)``
+would take. On SQLite the same calls run as that executemany.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import Dialect, Table, bindparam, text, update
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.sql.elements import TextClause
+from sqlmodel import Session
+
+_PG = postgresql.dialect()
+
+
+def _array_type(table: Table, column: str) -> str:
+    return f"{table.c[column].type.compile(dialect=_PG)}[]"
+
+
+@functools.cache
+def _processors(
+    table: Table, columns: tuple[str, ...], dialect: Dialect
+) -> tuple[Callable[[Any], Any] | None, ...]:
+    return tuple(table.c[c].type.dialect_impl(dialect).bind_processor(dialect) for c in columns)
+
+
+def _arrays(
+    session: Session, table: Table, columns: tuple[str, ...], rows: Sequence[dict[str, Any]]
+) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = {}
+    processors = _processors(table, columns, session.get_bind().dialect)
+    for n, (column, process) in enumerate(zip(columns, processors, strict=True)):
+        values = [row[column] for row in rows]
+        out[f"a{n}"] = [process(v) for v in values] if process is not None else values
+    return out
+
+
+def _unnest(table: Table, columns: tuple[str, ...]) -> str:
+    casts = ", ".join(f"CAST(:a{n} AS {_array_type(table, c)})" for n, c in enumerate(columns))
+    return f"unnest({casts}) AS u({', '.join(columns)})"
+
+
+def _name(table: Table) -> str:
+    return f"{table.schema}.{table.name}" if table.schema else table.name
+
+
+@functools.cache
+def _insert(table: Table, columns: tuple[str, ...], conflict: str) -> TextClause:
+    names = ", ".join(columns)
+    # Names come from the table definitions and the caller's code, never from data: values are bound.
+    sql = (
+        f"INSERT INTO {_name(table)} AS t ({names}) SELECT {names} FROM {_unnest(table, columns)} {conflict}"  # noqa: S608
+    )
+    return text(sql)
+
+
+@functools.cache
+def _update(table: Table, keys: tuple[str, ...], columns: tuple[str, ...]) -> TextClause:
+    every = (*keys, *columns)
+    sets = ", ".join(f"{c} = u.{c}" for c in columns)
+    where = " AND ".join(f"t.{k} = u.{k}" for k in keys)
+    sql = f"UPDATE {_name(table)} AS t SET {sets} FROM {_unnest(table, every)} WHERE {where}"  # noqa: S608
+    return text(sql)
+
+
+@functools.cache
+def _defaults(table: Table, columns: tuple[str, ...]) -> tuple[tuple[str, Callable[[], Any]], ...]:
+    """The Python-side defaults an ``INSERT`` fills for the columns the rows leave out (a server
+    default needs nothing from here)."""
+    out: list[tuple[str, Callable[[], Any]]] = []
+    for column in table.c:
+        default = column.default
+        if column.name in columns or default is None:
+            continue
+        if default.is_scalar:
+            out.append((column.name, lambda value=default.arg: value))  # type: ignore[attr-defined]
+        elif default.is_callable:  # SQLAlchemy's wrapper of a zero-argument factory takes a context
+            out.append((column.name, lambda make=default.arg: make(None)))  # type: ignore[attr-defined]
+        else:
+            raise ValueError(f"{table.name}.{column.name}: a SQL default; give the column a value")
+    return tuple(out)
+
+
+def insert_rows(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], *, conflict: str = ""
+) -> None:
+    """``INSERT`` every row (all with the same keys). ``conflict`` is a Postgres ``ON CONFLICT …``
+    clause, naming the stored row ``t`` and the new one ``excluded``; it is not offered on SQLite."""
+    if not rows:
+        return
+    columns = tuple(rows[0])
+    if session.get_bind().dialect.name != "postgresql":
+        if conflict:
+            raise ValueError("an ON CONFLICT clause is for Postgres only")
+        session.execute(table.insert(), list(rows))
+        return
+    defaults = _defaults(table, columns)
+    if defaults:
+        rows = [{**row, **{name: make() for name, make in defaults}} for row in rows]
+        columns = tuple(rows[0])
+    session.execute(_insert(table, columns, conflict), _arrays(session, table, columns, rows))
+
+
+def update_rows(session: Session, table: Table, keys: Sequence[str], rows: Sequence[dict[str, Any]]) -> None:
+    """Set each row's other columns on the row its ``keys`` columns name (every row the same keys)."""
+    if not rows:
+        return
+    keys = tuple(keys)
+    columns = tuple(c for c in rows[0] if c not in keys)
+    if session.get_bind().dialect.name != "postgresql":
+        stmt = update(table).where(*(table.c[k] == bindparam(f"k_{k}") for k in keys))
+        stmt = stmt.values({c: bindparam(f"v_{c}") for c in columns})
+        session.execute(
+            stmt, [{**{f"k_{k}": r[k] for k in keys}, **{f"v_{c}": r[c] for c in columns}} for r in rows]
+        )
+        return
+    session.execute(_update(table, keys, columns), _arrays(session, table, (*keys, *columns), rows))
