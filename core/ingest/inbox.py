@@ -23,6 +23,7 @@ from sqlmodel import Session, select
 
 from core.bus.port import EVENTS, BusError, StreamBus
 from core.clock import Clock
+from core.db.bulk import array_param
 from core.db.dialect import insert_for
 from core.db.tables.ledger import DedupKey, InboxEntry
 from core.db.uow import Database
@@ -300,7 +301,12 @@ class Inbox:
         if candidates:
             rows = session.execute(
                 _PG_ACCEPT,
-                {**columns, "merchant_id": merchant_id, "now": now, "expires_at": now + self._window},
+                {
+                    **{name: array_param(values) for name, values in columns.items()},
+                    "merchant_id": merchant_id,
+                    "now": now,
+                    "expires_at": now + self._window,
+                },
             )
             written = {row[0] for row in rows}
         unclaimed = {key for key, n in first.items() if ids[n] not in written}
