@@ -21,6 +21,7 @@ from sqlalchemy import Table, select
 from sqlmodel import Session
 
 from core.adapters.registry import PARSER_VERSION
+from core.db.bulk import insert_rows
 from core.db.dialect import MerchantLock, insert_for
 from core.db.tables.ledger import IngestionCount, IngestionLogEntry
 from core.pipeline.parse_plan import EventResult
@@ -61,8 +62,12 @@ def record_outcomes(
         }
         for r in results
     ]
-    session.execute(_upsert(dialect), rows)
     final = {r.seq: r.status for r in results}  # the last verdict per seq is the one the row keeps
+    if dialect == "postgresql" and len(final) == len(rows):
+        # One statement of arrays (core/db/bulk.py) rather than one per row.
+        insert_rows(session, LOG, rows, conflict=_PG_CONFLICT)
+    else:  # SQLite, or a seq twice in one call: each row's upsert in turn
+        session.execute(_upsert(dialect), rows)
     delta: Counter[str] = Counter(final.values())
     delta.subtract(before.values())
     changed = [{"merchant_id": merchant_id, "status": s, "events": n} for s, n in sorted(delta.items()) if n]
@@ -79,13 +84,20 @@ def counts(session: Session, merchant_id: str) -> dict[str, int]:
     )
 
 
+_REPLACED = ("status", "reason", "error_field", "records", "parser_version", "updated_at")
+_PG_CONFLICT = (
+    "ON CONFLICT (merchant_id, seq) DO UPDATE SET "
+    + ", ".join(f"{c} = excluded.{c}" for c in _REPLACED)
+    + ", attempts = t.attempts + 1"
+)
+
+
 @functools.cache
 def _upsert(dialect: str) -> Any:
     stmt = insert_for(dialect)(LOG)
-    replaced = ("status", "reason", "error_field", "records", "parser_version", "updated_at")
     return stmt.on_conflict_do_update(
         index_elements=["merchant_id", "seq"],
-        set_={**{c: stmt.excluded[c] for c in replaced}, "attempts": LOG.c.attempts + 1},
+        set_={**{c: stmt.excluded[c] for c in _REPLACED}, "attempts": LOG.c.attempts + 1},
     )
 
 

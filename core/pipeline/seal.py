@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Table, and_, or_
-from sqlmodel import Session, col, select
+from sqlalchemy import Table, and_, bindparam, or_, select
+from sqlmodel import Session
 
 from core.bus.port import SEALED, Message, StreamBus
 from core.clock import Clock
@@ -48,6 +48,37 @@ _DUE_COLUMNS = (
     "received_at",
 )
 SEAL_CHUNK = 2_000  # rows per seal transaction when a backlog is swept up behind a batch
+
+# Built once: building these per call, and running them through the ORM, was a fifth of the seal's CPU.
+_NAMED_LAST = (
+    select(INBOX.c.received_at, INBOX.c.id)
+    .where(
+        INBOX.c.merchant_id == bindparam("merchant_id"),
+        INBOX.c.id.in_(bindparam("ids", expanding=True)),
+        INBOX.c.sealed_seq.is_(None),
+    )
+    .order_by(INBOX.c.received_at.desc(), INBOX.c.id.desc())
+    .limit(1)
+)
+_DUE = (
+    select(*(INBOX.c[c] for c in _DUE_COLUMNS))  # columns, not ORM entities: a third less CPU
+    .where(
+        INBOX.c.merchant_id == bindparam("merchant_id"),
+        INBOX.c.sealed_seq.is_(None),
+        or_(
+            INBOX.c.received_at < bindparam("last_at"),
+            and_(INBOX.c.received_at == bindparam("last_at"), INBOX.c.id <= bindparam("last_id")),
+        ),
+    )
+    .order_by(INBOX.c.received_at, INBOX.c.id)
+    .limit(SEAL_CHUNK)
+)
+_HEAD = (
+    select(EVIDENCE.c.seq, EVIDENCE.c.chain_hash)
+    .where(EVIDENCE.c.merchant_id == bindparam("merchant_id"))
+    .order_by(EVIDENCE.c.seq.desc())
+    .limit(1)
+)
 
 
 class SealIntegrityError(Exception):
@@ -103,31 +134,14 @@ class SealStage:
         """The unsealed rows up to and including the latest named one, oldest first, at most
         ``SEAL_CHUNK`` of them. The bound is read from the named rows themselves (ids sort within a
         ``received_at``), and the range is walked on the unsealed-rows index."""
-        named = session.exec(
-            select(InboxEntry.received_at, InboxEntry.id)
-            .where(
-                InboxEntry.merchant_id == merchant_id,
-                col(InboxEntry.id).in_(list(set(inbox_ids))),
-                col(InboxEntry.sealed_seq).is_(None),
-            )
-            .order_by(col(InboxEntry.received_at).desc(), col(InboxEntry.id).desc())
-            .limit(1)
+        named = session.execute(
+            _NAMED_LAST, {"merchant_id": merchant_id, "ids": list(set(inbox_ids))}
         ).first()
         if named is None:
             return []
         last_at, last_id = named
         return session.execute(
-            select(*(INBOX.c[c] for c in _DUE_COLUMNS))  # columns, not ORM entities: a third less CPU
-            .where(
-                InboxEntry.merchant_id == merchant_id,
-                col(InboxEntry.sealed_seq).is_(None),
-                or_(
-                    col(InboxEntry.received_at) < last_at,
-                    and_(col(InboxEntry.received_at) == last_at, col(InboxEntry.id) <= last_id),
-                ),
-            )
-            .order_by(col(InboxEntry.received_at), col(InboxEntry.id))
-            .limit(SEAL_CHUNK)
+            _DUE, {"merchant_id": merchant_id, "last_at": last_at, "last_id": last_id}
         ).all()
 
     def _verified(
@@ -214,10 +228,5 @@ class SealStage:
 
     @staticmethod
     def head(session: Session, merchant_id: str) -> ChainHead:
-        last = session.exec(
-            select(EvidenceRecord.seq, EvidenceRecord.chain_hash)
-            .where(EvidenceRecord.merchant_id == merchant_id)
-            .order_by(col(EvidenceRecord.seq).desc())
-            .limit(1)
-        ).first()
+        last = session.execute(_HEAD, {"merchant_id": merchant_id}).first()
         return ChainHead(*last) if last else ChainHead(0, genesis_hash(merchant_id))

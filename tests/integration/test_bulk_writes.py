@@ -13,8 +13,10 @@ from sqlalchemy import Table
 from sqlmodel import col, select
 
 from core.db.bulk import insert_rows, update_rows
-from core.db.tables.ledger import InboxEntry, MerkleNode
+from core.db.tables.ledger import InboxEntry, IngestionLogEntry, MerkleNode
 from core.db.uow import Database
+from core.pipeline.ingestion_log import counts, record_outcomes
+from core.pipeline.parse_plan import EventResult
 from core.security.keyring import MerchantKeyring
 from core.tenancy import onboard_merchant
 
@@ -130,3 +132,33 @@ def test_columns_left_out_get_their_defaults(any_db: Database) -> None:
     with any_db.tenant(merchant_id) as session:
         entry = session.exec(select(InboxEntry).where(InboxEntry.merchant_id == merchant_id)).one()
     assert (entry.key_version, entry.sealed_seq, entry.sealed_at, entry.erased_at) == (1, None, None, None)
+
+
+def test_recording_a_verdict_again_replaces_it_and_counts_the_attempt(any_db: Database) -> None:
+    """``record_outcomes`` writes its log rows as one statement of arrays on Postgres and one
+    upsert per row on SQLite: the same rows either way, and a second verdict is a second attempt."""
+    merchant_id = _merchant(any_db)
+    with any_db.tenant(merchant_id) as session:
+        record_outcomes(
+            session,
+            merchant_id,
+            [EventResult(1, "parsed", records=3), EventResult(2, "failed", "bad", "x")],
+            T0,
+        )
+    later = T0 + timedelta(minutes=5)
+    with any_db.tenant(merchant_id) as session:
+        record_outcomes(session, merchant_id, [EventResult(2, "parsed", records=1)], later)
+    with any_db.tenant(merchant_id) as session:
+        rows = session.exec(
+            select(IngestionLogEntry)
+            .where(IngestionLogEntry.merchant_id == merchant_id)
+            .order_by(col(IngestionLogEntry.seq))
+        ).all()
+        tally = counts(session, merchant_id)
+    assert [
+        (r.seq, r.status, r.reason, r.error_field, r.records, r.attempts, r.updated_at) for r in rows
+    ] == [
+        (1, "parsed", None, None, 3, 1, T0),
+        (2, "parsed", None, None, 1, 2, later),
+    ]
+    assert {status: n for status, n in tally.items() if n} == {"parsed": 2}
