@@ -8,7 +8,7 @@ carry one tenant's setting into another's transaction. On SQLite the repositorie
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import Engine, text
@@ -37,6 +37,27 @@ class Database:
                     {"name": TENANT_SETTING, "merchant": merchant_id},
                 )
             yield session
+
+    @contextmanager
+    def tenants(self) -> Iterator[tuple[Session, Callable[[str], None]]]:
+        """One transaction over several tenants in turn: ``bind(merchant_id)`` before each tenant's
+        statements, and every statement runs under the tenant bound last (on Postgres the same
+        transaction-local setting as ``tenant``; on SQLite the statements filter by merchant as
+        always). For the ingress's group commit (``core/ingest/group_commit.py``), where a commit
+        per merchant per group was most of the database's work; it commits on success and rolls
+        back on error, all tenants together."""
+        with self._session() as session, session.begin():
+
+            def bind(merchant_id: str) -> None:
+                if not merchant_id:
+                    raise ValueError("a tenant unit of work needs a merchant id")
+                if self.is_postgres:
+                    session.execute(
+                        text("SELECT set_config(:name, :merchant, true)"),
+                        {"name": TENANT_SETTING, "merchant": merchant_id},
+                    )
+
+            yield session, bind
 
     @contextmanager
     def system(self) -> Iterator[Session]:

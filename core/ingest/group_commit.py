@@ -24,6 +24,7 @@ committed is answered ``accepted`` even with the bus down, never ``duplicate`` o
 from __future__ import annotations
 
 import asyncio
+import logging
 import queue
 import threading
 import time
@@ -36,6 +37,8 @@ from core.clock import Clock
 from core.db.uow import Database
 from core.ingest.inbox import Acceptance, Inbox, IncomingEvent, new_inbox_id
 from core.security.keyring import MerchantKeyring
+
+log = logging.getLogger(__name__)
 
 
 class _LoopFuture:
@@ -159,16 +162,36 @@ class GroupCommitInbox(Inbox):
                 return
 
     def _write(self, group: list[Pending]) -> None:
-        # One call per merchant: each is its own transaction, so when one fails the others' commits
-        # stand and only its events are retried (a retry of a committed event would say "duplicate").
+        # Per merchant, its own transaction, so when one fails the others' commits stand and only its
+        # events are retried (a retry of a committed event would say "duplicate").
         by_merchant: dict[str, list[Pending]] = {}
         for pending in group:
             by_merchant.setdefault(pending[0].merchant_id, []).append(pending)
-        for pendings in by_merchant.values():
-            # Ids chosen once: if the group's COMMIT went through but its answer was lost with the
-            # connection, the retries below find their own ids and answer "accepted" (accept_many).
-            now = self._clock.now()
-            ids = [new_inbox_id(now) for _ in pendings]
+        # Ids chosen once: if a COMMIT went through but its answer was lost with the connection,
+        # the retries below find their own ids and answer "accepted" (accept_many).
+        now = self._clock.now()
+        chosen = {m: [new_inbox_id(now) for _ in pendings] for m, pendings in by_merchant.items()}
+        if len(by_merchant) > 1:
+            # First the whole group in one transaction (one commit instead of one per merchant);
+            # if that fails, each merchant on its own as below, so one merchant's bad event still
+            # fails only its own request.
+            try:
+                accepted_by = self.accept_merchants(
+                    {m: ([e for e, _ in pendings], chosen[m]) for m, pendings in by_merchant.items()}
+                )
+            except Exception:
+                log.info("group write failed; writing merchant by merchant", exc_info=True)
+            else:
+                _settle(
+                    [
+                        (waiter, acceptance, None)
+                        for m, pendings in by_merchant.items()
+                        for (_, waiter), acceptance in zip(pendings, accepted_by[m], strict=True)
+                    ]
+                )
+                return
+        for merchant_id, pendings in by_merchant.items():
+            ids = chosen[merchant_id]
             try:
                 accepted = self.accept_many([event for event, _ in pendings], ids)
             # The writer is the top-level handler for its callers: whatever failed must reach the

@@ -179,6 +179,31 @@ class Inbox:
             self._publish(merchant_id, [results[i] for i in indexes if results[i].status == "accepted"])
         return [results[i] for i in range(len(events))]
 
+    def accept_merchants(
+        self, batches: dict[str, tuple[list[IncomingEvent], list[str]]]
+    ) -> dict[str, list[Acceptance]]:
+        """Several merchants' events, each under the inbox ids given for it, in one transaction
+        (``Database.tenants``: each merchant's statements under its own tenant binding), then each
+        merchant's accepted events published. The answers are ``accept_many``'s for each merchant;
+        if this raises, nothing of it committed unless the COMMIT's answer was lost, and
+        ``accept_many`` with the same ids answers those events "accepted"."""
+        out: dict[str, list[Acceptance]] = {}
+        with self._db.tenants() as (session, bind):
+            for merchant_id, (events, ids) in batches.items():
+                fitted = [storable_event(e) for e in events]
+                if any(e.merchant_id != merchant_id for e in fitted) or len(ids) != len(fitted):
+                    raise ValueError("each batch: its merchant's events, one inbox id each")
+                bind(merchant_id)
+                answers: list[Acceptance] = []
+                for start in range(0, len(fitted), CHUNK):
+                    answers += self._append_many(
+                        session, merchant_id, fitted[start : start + CHUNK], ids[start : start + CHUNK]
+                    )
+                out[merchant_id] = answers
+        for merchant_id, answers in out.items():
+            self._publish(merchant_id, [a for a in answers if a.status == "accepted"])
+        return out
+
     def _publish(self, merchant_id: str, accepted: list[Acceptance]) -> None:
         """After the commit the events are safe; a bus that is down must not turn that into an error
         (a retry would then be answered "duplicate"). The sweeper re-publishes what is not sealed."""

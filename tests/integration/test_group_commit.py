@@ -259,3 +259,24 @@ def test_accepts_awaited_on_an_event_loop_share_a_group_and_hear_only_after_it_c
     good = [a for i, a in enumerate(answers) if i != 3]
     assert all(isinstance(a, Acceptance) and a.status == "accepted" for a in good)
     assert _stored(db, merchant_id, [a.inbox_id for a in good if isinstance(a, Acceptance)]) == 6
+
+
+def test_a_group_of_several_merchants_commits_once_each_under_its_own_tenant(
+    merchant: tuple[Database, MerchantKeyring, str], inbox: GatedInbox
+) -> None:
+    db, keyring, merchant_id = merchant
+    other = f"m_{uuid.uuid4().hex[:10]}"
+    onboard_merchant(db, keyring, merchant_id=other, name="Other Garden Center")
+    ours, theirs = [_event(merchant_id) for _ in range(3)], [_event(other) for _ in range(2)]
+    again = _event(other, theirs[0].source_event_id)  # a redelivery inside the group
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        futures = _submit_gated(inbox, pool, [ours[0], theirs[0], ours[1], theirs[1], again, ours[2]])
+        inbox.gate.set()
+        answers = [f.result(timeout=30) for f in futures]
+    assert inbox.groups == [1]  # the group of five went through accept_merchants, in one transaction
+    assert [a.status for a in answers] == ["accepted"] * 4 + ["duplicate", "accepted"]
+    assert answers[4].inbox_id == answers[1].inbox_id
+    assert _stored(db, merchant_id, [answers[i].inbox_id for i in (0, 2, 5)]) == 3
+    assert _stored(db, other, [answers[i].inbox_id for i in (1, 3)]) == 2
+    # Each row is its own merchant's: under the other tenant's binding none of them is visible.
+    assert _stored(db, other, [answers[i].inbox_id for i in (0, 2, 5)]) == 0
