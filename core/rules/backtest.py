@@ -117,7 +117,11 @@ def backtest(
             result.errors += [f"{e.rule_id}: {e.error}" for e in outcome.errors]
             if facts.occurred_at >= start:
                 result.events_in_range += 1
-                hits.update((ev.detection_id, Hit.of(ev)) for ev in outcome.evaluations)
+                for ev in outcome.evaluations:
+                    if ev.withdrawn:  # the episode no longer holds: as the store, nothing to count
+                        hits.pop(ev.detection_id, None)
+                    else:
+                        hits[ev.detection_id] = Hit.of(ev)
     result.hits = list(hits.values())
     return result
 
@@ -134,7 +138,7 @@ def run_events(
     engine: Engine, events: Iterable[ParsedEvent], config: TenantConfig, state: RuleState | None = None
 ) -> list[Evaluation]:
     """The final detections of ``events`` in the order given: one per detection id, an episode's
-    last revision."""
+    last revision (none for an episode whose last revision withdrew it)."""
     prepared = engine.prepare(config)
     state = state if state is not None else RuleState()
     out: dict[str, Evaluation] = {}
@@ -144,4 +148,4 @@ def run_events(
         if outcome.errors:
             raise RuntimeError("; ".join(f"{e.rule_id}: {e.error}" for e in outcome.errors))
         out.update((ev.detection_id, ev) for ev in outcome.evaluations)
-    return list(out.values())
+    return [ev for ev in out.values() if not ev.withdrawn]

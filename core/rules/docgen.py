@@ -58,7 +58,15 @@ episode alone, so it is the same whichever event completed the pattern. An event
 rewrites that detection (Q-VR-03: members, count, total, severity; Q-AT-03: the week's count and
 tickets; C-005: the uses in busy windows, customers and locations) with the next `revision` and a new
 `updated_at`; a detection is only ever rewritten by a larger one, so a redelivery or an event outside
-every window changes nothing. Q-AT-03 counts each ticket once, however often it is delivered. In
+every window changes nothing. Where a later-arriving, earlier-timed event shows that an episode no
+longer holds (Q-IS-04: a week whose baseline arrived late, write-offs moved to the category a late
+sale names), the rule says so (`Finding.withdrawal`) and the engine withdraws the episode's
+detection: one revision later, suppressed with the reason `withdrawn: <why>` and a
+`detection_superseded` audit row, and, if it had been published, published again carrying
+`withdrawn` so Fox takes it out of its case (docs/fox.md, "Withdrawn detections"); one found and
+withdrawn within one consumer batch is never published. The next finding for the episode revives it,
+one revision later still. Backtests, `dry_run_rule` and the permutation tests count a withdrawn
+episode as no detection. Q-AT-03 counts each ticket once, however often it is delivered. In
 alerting mode the rewrite is published to `canary:alerts` again under the same detection id and its
 revision, so Fox updates the case it already has. Backtests and `dry_run_rule` count each episode once,
 at its last revision, as the store does.
@@ -86,11 +94,14 @@ a session closes when its drawer closes or a later session of the station starts
 session re-judges the closed sessions it falls into or precedes, so a session judged on part of its
 sales or baseline is updated as the rest arrives (never withdrawn). Q-IS-04 keeps each item's
 adjustments by id for 110 weeks: a late write-off re-judges its own week and the later weeks whose
-baseline it falls into, and one that reaches further back than the history re-judges every week; a
-write-off judged before any sale has named its item's category counts under "uncategorized", and a
-week judged before its baseline weeks (or the sales naming their items' categories) have arrived is
-compared with what has; as a detection is never withdrawn, a spike reported then stays reported
-(the shuffled run of `canary bench detection` shows this, docs/benchmarks.md). Q-TC-01
+baseline it falls into, and one that reaches further back than the history re-judges, at every
+location and category, the weeks the longer history can change (those that lacked their trailing
+weeks and, seasonally, those whose same weeks of earlier years it now covers). A write-off of an item
+no sale has named a category for counts under "uncategorized" until one does; that sale moves the
+item's write-offs to its category and re-judges the weeks they touch in both. A week reported on part
+of its history (before its baseline weeks, or the sale naming its items' category, arrived) is
+updated or withdrawn as the rest arrives, so the final detections are those of event-time order for
+as long as the 110 weeks are held; a write-off older than that is not counted. Q-TC-01
 counts each document once (while the 7-day transaction window holds it) and holds up to 500 documents
 per store while its usual stack is not yet known, judging them when it is; a stack that loses its
 dominance is not withdrawn from what was already flagged.

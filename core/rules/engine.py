@@ -68,6 +68,11 @@ class Evaluation:
     def severity(self) -> Severity:
         return self.finding.severity or self.rule.severity
 
+    @property
+    def withdrawn(self) -> str:
+        """Why the episode's detection is withdrawn (``Finding.withdrawal``); empty for a finding."""
+        return self.finding.withdrawn
+
 
 @dataclass(frozen=True)
 class RuleError:
@@ -160,21 +165,37 @@ class Engine:
                 revision = 0
                 if finding.episode is not None:
                     # One detection per episode: emitted again (same id, next revision) only when it
-                    # grows, so a redelivery or an event that adds nothing changes nothing.
+                    # grows, so a redelivery or an event that adds nothing changes nothing. A
+                    # withdrawal is emitted only for a live detection; a withdrawn one is revived by
+                    # the next finding for its episode, whatever its extent. The record is
+                    # [newest ts, extent, revision] and, once withdrawn, a fourth element 1.
                     key = f"{rule.id}|episode|{finding.episode}"
                     held = windows.FIRED.get(state, key)
-                    if held is not None and finding.extent <= held[1]:
-                        continue
-                    revision = 0 if held is None else int(held[2]) + 1
-                    windows.FIRED.put(
-                        state, key, [max(facts.ts, held[0]) if held else facts.ts, finding.extent, revision]
-                    )
+                    gone = held is not None and len(held) > 3 and bool(held[3])
+                    if finding.withdrawn:
+                        if held is None or gone:
+                            continue
+                        revision = int(held[2]) + 1
+                        windows.FIRED.put(state, key, [max(facts.ts, held[0]), held[1], revision, 1])
+                    else:
+                        if held is not None and not gone and finding.extent <= held[1]:
+                            continue
+                        revision = 0 if held is None else int(held[2]) + 1
+                        windows.FIRED.put(
+                            state,
+                            key,
+                            [max(facts.ts, held[0]) if held else facts.ts, finding.extent, revision],
+                        )
                 elif finding.dedupe_key is not None:
                     key = f"{rule.id}|{finding.dedupe_key}"
                     if windows.FIRED.get(state, key) is not None:
                         continue
                     windows.FIRED.put(state, key, facts.ts)
-                entry = allow_lists.find(active.allow, finding.subject, finding.occurred_at)
+                entry = (
+                    None
+                    if finding.withdrawn
+                    else allow_lists.find(active.allow, finding.subject, finding.occurred_at)
+                )
                 suppression = (
                     None
                     if entry is None

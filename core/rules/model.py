@@ -190,7 +190,11 @@ class Finding:
     ``episode`` names one episode (one employee's voids in one drawer session): the detection id is
     derived from it alone, so whichever event completes the pattern the detection is the same one,
     and a finding whose ``extent`` (how many members it covers) is larger than the last one's
-    updates that detection instead of adding another (docs/rules.md, "Arrival order")."""
+    updates that detection instead of adding another (docs/rules.md, "Arrival order").
+    ``withdrawn`` (a reason; ``Finding.withdrawal`` builds one) says the episode no longer holds on
+    the facts now known (a later-arriving, earlier-timed event changed its baseline or its members):
+    the engine withdraws the episode's detection if it has one (a new revision, superseded), and a
+    later finding for the episode revives it whatever its extent."""
 
     summary: str
     subject: Subject
@@ -203,6 +207,18 @@ class Finding:
     entity_id: str | None = None
     episode: str | None = None
     extent: int = 0
+    withdrawn: str = ""
+
+    @classmethod
+    def withdrawal(cls, episode: str, reason: str, occurred_at: datetime) -> Finding:
+        """That ``episode`` no longer holds, and why (a no-op for an episode never detected)."""
+        return cls(
+            summary=f"withdrawn: {reason}",
+            subject=Subject(),
+            occurred_at=occurred_at,
+            episode=episode,
+            withdrawn=reason,
+        )
 
 
 EventsFactory = Callable[[], "list[ParsedEvent]"]

@@ -235,6 +235,17 @@ def item_category(state: RuleState, item_id: str | None) -> str | None:
     return entry[1] if entry else None
 
 
+def named_categories(facts: Facts) -> dict[str, str]:
+    """The categories this event's sale lines name, by item: what ``items`` holds for them once the
+    event is folded in (a line without a category leaves the item's as it was)."""
+    held = facts.scratch.get("named_categories")
+    if held is None:
+        held = facts.scratch["named_categories"] = {
+            li.item_id: li.category_id for li in facts.line_items if li.item_id and li.category_id
+        }
+    return held  # type: ignore[no-any-return]
+
+
 def mix_match_items(state: RuleState, code: str) -> list[str] | None:
     return MIX_MATCH.get(state, code)
 

@@ -14,7 +14,7 @@ from core.rules.facts import Facts
 from core.rules.families.audit_trail import week_of
 from core.rules.model import Family, Finding, Parameter, Queue, Scope, Severity, Subject, Substrate, rule
 from core.rules.state import RuleState, Window
-from core.rules.windows import DAY, ITEMS, item_category
+from core.rules.windows import DAY, ITEMS, item_category, named_categories
 from core.text import money
 
 CP = (Substrate.COUNTERPOINT,)
@@ -279,7 +279,8 @@ def _monday(week: str) -> float:
         "inventory_adjustments.write_off|inventory_adjustments.reason_code",
     ),
     optional=("inventory_adjustments.extended_cost_cents", "inventory_adjustments.unit_cost_cents"),
-    triggers=("inventory_adjustments",),
+    # A sale line that names the category of an item with write-offs moves them to that category.
+    triggers=("inventory_adjustments", "line_items"),
     parameters=(
         Parameter(
             "write_off_reason_codes",
@@ -313,56 +314,96 @@ def write_off_spike(ctx: RuleContext) -> Iterable[Finding]:
     its baseline (the trailing weeks' mean, or the highest of the same weeks in earlier years) and
     the minimum cost, and updated as its write-offs (or its baseline) grow. Each adjustment counts
     once, whatever order they arrive in: a late one re-judges its own week and the later weeks whose
-    baseline it falls into, and one that reaches further back re-judges the weeks its history opens."""
+    baseline it falls into, one that reaches further back re-judges the weeks its history opens, and
+    a sale that names the category of an item already written off moves those write-offs to it. A
+    week reported on part of its history that the rest shows is no spike is withdrawn."""
+    held = ctx.memory.get(SINCE)
+    if held is None and not ctx.facts.inventory_adjustments:
+        return []  # nothing written off yet: a sale has nothing to move
     codes = set(ctx.texts("write_off_reason_codes"))
     mode, trailing = ctx.text("baseline"), ctx.whole("trailing_weeks")
     judge: set[tuple[str, str, str]] = set()
-    first = None
+    moved_out: set[tuple[str, str, str]] = set()  # judged weeks an item's write-offs left: they shrink
+    first = None if held is None else float(held["first"])
     for adj in ctx.facts.inventory_adjustments:
         if adj.quantity >= 0 or not (adj.write_off or (adj.reason_code or "") in codes):
             continue
         at = adj.occurred_at or ctx.facts.occurred_at
         now = at.timestamp()
-        held = ctx.memory.get(SINCE)
-        first = now if held is None else min(held["first"], now)  # a backfill can reach further back
-        reached_back = held is None or first < held["first"]
-        ctx.memory.put(SINCE, {"ts": max(ctx.facts.ts, held["ts"] if held else 0.0), "first": first})
+        before = first
+        first = now if first is None else min(first, now)  # a backfill can reach further back
+        known = ctx.memory.get(SINCE)
+        ctx.memory.put(SINCE, {"ts": max(ctx.facts.ts, known["ts"] if known else 0.0), "first": first})
         cost = abs(adj.extended_cost_cents or 0) or round(abs(adj.quantity) * (adj.unit_cost_cents or 0))
         week = week_of(at.astimezone(UTC).date().isoformat())
-        if not _record(ctx, adj.location, adj.item_id, week, adj.id, cost, now) and not reached_back:
+        if before is not None and first < before:
+            judge |= _opened(ctx, before, first)  # the history reaches back: weeks it opens, anywhere
+        if not _record(ctx, adj.location, adj.item_id, week, adj.id, cost, now):
             continue  # a redelivery changes nothing
-        category = item_category(ctx.state, adj.item_id) or "uncategorized"
+        category = _category(ctx, adj.item_id)
         recorded = _recorded_weeks(ctx, adj.location, category)
-        if reached_back:
-            weeks = recorded
-        else:
-            later = [v for v in recorded if v > week and week in _baseline_weeks(v, mode, trailing, first)]
-            weeks = [week, *later]
-        judge.update((adj.location, category, w) for w in weeks)
+        later = [v for v in recorded if v > week and week in _baseline_weeks(v, mode, trailing, first)]
+        judge.update((adj.location, category, w) for w in [week, *later])
+    if first is None:
+        return []
+    for item, old in _moved(ctx).items():
+        new = _category(ctx, item)
+        for location in _locations(ctx):
+            weeks = list(_item_weeks(ctx, location, item))
+            if not weeks:
+                continue
+            for category in (old, new):
+                recorded = _recorded_weeks(ctx, location, category)
+                touched = set(weeks) | {
+                    v for v in recorded if any(w in _baseline_weeks(v, mode, trailing, first) for w in weeks)
+                }
+                found = {(location, category, w) for w in touched}
+                judge |= found
+                if category == old:
+                    moved_out |= found
     out = []
     for location, category, week in sorted(judge):
-        assert first is not None
-        finding = _judge(ctx, location, category, week, first)
-        if finding is not None:
-            out.append(finding)
+        if (location, category, week) in moved_out:
+            # Smaller than it was: the detection as it stood no longer holds; judged again below.
+            out.append(Finding.withdrawal(f"{location}|{category}|{week}", MOVED, ctx.facts.occurred_at))
+        out.append(_judge(ctx, location, category, week, first))
     return out
 
 
-def _judge(ctx: RuleContext, location: str, category: str, week: str, first: float) -> Finding | None:
+MOVED = "an item's write-offs moved to the category a later-arriving sale names"
+
+
+def _judge(ctx: RuleContext, location: str, category: str, week: str, first: float) -> Finding:
+    """The week's finding, or its withdrawal when it is no spike on the write-offs known now."""
     mode, trailing = ctx.text("baseline"), ctx.whole("trailing_weeks")
+    bucket = f"{location}|{category}"
+    episode = f"{bucket}|{week}"
+    no_spike = Finding.withdrawal(
+        episode,
+        f"{week} at {location} / {category} is no spike on the write-offs known now",
+        ctx.facts.occurred_at,
+    )
     items = _week_items(ctx, location, category, week)
     if not items:
-        return None
+        return no_spike
     latest = max(ts for _cost, ts in items.values())
     if latest - first < trailing * WEEK:
-        return None  # not enough history for a baseline yet: a first write-off is not a spike
+        return no_spike  # not enough history for a baseline yet: a first write-off is not a spike
     wanted = _baseline_weeks(week, mode, trailing, first)
-    weeks = _category_weeks(ctx, location, category, [week, *wanted])
-    baseline, basis = self_baseline(weeks, week, mode, trailing, first)
+    # Everything the judgement can read: the week, its trailing weeks and, seasonally, the same
+    # weeks of earlier years (and how many of those the history covers). Each only grows as
+    # write-offs arrive, so a judgement on more of the history has the larger extent.
+    candidates = {week, *_trailing_weeks(week, trailing)}
+    watched = 0
+    if mode == "seasonal":
+        candidates |= {_shift_week(week, years, d) for years in (1, 2) for d in (-1, 0, 1)}
+        watched = sum(len(same) for same in _seasonal_weeks(week, first))
+    totals = _category_weeks(ctx, location, category, sorted(candidates))
+    weeks = {w: totals[w] for w in [week, *wanted]}
+    baseline, basis = self_baseline(totals, week, mode, trailing, first)
     current = weeks[week]
     if current < ctx.whole("min_cost_cents") or current < ctx.num("spike_factor") * baseline:
-        return None
-    bucket = f"{location}|{category}"
+        return no_spike
     at = datetime.fromtimestamp(latest, UTC)
     return Finding(
         summary=f"write-offs of {money(current)} at {location} / {category} in {week} "
@@ -374,7 +415,7 @@ def _judge(ctx: RuleContext, location: str, category: str, week: str, first: flo
             local_time=at.isoformat(),
         ),
         occurred_at=at,
-        entity_id=f"{bucket}|{week}",
+        entity_id=episode,
         measurements={
             "week": week,
             "week_cost_cents": current,
@@ -382,9 +423,28 @@ def _judge(ctx: RuleContext, location: str, category: str, week: str, first: flo
             "basis": basis,
         },
         evidence={"weeks": weeks, "items": {item: cost for item, (cost, _ts) in sorted(items.items())}},
-        episode=f"{bucket}|{week}",
-        extent=sum(weeks.values()) + len(wanted),
+        episode=episode,
+        extent=sum(totals.values()) + watched,
     )
+
+
+def _opened(ctx: RuleContext, before: float, first: float) -> set[tuple[str, str, str]]:
+    """The recorded weeks, at every location and category, whose judgement the history reaching back
+    from ``before`` to ``first`` can change: those that lacked the trailing weeks of history, and
+    (seasonally) those whose same weeks of earlier years it now covers."""
+    mode, trailing = ctx.text("baseline"), ctx.whole("trailing_weeks")
+    spans = [(first - WEEK, before + (trailing + 1) * WEEK)]
+    if mode == "seasonal":
+        spans.append((first + 49 * WEEK, before + 107 * WEEK))
+    out = set()
+    for location in _locations(ctx):
+        for item in _location_items(ctx, location):
+            category = _category(ctx, item)
+            for week in _item_weeks(ctx, location, item):
+                monday = _monday(week)
+                if any(lo <= monday <= hi for lo, hi in spans):
+                    out.add((location, category, week))
+    return out
 
 
 # Write-offs are remembered per location and item (each adjustment by id, with its cost and time),
@@ -414,19 +474,52 @@ def _record(
     weeks = {w: weeks[w] for w in sorted(weeks)[-WEEKS_KEPT:]}
     ctx.memory.put(f"{location}|item|{item}", {"ts": ctx.facts.ts, "weeks": weeks})
     index = f"{location}|items"
-    items = (ctx.memory.get(index) or {"items": []})["items"]
+    items = _location_items(ctx, location)
     if item not in items:
         items = sorted([*items, item])
     ctx.memory.put(index, {"ts": ctx.facts.ts, "items": items})
+    locations = _locations(ctx)
+    ctx.memory.put(LOCATIONS, {"ts": ctx.facts.ts, "locations": sorted({*locations, location})})
     return True
 
 
+LOCATIONS = "__locations__"  # the locations with write-offs
+
+
+def _locations(ctx: RuleContext) -> list[str]:
+    held = ctx.memory.get(LOCATIONS)
+    if held is not None:
+        return list(held["locations"])
+    # State written before the locations were listed: found once from the per-location indexes.
+    keys = (key for key, _v in ctx.state.items(f"r:{ctx.rule_id}"))
+    found = sorted(key.removesuffix("|items") for key in keys if key.endswith("|items"))
+    if found:
+        ctx.memory.put(LOCATIONS, {"ts": ctx.facts.ts, "locations": found})
+    return found
+
+
+def _location_items(ctx: RuleContext, location: str) -> list[str]:
+    return list((ctx.memory.get(f"{location}|items") or {"items": []})["items"])
+
+
+def _category(ctx: RuleContext, item: str) -> str:
+    """The item's category as it stands after this event (a sale line naming one sets it)."""
+    return named_categories(ctx.facts).get(item) or item_category(ctx.state, item) or "uncategorized"
+
+
+def _moved(ctx: RuleContext) -> dict[str, str]:
+    """The items written off somewhere whose category this event's sale lines change: the category
+    their write-offs were counted under until now."""
+    out = {}
+    for item, category in named_categories(ctx.facts).items():
+        old = item_category(ctx.state, item) or "uncategorized"
+        if old != category and any(item in _location_items(ctx, loc) for loc in _locations(ctx)):
+            out[item] = old
+    return out
+
+
 def _items_in(ctx: RuleContext, location: str, category: str) -> list[str]:
-    return [
-        item
-        for item in (ctx.memory.get(f"{location}|items") or {"items": []})["items"]
-        if (item_category(ctx.state, item) or "uncategorized") == category
-    ]
+    return [item for item in _location_items(ctx, location) if _category(ctx, item) == category]
 
 
 def _recorded_weeks(ctx: RuleContext, location: str, category: str) -> list[str]:

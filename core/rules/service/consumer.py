@@ -10,7 +10,8 @@ published to ``canary:alerts`` after the commit, then marked ``published``; a cr
 leaves them pending and the next batch for that merchant publishes them (Fox de-duplicates on the
 detection id, which is deterministic, and its revision). An episode's detection that grows (Q-VR-03)
 is rewritten in place with the next revision and published again under the same id; one superseded
-(a replay that reclassified its event, a Bubble rescore) is published again carrying ``withdrawn``.
+(a replay that reclassified its event, a Bubble rescore, or an episode a late event shows no longer
+holds: ``store.withdraw``) is published again carrying ``withdrawn``.
 
 The state is cached per merchant between batches; each batch compares slice versions with the
 database and reloads only what another worker changed.
@@ -55,6 +56,7 @@ class BatchSummary:
     duplicates: int = 0
     detections: int = 0
     suppressed: int = 0
+    withdrawn: int = 0
     dry_run: int = 0
     published: int = 0
     rule_errors: int = 0
@@ -103,6 +105,7 @@ class ChirpStage(ParsedEventConsumer[BatchSummary]):
         # A replay whose parse changed: what the old parse triggered is superseded, not kept twice.
         superseded = store.supersede(session, merchant_id, store.corrected(session, merchant_id, events), now)
         rows, journal = [], []
+        last: dict[str, tuple[int, str]] = {}  # per detection: its last revision and, if withdrawn, why
         for event in events:
             facts = Facts.from_event(event, fallback_time=now)
             result = self.engine.evaluate(facts, state, prepared)
@@ -112,12 +115,19 @@ class ChirpStage(ParsedEventConsumer[BatchSummary]):
                 if ev.mode is Mode.DRY_RUN:
                     counts["dry_run"] += 1
                     continue
+                last[ev.detection_id] = (ev.revision, ev.withdrawn)
+                if ev.withdrawn:
+                    continue
                 rows.append(detection_row(ev, merchant_id, now))
                 counts["suppressed" if ev.suppression else "detections"] += 1
         for row in rows:  # found again by the new parse: revived, one revision after superseding
             if row["id"] in superseded:
                 row["revision"] = max(row["revision"], superseded[row["id"]] + 1)
         store.write_detections(session, rows)
+        # An episode whose last word in the batch withdrew it: superseded after any live revision of
+        # the batch was written, so one found and withdrawn in the same batch is never published.
+        withdrawals = [(d, revision, why) for d, (revision, why) in last.items() if why]
+        counts["withdrawn"] += store.withdraw(session, merchant_id, withdrawals, now)
         store.journal(session, merchant_id, journal)
         state.sweep(max(f.ts for _e, f in journal), self._retention)
         store.save_state(session, merchant_id, state, versions, now)

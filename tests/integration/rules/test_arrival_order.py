@@ -31,6 +31,7 @@ from tests.unit.rules.test_arrival_order import (
     CARD_USES,
     ENGINE,
     OVERRIDES,
+    SEASONAL,
     TIERS,
     VOIDS,
     in_event_time,
@@ -142,3 +143,54 @@ def test_fox_keeps_one_case_for_a_growing_cluster_and_holds_its_last_revision(
         assert {(a.detection_id, a.revision) for a in published_alerts(s, merchant)} == {
             (r.id, r.revision) for r in rows.values()
         }
+
+
+def test_a_week_a_late_baseline_shows_is_no_spike_is_withdrawn_and_published_as_withdrawn(
+    db: Database, clock: FixedClock, bus: InProcessBus, merchant: str
+) -> None:
+    stage, service = ChirpStage(db, bus, clock), ChirpService(db, clock)
+    service.promote_rule(merchant, "Q-IS-04", "alerting", actor="ops@test", reason="arrival test", force=True)
+    service.tune_rule_threshold(
+        merchant, "Q-IS-04", "baseline", "seasonal", actor="ops@test", reason="garden center"
+    )
+    # YARD's spring week, its sale and its trailing weeks first: a spike on what has arrived.
+    stage.process(merchant, for_merchant(merchant, [*SEASONAL[-2:], *SEASONAL[-10:-2]]))
+    [live] = detections(db, merchant)
+    assert (live.suppressed, live.entity_id) == (False, "YARD|cp:category:FERNS|2026-W19")
+    assert [a["withdrawn"] for a in alerts(bus)][-1] == ""
+    # Last year's weeks arrive: the same week last year was as high, so it is no spike. (Fox keeps
+    # a withdrawn alert's membership marked, tests/integration/cases/test_withdrawn.py; Q-IS-04 is
+    # informational and opens no case.)
+    stage.process(merchant, for_merchant(merchant, SEASONAL[58:-10]))
+    [gone] = detections(db, merchant)
+    assert (gone.id, gone.suppressed) == (live.id, True)
+    assert gone.revision > live.revision  # judged again as the weeks arrived, then withdrawn
+    assert gone.suppression_reason is not None
+    assert gone.suppression_reason.startswith("withdrawn: ")
+    [withdrawn] = alerts(bus)
+    assert (withdrawn["detection_id"], withdrawn["revision"]) == (live.id, str(gone.revision))
+    assert withdrawn["withdrawn"] == gone.suppression_reason[:120]
+    dry = service.dry_run_rule(
+        merchant, "Q-IS-04", T0 - timedelta(days=400), T0 + timedelta(days=2), {"baseline": "seasonal"}
+    )
+    assert dry.hits == 0
+    # Redelivered in full, in event time: nothing changes and nothing is published.
+    stage.process(merchant, for_merchant(merchant, in_event_time(SEASONAL[58:])))
+    assert [(r.id, r.revision, r.suppressed) for r in detections(db, merchant)] == [
+        (live.id, gone.revision, True)
+    ]
+    assert alerts(bus) == []
+
+
+def test_a_detection_found_and_withdrawn_in_one_batch_is_never_published(
+    db: Database, clock: FixedClock, bus: InProcessBus, merchant: str
+) -> None:
+    stage, service = ChirpStage(db, bus, clock), ChirpService(db, clock)
+    service.promote_rule(merchant, "Q-IS-04", "alerting", actor="ops@test", reason="arrival test", force=True)
+    service.tune_rule_threshold(
+        merchant, "Q-IS-04", "baseline", "seasonal", actor="ops@test", reason="garden center"
+    )
+    stage.process(merchant, for_merchant(merchant, [*SEASONAL[-2:], *SEASONAL[-10:-2], *SEASONAL[58:-10]]))
+    [row] = detections(db, merchant)
+    assert (row.suppressed, row.alert_state) == (True, "none")
+    assert alerts(bus) == []

@@ -22,7 +22,7 @@ from core.rules.facts import Facts
 from core.rules.model import Mode
 from core.simulate.canonical import L, P, at, cp_customer, cp_ticket, cp_write_off, square_txn
 from tests.rules_cases import catalog
-from tests.rules_cases.inventory import write_offs
+from tests.rules_cases.inventory import seasonal_write_offs, write_offs
 from tests.rules_cases.tax import MEMPHIS, taxed_tickets
 from tests.rules_cases.tender import counterpoint_sessions, square_days
 
@@ -411,6 +411,55 @@ def test_q_is_04_any_arrival_order_gives_the_event_time_detections(order: list[P
     assert spikes(run_events(ENGINE, order, only("Q-IS-04"))) == expected
 
 
+# Seasonal: MAIN's spring week is three times last year's (a spike, once the item's category and last
+# year's weeks are known, whichever arrives first); YARD's spring week is last year's peak a week early
+# (no spike: reported only while last year's weeks have not arrived, then withdrawn). Each location's
+# item is named a category by its first sale, after last year's write-offs happened.
+SEASONAL = [
+    *seasonal_write_offs(100, 30),
+    *(
+        cp_write_off(400 + w, at(days=7 * w), 30 if w in (-51, 0) else 10, 300, item="FERN", location="YARD")
+        for w in range(-56, 1)
+    ),
+    cp_ticket("s2", at(days=-1), [L("FERN", 900, category="FERNS")], store="YARD"),
+]
+SEASONALLY = TenantConfig(
+    rules={"Q-IS-04": RuleSettings(Mode.ALERTING, params={"baseline": "seasonal"})},
+    only=frozenset({"Q-IS-04"}),
+)
+
+
+def test_q_is_04_in_event_time_reports_the_spike_under_the_category_its_sale_named() -> None:
+    [found] = run_events(ENGINE, in_event_time(SEASONAL), SEASONALLY)
+    assert found.finding.entity_id == "MAIN|cp:category:ANNUALS|2026-W19"
+    assert found.finding.measurements["basis"] == "seasonal"
+
+
+def test_q_is_04_a_week_reported_before_last_years_weeks_arrived_is_withdrawn_when_they_do() -> None:
+    this_year, last_year = SEASONAL[-2:], SEASONAL[58:-10]  # YARD: the spring week and its sale first
+    early = run_events(ENGINE, [*this_year, *SEASONAL[-10:-2]], SEASONALLY)
+    assert [ev.finding.entity_id for ev in early] == ["YARD|cp:category:FERNS|2026-W19"]
+    assert run_events(ENGINE, [*this_year, *SEASONAL[-10:-2], *last_year], SEASONALLY) == []
+
+
+def test_q_is_04_write_offs_judged_uncategorized_move_to_the_category_a_later_sale_names() -> None:
+    no_sale = [e for e in in_event_time(SEASONAL) if e.kind != "transaction"]
+    assert {ev.finding.entity_id for ev in run_events(ENGINE, no_sale, SEASONALLY)} == {
+        "MAIN|uncategorized|2026-W19"
+    }
+    sale_last = [*no_sale, *(e for e in SEASONAL if e.kind == "transaction")]
+    assert spikes(run_events(ENGINE, sale_last, SEASONALLY)) == spikes(
+        run_events(ENGINE, in_event_time(SEASONAL), SEASONALLY)
+    )
+
+
+@settings(max_examples=25, deadline=None)
+@given(arrivals(SEASONAL))
+def test_q_is_04_any_arrival_order_gives_the_event_time_seasonal_detections(order: list[ParsedEvent]) -> None:
+    expected = spikes(run_events(ENGINE, in_event_time(SEASONAL), SEASONALLY))
+    assert spikes(run_events(ENGINE, order, SEASONALLY)) == expected
+
+
 # Every rule over its own cases -----------------------------------------------------------------------
 
 # Rules whose cases still give different detections in some arrival order, and why (issue 15's
@@ -425,7 +474,6 @@ ORDER_DEPENDENT = {
     "Q-DS-02": "a sale arriving before its drawer's close is not re-judged when the close arrives",
     "Q-DS-03": "a drawer's close and reopen are told apart by arrival",
     "Q-IS-03": "a route's loss trend counts transfers in the order their second side arrives",
-    "Q-IS-04": "a write-off judged before its item's first sale names a category is bucketed uncategorized",
     "Q-ME-01": "the week's margin shortfall and items' first sales are read as they stand on arrival",
     "Q-ME-02": "a session's free-item count is reported by the event that completes it",
     "Q-MM-02": "a mix-and-match group arriving after the sale is not applied to it",

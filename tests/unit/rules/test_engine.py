@@ -122,3 +122,64 @@ def test_only_rules_whose_triggers_are_in_the_event_are_evaluated() -> None:
     prepared = ENGINE.prepare(TenantConfig())
     drawer_rules = {a.rule.id for a in prepared.for_event(frozenset({"drawer_shift", "drawer_events"}))}
     assert drawer_rules == {"Q-TM-01", "Q-DS-01", "Q-DS-02", "Q-DS-03"}
+
+
+def _episodic(ctx: RuleContext) -> Iterable[Finding]:
+    """One episode whose extent is the sale's amount; a refund withdraws it."""
+    txn = ctx.facts.transaction
+    assert txn is not None
+    if txn.type == "REFUND":
+        return [Finding.withdrawal("e", "refunded", ctx.facts.occurred_at)]
+    return [
+        Finding(
+            summary="episode",
+            subject=ctx.subject(),
+            occurred_at=ctx.facts.occurred_at,
+            episode="e",
+            extent=abs(txn.amount_cents),
+        )
+    ]
+
+
+EPISODIC = Engine(
+    build_catalog(
+        rules=[
+            CATALOG.get("Q-TM-03").__class__(
+                id="Q-XX-02",
+                family=Family.TENDER,
+                title="episodic",
+                evaluate=_episodic,
+                requires=("transaction.amount_cents",),
+                triggers=frozenset({"transaction"}),
+            )
+        ]
+    )
+)
+
+
+def _sales(*cents: int) -> list[ParsedEvent]:
+    return [
+        square_txn(f"t{n}", at(n), [L("SEED", abs(c))], type="SALE" if c > 0 else "REFUND")
+        for n, c in enumerate(cents)
+    ]
+
+
+def test_a_withdrawal_supersedes_a_live_episode_once_and_the_next_finding_revives_it() -> None:
+    from core.rules.facts import Facts
+
+    prepared = EPISODIC.prepare(TenantConfig(default_mode=Mode.ALERTING))
+    state = RuleState()
+    seen = []
+    for n, event in enumerate(_sales(-100, 500, 300, -100, -100, 200, 100)):
+        result = EPISODIC.evaluate(Facts.from_event(event), state, prepared)
+        seen += [(n, e.revision, e.withdrawn) for e in result.evaluations]
+    # Nothing to withdraw before it fires; a smaller finding adds nothing; withdrawn once, then the
+    # next finding revives it whatever its extent, and after that only a larger one updates it.
+    assert seen == [(1, 0, ""), (3, 1, "refunded"), (5, 2, "")]
+
+
+def test_an_episode_whose_last_word_is_a_withdrawal_is_not_among_the_final_detections() -> None:
+    config = TenantConfig(default_mode=Mode.ALERTING)
+    assert run_events(EPISODIC, _sales(500, -100), config) == []
+    [revived] = run_events(EPISODIC, _sales(500, -100, 200), config)
+    assert revived.revision == 2

@@ -24,7 +24,7 @@ from core.rules.service.store.config import (
     save_catalog_pin,
     write_rule_config,
 )
-from core.rules.service.store.corrections import REPLAYED, corrected, supersede
+from core.rules.service.store.corrections import REPLAYED, WITHDRAWN, corrected, supersede, withdraw
 from core.rules.service.store.detections import (
     detection,
     detection_page,
@@ -51,6 +51,7 @@ __all__ = [
     "CHUNK",
     "CONSUMER",
     "REPLAYED",
+    "WITHDRAWN",
     "allow_list_entries",
     "allow_list_entry",
     "applied_packs",
@@ -86,6 +87,7 @@ __all__ = [
     "substrate_state",
     "supersede",
     "superseded_alert_state",
+    "withdraw",
     "write_detections",
     "write_rule_config",
 ]

@@ -1,4 +1,5 @@
-"""Replay corrections: what a re-parse that reads a sealed event differently does to Q's rows.
+"""Corrections: what a re-parse that reads a sealed event differently, or a late event that
+invalidates an episode, does to Q's rows.
 
 A replayed event whose parse changed arrives under a new message key (``core/consumers/keys.py``)
 with the (seq, kind, entity) the journal already holds. Before it is evaluated, the detections
@@ -7,6 +8,12 @@ one revision later, with an audit row saying what they were; never deleted. One 
 published as an alert is pending again, so the outbox tells Fox it is withdrawn. The evaluation then
 writes what the new parse finds, and a detection it finds again is revived one revision later
 still (docs/tsp-ops.md, "Replay safety").
+
+A rule that finds, on a later-arriving but earlier-timed event, that an episode it detected no longer
+holds (``Finding.withdrawal``: a baseline week that arrived late, an item whose category arrived
+after its write-offs) has the engine emit a withdrawal: ``withdraw`` supersedes the detection the
+same way, with ``withdrawn: <why>`` as its reason, and the next finding for the episode revives it
+(docs/rules.md, "Arrival order").
 """
 
 from __future__ import annotations
@@ -24,6 +31,8 @@ from core.rules.service.store.detections import superseded_alert_state
 
 REPLAYED = "replayed: reclassified"
 ACTOR = "replay"
+ACTOR_RULES = "chirp"  # a withdrawal is the rules' own correction
+WITHDRAWN = "withdrawn"  # a withdrawal's reason is "withdrawn: <why the episode no longer holds>"
 
 
 def corrected(session: Session, merchant_id: str, events: Sequence[ParsedEvent]) -> list[ParsedEvent]:
@@ -88,3 +97,52 @@ def supersede(
         )
         revisions[row.id] = revision
     return revisions
+
+
+def withdraw(
+    session: Session, merchant_id: str, withdrawals: Sequence[tuple[str, int, str]], now: datetime
+) -> int:
+    """Supersede the live detections the engine withdrew, each (detection id, revision, why) the last
+    word on its detection in the batch; returns how many were withdrawn. A detection already
+    superseded (replayed, or withdrawn) is left as it is."""
+    wanted = {detection_id: (revision, why) for detection_id, revision, why in withdrawals}
+    if not wanted:
+        return 0
+    held = session.exec(
+        select(DetectionRow).where(
+            DetectionRow.merchant_id == merchant_id, col(DetectionRow.id).in_(sorted(wanted))
+        )
+    ).all()
+    done = 0
+    for row in held:
+        if row.suppression_reason == REPLAYED or (row.suppression_reason or "").startswith(WITHDRAWN):
+            continue
+        revision, why = wanted[row.id]
+        revision = max(revision, row.revision + 1)
+        reason = f"{WITHDRAWN}: {why}"[:500]
+        before = {"revision": row.revision, "suppressed": row.suppressed, "reason": row.suppression_reason}
+        session.execute(
+            update(DetectionRow)
+            .where(and_(col(DetectionRow.merchant_id) == merchant_id, col(DetectionRow.id) == row.id))
+            .values(
+                suppressed=True,
+                suppression_reason=reason,
+                revision=revision,
+                updated_at=now,
+                alert_state=superseded_alert_state(row.alert_state, row.published_at),
+            )
+        )
+        audit(
+            session,
+            merchant_id,
+            at=now,
+            actor=ACTOR_RULES,
+            action="detection_superseded",
+            rule_id=row.rule_id,
+            target=row.id,
+            before=before,
+            after={"revision": revision, "suppressed": True, "reason": reason},
+            reason=reason,
+        )
+        done += 1
+    return done
