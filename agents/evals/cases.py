@@ -81,8 +81,8 @@ def _figure(results: Results, tool: str, label: str, read: Callable[[Any], Any])
 
 
 def _texts(results: Results, tool: str, label: str, read: Callable[[Any], list[str]]) -> list[Said]:
-    _, result = results.of(tool)
-    return [Said(label, value) for value in read(result)]
+    call, result = results.of(tool)
+    return [Said(label, value, call) for value in read(result)]
 
 
 def _rules_of(world: EvalWorld) -> list[Any]:
