@@ -12,8 +12,8 @@ Declared here (all times epoch seconds):
 - ``stores``, ``categories``, ``mix_match``: reference data as events delivered it.
 - ``customers``: tier, tax exemption, tier records (90 d) and the last 50 tickets.
 - ``items``: when an item was first seen and its category (item-code drift, write-off categories).
-- ``txn`` (7 d): each transaction's last money fingerprint, for edits, tender swaps and counting a
-  redelivered sale once.
+- ``txn`` (7 d): each transaction's money fingerprint at its newest version (by version key), for
+  edits, tender swaps and counting a redelivered sale once.
 - ``fired`` (400 d): what the engine has emitted per episode or de-duplication key.
 """
 
@@ -362,11 +362,22 @@ def _apply_reference(state: RuleState, facts: Facts) -> None:
 def _apply_transaction(state: RuleState, facts: Facts, txn: Transaction) -> None:
     ts = facts.ts
     cash, card, total = tender_split(facts)
-    TXN.put(
-        state,
-        txn.id,
-        [ts, committed(facts), txn.amount_cents, line_signature(facts), cash, card, txn.version_key, total],
-    )
+    prior = TXN.get(state, txn.id)
+    if prior is None or str(prior[6]) <= txn.version_key:  # the newest version, whatever arrives last
+        TXN.put(
+            state,
+            txn.id,
+            [
+                ts,
+                committed(facts),
+                txn.amount_cents,
+                line_signature(facts),
+                cash,
+                card,
+                txn.version_key,
+                total,
+            ],
+        )
     if txn.customer_id and txn.type in SALE_TYPES:
         held = dict(CUSTOMERS.get(state, txn.customer_id) or {})
         ages = [ts - (item_first_seen(state, li.item_id) or ts) for li in facts.line_items]

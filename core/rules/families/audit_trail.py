@@ -7,11 +7,14 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from core.domain.sales import Transaction
 from core.rules.context import RuleContext
 from core.rules.model import Family, Finding, Parameter, Queue, Scope, Severity, Substrate, rule
-from core.rules.windows import TXN, audit_mentions, committed, line_signature, local_day, mentions
+from core.rules.versions import Version, Versions
+from core.rules.windows import TXN, audit_mentions, committed, local_day, mentions
 
 EXEMPT_LINE_TYPES = frozenset({"ORDER", "LAYAWAY", "BACKORDER"})
+EDITS = Versions("edit_versions")  # Q-AT-01: each transaction's versions, in version-key order
 
 
 @rule(
@@ -40,52 +43,81 @@ EXEMPT_LINE_TYPES = frozenset({"ORDER", "LAYAWAY", "BACKORDER"})
     ),
     allow_scopes=(Scope.EMPLOYEE, Scope.STATION, Scope.LOCATION),
     severity=Severity.HIGH,
-    history=(TXN,),
+    history=(TXN, EDITS.window),
 )
 def edit_after_commit(ctx: RuleContext) -> Iterable[Finding]:
     """A committed transaction that changes afterwards: an audit-log entry (other than printing or
     viewing) dated after the commit plus the grace window, or a later version of an already
-    committed transaction with a different amount or different lines."""
+    committed transaction with a different amount or different lines. Versions are compared in
+    version-key order whatever order they arrive in: one arriving between two known versions is
+    judged against the one before it, and the one after it is judged again against it."""
     facts = ctx.facts
     txn = facts.transaction
-    if txn is None or not committed(facts):
+    if txn is None:
         return []
-    changes: dict[str, object] = {}
-    if txn.committed_at is not None and facts.audit_log:
+    late = None
+    if txn.committed_at is not None and facts.audit_log and committed(facts):
         limit = txn.committed_at + timedelta(seconds=ctx.whole("grace_seconds"))
         benign = ctx.texts("benign_patterns")
         late = [
-            e
+            e.seq
             for e in facts.audit_log
             if e.occurred_at is not None
             and e.occurred_at > limit
             and e.activity != "N"
             and not mentions(e.log_entry, benign)
-        ]
-        if late:
-            changes["audit_entries"] = [e.seq for e in late]
-    prior = TXN.get(ctx.state, txn.id)
-    signature = line_signature(facts)
-    newer = prior is not None and prior[1] and prior[6] < txn.version_key
-    if prior is not None and newer and (prior[2] != txn.amount_cents or prior[3] != signature):
+        ] or None
+    known = EDITS.add(ctx.state, facts, txn, late)
+    if known is None:
+        return []
+    versions, at = known
+    out = [_edit(ctx, txn, versions, n) for n in (at, at + 1) if n < len(versions)]
+    return [f for f in out if f is not None]
+
+
+def _edit(ctx: RuleContext, txn: Transaction, versions: list[Version], n: int) -> Finding | None:
+    """Version ``n``'s finding (against the version before it), its withdrawal when a version that
+    arrived between them leaves nothing changed, or None for a version never judged."""
+    version = versions[n]
+    episode = f"{txn.id}|{version.version_key}"
+    if not version.committed:
+        return None
+    changes: dict[str, object] = {}
+    if version.own:
+        changes["audit_entries"] = list(version.own)
+    before = versions[n - 1] if n > 0 else None
+    if (
+        before is not None
+        and before.committed
+        and (before.amount_cents != version.amount_cents or before.lines != version.lines)
+    ):
         changes.update(
-            earlier_amount_cents=prior[2],
-            amount_cents=txn.amount_cents,
-            lines_changed=prior[3] != signature,
+            earlier_amount_cents=before.amount_cents,
+            amount_cents=version.amount_cents,
+            lines_changed=before.lines != version.lines,
         )
     if not changes:
-        return []
-    return [
-        Finding(
-            summary="committed transaction changed afterwards",
-            subject=ctx.subject(),
-            occurred_at=txn.occurred_at,
-            entity_id=txn.id,
-            measurements=changes,
-            evidence={"transaction": txn, "line_items": facts.line_items, "audit_log": facts.audit_log},
-            dedupe_key=f"{txn.id}|{txn.version_key}",
+        if before is None:
+            return None
+        return Finding.withdrawal(
+            episode, "a version between them shows nothing changed", ctx.facts.occurred_at
         )
-    ]
+    this = version.version_key == txn.version_key
+    facts = ctx.facts
+    return Finding(
+        summary="committed transaction changed afterwards",
+        subject=ctx.subject(),
+        occurred_at=txn.occurred_at if this else datetime.fromtimestamp(version.ts, UTC),
+        entity_id=txn.id,
+        measurements=changes,
+        evidence=(
+            {"transaction": txn, "line_items": facts.line_items, "audit_log": facts.audit_log}
+            if this
+            else {"transaction_id": txn.id, "versions": [v.version_key for v in versions[n - 1 : n + 1]]}
+        ),
+        episode=episode,
+        extent=len(versions),
+    )
 
 
 @rule(

@@ -15,6 +15,7 @@ from core.rules.context import RuleContext
 from core.rules.facts import Facts
 from core.rules.model import Family, Finding, Parameter, Scope, Severity, rule
 from core.rules.state import RuleState, Window
+from core.rules.versions import Version, Versions
 from core.rules.windows import SALE_TYPES, TXN, audit_mentions, local_day, session_key, tender_split
 from core.text import money
 
@@ -373,6 +374,9 @@ def session_cash_share(ctx: RuleContext) -> Iterable[Finding]:
     return out
 
 
+SWAPS = Versions("swap_versions")  # Q-TM-02: each transaction's versions, in version-key order
+
+
 @rule(
     id="Q-TM-02",
     family=Family.TENDER,
@@ -399,46 +403,71 @@ def session_cash_share(ctx: RuleContext) -> Iterable[Finding]:
     ),
     allow_scopes=(Scope.EMPLOYEE, Scope.STATION, Scope.LOCATION),
     severity=Severity.HIGH,
-    history=(TXN,),
+    history=(TXN, SWAPS.window),
 )
 def tender_swap(ctx: RuleContext) -> Iterable[Finding]:
     """A transaction first seen paid by card that a later version shows paid in cash (card money
     down, cash money up by at least the minimum), or whose audit log records a tender change ending
-    in cash. The card payment was reversed and the cash can walk."""
+    in cash. The card payment was reversed and the cash can walk. Versions are compared in
+    version-key order whatever order they arrive in: one arriving between two known versions is
+    judged against the one before it, and the one after it is judged again against it."""
     facts = ctx.facts
     txn = facts.transaction
     if txn is None:
         return []
-    cash, card, _total = tender_split(facts)
+    cash, _card, _total = tender_split(facts)
     minimum = max(ctx.whole("min_swap_cents"), 1)
-    prior = TXN.get(ctx.state, txn.id)
-    how = None
-    if prior is not None and prior[6] < txn.version_key:
-        card_drop, cash_rise = prior[5] - card, cash - prior[4]
+    audited = None
+    if cash >= minimum:
+        entries = [facts.audit_log[n].seq for n in audit_mentions(facts, ctx.texts("swap_patterns"))]
+        audited = entries or None
+    known = SWAPS.add(ctx.state, facts, txn, audited)
+    if known is None:
+        return []
+    versions, at = known
+    out = [_swap(ctx, txn, versions, n, minimum) for n in (at, at + 1) if n < len(versions)]
+    return [f for f in out if f is not None]
+
+
+def _swap(
+    ctx: RuleContext, txn: Transaction, versions: list[Version], n: int, minimum: int
+) -> Finding | None:
+    """Version ``n``'s finding (against the version before it, or its own audit log), its
+    withdrawal when a version that arrived between them shows no swap, or None."""
+    version = versions[n]
+    episode = f"{txn.id}|{version.version_key}"
+    before = versions[n - 1] if n > 0 else None
+    how: dict[str, object] | None = None
+    if before is not None:
+        card_drop, cash_rise = before.card_cents - version.card_cents, version.cash_cents - before.cash_cents
         if card_drop >= minimum and cash_rise >= minimum:
             how = {
-                "earlier_card_cents": prior[5],
-                "earlier_cash_cents": prior[4],
+                "earlier_card_cents": before.card_cents,
+                "earlier_cash_cents": before.cash_cents,
                 "moved_cents": min(card_drop, cash_rise),
             }
-    if how is None and cash >= minimum:
-        patterns = ctx.texts("swap_patterns")
-        entries = [facts.audit_log[n] for n in audit_mentions(facts, patterns)]
-        if entries:
-            how = {"audit_entries": [e.seq for e in entries], "cash_cents": cash}
+    if how is None and version.own:
+        how = {"audit_entries": list(version.own), "cash_cents": version.cash_cents}
     if how is None:
-        return []
-    return [
-        Finding(
-            summary="card tender replaced by cash after the sale",
-            subject=ctx.subject(),
-            occurred_at=txn.occurred_at,
-            entity_id=txn.id,
-            measurements={**how, "card_cents": card, "cash_cents": cash},
-            evidence={"transaction": txn, "tenders": facts.tenders, "audit_log": facts.audit_log},
-            dedupe_key=f"{txn.id}|{txn.version_key}",
-        )
-    ]
+        if before is None:
+            return None
+        return Finding.withdrawal(episode, "a version between them shows no swap", ctx.facts.occurred_at)
+    facts = ctx.facts
+    this = version.version_key == txn.version_key
+    return Finding(
+        summary="card tender replaced by cash after the sale",
+        subject=ctx.subject(),
+        occurred_at=txn.occurred_at if this else datetime.fromtimestamp(version.ts, UTC),
+        entity_id=txn.id,
+        measurements={**how, "card_cents": version.card_cents, "cash_cents": version.cash_cents},
+        evidence=(
+            {"transaction": txn, "tenders": facts.tenders, "audit_log": facts.audit_log}
+            if this
+            else {"transaction_id": txn.id, "versions": [v.version_key for v in versions[n - 1 : n + 1]]}
+        ),
+        episode=episode,
+        extent=len(versions),
+    )
 
 
 @rule(

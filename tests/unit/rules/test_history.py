@@ -74,6 +74,8 @@ def test_every_window_a_rule_declares_is_registered_with_its_retention_and_shard
         "cards": 7 * day,
         "price_changes": 7 * day,
         "txn": 7 * day,
+        "edit_versions": 7 * day,
+        "swap_versions": 7 * day,
         "drawers": 30 * day,
         "transfers": 90 * day,
         "fired": 400 * day,
