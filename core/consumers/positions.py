@@ -11,41 +11,44 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, insert, or_
+from sqlalchemy import Table, and_, delete, func, or_
+from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from core.consumers.keys import DIGEST
+from core.db.bulk import any_of, insert_rows
 from core.db.tables.ledger import ProcessedMessage
 
 CHUNK = 500
+POSITIONS: Table = ProcessedMessage.__table__  # type: ignore[attr-defined]
 
 
 def seen(session: Session, merchant_id: str, consumer: str, keys: Sequence[str]) -> set[str]:
-    """The subset of ``keys`` this consumer has already applied for the merchant."""
+    """The subset of ``keys`` this consumer has already applied for the merchant (on Postgres one
+    array look-up per ``CHUNK`` keys, ``bulk.any_of``)."""
     found: set[str] = set()
     for start in range(0, len(keys), CHUNK):
         part = list(keys[start : start + CHUNK])
         found.update(
-            session.exec(
-                select(ProcessedMessage.message_key).where(
-                    ProcessedMessage.merchant_id == merchant_id,
-                    ProcessedMessage.consumer == consumer,
-                    col(ProcessedMessage.message_key).in_(part),
+            session.execute(
+                core_select(POSITIONS.c.message_key).where(
+                    POSITIONS.c.merchant_id == merchant_id,
+                    POSITIONS.c.consumer == consumer,
+                    any_of(session, POSITIONS.c.message_key, part),
                 )
-            ).all()
+            ).scalars()
         )
     return found
 
 
 def record(session: Session, merchant_id: str, consumer: str, keys: Iterable[str], now: datetime) -> None:
-    """Insert the keys now, as one executemany (multi-row ``INSERT … VALUES``), not one ORM object
-    per key flushed at commit."""
+    """Insert the keys now, as one statement of arrays on Postgres (``bulk.insert_rows``), not one
+    ORM object per key flushed at commit."""
     rows = [
         {"merchant_id": merchant_id, "consumer": consumer, "message_key": k, "processed_at": now}
         for k in keys
     ]
-    if rows:
-        session.execute(insert(ProcessedMessage.__table__), rows)  # type: ignore[attr-defined]
+    insert_rows(session, POSITIONS, rows)
 
 
 def forget(session: Session, merchant_id: str, consumer: str) -> int:

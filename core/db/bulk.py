@@ -21,7 +21,7 @@ from typing import Any
 
 import psycopg
 from psycopg.types.array import ListBinaryDumper
-from sqlalchemy import Dialect, Table, bindparam, text, update
+from sqlalchemy import ColumnElement, Dialect, Table, any_, bindparam, cast, text, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.sql.elements import TextClause
 from sqlmodel import Session
@@ -57,6 +57,18 @@ def array_param(values: list[Any]) -> list[Any]:
     # the CAST converts all the same.
     kinds = {type(v) for v in values if v is not None}
     return _BinaryArray(values) if len(kinds) <= 1 else values
+
+
+def any_of(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """``column IN values``, on Postgres as ``column = ANY(CAST(:p AS <type>[]))`` with the values in
+    one bound array: the statement text is the same whatever their number, so psycopg converts it
+    once and Postgres plans an array look-up, where an expanding ``IN`` renders, converts and plans a
+    new statement for every count (a batch's 500 keys). Values are passed as they are (no bind
+    processing): use it for plain columns (text, integers)."""
+    if session.get_bind().dialect.name != "postgresql":
+        return column.in_(list(values))  # type: ignore[no-any-return]
+    array = bindparam(None, array_param(list(values)), type_=None)
+    return column == any_(cast(array, postgresql.ARRAY(column.type)))  # type: ignore[no-any-return]
 
 
 def _arrays(

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Table, bindparam, or_, select
+from sqlalchemy import Table, or_, select
 from sqlmodel import Session
 
 from core.bus.port import ALERTS
@@ -47,6 +47,7 @@ from core.cases.domain.queues import route
 from core.cases.service import notify as notifications
 from core.clock import Clock
 from core.consumers.tracked import Batch, Decoded, TrackedConsumer
+from core.db.bulk import any_of, insert_rows, update_rows
 from core.db.dialect import MerchantLock, insert_for
 from core.db.tables.cases import FoxAlert, FoxCase, FoxEscalationRule, FoxPolicy, FoxRuleDay
 from core.db.tables.rules import DetectionRow
@@ -76,22 +77,6 @@ ALERT_COLUMNS = (
     "drawer_session_id",
     "rule_bundle_key",
     "withdrawn",
-)
-REFRESHED = (
-    "first_at",
-    "last_at",
-    "detections",
-    "withdrawn",
-    "base_severity",
-    "severity",
-    "severity_rank",
-    "escalations",
-    "opened_at",
-)
-REFRESH_CASE = (
-    CASE_T.update()
-    .where(CASE_T.c.merchant_id == bindparam("b_merchant_id"), CASE_T.c.id == bindparam("b_id"))
-    .values({c: bindparam(f"b_{c}", type_=CASE_T.c[c].type) for c in REFRESHED})
 )
 _SUBJECT = {
     BundleBy.EMPLOYEE_SESSION: "employee {employee_id}, drawer session {drawer_session_id}",
@@ -184,14 +169,19 @@ def apply_alerts(
 
     The spans of the candidate cases are tracked in memory through the batch, so an alert joins a
     case that an earlier alert of the same batch widened, exactly as if they had come one by one.
-    ``restore`` (the rebuild) gives the analysts' state of cases by id, put back when a case opens."""
+    ``restore`` (the rebuild) gives the analysts' state of cases by id, put back when a case opens.
+
+    Set-based: three reads (the stored alerts by detection id, the open cases by bundle key, the
+    members of the stored cases the batch touches), then each table written once (``bulk``): a case
+    the batch opens is inserted with its span, count and escalation already computed from its
+    members in memory, so only the stored cases it touched are updated."""
     policies = tenant_policies(session, merchant_id)
     counts = {"alerts": 0, "opened": 0, "joined": 0, "informational": 0}
     touched: set[str] = set()
     ordered = sorted(alerts, key=lambda a: (a.occurred_at, a.detection_id))
     existing = _existing(session, merchant_id, [a.detection_id for a in ordered])
     fresh: dict[str, dict[str, Any]] = {}  # detection id → the row to insert
-    spans: dict[str, list[list[Any]]] = {}  # bundle key → [[case id, first_at, last_at], …]
+    updated: dict[str, dict[str, Any]] = {}  # detection id → the stored alert's new values
     replaying = now if restore is not None else None
     keyed: dict[str, tuple[BundlingPolicy, Any]] = {}  # detection id → (policy, bundle key)
     seen: set[str] = set(existing)  # the first revision of an alert in a batch decides its case
@@ -205,18 +195,14 @@ def apply_alerts(
             policy = policy_for(alert.family, policies)
             keyed[alert.detection_id] = (policy, bundle_key(alert, queue, policy))
     spans = _open_cases(session, merchant_id, sorted({k.key for _, k in keyed.values()}), replaying)
-    new_cases: list[dict[str, Any]] = []
+    new_cases: dict[str, dict[str, Any]] = {}
     for alert in ordered:
         counts["alerts"] += 1
         known = existing.get(alert.detection_id)
         if known is not None:  # an updated alert: new facts, same membership
             if alert.revision >= known[1]:
                 values = _alert_values(alert)
-                session.execute(
-                    ALERT_T.update()
-                    .where(ALERT_T.c.merchant_id == merchant_id, ALERT_T.c.detection_id == alert.detection_id)
-                    .values(values)
-                )
+                updated[alert.detection_id] = values
                 if not known[4]:  # fox_rule_days counts live alerts only
                     days[rule_day(known[2], known[3], known[0])] -= 1
                 if not values["withdrawn"]:
@@ -246,7 +232,7 @@ def apply_alerts(
                 case_id = case_id_for(merchant_id, key.key, alert.detection_id)
                 values = _new_case(merchant_id, case_id, alert, key, policy, now)
                 values.update((restore or {}).get(case_id, {}))
-                new_cases.append(values)
+                new_cases[case_id] = values
                 spans[key.key].append([case_id, alert.occurred_at, alert.occurred_at])
                 counts["opened"] += 1
             else:
@@ -259,27 +245,125 @@ def apply_alerts(
             "received_at": now,
             **_alert_values(alert),
         }
-    _insert_many(session, CASE_T, new_cases)
+    # Every member of every touched case: the stored ones as they are after this batch's updates,
+    # then the batch's new alerts.
+    members = _members(session, merchant_id, sorted(touched.difference(new_cases)))
+    for detection_id, values in updated.items():
+        case_members = members.get(existing[detection_id][0] or "")
+        if case_members is not None and detection_id in case_members:
+            case_members[detection_id] = {**case_members[detection_id], **values}
+    for row in fresh.values():
+        if row["case_id"] is not None:
+            members.setdefault(row["case_id"], {})[row["detection_id"]] = row
+    rules = tenant_escalation(session, merchant_id)
+    refreshed: list[dict[str, Any]] = []
+    for case_id in sorted(touched):
+        values = _refreshed(list(members.get(case_id, {}).values()), rules)
+        if values is None:
+            continue
+        if case_id in new_cases:
+            new_cases[case_id].update(values)
+        else:
+            refreshed.append({"merchant_id": merchant_id, "id": case_id, **values})
+    _insert_many(session, CASE_T, list(new_cases.values()))
     _insert_many(session, ALERT_T, list(fresh.values()))
+    for columns in _by_columns(
+        [{"merchant_id": merchant_id, "detection_id": d, **v} for d, v in sorted(updated.items())]
+    ):
+        update_rows(session, ALERT_T, ("merchant_id", "detection_id"), columns)
+    update_rows(session, CASE_T, ("merchant_id", "id"), refreshed)
     for row in fresh.values():
         if not row["withdrawn"]:
             days[rule_day(row["rule_id"], row["occurred_at"], row["case_id"])] += 1
     count_rule_days(session, merchant_id, days)
-    refresh_cases(session, merchant_id, sorted(touched), now, notify=restore is None)
+    if restore is None:
+        notify_cases(session, merchant_id, sorted(touched), now)
     return counts
 
 
-def _insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """One executemany per set of columns (a restored case has more), which SQLAlchemy sends as
-    multi-row ``INSERT … VALUES`` ("insertmanyvalues") from one cached statement on both dialects;
-    ``insert().values([...])`` would compile a new 500-row statement per batch, slower than the
-    round trips it saves."""
-    by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+def _by_columns(rows: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """The rows grouped by their set of columns (a restored case has more), in order."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for row in rows:
-        by_columns.setdefault(tuple(row), []).append(row)
-    for group in by_columns.values():
-        for i in range(0, len(group), 500):
-            session.execute(table.insert(), group[i : i + 500])
+        groups.setdefault(tuple(row), []).append(row)
+    return list(groups.values())
+
+
+def _insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """One statement of arrays per set of columns (``core/db/bulk.py``)."""
+    for group in _by_columns(rows):
+        insert_rows(session, table, group)
+
+
+MEMBER_COLUMNS = (
+    "case_id",
+    "detection_id",
+    "rule_id",
+    "severity",
+    "occurred_at",
+    "drawer_session_id",
+    "employee_id",
+    "received_at",
+    "withdrawn",
+)
+
+
+def _members(
+    session: Session, merchant_id: str, case_ids: Sequence[str]
+) -> dict[str, dict[str, dict[str, Any]]]:
+    """By case id and detection id, the stored members of these cases (``MEMBER_COLUMNS``)."""
+    found: dict[str, dict[str, dict[str, Any]]] = {case_id: {} for case_id in case_ids}
+    for i in range(0, len(case_ids), 500):
+        for m in session.execute(
+            select(*(ALERT_T.c[c] for c in MEMBER_COLUMNS)).where(
+                ALERT_T.c.merchant_id == merchant_id,
+                any_of(session, ALERT_T.c.case_id, list(case_ids[i : i + 500])),
+            )
+        ):
+            found[m.case_id][m.detection_id] = dict(m._mapping)
+    return found
+
+
+def _refreshed(
+    members: Sequence[Mapping[str, Any]], rules: Sequence[EscalationRule]
+) -> dict[str, Any] | None:
+    """What a case's members make of it: span, counts, severity, escalations and ``opened_at`` (None
+    for a case with none).
+
+    Count, severity and escalations are the live members'; the span and ``opened_at`` are every
+    member's, withdrawn ones included, so what a later alert joins does not change when one is
+    withdrawn. A case with no live member keeps its state, with 0 detections and severity info."""
+    if not members:
+        return None
+    live = [m for m in members if not m["withdrawn"]]
+    result = escalate(
+        [
+            Member(
+                m["detection_id"],
+                m["rule_id"],
+                Severity(m["severity"]),
+                m["occurred_at"],
+                m["drawer_session_id"],
+                m["employee_id"],
+            )
+            for m in live
+        ],
+        rules,
+    )
+    return {
+        "first_at": min(m["occurred_at"] for m in members),
+        "last_at": max(m["occurred_at"] for m in members),
+        "detections": len(live),
+        "withdrawn": len(members) - len(live),
+        "base_severity": result.base.value,
+        "severity": result.severity.value,
+        "severity_rank": result.severity.rank,
+        "escalations": [
+            {"rule": b.rule, "from": b.before.value, "to": b.after.value, "reason": b.reason}
+            for b in result.bumps
+        ],
+        "opened_at": min(m["received_at"] for m in members),
+    }
 
 
 def _existing(session: Session, merchant_id: str, ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
@@ -295,7 +379,10 @@ def _existing(session: Session, merchant_id: str, ids: Sequence[str]) -> dict[st
                 ALERT_T.c.rule_id,
                 ALERT_T.c.occurred_at,
                 ALERT_T.c.withdrawn,
-            ).where(ALERT_T.c.merchant_id == merchant_id, ALERT_T.c.detection_id.in_(unique[i : i + 500]))
+            ).where(
+                ALERT_T.c.merchant_id == merchant_id,
+                any_of(session, ALERT_T.c.detection_id, unique[i : i + 500]),
+            )
         ):
             found[row.detection_id] = (row.case_id, row.revision, row.rule_id, row.occurred_at, row.withdrawn)
     return found
@@ -424,85 +511,21 @@ def _new_case(
     }
 
 
-def refresh_cases(
-    session: Session, merchant_id: str, case_ids: Sequence[str], now: datetime, *, notify: bool = True
-) -> None:
-    """Recompute span, count, severity and escalations of these cases from their members; queue the
-    notifications an open case now reaches (core/cases/service/notify.py; never in a rebuild).
-
-    Count, severity and escalations are the live members'; the span and ``opened_at`` are every
-    member's, withdrawn ones included, so what a later alert joins does not change when one is
-    withdrawn. A case with no live member keeps its state, with 0 detections and severity info."""
-    rules = tenant_escalation(session, merchant_id)
-    notify = notify and notifications.has_targets(session, merchant_id)
-    by_case: dict[str, list[Any]] = {case_id: [] for case_id in case_ids}
+def notify_cases(session: Session, merchant_id: str, case_ids: Sequence[str], now: datetime) -> None:
+    """Queue the notifications these cases now reach, for those still open (none without targets)."""
+    if not case_ids or not notifications.has_targets(session, merchant_id):
+        return
     for i in range(0, len(case_ids), 500):
-        for m in session.execute(
-            select(
-                ALERT_T.c.case_id,
-                ALERT_T.c.detection_id,
-                ALERT_T.c.rule_id,
-                ALERT_T.c.severity,
-                ALERT_T.c.occurred_at,
-                ALERT_T.c.drawer_session_id,
-                ALERT_T.c.employee_id,
-                ALERT_T.c.received_at,
-                ALERT_T.c.withdrawn,
-            ).where(ALERT_T.c.merchant_id == merchant_id, ALERT_T.c.case_id.in_(list(case_ids[i : i + 500])))
+        for case in session.execute(
+            select(CASE_T)
+            .where(
+                CASE_T.c.merchant_id == merchant_id,
+                CASE_T.c.id.in_(list(case_ids[i : i + 500])),
+                CASE_T.c.state.in_(OPEN_STATES),
+            )
+            .order_by(CASE_T.c.id)
         ):
-            by_case[m.case_id].append(m)
-    updates: list[dict[str, Any]] = []
-    for case_id in case_ids:
-        members = by_case[case_id]
-        if not members:
-            continue
-        live = [m for m in members if not m.withdrawn]
-        result = escalate(
-            [
-                Member(
-                    m.detection_id,
-                    m.rule_id,
-                    Severity(m.severity),
-                    m.occurred_at,
-                    m.drawer_session_id,
-                    m.employee_id,
-                )
-                for m in live
-            ],
-            rules,
-        )
-        updates.append(
-            {
-                "b_merchant_id": merchant_id,
-                "b_id": case_id,
-                "b_first_at": min(m.occurred_at for m in members),
-                "b_last_at": max(m.occurred_at for m in members),
-                "b_detections": len(live),
-                "b_withdrawn": len(members) - len(live),
-                "b_base_severity": result.base.value,
-                "b_severity": result.severity.value,
-                "b_severity_rank": result.severity.rank,
-                "b_escalations": [
-                    {"rule": b.rule, "from": b.before.value, "to": b.after.value, "reason": b.reason}
-                    for b in result.bumps
-                ],
-                "b_opened_at": min(m.received_at for m in members),
-            }
-        )
-    if updates:  # one executemany (pipelined by psycopg) instead of one statement per case
-        session.execute(REFRESH_CASE, updates)
-    if notify:
-        for i in range(0, len(case_ids), 500):
-            for case in session.execute(
-                select(CASE_T)
-                .where(
-                    CASE_T.c.merchant_id == merchant_id,
-                    CASE_T.c.id.in_(list(case_ids[i : i + 500])),
-                    CASE_T.c.state.in_(OPEN_STATES),
-                )
-                .order_by(CASE_T.c.id)
-            ):
-                notifications.enqueue(session, merchant_id, case._mapping, now)
+            notifications.enqueue(session, merchant_id, case._mapping, now)
 
 
 # Rebuild ------------------------------------------------------------------------------------------
