@@ -63,7 +63,7 @@ def chunks(values: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
         yield values[start : start + size]
 
 
-def _customer_totals(merchant_id: str) -> Any:
+def customer_totals(merchant_id: str) -> Any:
     sale = and_(CT.c.type == SALE, CT.c.status == COMPLETED)
     refund = and_(CT.c.type == REFUND, CT.c.status == COMPLETED)
     counted = and_(CT.c.type.in_([SALE, REFUND]), CT.c.status == COMPLETED)
@@ -117,10 +117,10 @@ def recompute_customers(
     creating the registry row of a customer a transaction names before the vendor record arrives."""
     if customer_ids is None:
         session.execute(update(CUSTOMERS).where(CUSTOMERS.c.merchant_id == merchant_id).values(**ZERO))
-        batches: list[Any] = [_customer_totals(merchant_id)]
+        batches: list[Any] = [customer_totals(merchant_id)]
     else:
         ids = sorted({c for c in customer_ids if c})
-        batches = [_customer_totals(merchant_id).where(CT.c.customer_id.in_(part)) for part in chunks(ids)]
+        batches = [customer_totals(merchant_id).where(CT.c.customer_id.in_(part)) for part in chunks(ids)]
     seen: set[str] = set()
     written = 0
     for stmt in batches:

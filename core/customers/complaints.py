@@ -16,6 +16,7 @@ from sqlmodel import Session
 
 from core.customers.aggregates import CUSTOMERS
 from core.customers.definitions import COMPLETED, REFUND
+from core.customers.errors import InvalidArgumentError
 from core.customers.lookup import require_customer
 from core.customers.results import ComplaintsReport, CustomerComplaints, ReasonCount, RefundView
 from core.db.tables.sales import RefundLinkRow, TransactionRow
@@ -30,19 +31,31 @@ DEFINITION = (
     f"stated reason (refund link first, then the refund transaction), or '{NO_REASON}'. Amounts in cents."
 )
 RECENT = 10
+LIMITED = (
+    "this sign-in is limited to some stores, and the list spans every store of the merchant: "
+    "ask about one customer (customer=…)"
+)
 
 
-def _refunds(merchant_id: str) -> tuple[Any, Any]:
+def _refunds(merchant_id: str, stores: frozenset[str] | None = None) -> tuple[Any, Any]:
+    """The completed refunds (of ``stores`` only, for a store-limited token) and their reason."""
     joined = TXN.outerjoin(
         LINKS, and_(LINKS.c.merchant_id == TXN.c.merchant_id, LINKS.c.refund_transaction_id == TXN.c.id)
     )
     reason = func.coalesce(LINKS.c.reason, TXN.c.reason)
-    where = and_(TXN.c.merchant_id == merchant_id, TXN.c.type == REFUND, TXN.c.status == COMPLETED)
+    where = and_(
+        TXN.c.merchant_id == merchant_id,
+        TXN.c.type == REFUND,
+        TXN.c.status == COMPLETED,
+        *([] if stores is None else [TXN.c.location_id.in_(sorted(stores))]),
+    )
     return joined, (reason, where)
 
 
-def _reasons(session: Session, merchant_id: str, customer_ids: Sequence[str]) -> dict[str, list[ReasonCount]]:
-    joined, (reason, where) = _refunds(merchant_id)
+def _reasons(
+    session: Session, merchant_id: str, customer_ids: Sequence[str], stores: frozenset[str] | None = None
+) -> dict[str, list[ReasonCount]]:
+    joined, (reason, where) = _refunds(merchant_id, stores)
     grouped: dict[str, list[ReasonCount]] = defaultdict(list)
     rows = session.execute(
         select(
@@ -63,11 +76,21 @@ def _reasons(session: Session, merchant_id: str, customer_ids: Sequence[str]) ->
 
 
 def customer_complaints(
-    session: Session, merchant_id: str, *, customer_ref: str | None, limit: int, cursor: str | None
+    session: Session,
+    merchant_id: str,
+    *,
+    customer_ref: str | None,
+    limit: int,
+    cursor: str | None,
+    stores: frozenset[str] | None = None,
 ) -> ComplaintsReport:
+    """``stores``: a store-limited token's; one customer's refunds at those stores (the ranking of
+    every customer spans the merchant, so such a token asks about one customer)."""
     check_limit(limit)
     if customer_ref is not None:
-        return _one(session, merchant_id, customer_ref)
+        return _one(session, merchant_id, customer_ref, stores)
+    if stores is not None:
+        raise InvalidArgumentError(LIMITED)
     after = decode_cursor("complaints", cursor, 2)
     stmt = (
         select(C.id, C.refund_count, C.refunds_cents, C.currency)
@@ -100,9 +123,9 @@ def customer_complaints(
     )
 
 
-def _one(session: Session, merchant_id: str, ref: str) -> ComplaintsReport:
-    c = require_customer(session, merchant_id, ref)
-    joined, (reason, where) = _refunds(merchant_id)
+def _one(session: Session, merchant_id: str, ref: str, stores: frozenset[str] | None) -> ComplaintsReport:
+    c = require_customer(session, merchant_id, ref, stores)
+    joined, (reason, where) = _refunds(merchant_id, stores)
     recent = session.execute(
         select(
             TXN.c.id,
@@ -117,16 +140,17 @@ def _one(session: Session, merchant_id: str, ref: str) -> ComplaintsReport:
         .order_by(TXN.c.occurred_at.desc(), TXN.c.id.desc())
         .limit(RECENT)
     ).all()
+    reasons = _reasons(session, merchant_id, [c.id], stores).get(c.id, [])
     return ComplaintsReport(
         definition=DEFINITION,
         next_cursor=None,
         customers=[
             CustomerComplaints(
                 customer_id=c.id,
-                refund_count=c.refund_count,
-                refunds_cents=c.refunds_cents,
+                refund_count=c.refund_count if stores is None else sum(r.refunds for r in reasons),
+                refunds_cents=c.refunds_cents if stores is None else sum(r.refunds_cents for r in reasons),
                 currency=c.currency,
-                reasons=_reasons(session, merchant_id, [c.id]).get(c.id, []),
+                reasons=reasons,
                 recent_refunds=[
                     RefundView(
                         transaction_id=r.id,

@@ -23,14 +23,22 @@ MAX_LINES = 50  # per transaction; a bigger basket is flagged as truncated
 
 
 def customer_history(
-    session: Session, merchant_id: str, ref: str, *, limit: int, cursor: str | None
+    session: Session,
+    merchant_id: str,
+    ref: str,
+    *,
+    limit: int,
+    cursor: str | None,
+    stores: frozenset[str] | None = None,
 ) -> CustomerHistory:
+    """``stores``: a store-limited token's; only the transactions at those stores."""
     check_limit(limit)
     after = decode_cursor("history", cursor, 2)
-    customer = require_customer(session, merchant_id, ref)
+    customer = require_customer(session, merchant_id, ref, stores)
+    only = [] if stores is None else [TXN.c.location_id.in_(sorted(stores))]
     stmt = (
         select(TXN)
-        .where(TXN.c.merchant_id == merchant_id, TXN.c.customer_id == customer.id)
+        .where(TXN.c.merchant_id == merchant_id, TXN.c.customer_id == customer.id, *only)
         .order_by(TXN.c.occurred_at.desc(), TXN.c.id.desc())
         .limit(limit + 1)
     )

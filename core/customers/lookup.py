@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from core.customers.aggregates import CUSTOMERS, USES
-from core.customers.definitions import is_tombstone
+from core.customers.aggregates import CT, CUSTOMERS, USES, customer_totals
+from core.customers.definitions import MIXED_CURRENCY, is_tombstone
 from core.customers.errors import CustomerNotFoundError
 from core.customers.registry import find_customer
 from core.customers.results import (
@@ -50,8 +51,34 @@ def summary(customer: Customer) -> CustomerSummary:
     )
 
 
-def require_customer(session: Session, merchant_id: str, ref: str) -> Customer:
+def _shops_at(session: Session, merchant_id: str, customer_id: str, stores: frozenset[str]) -> bool:
+    """Whether a transaction at one of ``stores`` names the customer."""
+    return (
+        session.execute(
+            select(CT.c.transaction_id)
+            .where(
+                CT.c.merchant_id == merchant_id,
+                CT.c.customer_id == customer_id,
+                CT.c.location_id.in_(sorted(stores)),
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
+
+
+def require_customer(
+    session: Session, merchant_id: str, ref: str, stores: frozenset[str] | None = None
+) -> Customer:
+    """The customer ``ref`` names; for a token limited to ``stores`` (a GM's), only one a transaction
+    at those stores names: any other is "not found", exactly like an id that does not exist."""
     customer = find_customer(session, merchant_id, ref)
+    if (
+        customer is not None
+        and stores is not None
+        and not _shops_at(session, merchant_id, customer.id, stores)
+    ):
+        customer = None
     if customer is None:
         raise CustomerNotFoundError(
             f"No customer {ref!r} for this merchant. Pass Canary's customer_id (e.g. 'sq:customer:…') or the "
@@ -60,14 +87,34 @@ def require_customer(session: Session, merchant_id: str, ref: str) -> Customer:
     return customer
 
 
-def lookup_customer(session: Session, merchant_id: str, ref: str) -> CustomerLookup:
+def lookup_customer(
+    session: Session, merchant_id: str, ref: str, stores: frozenset[str] | None = None
+) -> CustomerLookup:
     customer = find_customer(session, merchant_id, ref)
+    if (
+        customer is not None
+        and stores is not None
+        and not _shops_at(session, merchant_id, customer.id, stores)
+    ):
+        customer = None
     if customer is None:
         return CustomerLookup(
             found=False, matched_on=None, customer=None, message=f"No customer {ref!r} for this merchant."
         )
     matched = "customer_id" if customer.id == ref else "vendor_customer_id"
-    return CustomerLookup(found=True, matched_on=matched, customer=summary(customer), message="found")
+    view = summary(customer)
+    if stores is not None:  # the figures over the token's stores, not the merchant's
+        at = _totals_at(session, merchant_id, customer.id, stores)
+        view = view.model_copy(
+            update={
+                "first_seen_at": at.first_seen,
+                "last_seen_at": at.last_seen,
+                "transaction_count": int(at.sales or 0),
+                "lifetime_value_gross_cents": int(at.gross or 0),
+                "lifetime_value_net_cents": int(at.gross or 0) - int(at.refunds or 0),
+            }
+        )
+    return CustomerLookup(found=True, matched_on=matched, customer=view, message="found")
 
 
 def lookup_by_card(
@@ -140,8 +187,12 @@ def lookup_by_card(
     )
 
 
-def customer_metrics(session: Session, merchant_id: str, ref: str, now: datetime) -> CustomerMetrics:
-    c = require_customer(session, merchant_id, ref)
+def customer_metrics(
+    session: Session, merchant_id: str, ref: str, now: datetime, stores: frozenset[str] | None = None
+) -> CustomerMetrics:
+    c = require_customer(session, merchant_id, ref, stores)
+    if stores is not None:
+        return _metrics_at(session, merchant_id, c, now, stores)
     sales = c.transaction_count
     return CustomerMetrics(
         customer_id=c.id,
@@ -158,3 +209,39 @@ def customer_metrics(session: Session, merchant_id: str, ref: str, now: datetime
         days_since_last_seen=(now - c.last_seen_at).days if c.last_seen_at else None,
         definition=METRICS_DEFINITION,
     )
+
+
+def _metrics_at(
+    session: Session, merchant_id: str, c: Customer, now: datetime, stores: frozenset[str]
+) -> CustomerMetrics:
+    """The metrics over the customer's transactions at ``stores`` only (a store-limited token's),
+    by the same definition as the projection's merchant-wide figures."""
+    row = _totals_at(session, merchant_id, c.id, stores)
+    gross, refunds, sales = int(row.gross or 0), int(row.refunds or 0), int(row.sales or 0)
+    return CustomerMetrics(
+        customer_id=c.id,
+        status="archived" if c.db_status == "archived" else "active",
+        currency=c.currency
+        if row.currency_lo is None
+        else row.currency_lo
+        if row.currency_lo == row.currency_hi
+        else MIXED_CURRENCY,
+        lifetime_value_gross_cents=gross,
+        refunds_cents=refunds,
+        lifetime_value_net_cents=gross - refunds,
+        transaction_count=sales,
+        refund_count=int(row.refund_count or 0),
+        average_ticket_cents=(gross * 2 + sales) // (2 * sales) if sales else None,
+        first_seen_at=row.first_seen,
+        last_seen_at=row.last_seen,
+        days_since_last_seen=(now - row.last_seen).days if row.last_seen else None,
+        definition=METRICS_DEFINITION + " Counted over the stores this sign-in is limited to.",
+    )
+
+
+def _totals_at(session: Session, merchant_id: str, customer_id: str, stores: frozenset[str]) -> Any:
+    return session.execute(
+        customer_totals(merchant_id).where(
+            CT.c.customer_id == customer_id, CT.c.location_id.in_(sorted(stores))
+        )
+    ).one()

@@ -65,7 +65,7 @@ def register(mcp: FastMCP) -> None:
         minutes between transactions, employees). Also the thresholds in force and when it was scored.
         """
         deps, who = require(ctx)
-        return safe(deps.bubble_views.get_device_baseline(who.merchant_id, device_id, at))
+        return safe(deps.bubble_views.get_device_baseline(who.merchant_id, device_id, at, stores=who.stores))
 
     @mcp.tool(annotations=READ_ONLY)
     def query_device_anomalies(
@@ -98,6 +98,7 @@ def register(mcp: FastMCP) -> None:
                 end=end,
                 limit=limit,
                 cursor=cursor,
+                stores=who.stores,
             )
         )
 
@@ -109,7 +110,7 @@ def register(mcp: FastMCP) -> None:
         once; and the store's own common-mode alerts and A-BUBBLE-STORE episodes.
         """
         deps, who = require(ctx)
-        return safe(deps.bubble_views.store_pattern(who.merchant_id, store_id, start, end))
+        return safe(deps.bubble_views.store_pattern(who.merchant_id, store_id, start, end, stores=who.stores))
 
     @mcp.tool(annotations=READ_ONLY)
     def baseline_history(
@@ -122,5 +123,7 @@ def register(mcp: FastMCP) -> None:
         """
         deps, who = require(ctx)
         return safe(
-            deps.bubble_views.baseline_history(who.merchant_id, device_id, limit=limit, cursor=cursor)
+            deps.bubble_views.baseline_history(
+                who.merchant_id, device_id, limit=limit, cursor=cursor, stores=who.stores
+            )
         )

@@ -40,7 +40,7 @@ def register(mcp: FastMCP) -> None:
         deps, who = require(ctx)
         end = until or deps.clock.now()
         start = since or end - timedelta(days=30)
-        report = deps.fox_service.rule_outcome_stats(who.merchant_id, start, end, rule_id)
+        report = deps.fox_service.rule_outcome_stats(who.merchant_id, start, end, rule_id, stores=who.stores)
         return safe(report)
 
     @mcp.tool(annotations=READ_ONLY)

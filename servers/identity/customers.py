@@ -33,7 +33,7 @@ def register(mcp: FastMCP) -> None:
         found=false, not an error. Customers hold no names, emails or phone numbers.
         """
         deps, who = require(ctx)
-        return safe(deps.identity.lookup_customer(who.merchant_id, customer))
+        return safe(deps.identity.lookup_customer(who.merchant_id, customer, stores=who.stores))
 
     @mcp.tool(annotations=READ_ONLY)
     def lookup_customer_by_card(
@@ -48,7 +48,7 @@ def register(mcp: FastMCP) -> None:
         """
         deps, who = require(ctx)
         found = deps.identity.lookup_customer_by_card(
-            who.merchant_id, fingerprint, limit=limit, cursor=cursor
+            who.merchant_id, fingerprint, limit=limit, cursor=cursor, stores=who.stores
         )
         return safe(found)
 
@@ -61,4 +61,4 @@ def register(mcp: FastMCP) -> None:
         states its own definitions. An unknown customer is an error that says how to find one.
         """
         deps, who = require(ctx)
-        return safe(deps.identity.customer_metrics(who.merchant_id, customer))
+        return safe(deps.identity.customer_metrics(who.merchant_id, customer, stores=who.stores))

@@ -44,8 +44,9 @@ def _at(month: int, day: int) -> datetime:
     return datetime(2026, month, day, 10, 0, tzinfo=UTC)
 
 
-def seed_shop(db: Database, *, tag: str = "") -> Shop:
-    """Onboard a merchant and run the shop's events through T's writer and R's projection."""
+def seed_shop(db: Database, *, tag: str = "", elsewhere: str | None = None) -> Shop:
+    """Onboard a merchant and run the shop's events through T's writer and R's projection; every
+    sale at sq:location:L1, or with ``elsewhere`` Bob's and Carol's latest at that store."""
     merchant_id = w.new_merchant(db)
     suffix = tag or uuid.uuid4().hex[:6].upper()
     alice, bob, carol = (f"sq:customer:{n}{suffix}" for n in ("ALICE", "BOB", "CAROL"))
@@ -69,7 +70,15 @@ def seed_shop(db: Database, *, tag: str = "") -> Shop:
         record = CustomerRecord(id=cid, source="SQUARE", external_id=cid.rsplit(":", 1)[1], tier="retail")
         emit([record], "customer", cid, {"customer": record.model_dump(mode="json")}, None)
 
-    def txn(n: str, type_: str, customer: str | None, cents: int, when: datetime, card: bool) -> str:
+    def txn(
+        n: str,
+        type_: str,
+        customer: str | None,
+        cents: int,
+        when: datetime,
+        card: bool,
+        store: str | None = None,
+    ) -> str:
         t = Transaction(
             id=f"sq:order:{n}{suffix}",
             type=type_,
@@ -77,7 +86,7 @@ def seed_shop(db: Database, *, tag: str = "") -> Shop:
             source="SQUARE",
             source_type="WEBHOOK",
             external_id=f"{n}{suffix}",
-            location_id="sq:location:L1",
+            location_id=store or "sq:location:L1",
             customer_id=customer,
             amount_cents=cents,
             reason=HOSTILE_REASON if type_ == "REFUND" else None,
@@ -130,9 +139,9 @@ def seed_shop(db: Database, *, tag: str = "") -> Shop:
     txn("A1", "SALE", alice, 10_000, _at(11, 1), card=True)
     txn("A2", "SALE", alice, 5_000, _at(11, 10), card=False)
     refund = txn("A3", "REFUND", alice, 2_500, _at(11, 15), card=False)
-    txn("B1", "SALE", bob, 7_000, _at(6, 1), card=True)
+    txn("B1", "SALE", bob, 7_000, _at(6, 1), card=True, store=elsewhere)
     txn("C1", "SALE", carol, 3_000, _at(5, 1), card=False)
-    txn("C2", "SALE", carol, 4_000, _at(11, 20), card=False)
+    txn("C2", "SALE", carol, 4_000, _at(11, 20), card=False, store=elsewhere)
     txn("N1", "SALE", None, 1_000, _at(11, 2), card=True)
     w.write_canonical(db, world)
     w.project(db, world, seed=1, duplicates=0.0)

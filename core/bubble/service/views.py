@@ -44,12 +44,23 @@ class BubbleViews:
         self.db = db
 
     def get_device_baseline(
-        self, merchant_id: str, device_id: str, at: datetime | None = None
+        self,
+        merchant_id: str,
+        device_id: str,
+        at: datetime | None = None,
+        *,
+        stores: frozenset[str] | None = None,
     ) -> DeviceBaseline:
+        """``stores`` (here and below): a store-limited token's; only the hours and episodes of
+        those stores, and a device or store it has none of is unknown, as one that does not exist."""
         at = _utc(at)
         with self.db.tenant(merchant_id) as s:
             run = _run(s, merchant_id)
-            where = and_(DEVICE_SCORES.c.merchant_id == merchant_id, DEVICE_SCORES.c.device_id == device_id)
+            where = and_(
+                DEVICE_SCORES.c.merchant_id == merchant_id,
+                DEVICE_SCORES.c.device_id == device_id,
+                *_of_stores(DEVICE_SCORES.c.store_id, stores),
+            )
             if at is not None:
                 where = and_(where, DEVICE_SCORES.c.hour <= at)
             recent = s.execute(
@@ -93,6 +104,7 @@ class BubbleViews:
         end: datetime | None = None,
         limit: int = 20,
         cursor: str | None = None,
+        stores: frozenset[str] | None = None,
     ) -> AnomalyPage:
         check_limit(limit, MAX_PAGE)
         start, end = _utc(start), _utc(end)
@@ -101,7 +113,7 @@ class BubbleViews:
             raise BubbleError("scope must be device or store (or omitted for both)")
         position = decode_cursor("bubble-anomalies", cursor, 2)
         e = EPISODES.c
-        where = [e.merchant_id == merchant_id]
+        where = [e.merchant_id == merchant_id, *_of_stores(e.store_id, stores)]
         if device_id is not None:
             where.append(e.device_id == device_id)
         if store_id is not None:
@@ -128,14 +140,20 @@ class BubbleViews:
         )
 
     def store_pattern(
-        self, merchant_id: str, store_id: str, start: datetime | None = None, end: datetime | None = None
+        self,
+        merchant_id: str,
+        store_id: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        *,
+        stores: frozenset[str] | None = None,
     ) -> StorePattern:
         start, end = _utc(start), _utc(end)
         _window(start, end)
         d = DEVICE_SCORES.c
         with self.db.tenant(merchant_id) as s:
             _run(s, merchant_id)
-            where = [d.merchant_id == merchant_id, d.store_id == store_id]
+            where = [d.merchant_id == merchant_id, d.store_id == store_id, *_of_stores(d.store_id, stores)]
             if start is not None:
                 where.append(d.hour >= start)
             if end is not None:
@@ -199,7 +217,13 @@ class BubbleViews:
         )
 
     def baseline_history(
-        self, merchant_id: str, device_id: str, *, limit: int = 50, cursor: str | None = None
+        self,
+        merchant_id: str,
+        device_id: str,
+        *,
+        limit: int = 50,
+        cursor: str | None = None,
+        stores: frozenset[str] | None = None,
     ) -> BaselineHistoryPage:
         check_limit(limit, MAX_PAGE)
         position = decode_cursor("bubble-revisions", cursor, 2)
@@ -213,6 +237,17 @@ class BubbleViews:
             known = s.execute(
                 select(r.device_id).where(r.merchant_id == merchant_id, r.device_id == device_id).limit(1)
             ).first()
+            if known is not None and stores is not None:  # a device it has scored hours of at those stores
+                d = DEVICE_SCORES.c
+                known = s.execute(
+                    select(d.device_id)
+                    .where(
+                        d.merchant_id == merchant_id,
+                        d.device_id == device_id,
+                        *_of_stores(d.store_id, stores),
+                    )
+                    .limit(1)
+                ).first()
             if known is None:
                 raise BubbleError(f"no baseline history for device {device_id!r}: it has not been scored")
             rows = s.execute(select(REVISIONS).where(*where).order_by(r.at, r.kind).limit(limit + 1)).all()
@@ -313,6 +348,11 @@ class BubbleViews:
                 for store, rows in sorted(grouped.items())
             ],
         )
+
+
+def _of_stores(column: Any, stores: frozenset[str] | None) -> list[Any]:
+    """The WHERE clause keeping rows to a store-limited token's stores; none for every store."""
+    return [] if stores is None else [column.in_(sorted(stores))]
 
 
 def _run(session: Any, merchant_id: str) -> Any:

@@ -249,15 +249,22 @@ class FoxService:
         return TopCases(items=[_summary(r) for r in rows])
 
     def rule_outcome_stats(
-        self, merchant_id: str, start: datetime, end: datetime, rule_id: str | None = None
+        self,
+        merchant_id: str,
+        start: datetime,
+        end: datetime,
+        rule_id: str | None = None,
+        *,
+        stores: frozenset[str] | None = None,
     ) -> RuleOutcomeReport:
         """Per rule over [start, end) (by when the detection happened): hits, cases, outcomes,
-        false-positive rate and precision (core/cases/domain/stats.py)."""
+        false-positive rate and precision (core/cases/domain/stats.py). ``stores``: a store-limited
+        token's; only the alerts of detections at those stores count."""
         if end <= start:
             raise InvalidCaseRequestError("end must be after start")
         if end - start > timedelta(days=MAX_STATS_DAYS):
             raise InvalidCaseRequestError(f"the window is at most {MAX_STATS_DAYS} days")
-        stats = self._rule_stats(merchant_id, start, end, rule_id)
+        stats = self._rule_stats(merchant_id, start, end, rule_id, stores)
         return RuleOutcomeReport(
             start=start,
             end=end,
@@ -275,16 +282,24 @@ class FoxService:
         )
 
     def _rule_stats(
-        self, merchant_id: str, start: datetime, end: datetime, rule_id: str | None
+        self,
+        merchant_id: str,
+        start: datetime,
+        end: datetime,
+        rule_id: str | None,
+        stores: frozenset[str] | None = None,
     ) -> list[RuleStats]:
         """``stats.rule_stats`` of the alerts in [start, end), counted by the database: whole UTC days
         from ``fox_rule_days`` (one row per rule, case and day), the partial days at the window's two
         ends from ``fox_alerts`` itself, so the figures are exactly the alerts'. One grouped query:
-        only a row per rule comes back."""
+        only a row per rule comes back. For ``stores`` (the day rows do not know the store) the whole
+        window is read from ``fox_alerts``, by the alert's store."""
         first = datetime.combine(start.astimezone(UTC).date(), time(), UTC)
         if first < start:
             first += timedelta(days=1)
         last = datetime.combine(end.astimezone(UTC).date(), time(), UTC)
+        if stores is not None:
+            first = last = start
         d, a, c = RULE_DAY_T.c, ALERT_T.c, CASE_T.c
         parts: list[Any] = []
         for lo, hi in [(start, end)] if last <= first else [(start, first), (last, end)]:
@@ -294,6 +309,7 @@ class FoxService:
                     a.occurred_at >= lo,
                     a.occurred_at < hi,
                     a.withdrawn == "",
+                    *([] if stores is None else [a.location_id.in_(sorted(stores))]),
                 ]
                 parts.append(
                     select(a.rule_id, func.coalesce(a.case_id, "").label("case_id"), func.count().label("n"))

@@ -22,11 +22,13 @@ FILTERS = ("rule", "family", "store", "employee", "from", "to")
 OUTCOME_WINDOW = timedelta(days=90)
 
 
-def _outcome_stats(console: Console, merchant_id: str, rule_id: str | None = None) -> dict[str, Any]:
-    """canary-fox's rule_outcome_stats over the last 90 days, by rule."""
+def _outcome_stats(
+    console: Console, merchant_id: str, stores: frozenset[str] | None, rule_id: str | None = None
+) -> dict[str, Any]:
+    """canary-fox's rule_outcome_stats over the last 90 days, by rule (a GM's: its stores' alerts)."""
     now = console.now()
     report = console.deps.fox_service.rule_outcome_stats(
-        merchant_id, now - OUTCOME_WINDOW, now + timedelta(seconds=1), rule_id
+        merchant_id, now - OUTCOME_WINDOW, now + timedelta(seconds=1), rule_id, stores=stores
     )
     return {r.rule_id: r for r in report.rules}
 
@@ -177,7 +179,7 @@ def rules(console: Console, request: Request, _form: Mapping[str, Any]) -> Respo
         nav="rules",
         listing=listing,
         applicability={r.rule_id: r for r in card.rules},
-        stats=_outcome_stats(console, viewer.merchant_id),
+        stats=_outcome_stats(console, viewer.merchant_id, viewer.stores),
         rollout=console.deps.chirp_service.deployment_status(viewer.merchant_id),
         families=families,
         family=family,
@@ -202,7 +204,7 @@ def _rule_page(
         nav="rules",
         r=detail,
         applicability=applicability,
-        stats=_outcome_stats(console, viewer.merchant_id, rule_id).get(rule_id),
+        stats=_outcome_stats(console, viewer.merchant_id, viewer.stores, rule_id).get(rule_id),
         now=console.now(),
         modes=[m.value for m in Mode],
         message=message,
@@ -262,7 +264,7 @@ def customers(console: Console, request: Request, _form: Mapping[str, Any]) -> R
     wanted = _text(request.query_params, "customer")
     message = None
     if wanted:
-        found = console.deps.identity.lookup_customer(viewer.merchant_id, wanted)
+        found = console.deps.identity.lookup_customer(viewer.merchant_id, wanted, stores=viewer.stores)
         if found.found and found.customer:
             return RedirectResponse(
                 f"{PREFIX}/customers/{quote(found.customer.customer_id, safe='')}", status_code=303
@@ -279,21 +281,30 @@ def customer(console: Console, request: Request, _form: Mapping[str, Any]) -> Re
     console.require(viewer, "read")
     customer_id = request.path_params["customer_id"]
     identity = console.deps.identity
-    found = identity.lookup_customer(viewer.merchant_id, customer_id)
+    found = identity.lookup_customer(viewer.merchant_id, customer_id, stores=viewer.stores)
     if not found.found or found.customer is None:
         raise CustomerNotFoundError(found.message)
     summary = found.customer
-    metrics = identity.customer_metrics(viewer.merchant_id, summary.customer_id)
-    segment = identity.customer_segments(viewer.merchant_id, customer=summary.customer_id, limit=1)
-    history = identity.customer_history(viewer.merchant_id, summary.customer_id, limit=20)
-    complaints = identity.customer_complaints(viewer.merchant_id, customer=summary.customer_id, limit=1)
+    stores = viewer.stores  # a GM's: the customer's figures and history at those stores only
+    metrics = identity.customer_metrics(viewer.merchant_id, summary.customer_id, stores=stores)
+    # A segment is counted over every visit to every store, so a store-limited sign-in gets none.
+    segment = (
+        None
+        if stores is not None
+        else identity.customer_segments(viewer.merchant_id, customer=summary.customer_id, limit=1)
+    )
+    history = identity.customer_history(viewer.merchant_id, summary.customer_id, limit=20, stores=stores)
+    complaints = identity.customer_complaints(
+        viewer.merchant_id, customer=summary.customer_id, limit=1, stores=stores
+    )
     return console.render(
         "customer.html",
         viewer,
         nav="customers",
         c=summary,
         metrics=metrics,
-        segment=segment.customer_segment,
+        segment=segment.customer_segment if segment else None,
+        limited=stores is not None,
         history=history,
         complaints=complaints.customers[0] if complaints.customers else None,
     )

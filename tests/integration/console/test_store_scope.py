@@ -91,3 +91,27 @@ def test_an_analyst_limited_to_another_store_cannot_work_the_case(world: Any) ->
     response = c.post(f"/console/cases/{w.case_a}/note", data={"csrf": csrf, "body": "peeking"})
     assert response.status_code == 404
     assert container.fox_service.get_case(w.merchant_a, w.case_a).notes == []
+
+
+def test_a_gm_of_another_store_sees_no_rule_statistics_and_no_customer_of_the_store(world: Any) -> None:
+    container, w, app, store = world
+    mine = signed_in(app, container.tokens.create(w.merchant_a, "gm", stores=[store]).token)
+    other = signed_in(
+        app, container.tokens.create(w.merchant_a, "gm", stores=["sq:location:ELSEWHERE"]).token
+    )
+    assert "Alerts</dt><dd>1 in 1 case(s)" in mine.get("/console/rules/Q-VR-03").text
+    assert "Alerts</dt><dd>" not in other.get("/console/rules/Q-VR-03").text
+    assert other.get("/console/rules").status_code == 200
+    customer = f"/console/customers/{w.shop.alice}"  # Alice shops at sq:location:L1 only
+    at_l1 = signed_in(app, container.tokens.create(w.merchant_a, "gm", stores=["sq:location:L1"]).token)
+    page = at_l1.get(customer)
+    assert page.status_code == 200
+    assert "a segment counts every store" in page.text
+    assert "Counted over the stores this sign-in is limited to" in page.text
+    refused = other.get(customer)
+    assert refused.status_code == 404
+    assert "No customer" in refused.text
+    looked_up = other.get(f"/console/customers?customer={w.shop.alice}", follow_redirects=False)
+    assert looked_up.status_code == 404  # no redirect to her page
+    assert "No customer" in looked_up.text
+    assert "Sales" not in looked_up.text

@@ -15,7 +15,7 @@ import pytest
 from fastmcp import Client
 from fastmcp.exceptions import ToolError
 
-from core.auth.principal import local_principal
+from core.auth.principal import DEFAULT_SCOPES, Principal, local_principal
 from core.bootstrap import Container, bootstrap
 from core.bubble.dimensions import DIMENSIONS, UNITS
 from core.bubble.service.scoring import run
@@ -165,3 +165,37 @@ async def test_bad_input_gets_a_clear_error_not_a_traceback(shop: Shop) -> None:
     assert "no scored hours for store" in store
     assert "canary bubble run" in unscored
     assert all("Traceback" not in m for m in (unknown, window, cursor, store, unscored))
+
+
+async def test_a_store_limited_token_sees_only_its_stores_devices(shop: Shop) -> None:
+    """A GM's token (`canary token create --store`): its store's devices as everyone sees them; a
+    device or store of another store is unknown to it, as one that does not exist, and nothing of it
+    is listed."""
+
+    def gm(*stores: str) -> Principal:
+        return Principal(
+            shop.merchant_id,
+            "gm",
+            frozenset(DEFAULT_SCOPES["gm"]),
+            "memory",
+            "tok_gm",
+            stores=frozenset(stores),
+        )
+
+    async with bubble(shop) as client:
+        everything = await call(client, "query_device_anomalies")
+        baseline = await call(client, "get_device_baseline", device_id=D1)
+    async with Client(build_server(SPEC, container=shop.container, principal=gm(STORE))) as client:
+        assert await call(client, "query_device_anomalies") == everything
+        assert await call(client, "get_device_baseline", device_id=D1) == baseline
+        assert (await call(client, "store_pattern", store_id=STORE))["devices"]
+        assert (await call(client, "baseline_history", device_id=D1))["items"]
+    assert everything["items"]
+    async with Client(
+        build_server(SPEC, container=shop.container, principal=gm("sq:location:ELSEWHERE"))
+    ) as client:
+        assert (await call(client, "query_device_anomalies"))["items"] == []
+        assert (await call(client, "query_device_anomalies", store_id=STORE))["items"] == []
+        assert "no scored hours for device" in await refusal(client, "get_device_baseline", device_id=D1)
+        assert "no scored hours for store" in await refusal(client, "store_pattern", store_id=STORE)
+        assert "no baseline history" in await refusal(client, "baseline_history", device_id=D1)

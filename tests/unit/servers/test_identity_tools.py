@@ -12,7 +12,7 @@ import pytest
 from fastmcp import Client
 from fastmcp.exceptions import ToolError
 
-from core.auth.principal import local_principal
+from core.auth.principal import DEFAULT_SCOPES, Principal, local_principal
 from core.bootstrap import Container, bootstrap
 from core.clock import FixedClock
 from servers.common import build_server
@@ -291,3 +291,76 @@ async def test_an_unexpected_failure_is_masked_and_leaks_nothing(
     assert "hunter2" not in text
     assert "db.internal" not in text
     assert "customer_metrics" in text
+
+
+L1, L2 = "sq:location:L1", "sq:location:L2"
+
+
+@pytest.fixture(scope="module")
+def two_stores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Container, Shop]]:
+    """The shop with Bob's sale and Carol's latest at L2, every other transaction at L1."""
+    tmp_path = tmp_path_factory.mktemp("identity_stores")
+    container = bootstrap(
+        settings_for(f"sqlite:///{tmp_path / 'canary.db'}", tmp_path, redis=False), clock=FixedClock(AS_OF)
+    )
+    try:
+        yield container, seed_shop(container.db, elsewhere=L2)
+    finally:
+        container.close()
+
+
+@asynccontextmanager
+async def gm_of(container: Container, merchant_id: str, *stores: str) -> AsyncIterator[Client[Any]]:
+    principal = Principal(
+        merchant_id, "gm", frozenset(DEFAULT_SCOPES["gm"]), "memory", "tok_gm", stores=frozenset(stores)
+    )
+    async with Client(build_server(SPEC, container=container, principal=principal)) as client:
+        yield client
+
+
+async def test_a_store_limited_token_sees_only_customers_of_its_stores_and_their_figures_there(
+    two_stores: tuple[Container, Shop],
+) -> None:
+    container, s = two_stores
+    async with gm_of(container, s.merchant_id, L1) as client:
+        assert (await call(client, "lookup_customer", customer=s.bob))["found"] is False  # only at L2
+        for tool in ("customer_metrics", "customer_history"):
+            with pytest.raises(ToolError, match=f"No customer '{s.bob}'"):
+                await client.call_tool(tool, {"customer": s.bob})
+        carol = (await call(client, "lookup_customer", customer=s.carol))["customer"]
+        metrics = await call(client, "customer_metrics", customer=s.carol)
+        history = await call(client, "customer_history", customer=s.carol)
+        alice = await call(client, "customer_metrics", customer=s.alice)
+        complaints = await call(client, "customer_complaints", customer=s.alice)
+        refused = {
+            tool: (await client.call_tool(tool, args, raise_on_error=False)).content[0].text  # type: ignore[union-attr]
+            for tool, args in (
+                ("customer_complaints", {}),
+                ("customer_segments", {}),
+                ("lookup_customer_by_card", {"fingerprint": SHARED_CARD}),
+            )
+        }
+    # Carol at L1: her May sale only, not November's at L2.
+    assert (carol["transaction_count"], carol["lifetime_value_gross_cents"]) == (1, 3_000)
+    assert carol["last_seen_at"] == "2026-05-01T10:00:00Z"
+    assert (metrics["transaction_count"], metrics["lifetime_value_gross_cents"]) == (1, 3_000)
+    assert metrics["last_seen_at"] == "2026-05-01T10:00:00Z"
+    assert [(t["location_id"], t["amount_cents"]) for t in history["transactions"]] == [(L1, 3_000)]
+    # Alice shops only at L1: the same figures as the merchant-wide ones.
+    assert (alice["lifetime_value_gross_cents"], alice["refunds_cents"], alice["transaction_count"]) == (
+        15_000,
+        2_500,
+        2,
+    )
+    assert complaints["customers"][0]["refund_count"] == 1
+    for tool, text in refused.items():
+        assert "limited to" in text, tool
+        assert "Traceback" not in text
+    async with gm_of(container, s.merchant_id, L2) as client:
+        assert (await call(client, "lookup_customer", customer=s.alice))["found"] is False
+        carol_there = await call(client, "customer_metrics", customer=s.carol)
+        with pytest.raises(ToolError, match=f"No customer '{s.alice}'"):
+            await client.call_tool("customer_complaints", {"customer": s.alice})
+    assert (carol_there["transaction_count"], carol_there["lifetime_value_gross_cents"]) == (1, 4_000)
+    async with identity(container, s.merchant_id) as client:  # every store: Carol's both sales
+        assert (await call(client, "customer_metrics", customer=s.carol))["transaction_count"] == 2

@@ -106,3 +106,35 @@ async def test_chirp_shows_a_store_limited_token_only_its_stores_detections(cont
         assert "no detection" in await refusal(client, "get_detection_detail", detection_id="det_s2_0")
         detail = await call(client, "get_detection_detail", detection_id="det_s1_0")
         assert detail["detection"]["detection_id"] == "det_s1_0"
+
+
+async def test_rule_outcome_stats_count_only_a_store_limited_tokens_stores(container: Container) -> None:  # noqa: F811
+    from fastmcp import Client
+
+    _voids(container, L1, "s1")
+    _voids(container, L2, "s2")
+    [theirs] = container.fox_service.list_cases(MERCHANT, location_id=L2).items
+    container.fox_service.start_investigation(MERCHANT, theirs.case_id, actor="an")
+    container.fox_service.resolve(
+        MERCHANT, theirs.case_id, outcome="confirmed_fraud", actor="an", reason="on the tape"
+    )
+    since = (container.clock.now() - timedelta(days=2)).isoformat()
+    until = (container.clock.now() + timedelta(days=1)).isoformat()
+    async with Client(build_server(FOX, container=container, principal=GM_L1)) as client:
+        [mine] = (await call(client, "rule_outcome_stats", since=since, until=until))["rules"]
+    everywhere = container.fox_service.rule_outcome_stats(
+        MERCHANT, container.clock.now() - timedelta(days=2), container.clock.now() + timedelta(days=1)
+    )
+    [both] = everywhere.rules
+    assert (both.hits, both.cases, both.outcomes["confirmed_fraud"]) == (6, 2, 3)
+    # L1's three alerts in one open case: nothing of L2's confirmed fraud.
+    assert (mine["rule_id"], mine["hits"], mine["cases"], mine["outcomes"]["confirmed_fraud"]) == (
+        "Q-VR-03",
+        3,
+        1,
+        0,
+    )
+    async with Client(
+        build_server(FOX, container=container, principal=replace(GM_L1, stores=frozenset({"sq:location:X"})))
+    ) as client:
+        assert (await call(client, "rule_outcome_stats", since=since, until=until))["rules"] == []
