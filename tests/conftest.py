@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,6 +12,7 @@ from core.db.engine import make_engine
 from core.db.migrate import create_sqlite_schema, upgrade
 from core.db.uow import Database
 from tests.support import postgres_service as pg
+from tests.support import quick_bench
 
 
 @pytest.fixture(scope="session")
@@ -23,6 +25,12 @@ def postgres_urls() -> Iterator[tuple[str, str]]:
         yield admin, pg.app_url(admin)
     finally:
         pg.drop_database(admin)
+
+
+@pytest.fixture(scope="session")
+def quick_bench_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str]:
+    """`canary bench --quick`, run once (tests/support/quick_bench.py): its JSON and Markdown."""
+    return quick_bench.run(tmp_path_factory.mktemp("bench"))
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ graded against the tables, and a wrong or untraced answer fails its case."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
+from typing import Any
 
 import anyio
 import pytest
@@ -16,12 +16,12 @@ from agents.evals.player import player
 from agents.evals.run import run_case, stated
 from agents.evals.world import EvalWorld
 from agents.scripted import final, scripted
-from core.bench import agents as bench_agents
 from core.bench.detection import QUICK, replay_world
 from core.bench.harness import BUILT_IN, BenchContext
 from core.bootstrap import bootstrap
 from core.demo.feed import read_world
 from core.settings import Settings
+from tests.support import quick_bench
 
 models.ALLOW_MODEL_REQUESTS = False
 # Cases allowed to fail while a known defect stands (none: a dry run over a week and that week's
@@ -116,13 +116,12 @@ def test_the_player_writes_each_number_as_a_figure_of_its_call() -> None:
     ]
 
 
+@quick_bench.reads_the_report
 def test_the_scenario_is_registered_and_reports_the_answers(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    quick_bench_report: tuple[dict[str, Any], str],
 ) -> None:
-    monkeypatch.delenv("CANARY_AGENT_MODEL", raising=False)
     assert "agents" in BUILT_IN
-    result = bench_agents.run(True, BenchContext(work_dir=tmp_path))
-    out = result.as_dict()
+    out = quick_bench.scenario(quick_bench_report[0], "agents")
     assert out["status"] == "ok"
     assert out["measurements"][0]["name"] == "answers"
     assert out["measurements"][0]["latency"]

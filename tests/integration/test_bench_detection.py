@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from core.bench import detection
-from core.bench.harness import BUILT_IN, BenchContext, Report
-from core.bench.report import markdown
+from core.bench.harness import BUILT_IN
 from core.demo.matching import Detected, Label, match
 from core.demo.scoring import FN_COST, FP_COST, per_rule
 from core.ingest.inbox import IncomingEvent
+from tests.support import quick_bench
 
 T0 = datetime(2026, 3, 10, 15, 0, tzinfo=UTC)
 SCORE_FIELDS = {
@@ -115,11 +114,13 @@ def test_a_detection_of_another_store_or_rule_does_not_match() -> None:
 
 
 @pytest.mark.slow
-def test_the_quick_bench_reports_scores_per_rule_and_family(tmp_path: Path) -> None:
+@quick_bench.reads_the_report
+def test_the_quick_bench_reports_scores_per_rule_and_family(
+    quick_bench_report: tuple[dict[str, Any], str],
+) -> None:
     assert "detection" in BUILT_IN
-    result = detection.run(True, BenchContext(work_dir=tmp_path))
-    assert result.status == "ok", result.error
-    out = result.as_dict()
+    out = quick_bench.scenario(quick_bench_report[0], "detection")
+    assert out["status"] == "ok", out["error"]
     quality = out["quality"]
     assert quality["weights"] == {"false_positive": FP_COST, "false_negative": FN_COST}
     assert quality["overall"].keys() >= SCORE_FIELDS
@@ -128,7 +129,7 @@ def test_the_quick_bench_reports_scores_per_rule_and_family(tmp_path: Path) -> N
     assert {r["family"] for r in quality["rules"]} >= {f["name"] for f in quality["families"]}
     assert quality["overall"]["found"] + quality["overall"]["missed"] > 0
     assert out["measurements"][0]["count"] > 0
-    report = markdown(Report(quick=True, machine={}, results=[result]))
+    report = quick_bench_report[1]
     assert "## detection" in report
     assert any(line.startswith("- void_return: precision") for line in report.splitlines())
     order = quality["arrival_order"]

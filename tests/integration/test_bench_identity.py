@@ -8,28 +8,22 @@ reference rows are there. The JSON round trip is the one ``canary bench --json``
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from core.bench import identity
-from core.bench.harness import BenchContext
 from core.bench.identity_calls import TOOLS
 from core.bench.identity_mcp import unavailable
-from tests.support import postgres_service as pg
+from tests.support import quick_bench
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.timeout(120)]
+pytestmark = quick_bench.MARKS
 
 
-@pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    pg.require_postgres()
-    work = tmp_path_factory.mktemp("identity")
-    result = identity.run(True, BenchContext(postgres_url=pg.ADMIN_URL, work_dir=Path(work)))
-    assert result.status == "ok", result.error
-    return json.loads(json.dumps(result.as_dict(), default=str))
+@pytest.fixture
+def report(quick_bench_report: tuple[dict[str, Any], str]) -> dict[str, Any]:
+    out = quick_bench.scenario(quick_bench_report[0], "identity")
+    assert out["status"] == "ok", out["error"]
+    return out
 
 
 def _named(report: dict[str, Any]) -> dict[str, dict[str, Any]]:

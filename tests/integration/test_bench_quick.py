@@ -7,19 +7,14 @@ that the machine facts are there, and that the Markdown table renders.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pytest
-import typer
-from typer.testing import CliRunner
 
 from core.bench.harness import BUILT_IN
-from core.cli.bench import register
-from tests.support import postgres_service as pg
-from tests.support.redis_service import redis_url
+from tests.support import quick_bench
 
-pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow, pytest.mark.timeout(600)]
+pytestmark = quick_bench.MARKS
 REQUIRED = ("webhooks", "batch", "merkle")
 OPTIONAL = tuple(name for name in BUILT_IN if name not in REQUIRED)
 LATENCY_FIELDS = {"p50", "p95", "p99", "max", "mean", "samples"}
@@ -39,35 +34,9 @@ TABLE_HEADER = (
 )
 
 
-@pytest.fixture(scope="module")
-def quick_report(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], str]:
-    pg.require_postgres()
-    redis = redis_url()
-    out = tmp_path_factory.mktemp("bench")
-    app = typer.Typer()
-    register(app)
-    app.callback()(lambda: None)  # a group, so the command is invoked by name as under `canary`
-    result = CliRunner().invoke(
-        app,
-        [
-            "bench",
-            "--quick",
-            "--json",
-            str(out / "report.json"),
-            "--markdown",
-            str(out / "report.md"),
-            "--postgres-url",
-            pg.ADMIN_URL,
-            "--redis-url",
-            redis,
-        ],
-    )
-    assert result.exit_code == 0, result.output
-    return json.loads((out / "report.json").read_text()), (out / "report.md").read_text()
-
-
-def _scenario(report: dict[str, Any], name: str) -> dict[str, Any]:
-    return next(s for s in report["scenarios"] if s["name"] == name)
+@pytest.fixture
+def quick_report(quick_bench_report: tuple[dict[str, Any], str]) -> tuple[dict[str, Any], str]:
+    return quick_bench_report
 
 
 def test_every_scenario_is_reported_in_registry_order(quick_report: tuple[dict[str, Any], str]) -> None:
@@ -80,7 +49,7 @@ def test_every_scenario_is_reported_in_registry_order(quick_report: tuple[dict[s
 def test_a_built_in_scenario_reports_throughput_and_latency(
     quick_report: tuple[dict[str, Any], str], name: str
 ) -> None:
-    scenario = _scenario(quick_report[0], name)
+    scenario = quick_bench.scenario(quick_report[0], name)
     assert scenario["status"] == "ok", scenario["error"]
     assert scenario["measurements"]
     for m in scenario["measurements"]:
@@ -93,11 +62,11 @@ def test_a_built_in_scenario_reports_throughput_and_latency(
 
 
 def test_the_pipeline_scenarios_carry_their_targets(quick_report: tuple[dict[str, Any], str]) -> None:
-    webhooks = _scenario(quick_report[0], "webhooks")
+    webhooks = quick_bench.scenario(quick_report[0], "webhooks")
     targets = {m["target"]["metric"] for m in webhooks["measurements"] if m["target"]}
     assert targets == {"p99", "throughput"}
     assert all(isinstance(m["met"], bool) for m in webhooks["measurements"] if m["target"])
-    merkle = _scenario(quick_report[0], "merkle")
+    merkle = quick_bench.scenario(quick_report[0], "merkle")
     assert {m["name"].split(":")[0] for m in merkle["measurements"] if m["target"]} == {"memory", "postgres"}
 
 
@@ -105,7 +74,7 @@ def test_the_pipeline_scenarios_carry_their_targets(quick_report: tuple[dict[str
 def test_an_optional_scenario_is_either_measured_or_said_to_be_unavailable(
     quick_report: tuple[dict[str, Any], str], name: str
 ) -> None:
-    scenario = _scenario(quick_report[0], name)
+    scenario = quick_bench.scenario(quick_report[0], name)
     assert scenario["status"] in {"ok", "not available"}
     if scenario["status"] == "ok":
         assert scenario["measurements"]
