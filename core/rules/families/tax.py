@@ -65,16 +65,20 @@ def tax_stack_mismatch(ctx: RuleContext) -> Iterable[Finding]:
     counts: dict[str, int] = dict(held["counts"])
     if txn is None or TXN.get(ctx.state, txn.id) is None:  # a redelivered document counts once
         counts[signature] = counts.get(signature, 0) + 1
-    here = _record(ctx, signature)
-    pending = [p for p in held["pending"] if p["id"] != here["id"]]
+    pending = [p for p in held["pending"] if p["id"] != doc.id]
     usual = _usual(counts, ctx.whole("min_baseline_docs"), ctx.num("min_share"))
     if usual is None:
-        pending = sorted([*pending, here], key=lambda p: (p["ts"], p["id"]))[-PENDING_KEPT:]
+        pending = sorted([*pending, _record(ctx, signature)], key=lambda p: (p["ts"], p["id"]))[
+            -PENDING_KEPT:
+        ]
         ctx.memory.put(location, {"ts": facts.ts, "counts": counts, "pending": pending})
         return []
     ctx.memory.put(location, {"ts": facts.ts, "counts": counts, "pending": []})
     stack, share = usual
-    return [_mismatch(record, stack, share) for record in [*pending, here] if record["sig"] != stack]
+    # The event's own record is built only when it is reported: a document taxed by the usual stack
+    # (nearly all of them, once the stack is known) needs none.
+    judged = pending if signature == stack else [*pending, _record(ctx, signature)]
+    return [_mismatch(record, stack, share) for record in judged if record["sig"] != stack]
 
 
 PENDING_KEPT = 500  # documents held while a store's usual stack is not yet known
