@@ -408,6 +408,7 @@ def cp_drawer(
     user: str = "CASHIER1",
     reactivated: bool = False,
     version: int = 1,
+    updated: datetime | None = None,  # when the vendor last changed it (default: closed or opened)
 ) -> ParsedEvent:
     shift_id = f"cp:drawer_session:{store}/{session}"
     shift = DrawerShift(
@@ -425,7 +426,7 @@ def cp_drawer(
         expected_cash_cents=expected,
         counted_cash_cents=counted,
         reactivated=reactivated,
-        version_key=version_key(closed or opened, version),
+        version_key=version_key(updated or closed or opened, version),
     )
     return _event(
         "drawer_shift",

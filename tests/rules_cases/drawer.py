@@ -106,7 +106,7 @@ CASES = {
             1,
             lambda: [
                 cp_drawer("41", state="CLOSED", opened=at(), closed=at(hours=8)),
-                cp_drawer("41", state="OPEN", opened=at(), closed=None, version=2),
+                cp_drawer("41", state="OPEN", opened=at(), closed=None, version=2, updated=at(hours=9)),
             ],
         ),
         case(

@@ -77,6 +77,7 @@ def test_every_window_a_rule_declares_is_registered_with_its_retention_and_shard
         "edit_versions": 7 * day,
         "swap_versions": 7 * day,
         "drawers": 30 * day,
+        "session_activity": 30 * day,
         "transfers": 90 * day,
         "fired": 400 * day,
     }
