@@ -132,21 +132,17 @@ class Baselines:
         self.phi_num[rows] = rho * self.phi_num[rows] + ((n - lam_r) ** 2 - lam_r)
         self.phi_den[rows] = rho * self.phi_den[rows] + lam_r**2
         # rates: Beta posteriors (frozen dimensions keep theirs)
-        for j, dim in enumerate(RATES):
-            k = obs.k[rows, j]
-            live = keep[:, dim]
-            self.rate_a[rows, j] = np.where(live, rho * self.rate_a[rows, j] + k, self.rate_a[rows, j])
-            self.rate_b[rows, j] = np.where(
-                live, rho * self.rate_b[rows, j] + (obs.trials[rows, j] - k), self.rate_b[rows, j]
-            )
+        k = obs.k[rows]
+        live = keep[:, RATES]
+        a, c = self.rate_a[rows], self.rate_b[rows]
+        self.rate_a[rows] = np.where(live, rho * a + k, a)
+        self.rate_b[rows] = np.where(live, rho * c + (obs.trials[rows] - k), c)
         hod = b % 24  # rare counts by hour of day (shift changes, opening and closing drawer checks)
         rho_day = rho**24
-        for j, dim in enumerate(COUNTS):
-            x = obs.counts[rows, j]
-            live = keep[:, dim] & obs.has_count[rows, j]
-            a, c = self.count_a[rows, j, hod], self.count_b[rows, j, hod]
-            self.count_a[rows, j, hod] = np.where(live, rho_day * a + x, a)
-            self.count_b[rows, j, hod] = np.where(live, rho_day * c + 1.0, c)
+        live = keep[:, COUNTS] & obs.has_count[rows]
+        a, c = self.count_a[rows, :, hod], self.count_b[rows, :, hod]
+        self.count_a[rows, :, hod] = np.where(live, rho_day * a + obs.counts[rows], a)
+        self.count_b[rows, :, hod] = np.where(live, rho_day * c + 1.0, c)
         self._ew(self.ticket, rows, obs.ticket_log[rows], n, keep[:, TICKET] & (n > 0), rho, per_n=True)
         self._ew(self.gap, rows, obs.gap_log[rows], n, keep[:, GAP] & obs.has_gap[rows], rho, per_n=False)
         self.learned[rows] += n > 0
@@ -205,21 +201,24 @@ def predict(
     expected = np.zeros((d, K))
     lam, cb = base.hour_means(bucket)
     phi = base.dispersion(dispersion_max) + 1.0 / (cb + 1.5)
-    z[:, TXN] = tails.nb_score(obs.n, lam, 1.0 / phi)
     expected[:, TXN] = lam
     n = obs.n
     p = base.rate_means()
     kappa = np.minimum(base.rate_a + base.rate_b, 500.0)
-    for j, dim in enumerate(RATES):
-        t = obs.trials[:, j]
-        z[:, dim] = tails.betabinom_score(obs.k[:, j], t, p[:, j] * kappa[:, j], (1 - p[:, j]) * kappa[:, j])
-        expected[:, dim] = p[:, j] * t
+    z[:, RATES] = tails.betabinom_score(obs.k, obs.trials, p * kappa, (1 - p) * kappa)
+    expected[:, RATES] = p * obs.trials
+    # traffic (NB) and the rare counts (Gamma–Poisson, i.e. NB(a/b, a)) scored in one call
     ca, cb_ = base.count_posteriors(bucket % 24)
+    a, b = np.maximum(ca, 0.01), np.maximum(cb_, 0.1)
+    counts = tails.nb_score(
+        np.column_stack([obs.n, obs.counts]),
+        np.column_stack([lam, a / b]),
+        np.column_stack([1.0 / phi, a]),
+    )
+    z[:, TXN] = counts[:, 0]
     for j, dim in enumerate(COUNTS):
-        a, b = np.maximum(ca[:, j], 0.01), np.maximum(cb_[:, j], 0.1)
-        score = tails.gamma_poisson_score(obs.counts[:, j], a, b)
-        z[:, dim] = np.where(obs.has_count[:, j], score, 0.0)
-        expected[:, dim] = a / b
+        z[:, dim] = np.where(obs.has_count[:, j], counts[:, 1 + j], 0.0)
+        expected[:, dim] = a[:, j] / b[:, j]
     w, m, v = base.ticket[:, 0], base.ticket[:, 1], base.ticket[:, 3]
     sd = np.sqrt(v / np.maximum(n, 1) + TICKET_TAU2)
     z[:, TICKET] = np.where((n > 0) & (w > 0), (obs.ticket_log - m) / sd, 0.0)

@@ -28,7 +28,8 @@ class Correlations:
     def standardise(self, u: Array) -> Array:
         return np.asarray(u / np.maximum(self.spread(), 1.0))
 
-    def matrices(self, store: Array, stores: int, prior: float) -> Array:
+    def matrices(self, store: Array, stores: int, prior: float, rows: Array | None = None) -> Array:
+        """R per device (or per device of ``rows`` only, in that order)."""
         sd = self.spread()
         own = self.m2 / (sd[:, :, None] * sd[:, None, :])
         pooled = np.zeros((stores, *own.shape[1:]))
@@ -38,7 +39,10 @@ class Correlations:
         pooled = np.where(
             totals[:, None, None] > 0, pooled / np.maximum(totals, 1e-9)[:, None, None], np.eye(dims)
         )
-        n = self.weight[:, None, None]
+        if rows is not None:
+            own, store, n = own[rows], store[rows], self.weight[rows, None, None]
+        else:
+            n = self.weight[:, None, None]
         r = (n * own + prior * pooled[store]) / (n + prior)
         return np.asarray((1 - RIDGE) * r + RIDGE * np.eye(dims))
 

@@ -82,22 +82,43 @@ def build(hours: Iterable[DeviceHour]) -> Frame:
 
 def observe(frame_rows: list[tuple[int, DeviceHour]], devices: int) -> Observed:
     obs = Observed(devices)
-    for i, row in frame_rows:
-        n = row.transactions
-        obs.n[i] = n
-        obs.amount[i] = row.amount_cents
-        for j, k in enumerate((row.voids, row.refunds, row.cash_tenders)):
-            obs.k[i, j] = k
-            obs.trials[i, j] = max(n, k)  # a source counting voids outside its tickets: never k > n
-        obs.counts[i, 0] = row.no_sales
-        obs.counts[i, 1] = max(row.distinct_employees - (1 if n > 0 else 0), 0)
-        if row.network_events is None:
-            obs.has_count[i, 2] = False
-        else:
-            obs.counts[i, 2] = row.network_events
-        if row.gap_minutes_mean is not None and n >= 2:
-            obs.gap[i] = row.gap_minutes_mean
-            obs.has_gap[i] = True
-        obs.employees[i] = row.distinct_employees
-        obs.input_row[i] = True
+    if not frame_rows:
+        return obs
+    table = np.array(
+        [
+            (
+                i,
+                r.transactions,
+                r.amount_cents,
+                r.voids,
+                r.refunds,
+                r.cash_tenders,
+                r.no_sales,
+                r.distinct_employees,
+                r.network_events is not None,
+                r.network_events or 0,
+                r.gap_minutes_mean is not None,
+                0.0 if r.gap_minutes_mean is None else r.gap_minutes_mean,
+            )
+            for i, r in frame_rows
+        ],
+        dtype=float,
+    )
+    i = table[:, 0].astype(int)
+    n = table[:, 1]
+    obs.n[i] = n
+    obs.amount[i] = table[:, 2]
+    k = table[:, 3:6]  # voids, refunds, cash tenders
+    obs.k[i] = k
+    obs.trials[i] = np.maximum(n[:, None], k)  # a source counting voids outside its tickets: never k > n
+    obs.counts[i, 0] = table[:, 6]
+    obs.counts[i, 1] = np.maximum(table[:, 7] - (n > 0), 0)
+    telemetry = table[:, 8] > 0
+    obs.has_count[i, 2] = telemetry
+    obs.counts[i, 2] = np.where(telemetry, table[:, 9], 0.0)
+    gap = (table[:, 10] > 0) & (n >= 2)
+    obs.gap[i] = np.where(gap, table[:, 11], 0.0)
+    obs.has_gap[i] = gap
+    obs.employees[i] = table[:, 7]
+    obs.input_row[i] = True
     return obs

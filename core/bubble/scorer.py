@@ -62,6 +62,7 @@ class Walk:
         self.rebaselines = sorted(rebaselines, key=lambda r: (r.at, r.device_id))
         self.result = Result()
         self.episodes = EpisodeBuilder(config.episode_gap_hours)
+        self.store_names = [frame.stores[s] for s in frame.device_store.tolist()]  # per device
 
     def run(self) -> Result:
         f = self.f
@@ -88,7 +89,13 @@ class Walk:
         z = np.where(present[:, None], z, 0.0)
         raw_u = device_residuals(z, store, present, self.s)
         u = self.corr.standardise(raw_u)
-        d2, contrib = mahalanobis(u, self.corr.matrices(store, self.s, cfg.correlation_prior))
+        # D² only where a row is written: the other devices' D² is never read
+        d2, contrib = np.zeros(self.d), np.zeros((self.d, K))
+        written = np.nonzero(obs.input_row)[0]
+        if written.size:
+            d2[written], contrib[written] = mahalanobis(
+                u[written], self.corr.matrices(store, self.s, cfg.correlation_prior, written)
+            )
 
         scored = present & self.sufficient
         active = obs.n > 0
@@ -105,7 +112,8 @@ class Walk:
         self.cusum = np.where(present[:, None], tails.cusum_step(self.cusum, llr, cfg.cusum_cap), self.cusum)
         drift = np.where(active, self.cusum.max(axis=1), 0.0)
 
-        store_alarm, store_row = self._store(hour, z, present, llr, obs, expected)
+        observed = _observed_all(obs)
+        store_alarm, store_row = self._store(hour, z, present, llr, obs, expected, observed)
         drift_alarm = scored & obs.input_row & active & (drift >= th.device_cusum)
         # Store precedence: drift shared by the store (its leave-top-one-out CUSUM is up) is the
         # store's signal, not one per device.
@@ -114,37 +122,54 @@ class Walk:
         device_score = np.maximum(d2 / th.device_hourly, drift / th.device_cusum)
         spike = d2 / th.device_hourly >= drift / th.device_cusum
         shares = self._shares(contrib, spike)
-        for i in np.nonzero(obs.input_row)[0]:
-            state = INSUFFICIENT if not scored[i] else ANOMALOUS if alert[i] else OK
-            top = DIMENSIONS[int(shares[i].argmax())] if scored[i] and shares[i].max() > 0 else ""
-            self.result.devices.append(
+        rows = np.nonzero(obs.input_row)[0]
+        top = shares[rows].argmax(axis=1)
+        named = scored[rows] & (shares[rows].max(axis=1) > 0)
+        states = np.where(scored[rows], np.where(alert[rows], ANOMALOUS, OK), INSUFFICIENT).tolist()
+        device, store_id = self.f.devices, self.store_names
+        append = self.result.devices.append
+        for i, state, t, has_top, sc, al, h, dr, exp, seen in zip(
+            rows.tolist(),
+            states,
+            top.tolist(),
+            named.tolist(),
+            device_score[rows].tolist(),
+            alert[rows].tolist(),
+            d2[rows].tolist(),
+            drift[rows].tolist(),
+            round4(expected[rows]).tolist(),
+            round4(observed[rows]).tolist(),
+            strict=True,
+        ):
+            scored_i = state != INSUFFICIENT
+            append(
                 DeviceScore(
-                    self.f.devices[i],
-                    self.f.stores[store[i]],
+                    device[i],
+                    store_id[i],
                     hour,
-                    float(device_score[i]) if scored[i] else None,
-                    bool(alert[i]),
+                    sc if scored_i else None,
+                    al,
                     state,
-                    top,
-                    float(d2[i]),
-                    float(drift[i]),
-                    expected=tuple(round(float(v), 4) for v in expected[i]),
-                    observed=tuple(round(float(v), 4) for v in _observed(obs, int(i))),
+                    DIMENSIONS[t] if has_top else "",
+                    h,
+                    dr,
+                    expected=tuple(exp),
+                    observed=tuple(seen),
                 )
             )
-            if alert[i]:
-                self.episodes.add_device(
-                    FlaggedHour(
-                        hour,
-                        float(device_score[i]),
-                        "hourly" if spike[i] else "drift",
-                        shares[i],
-                        expected[i],
-                        _observed(obs, int(i)),
-                    ),
-                    self.f.devices[i],
-                    self.f.stores[store[i]],
-                )
+        for i in np.nonzero(alert)[0].tolist():
+            self.episodes.add_device(
+                FlaggedHour(
+                    hour,
+                    float(device_score[i]),
+                    "hourly" if spike[i] else "drift",
+                    shares[i],
+                    expected[i],
+                    observed[i],
+                ),
+                device[i],
+                store_id[i],
+            )
         if store_row is not None:
             self.result.stores.extend(store_row)
         self._learn(hour, obs, bucket, present, alert | store_alarm[store] & present, raw_u, lam)
@@ -180,6 +205,7 @@ class Walk:
         llr: np.ndarray,
         obs: Observed,
         expected: np.ndarray,
+        observed: np.ndarray,
     ) -> tuple[np.ndarray, list[StoreScore]]:
         th, store = self.th, self.f.device_store
         modes, counts = store_common_modes(z, store, present, self.s)
@@ -195,39 +221,40 @@ class Walk:
         sc = np.maximum(hourly / th.store_hourly, drift / th.store_cusum)
         alarm = has_row & (sc >= 1.0)
         spike = hourly / th.store_hourly >= drift / th.store_cusum
-        rows = []
-        for s in np.nonzero(has_row)[0]:
-            share = parts[s] if spike[s] else np.zeros(K)
-            if not spike[s]:
-                share[RISK_INDEX] = self.store_cusum[s]
-            total = share.sum()
-            share = share / total if total > 0 else share
-            rows.append(
-                StoreScore(
-                    self.f.stores[s],
+        chosen = np.zeros((self.s, K))
+        chosen[:, RISK_INDEX] = self.store_cusum
+        chosen = np.where(spike[:, None], parts, chosen)
+        total = chosen.sum(axis=1)
+        shares = np.where(total[:, None] > 0, chosen / np.where(total > 0, total, 1.0)[:, None], chosen)
+        named = total > 0
+        top = shares.argmax(axis=1)
+        rows = [
+            StoreScore(
+                self.f.stores[s],
+                hour,
+                float(sc[s]),
+                bool(alarm[s]),
+                DIMENSIONS[int(top[s])] if named[s] else "",
+                float(hourly[s]),
+                float(drift[s]),
+            )
+            for s in np.nonzero(has_row)[0].tolist()
+        ]
+        for s in np.nonzero(alarm)[0].tolist():
+            members = present & (store == s)
+            exp = expected[members].sum(axis=0)
+            exp[MEAN_DIMS] /= max(int(members.sum()), 1)
+            self.episodes.add_store(
+                FlaggedHour(
                     hour,
                     float(sc[s]),
-                    bool(alarm[s]),
-                    DIMENSIONS[int(share.argmax())] if total > 0 else "",
-                    float(hourly[s]),
-                    float(drift[s]),
-                )
+                    "hourly" if spike[s] else "drift",
+                    shares[s],
+                    exp,
+                    _observed_sum(observed, members),
+                ),
+                self.f.stores[s],
             )
-            if alarm[s]:
-                members = present & (store == s)
-                exp = expected[members].sum(axis=0)
-                exp[MEAN_DIMS] /= max(int(members.sum()), 1)
-                self.episodes.add_store(
-                    FlaggedHour(
-                        hour,
-                        float(sc[s]),
-                        "hourly" if spike[s] else "drift",
-                        share,
-                        exp,
-                        _observed_sum(obs, members),
-                    ),
-                    self.f.stores[s],
-                )
         calm = counts >= 3
         calm &= ~alarm
         w = self.store_w[calm]
@@ -344,19 +371,37 @@ def _single(obs: Observed, i: int, d: int) -> Observed:
     return one
 
 
-def _observed(obs: Observed, i: int) -> np.ndarray:
-    """Observed values in the units of ``expected`` (see baseline.predict)."""
-    out = np.zeros(K)
-    out[0], out[1] = obs.n[i], obs.amount[i] / max(obs.n[i], 1)
-    out[2], out[3], out[5] = obs.k[i]
-    out[NOSALE], out[7], out[NETWORK] = obs.counts[i, 0], obs.employees[i], obs.counts[i, 2]
-    out[6] = obs.gap[i]
+def _observed_all(obs: Observed) -> np.ndarray:
+    """Every device's observed values (device × dimension) in the units of ``expected`` (see
+    baseline.predict)."""
+    out = np.zeros((obs.n.shape[0], K))
+    out[:, 0], out[:, 1] = obs.n, obs.amount / np.maximum(obs.n, 1)
+    out[:, 2], out[:, 3], out[:, 5] = obs.k.T
+    out[:, NOSALE], out[:, 7], out[:, NETWORK] = obs.counts[:, 0], obs.employees, obs.counts[:, 2]
+    out[:, 6] = obs.gap
     return out
 
 
-def _observed_sum(obs: Observed, members: np.ndarray) -> np.ndarray:
+def _observed_sum(observed: np.ndarray, members: np.ndarray) -> np.ndarray:
     """A store-hour's observed values: counts add up over its devices, averages are averaged."""
     rows = np.nonzero(members)[0]
-    total = np.asarray(sum((_observed(obs, int(i)) for i in rows), np.zeros(K)))
+    total = np.zeros(K)
+    for i in rows:
+        total = total + observed[i]
     total[MEAN_DIMS] /= max(rows.size, 1)
     return total
+
+
+def round4(values: np.ndarray) -> np.ndarray:
+    """``round(v, 4)`` of every value, vectorised and equal to Python's round: NumPy's rint(v·10⁴)/10⁴
+    agrees with it except where v·10⁴ is within rounding error of a half, and those few values go
+    through Python's round."""
+    scaled = values * 1e4
+    out = np.rint(scaled) / 1e4
+    with np.errstate(invalid="ignore"):  # inf − inf: Python's round decides those too
+        frac = scaled - np.floor(scaled)
+        doubtful = ~(np.abs(frac - 0.5) > 1e-6) | ~(np.abs(scaled) < 1e12)
+    if doubtful.any():
+        idx = np.nonzero(doubtful)
+        out[idx] = [round(float(v), 4) for v in values[idx]]
+    return out

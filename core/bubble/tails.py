@@ -35,10 +35,11 @@ def nb_pmf(x: Array, mean: Array, shape: Array) -> Array:
 def nb_cdf(x: Array, mean: Array, shape: Array) -> Array:
     """P(X ≤ x) for the Negative Binomial; 0 where x < 0."""
     p = shape / (shape + mean)
-    xs = np.asarray(x, dtype=float)
-    safe = np.maximum(xs, 0)
-    cdf = special.betainc(shape, safe + 1, p)
-    return np.where(xs < 0, 0.0, cdf)
+    xs, shape, p = np.broadcast_arrays(np.asarray(x, dtype=float), shape, p)
+    cdf = np.zeros(xs.shape)
+    some = xs >= 0  # the incomplete beta only where it is not 0 by definition
+    cdf[some] = special.betainc(shape[some], xs[some] + 1, p[some])
+    return cdf
 
 
 def nb_score(x: Array, mean: Array, shape: Array) -> Array:
@@ -66,23 +67,40 @@ def betabinom_logpmf(k: Array, n: Array, a: Array, b: Array) -> Array:
 
 def betabinom_score(k: Array, n: Array, a: Array, b: Array) -> Array:
     """Mid-p score of ``k`` successes in ``n`` trials under Beta-Binomial(n, a, b); 0 where n = 0
-    (no trials, no information)."""
+    (no trials, no information). Arrays of equal shape; a 2-D call scores each column as a 1-D call
+    would (columns with the same largest trial count are computed together)."""
     k = np.asarray(k, dtype=float)
     n = np.asarray(n, dtype=float)
     a = np.asarray(a, dtype=float)
     b = np.asarray(b, dtype=float)
+    if k.ndim < 2:
+        return _betabinom_columns(k[:, None], n[:, None], a[:, None], b[:, None])[:, 0]
+    return _betabinom_columns(k, n, a, b)
+
+
+def _betabinom_columns(k: Array, n: Array, a: Array, b: Array) -> Array:
     z = np.zeros(k.shape)
     live = n > 0
-    if not live.any():
-        return z
-    kl, nl, al, bl = k[live], n[live], a[live], b[live]
-    support = np.arange(int(nl.max()) + 1, dtype=float)[None, :]
-    pmf = np.exp(betabinom_logpmf(support, nl[:, None], al[:, None], bl[:, None]))
-    pmf = np.where(support <= nl[:, None], pmf, 0.0)
-    below = np.where(support < kl[:, None], pmf, 0.0).sum(axis=1)
-    at = np.take_along_axis(pmf, kl.astype(int)[:, None], axis=1)[:, 0]
-    z[live] = _midp_to_z(below, at)
+    widths = np.where(live, n, -1.0).max(axis=0)
+    for width in np.unique(widths[widths >= 0]):
+        cells = live & (widths == width)[None, :]
+        z[cells] = _betabinom_cells(k[cells], n[cells], a[cells], b[cells], int(width) + 1)
     return z
+
+
+def _betabinom_cells(kl: Array, nl: Array, al: Array, bl: Array, width: int) -> Array:
+    """The mid-p scores of independent cells over a support of ``width`` values. Only the
+    probabilities of 0…k are needed (those below k and at k), so only those are computed; the ones
+    below k are summed over a row as long as the support."""
+    support = np.arange(width, dtype=float)[None, :]
+    rows, cols = np.nonzero((support <= kl[:, None]) & (support <= nl[:, None]))
+    pmf = np.exp(betabinom_logpmf(support[0, cols], nl[rows], al[rows], bl[rows]))
+    below = np.zeros((kl.size, width))
+    under = support[0, cols] < kl[rows]
+    below[rows[under], cols[under]] = pmf[under]
+    at = np.zeros(kl.size)
+    at[rows[~under]] = pmf[~under]
+    return _midp_to_z(below.sum(axis=1), at)
 
 
 def rate_llr(k: Array, n: Array, p: Array, odds_ratio: float) -> Array:
