@@ -54,7 +54,10 @@ def _entries(reply: Any) -> Iterator[tuple[str, dict[str, str]]]:
         for nested in reply.values():
             yield from _entries(nested)
     elif isinstance(reply, tuple) and len(reply) == 2 and isinstance(reply[0], (str, bytes)):
-        if reply[1] is not None:
+        if reply[1] is not None and isinstance(reply[0], str):
+            # A client decoding responses decodes every bulk string: the fields are text already.
+            yield reply[0], dict(reply[1])
+        elif reply[1] is not None:
             yield _text(reply[0]), {_text(k): _text(v) for k, v in reply[1].items()}
     elif isinstance(reply, list):
         for item in reply:

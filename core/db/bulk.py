@@ -3,10 +3,11 @@
 An executemany through psycopg sends one prepared statement per row (pipelined, but still a bind
 and an execution per row, with the parameters dumped in Python), and SQLAlchemy's multi-row
 ``VALUES`` compiles a new statement for every row count. Here the statement text depends only on
-the table and the columns, so it is built once per process and prepared once per connection, and
-the rows travel as a handful of arrays whatever their number: the pipeline's hot writes
-(``core/pipeline/seal.py``, ``core/ingest/inbox.py``) took a third or more of their stage's CPU
-the other way (docs/benchmarks.md, "Webhooks").
+the table, the columns and which of them hold one value for every row (sent as one scalar, since
+dumping array elements is most of a bulk write's Python cost), so it is built once per process and
+prepared once per connection, and the rows travel as a handful of arrays whatever their number:
+the pipeline's hot writes (``core/pipeline/seal.py``, ``core/ingest/inbox.py``) took a third or
+more of their stage's CPU the other way (docs/benchmarks.md, "Webhooks").
 
 Values go through each column type's bind processing first (``UTCDateTime`` refuses a naive time
 here as it does everywhere), so the rows are the ones ``session.execute(table.insert(), rows)``
@@ -71,20 +72,47 @@ def any_of(session: Session, column: Any, values: Sequence[Any]) -> ColumnElemen
     return column == any_(cast(array, postgresql.ARRAY(column.type)))  # type: ignore[no-any-return]
 
 
+def _same(values: list[Any]) -> bool:
+    first = values[0]
+    kind = type(first)
+    return all(type(v) is kind and v == first for v in values)
+
+
 def _arrays(
     session: Session, table: Table, columns: tuple[str, ...], rows: Sequence[dict[str, Any]]
-) -> dict[str, list[Any]]:
-    out: dict[str, list[Any]] = {}
+) -> tuple[dict[str, Any], tuple[bool, ...]]:
+    """The bound values, and which columns hold one value for every row: those travel as one
+    scalar (``:s<n>``) instead of an array (``:a<n>``), since dumping an array's elements is most of
+    what a bulk write costs in Python (a batch's merchant id, time, rule, empty fields). At least one
+    column stays an array, so ``unnest`` gives the number of rows."""
+    out: dict[str, Any] = {}
     processors = _processors(table, columns, session.get_bind().dialect)
-    for n, (column, process) in enumerate(zip(columns, processors, strict=True)):
+    processed: list[list[Any]] = []
+    for column, process in zip(columns, processors, strict=True):
         values = [row[column] for row in rows]
-        out[f"a{n}"] = array_param([process(v) for v in values] if process is not None else values)
-    return out
+        processed.append([process(v) for v in values] if process is not None else values)
+    shared = [_same(values) for values in processed]
+    if all(shared):
+        shared[0] = False
+    for n, values in enumerate(processed):
+        if shared[n]:
+            out[f"s{n}"] = values[0]
+        else:
+            out[f"a{n}"] = array_param(values)
+    return out, tuple(shared)
 
 
-def _unnest(table: Table, columns: tuple[str, ...]) -> str:
-    casts = ", ".join(f"CAST(:a{n} AS {_array_type(table, c)})" for n, c in enumerate(columns))
-    return f"unnest({casts}) AS u({', '.join(columns)})"
+def _unnest(table: Table, columns: tuple[str, ...], shared: tuple[bool, ...]) -> str:
+    arrays = [(n, c) for n, c in enumerate(columns) if not shared[n]]
+    casts = ", ".join(f"CAST(:a{n} AS {_array_type(table, c)})" for n, c in arrays)
+    unnest = f"unnest({casts}) AS u({', '.join(c for _, c in arrays)})"
+    if not any(shared):
+        return unnest
+    picks = ", ".join(
+        f"CAST(:s{n} AS {table.c[c].type.compile(dialect=_PG)}) AS {c}" if shared[n] else f"u.{c}"
+        for n, c in enumerate(columns)
+    )
+    return f"(SELECT {picks} FROM {unnest}) AS u"  # noqa: S608 (names from the table definitions)
 
 
 def _name(table: Table) -> str:
@@ -92,21 +120,22 @@ def _name(table: Table) -> str:
 
 
 @functools.cache
-def _insert(table: Table, columns: tuple[str, ...], conflict: str) -> TextClause:
+def _insert(table: Table, columns: tuple[str, ...], conflict: str, shared: tuple[bool, ...]) -> TextClause:
     names = ", ".join(columns)
     # Names come from the table definitions and the caller's code, never from data: values are bound.
-    sql = (
-        f"INSERT INTO {_name(table)} AS t ({names}) SELECT {names} FROM {_unnest(table, columns)} {conflict}"  # noqa: S608
-    )
+    source = _unnest(table, columns, shared)
+    sql = f"INSERT INTO {_name(table)} AS t ({names}) SELECT {names} FROM {source} {conflict}"  # noqa: S608
     return text(sql)
 
 
 @functools.cache
-def _update(table: Table, keys: tuple[str, ...], columns: tuple[str, ...]) -> TextClause:
+def _update(
+    table: Table, keys: tuple[str, ...], columns: tuple[str, ...], shared: tuple[bool, ...]
+) -> TextClause:
     every = (*keys, *columns)
     sets = ", ".join(f"{c} = u.{c}" for c in columns)
     where = " AND ".join(f"t.{k} = u.{k}" for k in keys)
-    sql = f"UPDATE {_name(table)} AS t SET {sets} FROM {_unnest(table, every)} WHERE {where}"  # noqa: S608
+    sql = f"UPDATE {_name(table)} AS t SET {sets} FROM {_unnest(table, every, shared)} WHERE {where}"  # noqa: S608
     return text(sql)
 
 
@@ -145,7 +174,8 @@ def insert_rows(
     if defaults:
         rows = [{**row, **{name: make() for name, make in defaults}} for row in rows]
         columns = tuple(rows[0])
-    session.execute(_insert(table, columns, conflict), _arrays(session, table, columns, rows))
+    params, shared = _arrays(session, table, columns, rows)
+    session.execute(_insert(table, columns, conflict, shared), params)
 
 
 def update_rows(session: Session, table: Table, keys: Sequence[str], rows: Sequence[dict[str, Any]]) -> None:
@@ -161,4 +191,5 @@ def update_rows(session: Session, table: Table, keys: Sequence[str], rows: Seque
             stmt, [{**{f"k_{k}": r[k] for k in keys}, **{f"v_{c}": r[c] for c in columns}} for r in rows]
         )
         return
-    session.execute(_update(table, keys, columns), _arrays(session, table, (*keys, *columns), rows))
+    params, shared = _arrays(session, table, (*keys, *columns), rows)
+    session.execute(_update(table, keys, columns, shared), params)

@@ -13,6 +13,7 @@ is never bundled with strangers; the case records which basis was used.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -89,19 +90,21 @@ class BundleKey:
     basis: BundleBy  # what the key was actually built from, after any fallback
 
 
+_WANTED: dict[BundleBy, Callable[[Alert], list[str]]] = {
+    BundleBy.EMPLOYEE_SESSION: lambda a: [a.employee_id, a.drawer_session_id],
+    # UTC day: alerts carry UTC times
+    BundleBy.EMPLOYEE_DAY: lambda a: [a.location_id, a.employee_id, a.occurred_at.date().isoformat()],
+    BundleBy.EMPLOYEE: lambda a: [a.employee_id],
+    BundleBy.DEVICE: lambda a: [a.location_id, a.station_id],
+    BundleBy.CUSTOMER: lambda a: [a.customer_id],
+    BundleBy.STORE: lambda a: [a.location_id],
+    BundleBy.RULE_KEY: lambda a: [a.rule_bundle_key],
+    BundleBy.NONE: lambda a: [a.detection_id],
+}
+
+
 def _parts(alert: Alert, by: BundleBy) -> list[str] | None:
-    day = alert.occurred_at.date().isoformat()  # UTC day: alerts carry UTC times
-    wanted: dict[BundleBy, list[str]] = {
-        BundleBy.EMPLOYEE_SESSION: [alert.employee_id, alert.drawer_session_id],
-        BundleBy.EMPLOYEE_DAY: [alert.location_id, alert.employee_id, day],
-        BundleBy.EMPLOYEE: [alert.employee_id],
-        BundleBy.DEVICE: [alert.location_id, alert.station_id],
-        BundleBy.CUSTOMER: [alert.customer_id],
-        BundleBy.STORE: [alert.location_id],
-        BundleBy.RULE_KEY: [alert.rule_bundle_key],
-        BundleBy.NONE: [alert.detection_id],
-    }
-    values = wanted[by]
+    values = _WANTED[by](alert)  # only the fields this basis names (once per alert in a batch)
     # The store (first) may be missing on one-store merchants; every other part is required.
     required = values[1:] if by in (BundleBy.DEVICE, BundleBy.EMPLOYEE_DAY) else values
     return values if all(required) else None

@@ -27,14 +27,15 @@ class Severity(StrEnum):
 
     @property
     def rank(self) -> int:
-        return _ORDER.index(self)
+        return _RANK[self]
 
     @classmethod
     def highest(cls, values: list[Severity]) -> Severity:
         return max(values, key=lambda s: s.rank) if values else cls.INFO
 
 
-_ORDER = list(Severity)
+_RANK = {s: n for n, s in enumerate(Severity)}
+SEVERITY_BY_VALUE: dict[str, Severity] = {s.value: s for s in Severity}  # Severity(v) without the enum call
 
 
 class CaseState(StrEnum):
@@ -100,10 +101,9 @@ class Alert:
         for name in ("detection_id", "rule_id", "severity", "occurred_at"):
             if not fields.get(name):
                 raise InvalidAlertError(f"alert without {name}")
-        try:
-            severity = Severity(fields["severity"])
-        except ValueError:
-            raise InvalidAlertError(f"alert with unknown severity {fields['severity']!r}") from None
+        severity = SEVERITY_BY_VALUE.get(fields["severity"])
+        if severity is None:
+            raise InvalidAlertError(f"alert with unknown severity {fields['severity']!r}")
         try:
             occurred = datetime.fromisoformat(fields["occurred_at"])
         except ValueError:

@@ -61,17 +61,6 @@ def signature(secret: bytes, timestamp: str, body: bytes) -> str:
     return "v1=" + hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
 
 
-def has_targets(session: Session, merchant_id: str) -> bool:
-    return (
-        session.execute(
-            select(TARGET_T.c.id)
-            .where(TARGET_T.c.merchant_id == merchant_id, TARGET_T.c.enabled.is_(True))
-            .limit(1)
-        ).first()
-        is not None
-    )
-
-
 def enqueue(session: Session, merchant_id: str, case: Mapping[str, Any], now: datetime) -> int:
     """Queue one notification per enabled target whose minimum the case's severity reaches (none if
     already queued for that case and target); returns how many were new."""
