@@ -57,7 +57,8 @@ class Window(Generic[V]):
         return fold
 
     def get(self, state: RuleState, key: str) -> V | None:
-        return state.get(self.name, key)  # type: ignore[no-any-return]
+        held = state._tables.get(self.name)  # RuleState.get inlined: windows are read on every event
+        return None if held is None else held.get(key)
 
     def put(self, state: RuleState, key: str, value: V) -> None:
         state.put(self.name, key, value)
@@ -106,12 +107,14 @@ class RuleState:
     Reads go to one flat dict per table; the shard a key belongs to is worked out when it is written,
     which is rarer than reading and is when persistence needs it."""
 
-    __slots__ = ("_cursor", "_dirty", "_members", "_tables", "cache", "memories")
+    __slots__ = ("_cursor", "_dirty", "_members", "_slices", "_tables", "cache", "memories")
 
     def __init__(self) -> None:
         self._tables: dict[str, dict[str, Any]] = {}
         self._members: dict[str, set[str]] = {}  # slice name -> its keys
         self._dirty: set[str] = set()
+        # table -> key -> slice_name(table, key): worked out once per key, not on every write.
+        self._slices: dict[str, dict[str, str]] = {}
         self._cursor = 0
         # Parsed reference records, rebuilt on demand; never persisted.
         self.cache: dict[tuple[str, str], Any] = {}
@@ -125,7 +128,12 @@ class RuleState:
         held = self._tables.get(table)
         if held is None:
             held = self._tables[table] = {}
-        name = slice_name(table, key)
+        names = self._slices.get(table)
+        if names is None:
+            names = self._slices[table] = {}
+        name = names.get(key)
+        if name is None:
+            name = names[key] = slice_name(table, key)
         if key not in held:
             self._members.setdefault(name, set()).add(key)
         held[key] = value
@@ -135,7 +143,7 @@ class RuleState:
         held = self._tables.get(table)
         if held is None or key not in held:
             return None
-        name = slice_name(table, key)
+        name = self._slices.get(table, {}).pop(key, None) or slice_name(table, key)
         self._members.get(name, set()).discard(key)
         self._dirty.add(name)
         return held.pop(key)
@@ -190,8 +198,10 @@ class RuleState:
             horizon = now - retention[table_name]
             table = self._tables.get(table_name, {})
             stale = [k for k in self._members[name] if _newest(table.get(k)) < horizon]
+            known = self._slices.get(table_name, {})
             for key in stale:
                 table.pop(key, None)
+                known.pop(key, None)
                 self._members[name].discard(key)
             if stale:
                 self._dirty.add(name)

@@ -294,6 +294,7 @@ def _apply_substrate(state: RuleState, facts: Facts, tracked: Mapping[str, tuple
         SUBSTRATE.put(state, "fields", fields)
     ts = facts.ts
     horizon = ts - FIELD_RESOLUTION
+    cache = state.cache
     for entity in facts.present:
         seen = entities.get(entity)
         if seen is None or len(seen) < 3:
@@ -307,8 +308,16 @@ def _apply_substrate(state: RuleState, facts: Facts, tracked: Mapping[str, tuple
         keys = _field_keys(entity, names)
         # Skip only when every tracked field was seen within the hour. Skipping on "this entity was
         # checked within the hour" made the scorecard depend on arrival order: a record without an
-        # optional field, checked first, hid a later (or older) record that carried it.
-        if all(fields.get(key, -1.0) >= horizon for key in keys):
+        # optional field, checked first, hid a later (or older) record that carried it. The oldest
+        # of the entity's fields is remembered (``fields`` changes only below, and a reload replaces
+        # it), so the usual event compares one number instead of reading every field.
+        memo = cache.get(("fields", entity))
+        if memo is not None and memo[0] is fields and memo[1] is keys:
+            oldest = memo[2]
+        else:
+            oldest = min(fields.get(key, -1.0) for key in keys)
+            cache[("fields", entity)] = (fields, keys, oldest)
+        if oldest >= horizon:
             continue
         seen[2] = ts
         value = getattr(facts, entity, None)
@@ -321,6 +330,7 @@ def _apply_substrate(state: RuleState, facts: Facts, tracked: Mapping[str, tuple
                     fields[key] = ts
                     SUBSTRATE.put(state, "fields", fields)
                     break
+        cache[("fields", entity)] = (fields, keys, min(fields.get(key, -1.0) for key in keys))
     SUBSTRATE.put(state, "entities", entities)
 
 
