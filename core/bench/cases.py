@@ -143,6 +143,13 @@ def _load(admin_url: str, cases: int, per_case: int) -> None:
             "count(*) FROM app.fox_alerts WHERE merchant_id = %s GROUP BY 1, 2, 3, 4",
             (LOADED,),
         )
+        cur.execute("ANALYZE app.fox_cases, app.fox_rule_days")
+        cur.execute(  # with each closed case's outcome, as resolve and dismiss set it
+            "UPDATE app.fox_rule_days d SET outcome = c.outcome FROM app.fox_cases c "
+            "WHERE c.merchant_id = d.merchant_id AND c.id = d.case_id AND d.merchant_id = %s "
+            "AND c.state IN ('resolved', 'dismissed') AND c.outcome IS NOT NULL",
+            (LOADED,),
+        )
         conn.commit()
     # VACUUM as autovacuum would soon after such a load: the visibility map lets the digest's and
     # the statistics' index-only scans skip the heap, as they do on a database in service.

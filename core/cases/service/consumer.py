@@ -66,6 +66,7 @@ RULE_DAY_CONFLICT = (
     "ON CONFLICT (merchant_id, day, rule_id, case_id) DO UPDATE SET alerts = t.alerts + excluded.alerts"
 )
 OPEN_STATES = (CaseState.OPEN.value, CaseState.IN_PROGRESS.value)
+CLOSED_STATES = tuple(s.value for s in CaseState if s.closed)
 ALERT_COLUMNS = (
     "revision",
     "rule_id",
@@ -440,6 +441,23 @@ def count_rule_days(session: Session, merchant_id: str, delta: Mapping[tuple[dat
         session.execute(
             RULE_DAY_T.delete().where(RULE_DAY_T.c.merchant_id == merchant_id, RULE_DAY_T.c.alerts <= 0)
         )
+    # A row is written with no outcome; one of a closed case (an alert joining it late, a rebuild
+    # putting the analysts' state back) takes the case's, as its resolve or dismiss set it.
+    grown = sorted({c for (_d, _r, c), n in delta.items() if n > 0 and c})
+    for i in range(0, len(grown), 500):
+        for case_id, outcome in session.execute(
+            select(CASE_T.c.id, CASE_T.c.outcome).where(
+                CASE_T.c.merchant_id == merchant_id,
+                any_of(session, CASE_T.c.id, grown[i : i + 500]),
+                CASE_T.c.state.in_(CLOSED_STATES),
+                CASE_T.c.outcome.is_not(None),
+            )
+        ).all():
+            session.execute(
+                RULE_DAY_T.update()
+                .where(RULE_DAY_T.c.merchant_id == merchant_id, RULE_DAY_T.c.case_id == case_id)
+                .values(outcome=outcome)
+            )
 
 
 def _open_cases(

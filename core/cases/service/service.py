@@ -301,6 +301,7 @@ class FoxService:
         if stores is not None:
             first = last = start
         d, a, c = RULE_DAY_T.c, ALERT_T.c, CASE_T.c
+        closed = c.state.in_(("resolved", "dismissed"))
         parts: list[Any] = []
         for lo, hi in [(start, end)] if last <= first else [(start, first), (last, end)]:
             if lo < hi:
@@ -311,36 +312,44 @@ class FoxService:
                     a.withdrawn == "",
                     *([] if stores is None else [a.location_id.in_(sorted(stores))]),
                 ]
-                parts.append(
+                grouped = (
                     select(a.rule_id, func.coalesce(a.case_id, "").label("case_id"), func.count().label("n"))
                     .where(*where, *([a.rule_id == rule_id] if rule_id else []))
                     .group_by(a.rule_id, a.case_id)
+                    .subquery()
+                )
+                # Each (rule, case) pair's case outcome while it is closed, as fox_rule_days keeps
+                # it: one primary-key look-up a pair.
+                outcome = (
+                    select(case((closed, c.outcome)))
+                    .where(c.merchant_id == merchant_id, c.id == grouped.c.case_id)
+                    .scalar_subquery()
+                )
+                parts.append(
+                    select(
+                        grouped.c.rule_id,
+                        grouped.c.case_id,
+                        grouped.c.n,
+                        func.coalesce(outcome, "").label("outcome"),
+                    )
                 )
         if first < last:
             where = [d.merchant_id == merchant_id, d.day >= first.date(), d.day < last.date(), d.alerts > 0]
             parts.append(
-                select(d.rule_id, d.case_id, func.sum(d.alerts).label("n"))
-                .where(*where, *([d.rule_id == rule_id] if rule_id else []))
-                .group_by(d.rule_id, d.case_id)
+                select(d.rule_id, d.case_id, d.alerts.label("n"), d.outcome).where(
+                    *where, *([d.rule_id == rule_id] if rule_id else [])
+                )
             )
         counted = union_all(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
-        closed = c.state.in_(("resolved", "dismissed"))
-        judged = [
-            func.sum(case((and_(closed, c.outcome == o.value), counted.c.n), else_=0)).label(o.value)
-            for o in Outcome
-        ]
-        query = (
-            select(
-                counted.c.rule_id,
-                func.sum(counted.c.n).label("hits"),
-                func.count(func.distinct(func.nullif(counted.c.case_id, ""))).label("cases"),
-                *judged,
-            )
-            .select_from(
-                counted.outerjoin(CASE_T, and_(c.merchant_id == merchant_id, c.id == counted.c.case_id))
-            )
-            .group_by(counted.c.rule_id)
-        )
+        query = select(  # no join: the outcome is on the rows
+            counted.c.rule_id,
+            func.sum(counted.c.n).label("hits"),
+            func.count(func.distinct(func.nullif(counted.c.case_id, ""))).label("cases"),
+            *[
+                func.sum(case((counted.c.outcome == o.value, counted.c.n), else_=0)).label(o.value)
+                for o in Outcome
+            ],
+        ).group_by(counted.c.rule_id)
         with self._db.tenant(merchant_id) as s:
             rows = s.execute(query).all()
         return [
@@ -363,11 +372,7 @@ class FoxService:
     ) -> CaseDigestView:
         """The daily or weekly digest ending at ``end`` (default now) (core/cases/domain/digest.py),
         of ``stores`` only when the caller's token is limited to some."""
-        try:
-            chosen = digest_domain.Period(period)
-        except ValueError:
-            raise InvalidCaseRequestError(f"period must be daily or weekly, got {period!r}") from None
-        made = self.digest(merchant_id, chosen, end or self._clock.now(), stores=stores)
+        made = self.digest(merchant_id, _period(period), end or self._clock.now(), stores=stores)
         return CaseDigestView(
             period=made.period.value,
             start=made.start,
@@ -385,6 +390,29 @@ class FoxService:
                 )
                 for line in made.open_by_store
             ],
+        )
+
+    def digest_totals(
+        self,
+        merchant_id: str,
+        period: str,
+        end: datetime | None = None,
+        *,
+        stores: frozenset[str] | None = None,
+    ) -> CaseTotals:
+        """The digest's opened, closed and confirmed-fraud figures alone (the console's column for
+        the period before), without its patterns and open cases per store."""
+        end = end or self._clock.now()
+        start = end - _period(period).length
+        with self._db.tenant(merchant_id) as s:
+            opened, closed, fraud = _digest_counts(s, merchant_id, start, end, _of_stores(stores))
+        return CaseTotals(
+            start=start,
+            end=end,
+            opened=opened,
+            closed=closed,
+            confirmed_fraud=fraud,
+            confirmed_fraud_rate=fraud / closed if closed else None,
         )
 
     def case_totals(
@@ -441,22 +469,7 @@ class FoxService:
         c, a = CASE_T.c, ALERT_T.c
         only = _of_stores(stores)
         with self._db.tenant(merchant_id) as s:
-            opened = s.execute(
-                select(func.count()).where(
-                    c.merchant_id == merchant_id, *only, c.opened_at >= start, c.opened_at < end
-                )
-            ).scalar_one()
-            closed_rows = s.execute(
-                select(c.outcome, func.count())
-                .where(
-                    c.merchant_id == merchant_id,
-                    *only,
-                    c.closed_at >= start,
-                    c.closed_at < end,
-                    c.opened_at < end,
-                )
-                .group_by(c.outcome)
-            ).all()
+            opened, closed, fraud = _digest_counts(s, merchant_id, start, end, only)
             patterns = s.execute(
                 select(a.rule_id, func.count())
                 .select_from(ALERT_T.join(CASE_T, and_(c.merchant_id == a.merchant_id, c.id == a.case_id)))
@@ -481,15 +494,13 @@ class FoxService:
                 digest_domain.StoreLine(store, n, *self._store_top(s, merchant_id, store, rank, end))
                 for store, (n, rank) in stores.items()
             ]
-        closed = sum(int(n) for _o, n in closed_rows)
-        fraud = sum(int(n) for o, n in closed_rows if o == Outcome.CONFIRMED_FRAUD.value)
         lines.sort(key=lambda line: (-line.highest.rank, -line.open_cases, line.store))
         ranked = sorted(((str(r), int(n)) for r, n in patterns), key=lambda kv: (-kv[1], kv[0]))
         return digest_domain.Digest(
             period=period,
             start=start,
             end=end,
-            opened=int(opened),
+            opened=opened,
             closed=closed,
             confirmed_fraud_rate=fraud / closed if closed else None,
             top_patterns=tuple(ranked[: digest_domain.TOP_PATTERNS]),
@@ -889,9 +900,15 @@ class FoxService:
 def _record_outcome(
     s: Session, merchant_id: str, case_id: str, outcome: str | None, now: datetime, action: Action
 ) -> None:
-    """The case's outcome on each of its detections (Chirp's readiness reads it); cleared on reopen."""
+    """The case's outcome on each of its detections (Chirp's readiness reads it) and on its
+    ``fox_rule_days`` rows (the per-rule statistics read it there); cleared on reopen."""
     if action not in (Action.RESOLVE, Action.DISMISS, Action.REOPEN):
         return
+    s.execute(
+        RULE_DAY_T.update()
+        .where(RULE_DAY_T.c.merchant_id == merchant_id, RULE_DAY_T.c.case_id == case_id)
+        .values(outcome=outcome or "")
+    )
     members = select(ALERT_T.c.detection_id).where(
         ALERT_T.c.merchant_id == merchant_id,
         ALERT_T.c.case_id == case_id,
@@ -911,6 +928,36 @@ def _next_id(s: Session, table: Table, merchant_id: str, case_id: str, prefix: s
         select(func.count()).where(table.c.merchant_id == merchant_id, table.c.case_id == case_id)
     ).scalar_one()
     return f"{prefix}_{n + 1:06d}_{uuid.uuid4().hex[:12]}"
+
+
+def _period(period: str) -> digest_domain.Period:
+    try:
+        return digest_domain.Period(period)
+    except ValueError:
+        raise InvalidCaseRequestError(f"period must be daily or weekly, got {period!r}") from None
+
+
+def _digest_counts(
+    s: Session, merchant_id: str, start: datetime, end: datetime, only: list[Any]
+) -> tuple[int, int, int]:
+    """A digest period's cases opened, closed, and closed as confirmed fraud (index-only reads of
+    ``ix_fox_cases_opened`` and ``ix_fox_cases_closed``)."""
+    c = CASE_T.c
+    opened = s.execute(
+        select(func.count()).where(
+            c.merchant_id == merchant_id, *only, c.opened_at >= start, c.opened_at < end
+        )
+    ).scalar_one()
+    closed_rows = s.execute(
+        select(c.outcome, func.count())
+        .where(
+            c.merchant_id == merchant_id, *only, c.closed_at >= start, c.closed_at < end, c.opened_at < end
+        )
+        .group_by(c.outcome)
+    ).all()
+    closed = sum(int(n) for _o, n in closed_rows)
+    fraud = sum(int(n) for o, n in closed_rows if o == Outcome.CONFIRMED_FRAUD.value)
+    return int(opened), closed, fraud
 
 
 def _of_stores(stores: frozenset[str] | None) -> list[Any]:

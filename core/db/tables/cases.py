@@ -34,8 +34,16 @@ from core.domain.columns import UTCDateTime
 class FoxAlert(TenantKey, table=True):
     __tablename__ = "fox_alerts"
     __table_args__ = (
-        Index("ix_fox_alerts_case", "merchant_id", "case_id", "rule_id"),  # rule_id: the digest's patterns
+        # rule_id, withdrawn: the digest's patterns, an index-only nested loop from the period's cases.
+        Index("ix_fox_alerts_case", "merchant_id", "case_id", "rule_id", postgresql_include=["withdrawn"]),
         Index("ix_fox_alerts_rule_time", "merchant_id", "rule_id", "occurred_at"),
+        # The partial days of the per-rule statistics (FoxService.rule_outcome_stats), index-only.
+        Index(
+            "ix_fox_alerts_time",
+            "merchant_id",
+            "occurred_at",
+            postgresql_include=["rule_id", "case_id", "withdrawn", "location_id"],
+        ),
         {"schema": APP},
     )
 
@@ -65,15 +73,21 @@ class FoxRuleDay(TenantKey, table=True):
     informational alerts that open none): ``fox_alerts`` counted by (rule, day, case), kept by the
     fox consumer in the transaction that writes the alerts, so the per-rule outcome statistics of a
     90-day window read one row per (rule, case, day) instead of every alert
-    (``FoxService.rule_outcome_stats``)."""
+    (``FoxService.rule_outcome_stats``). ``outcome`` is the case's while it is closed ("" while open or
+    for none), set with the case's resolve, dismiss and reopen in their transaction, so the statistics
+    need no join to the cases."""
 
     __tablename__ = "fox_rule_days"
-    __table_args__ = {"schema": APP}
+    __table_args__ = (
+        Index("ix_fox_rule_days_case", "merchant_id", "case_id"),  # a case's rows, for its outcome
+        {"schema": APP},
+    )
 
     day: date = Field(primary_key=True)
     rule_id: str = Field(primary_key=True, max_length=16)
     case_id: str = Field(primary_key=True, max_length=40)
     alerts: int = 0
+    outcome: str = Field(default="", max_length=32, sa_column_kwargs={"server_default": ""})
 
 
 class FoxCase(TenantKey, table=True):
@@ -84,7 +98,12 @@ class FoxCase(TenantKey, table=True):
         Index("ix_fox_cases_opened", "merchant_id", "opened_at"),
         Index("ix_fox_cases_top", "merchant_id", "queue", "state", "severity_rank", "detections", "last_at"),
         # The digest (FoxService.digest): cases closed in a period; a store's open cases by severity.
-        Index("ix_fox_cases_closed", "merchant_id", "closed_at"),
+        Index(
+            "ix_fox_cases_closed",
+            "merchant_id",
+            "closed_at",
+            postgresql_include=["outcome", "opened_at", "location_id"],  # index-only counts
+        ),
         Index(
             "ix_fox_cases_store", "merchant_id", "state", "location_id", "severity_rank", "opened_at", "id"
         ),

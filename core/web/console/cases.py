@@ -142,7 +142,8 @@ def case_action(console: Console, request: Request, form: Mapping[str, Any]) -> 
 
 @page
 def digest(console: Console, request: Request, _form: Mapping[str, Any]) -> Response:
-    """canary-fox's case_digest for this period and the one before it, side by side."""
+    """canary-fox's case_digest for this period beside the period before's opened, closed and
+    confirmed-fraud figures (``FoxService.digest_totals``)."""
     viewer = console.viewer(request)
     console.require(viewer, "read")
     period = request.query_params.get("period", "weekly")
@@ -150,7 +151,7 @@ def digest(console: Console, request: Request, _form: Mapping[str, Any]) -> Resp
         raise PageError(400, "Cannot do that", "The digest is daily or weekly.")
     service = console.deps.fox_service
     current = service.case_digest(viewer.merchant_id, period, stores=viewer.stores)
-    previous = service.case_digest(viewer.merchant_id, period, current.start, stores=viewer.stores)
+    previous = service.digest_totals(viewer.merchant_id, period, current.start, stores=viewer.stores)
     return console.render(
         "digest.html", viewer, nav="cases", period=period, current=current, previous=previous
     )

@@ -92,11 +92,31 @@ def test_rule_days_follow_the_alerts_and_give_the_same_statistics(any_db: Databa
         alerts[1], rule_id="Q-VR-01", occurred_at=alerts[1].occurred_at + timedelta(days=1), revision=3
     )
     consumer.process(merchant, [moved])  # an updated alert: another rule, another day, same case
+    service = FoxService(any_db, CLOCK)
     with any_db.tenant(merchant) as s:
-        for i, case in enumerate(s.execute(select(FoxCase).where(FoxCase.merchant_id == merchant)).scalars()):
-            if i % 2 == 0:
-                case.state, case.outcome = "resolved", ["confirmed_fraud", "false_positive"][i % 4 // 2]
+        ids = s.execute(
+            select(FoxCase.id).where(FoxCase.merchant_id == merchant).order_by(FoxCase.id)
+        ).scalars()
+        case_ids = list(ids)
+    for i, case_id in enumerate(case_ids):  # closed through the service, as analysts close them
+        if i % 2 == 0:
+            outcome = ["confirmed_fraud", "false_positive"][i % 4 // 2]
+            service.start_investigation(merchant, case_id, actor="analyst")
+            service.resolve(merchant, case_id, outcome=outcome, reason="checked", actor="analyst")
+    with any_db.tenant(merchant) as s:
+        moved_case = s.execute(
+            select(FoxAlert.case_id).where(FoxAlert.detection_id == moved.detection_id)
+        ).scalar_one()
+    if case_ids.index(moved_case) % 2:  # its case closed too, for the late move below
+        service.start_investigation(merchant, moved_case, actor="analyst")
+        service.resolve(merchant, moved_case, outcome="training_issue", reason="checked", actor="analyst")
     _check(any_db, merchant)
+    service.reopen(merchant, case_ids[0], reason="a second look", actor="analyst")
+    _check(any_db, merchant)
+    consumer.process(
+        merchant, [replace(moved, occurred_at=moved.occurred_at + timedelta(days=1), revision=4)]
+    )
+    _check(any_db, merchant)  # a closed case's alert moved to a day it had no row for
 
     rebuild(any_db, merchant, CLOCK)
     _check(any_db, merchant)
