@@ -129,13 +129,38 @@ def cash_paid_receiver(ctx: RuleContext) -> Iterable[Finding]:
     ]
 
 
-# Q-IS-03's history: each transfer until both its sides have arrived (90 days), then each route's
-# last 100 closed transfers: [ts, transfer, sent, received, sent cost].
+# Q-IS-03's history: each transfer until both its sides have arrived (90 days): each side's
+# [quantity, cost, ts]; then each route's last 100 closed transfers in event time, a transfer closed
+# at the later of its two sides' times: [closed ts, transfer, sent, received, sent cost].
 ROUTE_KEPT = 100
 TRANSFERS: Window[dict[str, Any]] = Window(
     "transfers", key="from>to#transfer: the sides seen so far", retention=90 * DAY, shards=4
 )
 ROUTES: Window[list[list[Any]]] = Window("routes", key="from>to: its closed transfers", shards=1)
+
+
+def _side(facts: Facts) -> list[Any]:
+    header = facts.transfer
+    assert header is not None
+    quantity = (
+        sum(line.quantity for line in facts.transfer_lines)
+        if facts.transfer_lines
+        else (header.total_quantity or 0.0)
+    )
+    cost = sum(line.extended_cost_cents or 0 for line in facts.transfer_lines)
+    return [quantity, cost, facts.ts]
+
+
+def _closed_row(held: dict[str, Any], transfer_no: str, facts: Facts) -> list[Any]:
+    sent, recv = held["sent"], held["recv"]
+    closed = max(float(sent[2]) if len(sent) > 2 else facts.ts, float(recv[2]) if len(recv) > 2 else facts.ts)
+    return [closed, transfer_no, sent[0], recv[0], sent[1]]
+
+
+def with_closed(rows: list[list[Any]], row: list[Any]) -> list[list[Any]]:
+    """A route's closed transfers with ``row``, in event time (the latest ``ROUTE_KEPT``)."""
+    kept = [r for r in rows if r[1] != row[1]]
+    return sorted([*kept, row], key=lambda r: (float(r[0]), str(r[1])))[-ROUTE_KEPT:]
 
 
 @TRANSFERS.folds
@@ -145,27 +170,20 @@ def _fold_transfers(state: RuleState, facts: Facts) -> None:
         return
     key = f"{header.from_location}>{header.to_location}#{header.transfer_no}"
     held = dict(TRANSFERS.get(state, key) or {"sent": None, "recv": None})
-    quantity = (
-        sum(line.quantity for line in facts.transfer_lines)
-        if facts.transfer_lines
-        else (header.total_quantity or 0.0)
-    )
-    cost = sum(line.extended_cost_cents or 0 for line in facts.transfer_lines)
     side = "sent" if header.direction == "SENT" else "recv"
-    held[side] = [quantity, cost]
+    held[side] = _side(facts)
     held["ts"] = facts.ts
     if held["sent"] is not None and held["recv"] is not None:
         route = f"{header.from_location}>{header.to_location}"
         rows = list(ROUTES.get(state, route) or [])
-        rows.append([facts.ts, header.transfer_no, held["sent"][0], held["recv"][0], held["sent"][1]])
-        ROUTES.put(state, route, rows[-ROUTE_KEPT:])
+        ROUTES.put(state, route, with_closed(rows, _closed_row(held, header.transfer_no, facts)))
         TRANSFERS.pop(state, key)
     else:
         TRANSFERS.put(state, key, held)
 
 
-def transfer_closing(state: RuleState, facts: Facts) -> tuple[str, float, float, int] | None:
-    """(route, sent, received, sent cost) when this event brings a transfer's second side."""
+def transfer_closing(state: RuleState, facts: Facts) -> tuple[str, list[Any]] | None:
+    """(route, its closed-transfer row) when this event brings a transfer's second side."""
     header = facts.transfer
     if header is None:
         return None
@@ -173,18 +191,11 @@ def transfer_closing(state: RuleState, facts: Facts) -> tuple[str, float, float,
     held = TRANSFERS.get(state, key)
     if held is None:
         return None
-    quantity = (
-        sum(line.quantity for line in facts.transfer_lines)
-        if facts.transfer_lines
-        else (header.total_quantity or 0.0)
-    )
-    cost = sum(line.extended_cost_cents or 0 for line in facts.transfer_lines)
-    if header.direction == "SENT" and held.get("recv") is not None:
-        return f"{header.from_location}>{header.to_location}", quantity, float(held["recv"][0]), cost
-    if header.direction != "SENT" and held.get("sent") is not None:
-        sent = held["sent"]
-        return f"{header.from_location}>{header.to_location}", float(sent[0]), quantity, int(sent[1])
-    return None
+    other = "recv" if header.direction == "SENT" else "sent"
+    if held.get(other) is None:
+        return None
+    sides = {**held, ("sent" if other == "recv" else "recv"): _side(facts)}
+    return f"{header.from_location}>{header.to_location}", _closed_row(sides, header.transfer_no, facts)
 
 
 @rule(
@@ -213,50 +224,77 @@ def transfer_closing(state: RuleState, facts: Facts) -> tuple[str, float, float,
     history=(TRANSFERS, ROUTES),
 )
 def transfer_route_loss(ctx: RuleContext) -> Iterable[Finding]:
-    """When a transfer's second side arrives (shipped and received), the route's last N closed
-    transfers are summed; the route is reported when its loss crosses the threshold, once per
-    crossing (it re-arms after the route drops back below)."""
+    """Each closed transfer (both sides arrived) closes the route's last N closed transfers in event
+    time; the route is reported when their loss crosses the threshold, once per crossing (it re-arms
+    after the route drops back below). A transfer closing late re-walks the route's transfers in
+    event time: a crossing it moves or removes is withdrawn, and one it makes is reported."""
     closing = transfer_closing(ctx.state, ctx.facts)
-    header = ctx.facts.transfer
-    if closing is None or header is None:
+    if closing is None:
         return []
-    route, sent, received, _cost = closing
-    rows = [(r[2], r[3]) for r in ROUTES.get(ctx.state, route) or []]
-    rows = [*rows, (sent, received)][-ctx.whole("route_window") :]
-    total_sent = sum(s for s, _r in rows)
-    lost = total_sent - sum(r for _s, r in rows)
-    pct = lost * 100.0 / total_sent if total_sent else 0.0
-    above = pct >= ctx.num("loss_pct") and lost >= ctx.num("min_lost_units")
-    was_above = bool(ctx.memory.get(route))
-    if above:
-        ctx.memory.put(route, {"ts": ctx.facts.ts, "above": True})
-    else:
-        ctx.memory.pop(route)
-    if not above or was_above:
-        return []
-    origin, _, destination = route.partition(">")
-    return [
-        Finding(
-            summary=f"route {origin} → {destination} lost {lost:g} of {total_sent:g} units ({pct:.1f} %)",
-            subject=Subject(location_id=origin),
-            occurred_at=ctx.facts.occurred_at,
-            entity_id=route,
-            measurements={
-                "route": route,
-                "transfers": len(rows),
+    route, row = closing
+    rows = with_closed(list(ROUTES.get(ctx.state, route) or []), row)
+    window = ctx.whole("route_window")
+    crossings: dict[str, dict[str, Any]] = {}
+    above_before = False
+    for n in range(len(rows)):
+        part = rows[max(0, n - window + 1) : n + 1]
+        total_sent = sum(float(r[2]) for r in part)
+        lost = total_sent - sum(float(r[3]) for r in part)
+        pct = lost * 100.0 / total_sent if total_sent else 0.0
+        above = pct >= ctx.num("loss_pct") and lost >= ctx.num("min_lost_units")
+        if above and not above_before:
+            crossings[f"{route}|{rows[n][1]}"] = {
+                "at": float(rows[n][0]),
+                "transfer": str(rows[n][1]),
+                "transfers": len(part),
                 "sent": total_sent,
                 "lost": lost,
                 "loss_pct": round(pct, 2),
-                "closing_transfer": header.transfer_no,
-            },
-            evidence={
-                "transfer": header,
-                "transfer_lines": ctx.facts.transfer_lines,
-                "route_history": [{"sent": s, "received": r} for s, r in rows],
-            },
-            dedupe_key=f"{route}|{header.transfer_no}",
+                "history": [{"sent": r[2], "received": r[3]} for r in part],
+            }
+        above_before = above
+    held = ctx.memory.get(route) or {}
+    reported: dict[str, list[Any]] = dict(held.get("reported", {}))  # episode: [signature, revision]
+    out = []
+    for episode in sorted(set(reported) - set(crossings)):
+        out.append(
+            Finding.withdrawal(episode, "a transfer closed earlier moves the crossing", ctx.facts.occurred_at)
         )
-    ]
+        del reported[episode]
+    origin, _, destination = route.partition(">")
+    for episode, crossing in sorted(crossings.items()):
+        signature = [crossing["transfer"], crossing["transfers"], crossing["sent"], crossing["lost"]]
+        before = reported.get(episode)
+        if before is not None and before[0] == signature:
+            continue
+        revision = 1 if before is None else int(before[1]) + 1
+        reported[episode] = [signature, revision]
+        out.append(
+            Finding(
+                summary=f"route {origin} → {destination} lost {crossing['lost']:g} of "
+                f"{crossing['sent']:g} units ({crossing['loss_pct']:.1f} %)",
+                subject=Subject(location_id=origin),
+                occurred_at=datetime.fromtimestamp(crossing["at"], UTC),
+                entity_id=route,
+                measurements={
+                    "route": route,
+                    "transfers": crossing["transfers"],
+                    "sent": crossing["sent"],
+                    "lost": crossing["lost"],
+                    "loss_pct": crossing["loss_pct"],
+                    "closing_transfer": crossing["transfer"],
+                },
+                evidence={
+                    "transfer": ctx.facts.transfer,
+                    "transfer_lines": ctx.facts.transfer_lines,
+                    "route_history": crossing["history"],
+                },
+                episode=episode,
+                extent=revision,
+            )
+        )
+    ctx.memory.put(route, {"ts": max(ctx.facts.ts, float(held.get("ts", 0.0))), "reported": reported})
+    return out
 
 
 def _shift_week(week: str, years: int, delta: int) -> str:

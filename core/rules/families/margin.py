@@ -4,6 +4,7 @@ with a price override."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
 
 from core.domain.sales import LineItem
 from core.rules.context import RuleContext
@@ -158,8 +159,9 @@ def margin_below_category(ctx: RuleContext) -> Iterable[Finding]:
 def free_items(ctx: RuleContext) -> Iterable[Finding]:
     """Sale lines rung at zero by a price override (or a 100 % comp discount where the substrate has
     no override flag), counted per user per drawer session (or station and day); reported when the
-    count reaches the minimum and at each further multiple. Where the substrate has the flag, a free
-    line without it (a free promotional item) does not count."""
+    count reaches the minimum, as one detection per user and session updated as the count grows
+    (whichever ticket completes it, timed by the session's first free line). Where the substrate has
+    the flag, a free line without it (a free promotional item) does not count."""
     facts = ctx.facts
     txn = facts.transaction
     if txn is None or txn.type not in SALE_TYPES or not txn.employee_id:
@@ -186,17 +188,19 @@ def free_items(ctx: RuleContext) -> Iterable[Finding]:
             if (txn.id, li.line_no) not in known
         ),
     ]
-    ctx.memory.put(key, {"ts": facts.ts, "lines": rows[-200:]})
+    if len(rows) == len(held["lines"]):
+        return []  # a redelivery adds nothing
+    rows = sorted(rows, key=lambda r: (r[0], r[1], r[2]))[-200:]  # in event time, whatever the arrival
+    ctx.memory.put(key, {"ts": max(facts.ts, held.get("ts", facts.ts)), "lines": rows})
     minimum = ctx.whole("min_free_items")
-    before = len(held["lines"]) // minimum
-    if len(rows) < minimum or len(rows) // minimum == before:
+    if len(rows) < minimum:
         return []
     return [
         Finding(
             summary=f"{txn.employee_id}: {len(rows)} free item(s) by price override in one session",
             subject=ctx.subject(free, drawer_session_id=session),
-            occurred_at=txn.occurred_at,
-            entity_id=txn.id,
+            occurred_at=datetime.fromtimestamp(float(rows[0][0]), UTC),
+            entity_id=rows[0][1],  # the ticket of the session's first free line
             measurements={
                 "free_lines": len(rows),
                 "value_cents": sum(r[4] or 0 for r in rows),
@@ -216,7 +220,8 @@ def free_items(ctx: RuleContext) -> Iterable[Finding]:
                     for r in rows
                 ],
             },
-            dedupe_key=f"{key}|{len(rows) // minimum}",
+            episode=key,
+            extent=len(rows),
             bundle_key=f"Q-ME-02|{key}",
         )
     ]

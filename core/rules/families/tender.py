@@ -490,7 +490,8 @@ def payment_fragmentation(ctx: RuleContext) -> Iterable[Finding]:
     """One ticket paid in many pieces (several cards, gift cards or a card split under a limit): at
     least the minimum number of tenders on a ticket of at least the minimum total. A ticket's tenders
     are gathered across its events (keyed on the tender number), because a vendor may deliver them
-    one at a time (each Square ``payment.*`` webhook carries one); the ticket is reported once."""
+    one at a time (each Square ``payment.*`` webhook carries one); the ticket is reported once, timed
+    by its earliest event and updated as more tenders arrive."""
     txn = ctx.facts.transaction
     if txn is None or txn.type not in ("SALE", "EXCHANGE"):
         return []
@@ -498,8 +499,11 @@ def payment_fragmentation(ctx: RuleContext) -> Iterable[Finding]:
     tenders: dict[str, list[Any]] = dict(held["tenders"])
     for t in ctx.facts.tenders:
         tenders[t.tender_no] = [t.amount_cents, t.card_fingerprint, t.tender_type]
-    if tenders != held["tenders"]:
-        ctx.memory.put(txn.id, {"ts": ctx.facts.ts, "tenders": tenders})
+    first = min(float(held.get("first", ctx.facts.ts)), ctx.facts.ts)  # the ticket's earliest event
+    if tenders != held["tenders"] or first != held.get("first"):
+        ctx.memory.put(
+            txn.id, {"ts": max(ctx.facts.ts, held.get("ts", 0.0)), "tenders": tenders, "first": first}
+        )
     paid = {no: t for no, t in sorted(tenders.items()) if t[0] > 0}
     total = sum(t[0] for t in paid.values())
     if len(paid) < ctx.whole("min_tenders") or total < ctx.whole("min_total_cents"):
@@ -510,7 +514,7 @@ def payment_fragmentation(ctx: RuleContext) -> Iterable[Finding]:
         Finding(
             summary=f"{len(paid)} tenders on one ticket of {money(total, txn.currency)}",
             subject=ctx.subject(),
-            occurred_at=txn.occurred_at,
+            occurred_at=datetime.fromtimestamp(first, UTC),
             entity_id=txn.id,
             measurements={
                 "tenders": len(paid),
@@ -520,7 +524,8 @@ def payment_fragmentation(ctx: RuleContext) -> Iterable[Finding]:
                 "tender_numbers": sorted(paid),
             },
             evidence={"transaction": txn, "tenders": here},
-            dedupe_key=txn.id,
+            episode=f"fragmented|{txn.id}",
+            extent=len(paid),
         )
     ]
 

@@ -28,13 +28,14 @@ from core.simulate.canonical import (
     cp_drawer,
     cp_store,
     cp_ticket,
+    cp_transfer,
     cp_write_off,
     square_txn,
 )
 from tests.rules_cases import catalog
 from tests.rules_cases.inventory import seasonal_write_offs, write_offs
 from tests.rules_cases.tax import MEMPHIS, taxed_tickets
-from tests.rules_cases.tender import counterpoint_sessions, square_days
+from tests.rules_cases.tender import counterpoint_sessions, square_days, square_payments_one_by_one
 
 ENGINE = Engine(catalog())
 
@@ -579,6 +580,79 @@ def test_drawers_in_any_arrival_order_give_the_version_key_detections(order: lis
     )
 
 
+# Q-IS-03: a route's transfers in the order they closed, whichever side arrives when --------------
+
+# Over a window of two closed transfers: X1 in full, X2 short (the route crosses), X3 in full (still
+# above), X4 in full (back below), X5 short (a second crossing). Each transfer closes when its second
+# side happened, a day after the first.
+RECEIVED = {"X1": 100, "X2": 90, "X3": 100, "X4": 100, "X5": 80}
+TRANSFERRED = [
+    event
+    for n, (number, received) in enumerate(RECEIVED.items())
+    for event in (
+        cp_transfer(number, at(days=2 * n), "SENT", 100),
+        cp_transfer(number, at(days=2 * n + 1), "RECEIVED", received),
+    )
+]
+ROUTE = TenantConfig(
+    rules={"Q-IS-03": RuleSettings(Mode.ALERTING, params={"route_window": 2})}, only=frozenset({"Q-IS-03"})
+)
+
+
+def crossings(found: Sequence[Evaluation]) -> set[tuple[Any, ...]]:
+    return {
+        (ev.detection_id, ev.finding.occurred_at, tuple(sorted(ev.finding.measurements.items())))
+        for ev in found
+    }
+
+
+def test_q_is_03_in_event_time_reports_each_crossing_once() -> None:
+    found = run_events(ENGINE, TRANSFERRED, ROUTE)
+    assert sorted(ev.finding.measurements["closing_transfer"] for ev in found) == ["X2", "X5"]
+    assert {ev.finding.occurred_at for ev in found} == {at(days=3), at(days=9)}
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrivals(TRANSFERRED))
+def test_q_is_03_any_arrival_order_gives_the_event_time_crossings(order: list[ParsedEvent]) -> None:
+    assert crossings(run_events(ENGINE, order, ROUTE)) == crossings(run_events(ENGINE, TRANSFERRED, ROUTE))
+
+
+# Q-ME-02 and Q-TM-03: an episode timed by its first member, whichever event completes it ----------
+
+FREE_AND_SPLIT = [
+    *(cp_ticket(f"z{n}", at(20 * n), [L(f"ITEM{n}", 0, regular=1_500, overridden=True)]) for n in range(4)),
+    *square_payments_one_by_one("f1", [7_500] * 4),
+]
+EPISODE_RULES = TenantConfig(
+    rules={r: RuleSettings(Mode.ALERTING) for r in ("Q-ME-02", "Q-TM-03")},
+    only=frozenset({"Q-ME-02", "Q-TM-03"}),
+)
+
+
+def episodes(found: Sequence[Evaluation]) -> set[tuple[Any, ...]]:
+    return {
+        (ev.rule.id, ev.detection_id, ev.finding.entity_id, ev.finding.occurred_at, ev.finding.extent)
+        for ev in found
+    }
+
+
+def test_free_items_and_fragments_are_one_detection_each_at_the_first_member() -> None:
+    found = run_events(ENGINE, FREE_AND_SPLIT, EPISODE_RULES)
+    assert sorted((ev.rule.id, ev.finding.occurred_at, ev.finding.extent) for ev in found) == [
+        ("Q-ME-02", at(0), 4),
+        ("Q-TM-03", at(1), 4),
+    ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrivals(FREE_AND_SPLIT))
+def test_free_items_and_fragments_in_any_arrival_order(order: list[ParsedEvent]) -> None:
+    assert episodes(run_events(ENGINE, order, EPISODE_RULES)) == episodes(
+        run_events(ENGINE, FREE_AND_SPLIT, EPISODE_RULES)
+    )
+
+
 # Every rule over its own cases -----------------------------------------------------------------------
 
 # Rules whose cases still give different detections in some arrival order, and why (issue 15's
@@ -589,12 +663,9 @@ ORDER_DEPENDENT = {
     "Q-CT-01": "a customer's earlier tickets and items' first sales are read as they stand on arrival",
     "Q-DM-01": "a store's discount ceilings are read as they stand when the sale arrives",
     "Q-DM-02": "a markdown arriving after the purchase is not matched to it",
-    "Q-IS-03": "a route's loss trend counts transfers in the order their second side arrives",
     "Q-ME-01": "the week's margin shortfall and items' first sales are read as they stand on arrival",
-    "Q-ME-02": "a session's free-item count is reported by the event that completes it",
     "Q-MM-02": "a mix-and-match group arriving after the sale is not applied to it",
     "Q-TC-02": "a customer's exemption arriving after the sale is not applied to it",
-    "Q-TM-03": "a fragmented ticket is reported with the tenders of the event that completed it",
 }
 SEEDS = 12
 
