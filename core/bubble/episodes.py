@@ -1,5 +1,10 @@
 """One signal per excursion: flagged hours of a device (or store) closer than the gap merge into an
-episode that carries each dimension's share and expected vs observed over its hours."""
+episode that carries each dimension's share and expected vs observed over its hours.
+
+The gap counts the subject's active hours (hours it has input), not the clock: a drift that is still
+there when the store reopens in the morning continues last evening's episode instead of starting a
+new one after a night of no activity. Flagged hours without an active-hour position fall back to the
+clock."""
 
 from __future__ import annotations
 
@@ -26,11 +31,12 @@ class FlaggedHour:
     shares: np.ndarray
     expected: np.ndarray
     observed: np.ndarray
+    active: int | None = None  # the subject's active hours so far, this one included
 
 
 class EpisodeBuilder:
     def __init__(self, gap_hours: int) -> None:
-        self.gap = timedelta(hours=gap_hours)
+        self.gap_hours = gap_hours
         self.devices: dict[tuple[str, str], list[FlaggedHour]] = defaultdict(list)
         self.stores: dict[str, list[FlaggedHour]] = defaultdict(list)
 
@@ -52,11 +58,18 @@ class EpisodeBuilder:
     def _runs(self, hours: list[FlaggedHour]) -> list[list[FlaggedHour]]:
         runs: list[list[FlaggedHour]] = []
         for flagged in sorted(hours, key=lambda h: h.hour):
-            if runs and flagged.hour - runs[-1][-1].hour <= self.gap:
+            if runs and _distance(runs[-1][-1], flagged) <= self.gap_hours:
                 runs[-1].append(flagged)
             else:
                 runs.append([flagged])
         return runs
+
+
+def _distance(before: FlaggedHour, after: FlaggedHour) -> float:
+    """Hours from one flagged hour to the next: active hours when both know their position."""
+    if before.active is not None and after.active is not None:
+        return after.active - before.active
+    return (after.hour - before.hour) / HOUR
 
 
 def episode_id(scope: str, store: str, device: str | None, start: datetime) -> str:

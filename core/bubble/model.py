@@ -22,7 +22,7 @@ class Config:
     cusum_cap: float = 30.0  # nats; bounds how long an excursion keeps the CUSUM up
     freeze_level: float = 4.0  # nats; a risk dimension's baseline is frozen while its CUSUM is above
     max_skip_hours: int = 168  # the poisoning guard stops skipping a device after this many hours
-    episode_gap_hours: int = 6  # flagged hours closer than this merge into one episode
+    episode_gap_hours: int = 6  # flagged hours closer than this many active hours merge into one episode
     relearn_hours: int = 24  # after a re-baseline: active hours learned unguarded, with no drift evidence
     relearn_weight: float = 100.0  # after a re-baseline: the old baseline's evidence, in transactions
     dispersion_max: float = 2.0  # cap on the Negative Binomial overdispersion of hourly traffic

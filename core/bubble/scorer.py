@@ -63,6 +63,8 @@ class Walk:
         self.result = Result()
         self.episodes = EpisodeBuilder(config.episode_gap_hours)
         self.store_names = [frame.stores[s] for s in frame.device_store.tolist()]  # per device
+        self.active_hours = np.zeros(d, dtype=int)  # hours with input so far (episode gaps count these)
+        self.store_active_hours = np.zeros(s, dtype=int)
 
     def run(self) -> Result:
         f = self.f
@@ -85,6 +87,8 @@ class Walk:
     def _hour(self, hour: datetime, present: np.ndarray, obs: Observed) -> None:
         cfg, th, store = self.cfg, self.th, self.f.device_store
         bucket = np.full(self.d, bucket_of(hour))
+        self.active_hours += obs.input_row
+        self.store_active_hours += np.bincount(store, weights=obs.input_row, minlength=self.s) > 0
         z, expected, lam = predict(self.base, obs, bucket, cfg.dispersion_max)
         z = np.where(present[:, None], z, 0.0)
         raw_u = device_residuals(z, store, present, self.s)
@@ -109,11 +113,18 @@ class Walk:
         self.cusum[hourly_alarm] = 0.0
         mature = scored & (self.base.learned >= cfg.mature_hours) & (self.relearn <= 0)
         llr[~mature] = 0.0  # no drift evidence before the device has a settled baseline of its own
+        # A dimension drifting store-wide (the store's CUSUM on it above the freeze level) is the
+        # store's: the devices' CUSUMs on it restart and gather nothing, so they do not saturate on
+        # the store's drift and drain for days after it.
+        store_held = self.store_cusum[store] >= cfg.freeze_level
+        evidence = llr.copy()  # the store's CUSUM still hears its devices, so it drains
+        llr[store_held] = 0.0
+        self.cusum[store_held & present[:, None]] = 0.0
         self.cusum = np.where(present[:, None], tails.cusum_step(self.cusum, llr, cfg.cusum_cap), self.cusum)
         drift = np.where(active, self.cusum.max(axis=1), 0.0)
 
         observed = _observed_all(obs)
-        store_alarm, store_row = self._store(hour, z, present, llr, obs, expected, observed)
+        store_alarm, store_row = self._store(hour, z, present, evidence, obs, expected, observed)
         drift_alarm = scored & obs.input_row & active & (drift >= th.device_cusum)
         # Store precedence: drift shared by the store (its leave-top-one-out CUSUM is up) is the
         # store's signal, not one per device.
@@ -166,6 +177,7 @@ class Walk:
                     shares[i],
                     expected[i],
                     observed[i],
+                    int(self.active_hours[i]),
                 ),
                 device[i],
                 store_id[i],
@@ -252,6 +264,7 @@ class Walk:
                     shares[s],
                     exp,
                     _observed_sum(observed, members),
+                    int(self.store_active_hours[s]),
                 ),
                 self.f.stores[s],
             )
@@ -286,6 +299,7 @@ class Walk:
         self.skip_run = np.where(skip, self.skip_run + 1, 0)
         thawed = np.ones((self.d, K), dtype=bool)
         thawed[:, RISK_INDEX] = self.cusum <= self.cfg.freeze_level  # zero until the device is mature
+        thawed[:, RISK_INDEX] &= self.store_cusum[self.f.device_store] < self.cfg.freeze_level
         thawed[relearning] = True
         self.base.learn(obs, bucket, learn, thawed, lam)
         self.relearn = np.where(present & (obs.n > 0), np.maximum(self.relearn - 1, 0), self.relearn)

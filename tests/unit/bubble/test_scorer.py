@@ -94,16 +94,20 @@ def test_rebaseline_learns_the_held_back_hours_and_records_a_revision() -> None:
 
 
 def test_a_lasting_change_dismissed_as_the_new_normal_stops_raising_episodes() -> None:
-    """From day 10 one register voids three tickets an hour (a returns desk): a drift episode a day.
-    Re-baselined at the end of the first, the register learns the new level and goes quiet."""
+    """From day 10 one register voids three tickets an hour (a returns desk): one drift episode that
+    goes on day after day (the nights between are no gap: the register is not active in them).
+    Re-baselined at the end of its first day, the register learns the new level and goes quiet."""
     start = T0 + timedelta(days=10)
     rows = [replace(r, voids=3) if r.device_id == "sq:device:D1" and r.hour >= start else r for r in world()]
-    before = [e for e in score(rows, DEFAULT_THRESHOLDS).episodes if e.scope == "device"]
-    assert len(before) >= 3
-    assert {e.device_id for e in before} == {"sq:device:D1"}
-    first = before[0]
-    after = score(rows, DEFAULT_THRESHOLDS, rebaselines=[Rebaseline("sq:device:D1", first.end)])
-    assert [e.id for e in after.episodes if e.scope == "device"] == [first.id]  # the dismissed one stays
+    result = score(rows, DEFAULT_THRESHOLDS)
+    (first,) = [e for e in result.episodes if e.scope == "device"]
+    assert first.device_id == "sq:device:D1"
+    assert first.end - first.start > timedelta(days=3)
+    first_day = max(r.hour for r in result.devices if r.alert and r.hour.date() == first.start.date())
+    dismissed = first_day + timedelta(hours=1)
+    after = score(rows, DEFAULT_THRESHOLDS, rebaselines=[Rebaseline("sq:device:D1", dismissed)])
+    (kept,) = [e for e in after.episodes if e.scope == "device"]
+    assert (kept.id, kept.end) == (first.id, dismissed)  # the dismissed part stays, nothing follows
     assert [r.kind for r in after.revisions if r.device_id == "sq:device:D1"][-1] == "rebaselined"
 
 
@@ -145,6 +149,35 @@ def test_flagged_hours_closer_than_the_gap_merge() -> None:
         )
     episodes = builder.finish(Result())
     assert [(e.start - T0, e.hours) for e in episodes] == [(timedelta(0), 2), (timedelta(hours=10), 1)]
+
+
+def test_the_gap_counts_the_subjects_active_hours_not_the_clock() -> None:
+    # 19:00 and 20:00 flagged, the store closed overnight, 09:00 flagged again: 13 hours on the
+    # clock but two active hours later, so one episode; four active hours past the gap, a second
+    builder = EpisodeBuilder(gap_hours=6)
+    vec = np.zeros(9)
+    vec[2] = 1.0
+    for offset, active in ((19, 100), (20, 101), (33, 103), (40, 110)):
+        flagged = FlaggedHour(T0 + timedelta(hours=offset), 1.5, "drift", vec, vec, vec, active)
+        builder.add_device(flagged, "D1", "S1")
+    episodes = builder.finish(Result())
+    assert [(e.start - T0, e.hours) for e in episodes] == [(timedelta(hours=19), 3), (timedelta(hours=40), 1)]
+
+
+def test_a_store_wide_drift_is_one_store_episode_and_leaves_no_device_drift_behind() -> None:
+    # four registers, two days of a store-wide void rate ×10: the store's CUSUM holds the drift, so
+    # the devices' CUSUMs on voids gather nothing while it is up and nothing drains for days after
+    rows = []
+    for device in ("D1", "D2", "D3", "D4"):
+        rows += [
+            replace(r, voids=2 + int(r.hour.hour % 2 == 0)) if (r.hour - T0).days in (14, 15) else r
+            for r in steady(device, 20)
+        ]
+    th = Thresholds(device_hourly=1e9, device_cusum=10.0, store_hourly=1e9, store_cusum=6.0)
+    w = walk(rows, th)
+    scopes = [(e.scope, e.start.date()) for e in w.result.episodes]
+    assert scopes == [("store", (T0 + timedelta(days=14)).date())]
+    assert not any(r.alert for r in w.result.devices)
 
 
 def test_bad_input_is_refused_with_the_reason() -> None:
