@@ -12,11 +12,10 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import Table, and_, delete, func, or_
-from sqlalchemy import select as core_select
 from sqlmodel import Session, col, select
 
 from core.consumers.keys import DIGEST
-from core.db.bulk import any_of, insert_rows
+from core.db.bulk import by_key, insert_rows
 from core.db.tables.ledger import ProcessedMessage
 
 CHUNK = 500
@@ -24,19 +23,14 @@ POSITIONS: Table = ProcessedMessage.__table__  # type: ignore[attr-defined]
 
 
 def seen(session: Session, merchant_id: str, consumer: str, keys: Sequence[str]) -> set[str]:
-    """The subset of ``keys`` this consumer has already applied for the merchant (on Postgres one
-    array look-up per ``CHUNK`` keys, ``bulk.any_of``)."""
+    """The subset of ``keys`` this consumer has already applied for the merchant (one index probe
+    per key on Postgres, ``bulk.by_key``)."""
     found: set[str] = set()
+    fixed = {"merchant_id": merchant_id, "consumer": consumer}
     for start in range(0, len(keys), CHUNK):
         part = list(keys[start : start + CHUNK])
         found.update(
-            session.execute(
-                core_select(POSITIONS.c.message_key).where(
-                    POSITIONS.c.merchant_id == merchant_id,
-                    POSITIONS.c.consumer == consumer,
-                    any_of(session, POSITIONS.c.message_key, part),
-                )
-            ).scalars()
+            r.message_key for r in by_key(session, POSITIONS, fixed, "message_key", part, ("message_key",))
         )
     return found
 

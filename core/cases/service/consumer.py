@@ -48,7 +48,7 @@ from core.cases.service import notify as notifications
 from core.cases.service.notify import TARGET_T
 from core.clock import Clock
 from core.consumers.tracked import Batch, Decoded, TrackedConsumer
-from core.db.bulk import any_of, insert_rows, update_rows
+from core.db.bulk import any_of, by_key, insert_rows, update_rows
 from core.db.dialect import MerchantLock, insert_for, is_postgres
 from core.db.tables.cases import FoxAlert, FoxCase, FoxEscalationRule, FoxPolicy, FoxRuleDay
 from core.db.tables.rules import DetectionRow
@@ -318,6 +318,7 @@ def _insert_many(session: Session, table: Table, rows: Sequence[dict[str, Any]])
         insert_rows(session, table, group)
 
 
+EXISTING = ("detection_id", "case_id", "revision", "rule_id", "occurred_at", "withdrawn")
 MEMBER_COLUMNS = (
     "case_id",
     "detection_id",
@@ -390,22 +391,13 @@ def _refreshed(
 
 
 def _existing(session: Session, merchant_id: str, ids: Sequence[str]) -> dict[str, tuple[Any, ...]]:
-    """By detection id, the stored alert's (case id, revision, rule id, occurred at, withdrawn)."""
+    """By detection id, the stored alert's (case id, revision, rule id, occurred at, withdrawn): one
+    index probe per id on Postgres (``bulk.by_key``)."""
     found: dict[str, tuple[Any, ...]] = {}
     unique = sorted(set(ids))
     for i in range(0, len(unique), 500):
-        for row in session.execute(
-            select(
-                ALERT_T.c.detection_id,
-                ALERT_T.c.case_id,
-                ALERT_T.c.revision,
-                ALERT_T.c.rule_id,
-                ALERT_T.c.occurred_at,
-                ALERT_T.c.withdrawn,
-            ).where(
-                ALERT_T.c.merchant_id == merchant_id,
-                any_of(session, ALERT_T.c.detection_id, unique[i : i + 500]),
-            )
+        for row in by_key(
+            session, ALERT_T, {"merchant_id": merchant_id}, "detection_id", unique[i : i + 500], EXISTING
         ):
             found[row.detection_id] = (row.case_id, row.revision, row.rule_id, row.occurred_at, row.withdrawn)
     return found
