@@ -3,6 +3,7 @@ swaps after the fact, and payment fragmentation."""
 
 from __future__ import annotations
 
+import bisect
 import math
 import statistics
 from collections.abc import Iterable
@@ -79,7 +80,7 @@ def closures(state: RuleState, facts: Facts) -> list[SessionClose]:
 def _station_rows(state: RuleState, station: str) -> list[list[Any]]:
     held = STATIONS.get(state, station)
     if held is not None:
-        return [list(row) for row in held["s"]]
+        return list(held["s"])  # the rows themselves are copied only when they change (_own)
     # State written before sessions were kept in event time: the closed sessions' shares and the
     # open session, as the earliest rows.
     rows: list[list[Any]] = []
@@ -156,10 +157,10 @@ def _work_out_station(
             and not latest[_CLOSED]
             and facts.ts >= latest[_FIRST]
         ):
-            row = list(latest)
-            if _add_sale(state, facts, txn, [row]) is None:
+            only = [latest]  # _add_sale copies the row before changing it
+            if _add_sale(state, facts, txn, only) is None:
                 return None
-            return station, [*held["s"][:-1], row], []  # type: ignore[index]
+            return station, [*held["s"][:-1], only[0]], []  # type: ignore[index]
     rows = _station_rows(state, station)
     before = dict(zip((r[_KEY] for r in rows), _closed(rows), strict=True))
     changed: str | None = None
@@ -180,14 +181,19 @@ def _work_out_station(
     moved = next((i for i, row in enumerate(rows) if row[_KEY] == changed and now[i]), None)
     if moved is not None:  # a closed session changed: the later sessions' baselines include it
         judge = sorted({*judge, *(i for i in range(moved, len(rows)) if now[i])})
+    # Each closed session's (share, sales) once, with its position: a session's baseline is the
+    # closed sessions before it.
+    closed_at = (
+        [i for i, (r, shut) in enumerate(zip(rows, now, strict=True)) if shut and r[_TOTAL] > 0]
+        if judge
+        else []
+    )
+    shares = [(round(rows[i][_CASH] / rows[i][_TOTAL], 4), int(rows[i][_SALES])) for i in closed_at]
     out = []
     for i in judge:
         row = rows[i]
-        base = tuple(
-            (round(r[_CASH] / r[_TOTAL], 4), int(r[_SALES]))
-            for r, shut in zip(rows[:i], now[:i], strict=True)
-            if shut and r[_TOTAL] > 0
-        )[-BASELINE_KEPT:]
+        upto = bisect.bisect_left(closed_at, i)
+        base = tuple(shares[max(upto - BASELINE_KEPT, 0) : upto])
         out.append(
             SessionClose(
                 station=station,
@@ -222,7 +228,9 @@ def _add_sale(state: RuleState, facts: Facts, txn: Transaction, rows: list[list[
     if row is None:
         row = [key, ts, ts, 0, 0, 0, 0.0, txn.employee_id, local_day(txn), False]
         rows.append(row)
-    elif row[_SALES] == 0 or ts < row[_FIRST]:  # the session's earliest sale names it
+    else:
+        row = _own(rows, row)
+    if row[_SALES] == 0 or ts < row[_FIRST]:  # the session's earliest sale names it
         row[_FIRST] = ts if row[_SALES] == 0 else min(row[_FIRST], ts)
         row[_EMPLOYEE], row[_DAY] = txn.employee_id, local_day(txn)
     if row[_SALES] == 0:
@@ -250,8 +258,16 @@ def _close_drawer(facts: Facts, shift_id: str, rows: list[list[Any]]) -> str | N
         rows.append(row)
     if row[_CLOSED]:
         return None
-    row[_CLOSED] = True
+    _own(rows, row)[_CLOSED] = True
     return str(row[_KEY])
+
+
+def _own(rows: list[list[Any]], row: list[Any]) -> list[Any]:
+    """``row`` replaced in ``rows`` by a copy, which is returned to be changed: the rows read from
+    the window are the state as it stood before the event, shared with ``rows`` until one changes."""
+    copy = list(row)
+    rows[next(i for i, r in enumerate(rows) if r is row)] = copy
+    return copy
 
 
 @STATIONS.folds
