@@ -141,7 +141,7 @@ def _mismatch(record: dict[str, Any], usual: str, share: float) -> Finding:
     family=Family.TAX,
     title="Tax-exempt customer buying in a retail walk-in shape",
     requires=("customer.tax_exempt", "transaction.tax_cents|taxes.tax_cents"),
-    triggers=("transaction",),
+    triggers=("transaction", "customer"),
     parameters=(
         Parameter("max_lines", 1, "Most sale lines a walk-in-shaped ticket has", 1, 20),
         Parameter("max_amount_cents", 5_000, "Largest walk-in-shaped ticket", 0, 10_000_000, unit="cents"),
@@ -155,40 +155,98 @@ def _mismatch(record: dict[str, Any], usual: str, share: float) -> Finding:
 )
 def exempt_walk_in(ctx: RuleContext) -> Iterable[Finding]:
     """An untaxed sale to a tax-exempt customer that looks like a retail walk-in: few lines, a small
-    total and (when configured) only retail categories. Resale exemptions used for personal buys."""
+    total and (when configured) only retail categories. Resale exemptions used for personal buys.
+    The exemption is the customer record's in force at the sale (the latest record at or before it,
+    else the earliest), whatever order records and sales arrive in: a record arriving later
+    re-judges the customer's walk-in-shaped sales, reporting or withdrawing them."""
+    facts = ctx.facts
+    txn = facts.transaction
+    record = facts.customer
+    key = record.id if record is not None else (txn.customer_id if txn is not None else None)
+    if key is None:
+        return []
+    held = ctx.memory.get(key)
+    if held is None:
+        # A customer first seen before its records were kept here: its exemption as last delivered.
+        known = ctx.customer(key)
+        seed = [] if known is None or "tax_exempt" not in known else [[-1e18, bool(known["tax_exempt"])]]
+        held = {"ts": facts.ts, "records": seed, "sales": []}
+    records, sales = [list(r) for r in held["records"]], [list(r) for r in held["sales"]]
+    changed = False
+    if record is not None and [facts.ts, bool(record.tax_exempt)] not in records:
+        records = sorted([*records, [facts.ts, bool(record.tax_exempt)]])[-RECORDS_KEPT:]
+        changed = True
+    judge = list(sales) if changed else []
+    sale = _walk_in(ctx) if txn is not None and txn.customer_id == key else None
+    if sale is not None and all(row[1] != sale[1] for row in sales):
+        sales = sorted([*sales, sale])[-SALES_KEPT:]
+        judge.append(sale)
+        changed = True
+    if not changed:
+        return []
+    ctx.memory.put(key, {"ts": max(facts.ts, float(held["ts"])), "records": records, "sales": sales})
+    return [_exempt_finding(ctx, row, _exempt_at(records, float(row[0]))) for row in judge]
+
+
+RECORDS_KEPT = 20
+SALES_KEPT = 50
+
+
+def _exempt_at(records: list[list[Any]], ts: float) -> bool:
+    if not records:
+        return False
+    before = [r for r in records if r[0] <= ts]
+    return bool((before[-1] if before else records[0])[1])
+
+
+def _walk_in(ctx: RuleContext) -> list[Any] | None:
+    """The sale as a JSON-safe row when it has a walk-in's shape (untaxed, few lines, small, retail)."""
     txn = ctx.facts.transaction
-    if txn is None or txn.type not in SALE_TYPES or not txn.customer_id:
-        return []
-    record = ctx.facts.customer if ctx.facts.customer and ctx.facts.customer.id == txn.customer_id else None
-    exempt = (
-        record.tax_exempt if record is not None else (ctx.customer(txn.customer_id) or {}).get("tax_exempt")
-    )
-    if not exempt:
-        return []
+    assert txn is not None
+    if txn.type not in SALE_TYPES:
+        return None
     taxed = (txn.tax_cents or 0) + sum(t.tax_cents for t in ctx.facts.taxes)
     lines = [li for li in ctx.facts.line_items if li.line_type == "SALE"]
     retail = set(ctx.texts("retail_categories"))
     if taxed != 0 or not lines or len(lines) > ctx.whole("max_lines"):
-        return []
+        return None
     if txn.amount_cents > ctx.whole("max_amount_cents"):
-        return []
+        return None
     if retail and not all(li.category_id in retail for li in lines):
-        return []
+        return None
+    subject = asdict(ctx.subject(lines))
     return [
-        Finding(
-            summary=f"tax-exempt customer: untaxed {len(lines)}-line ticket of "
-            f"{money(txn.amount_cents, txn.currency)}",
-            subject=ctx.subject(lines),
-            occurred_at=txn.occurred_at,
-            entity_id=txn.id,
-            measurements={"lines": len(lines), "amount_cents": txn.amount_cents},
-            evidence={
-                "transaction": txn,
-                "line_items": lines,
-                "customer": record or ctx.customer(txn.customer_id),
-            },
-        )
+        ctx.facts.ts,
+        txn.id,
+        txn.occurred_at.isoformat(),
+        len(lines),
+        txn.amount_cents,
+        txn.currency,
+        {k: list(v) if isinstance(v, tuple) else v for k, v in subject.items()},
+        {
+            "transaction": txn.model_dump(mode="json"),
+            "line_items": [li.model_dump(mode="json") for li in lines],
+        },
     ]
+
+
+def _exempt_finding(ctx: RuleContext, row: list[Any], exempt: bool) -> Finding:
+    _ts, txn_id, at, lines, amount, currency, subject, evidence = row
+    episode = f"exempt|{txn_id}"
+    if not exempt:
+        return Finding.withdrawal(
+            episode, "the customer was not tax-exempt at the sale", ctx.facts.occurred_at
+        )
+    return Finding(
+        summary=f"tax-exempt customer: untaxed {lines}-line ticket of {money(amount, currency)}",
+        subject=Subject(**{k: tuple(v) if isinstance(v, list) else v for k, v in subject.items()}),
+        occurred_at=datetime.fromisoformat(at),
+        entity_id=txn_id,
+        measurements={"lines": lines, "amount_cents": amount},
+        evidence={**evidence, "customer": ctx.customer(subject.get("customer_id"))},
+        episode=episode,
+        extent=1,
+    )
 
 
 RULES = (tax_stack_mismatch, exempt_walk_in)
