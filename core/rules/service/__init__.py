@@ -103,6 +103,9 @@ class ChirpService:
     ) -> FamilyCounts:
         return self.detections.family_counts(merchant_id, start, end, stores=stores)
 
+    def dashboard(self, merchant_id: str, **options: Any) -> tuple[TrendReport, list[FamilyCounts]]:
+        return self.detections.dashboard(merchant_id, **options)
+
     def dry_run_rule(
         self,
         merchant_id: str,

@@ -72,7 +72,18 @@ def dashboard(console: Console, request: Request, _form: Mapping[str, Any]) -> R
     only = _text(q, "key", 160)
     now = console.now()
     rules = console.deps.chirp_service
-    report = rules.detection_trends(viewer.merchant_id, by=by, weeks=weeks, end=now, stores=viewer.stores)
+    until = now + timedelta(seconds=1)  # what happened at this very second counts too
+    this_start = _month_start(now)
+    last_start = _previous_month(this_start)
+    # The weekly trends and the two months' families from one pass over the detections.
+    report, (last_families, this_families) = rules.dashboard(
+        viewer.merchant_id,
+        by=by,
+        weeks=weeks,
+        end=now,
+        spans=[last_start, this_start, until],
+        stores=viewer.stores,
+    )
     measures = list(report.measures)
     rows: dict[str | None, dict[str, Any]] = {}
     for s in report.series:
@@ -101,11 +112,6 @@ def dashboard(console: Console, request: Request, _form: Mapping[str, Any]) -> R
         }
         for r in ranked[:MAX_ROWS]
     ]
-    until = now + timedelta(seconds=1)  # what happened at this very second counts too
-    this_start = _month_start(now)
-    last_start = _previous_month(this_start)
-    this_families = rules.family_counts(viewer.merchant_id, this_start, until, stores=viewer.stores)
-    last_families = rules.family_counts(viewer.merchant_id, last_start, this_start, stores=viewer.stores)
     families = sorted(set(last_families.counts) | set(this_families.counts))
     cases = console.deps.fox_service
     this_cases = cases.case_totals(viewer.merchant_id, this_start, until, stores=viewer.stores)

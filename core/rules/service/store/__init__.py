@@ -26,6 +26,7 @@ from core.rules.service.store.config import (
 )
 from core.rules.service.store.corrections import REPLAYED, WITHDRAWN, corrected, supersede, withdraw
 from core.rules.service.store.detections import (
+    dashboard_tally,
     detection,
     detection_page,
     detection_tally,
@@ -59,6 +60,7 @@ __all__ = [
     "audit_page",
     "catalog_pin",
     "corrected",
+    "dashboard_tally",
     "detection",
     "detection_page",
     "detection_tally",
