@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -298,7 +298,8 @@ def apply_alerts(
     for row in fresh.values():
         if not row["withdrawn"]:
             days[rule_day(row["rule_id"], row["occurred_at"], row["case_id"])] += 1
-    count_rule_days(session, merchant_id, days)
+    opened = {c for c, row in new_cases.items() if row["state"] in OPEN_STATES}
+    count_rule_days(session, merchant_id, days, opened)
     if restore is None and settings.notify:
         notify_cases(session, merchant_id, sorted(touched), now)
     return counts
@@ -408,9 +409,16 @@ def rule_day(rule_id: str, occurred_at: datetime, case_id: str | None) -> tuple[
     return occurred_at.astimezone(UTC).date(), rule_id, case_id or ""
 
 
-def count_rule_days(session: Session, merchant_id: str, delta: Mapping[tuple[date, str, str], int]) -> None:
+def count_rule_days(
+    session: Session,
+    merchant_id: str,
+    delta: Mapping[tuple[date, str, str], int],
+    open_cases: Collection[str] = (),
+) -> None:
     """Add ``delta`` to the merchant's ``fox_rule_days`` (in the caller's transaction); rows that fall
-    to zero are dropped, so a (rule, case) pair is present exactly while it holds a live alert."""
+    to zero are dropped, so a (rule, case) pair is present exactly while it holds a live alert.
+    ``open_cases`` are cases the caller knows to be open (opened by its batch): their outcome is not
+    looked up."""
     rows = [
         {"merchant_id": merchant_id, "day": d, "rule_id": r, "case_id": c, "alerts": n}
         for (d, r, c), n in sorted(delta.items())
@@ -435,7 +443,7 @@ def count_rule_days(session: Session, merchant_id: str, delta: Mapping[tuple[dat
         )
     # A row is written with no outcome; one of a closed case (an alert joining it late, a rebuild
     # putting the analysts' state back) takes the case's, as its resolve or dismiss set it.
-    grown = sorted({c for (_d, _r, c), n in delta.items() if n > 0 and c})
+    grown = sorted({c for (_d, _r, c), n in delta.items() if n > 0 and c and c not in open_cases})
     for i in range(0, len(grown), 500):
         for case_id, outcome in session.execute(
             select(CASE_T.c.id, CASE_T.c.outcome).where(
