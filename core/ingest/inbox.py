@@ -13,6 +13,7 @@ import itertools
 import logging
 import threading
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
@@ -245,12 +246,7 @@ class Inbox:
                 ]
         hashes = [hashlib.sha256(e.raw).digest() for e in events]
         ids = given or [new_inbox_id(now) for _ in events]
-        # The first event of the batch with a given vendor id is the one that may claim it; later
-        # ones are duplicates of it, exactly as if they had arrived one after another.
-        first: dict[tuple[str, str], int] = {}
-        for n, event in enumerate(events):
-            if event.source_event_id:
-                first.setdefault((event.source, event.source_event_id), n)
+        first = _first_of_each_key(events)
         claimed = self._claim_dedup_keys(session, merchant_id, {key: ids[n] for key, n in first.items()}, now)
         owners = self._dedup_owners(session, merchant_id, set(first) - claimed)
         answers: list[Acceptance] = []
@@ -296,10 +292,7 @@ class Inbox:
         now = self._clock.now()
         hashes = [hashlib.sha256(e.raw).digest() for e in events]
         ids = given or [new_inbox_id(now) for _ in events]
-        first: dict[tuple[str, str], int] = {}
-        for n, event in enumerate(events):
-            if event.source_event_id:
-                first.setdefault((event.source, event.source_event_id), n)
+        first = _first_of_each_key(events)
         # The rows that may be written: every keyless event, and the first event of each key.
         candidates = [
             n
@@ -396,3 +389,13 @@ class Inbox:
             )
         )
         return {(r[0], r[1]): r[2] for r in rows if (r[0], r[1]) in keys}
+
+
+def _first_of_each_key(events: Sequence[IncomingEvent]) -> dict[tuple[str, str], int]:
+    """The first event of the batch with each vendor id: the one that may claim it; later ones are
+    duplicates of it, exactly as if they had arrived one after another."""
+    first: dict[tuple[str, str], int] = {}
+    for n, event in enumerate(events):
+        if event.source_event_id:
+            first.setdefault((event.source, event.source_event_id), n)
+    return first
