@@ -4,12 +4,15 @@ sales below cost."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
 from core.domain.sales import LineItem
+from core.domain.store_config import StoreConfig
 from core.rules.context import RuleContext
 from core.rules.facts import Facts
-from core.rules.model import Family, Finding, Parameter, Scope, Severity, Substrate, rule
+from core.rules.model import Family, Finding, Parameter, Scope, Severity, Subject, Substrate, rule
 from core.rules.state import RuleState, Window
 from core.rules.windows import DAY, SALE_TYPES, trimmed
 from core.text import money
@@ -52,7 +55,7 @@ def _sale_lines(ctx: RuleContext) -> list[LineItem]:
         "line_items.price_overridden",
         "customer.tier",
     ),
-    triggers=("transaction",),
+    triggers=("transaction", "store_config", "customer"),
     parameters=(
         Parameter(
             "fallback_max_discount_pct",
@@ -109,64 +112,191 @@ def price_override_beyond_ceiling(ctx: RuleContext) -> Iterable[Finding]:
     """A sale line discounted from its regular price by more than the store allows: more than
     MAX_DISC_PCT percent or more than MAX_DISC_AMT in money (a store value of 0 or none means the
     fallback parameters apply). A customer in a trade tier may exceed MAX_DISC_PCT up to the trade
-    ceiling; the money ceiling still applies. One finding per ticket lists every offending line."""
+    ceiling; the money ceiling still applies. One finding per ticket lists every offending line.
+    The ceilings are the store's as known and the tier the customer's in force at the sale, whatever
+    order they arrive in: a store configuration or customer record arriving within 7 days (event
+    time) of a discounted sale re-judges it, reporting, updating or withdrawing it."""
+    facts = ctx.facts
+    out: list[Finding] = []
+    config = facts.store_config
+    if config is not None:
+        held = ctx.memory.get(f"location|{config.location_id}")
+        for row in [] if held is None else held["sales"]:
+            out += _rejudge(ctx, row, store=config)
+    record = facts.customer
+    if record is not None:
+        index = ctx.memory.get(f"customer|{record.id}") or {"locations": []}
+        for location in index["locations"]:
+            held = ctx.memory.get(f"location|{location}")
+            for row in [] if held is None else held["sales"]:
+                if row["customer"] == record.id:
+                    out += _rejudge(ctx, row, tier=record.tier, tier_ts=facts.ts)
     require_flag = ctx.flag("require_override_flag")
     discounted = [
         (line, *line_discount(line)) for line in _sale_lines(ctx) if line.price_overridden or not require_flag
     ]
     discounted = [(line, discount, base) for line, discount, base in discounted if discount > 0 and base > 0]
-    if not discounted:
-        return []
-    store = ctx.store() if ctx.flag("use_store_limits") else None
+    txn = facts.transaction
+    if not discounted or txn is None:
+        return out
+    key = f"location|{txn.location_id}"
+    held = ctx.memory.get(key) or {"ts": facts.ts, "sales": []}
+    if any(r["id"] == txn.id and r["version"] >= txn.version_key for r in held["sales"]):
+        return out  # a redelivery (or an older version) changes nothing
+    subject = asdict(ctx.subject([line for line, _d, _b in discounted]))
+    row: dict[str, Any] = {
+        "ts": facts.ts,
+        "id": txn.id,
+        "version": txn.version_key,
+        "at": txn.occurred_at.isoformat(),
+        "location": txn.location_id,
+        "customer": txn.customer_id,
+        "currency": txn.currency,
+        "lines": [
+            [line.line_no, line.item_id, discount, base, line.price_overridden, line.category_id]
+            for line, discount, base in discounted
+        ],
+        "subject": {k: list(v) if isinstance(v, tuple) else v for k, v in subject.items()},
+        "verdict": None,
+        "revision": 0,
+    }
+    before = next((r for r in held["sales"] if r["id"] == txn.id), None)
+    if before is not None:
+        row.update(verdict=before["verdict"], revision=before["revision"])
+    newest = max([facts.ts, *(float(r["ts"]) for r in held["sales"])])
+    kept = [r for r in held["sales"] if r["id"] != txn.id and float(r["ts"]) >= newest - CEILING_LATENESS]
+    ctx.memory.put(
+        key, {"ts": newest, "sales": sorted([*kept, row], key=lambda r: (r["ts"], r["id"]))[-SALES_KEPT:]}
+    )
+    if txn.customer_id:
+        index_key = f"customer|{txn.customer_id}"
+        index = ctx.memory.get(index_key) or {"locations": []}
+        if txn.location_id not in index["locations"]:
+            locations = sorted([*index["locations"], txn.location_id])
+            ctx.memory.put(index_key, {"ts": facts.ts, "locations": locations})
+    return [*out, *_rejudge(ctx, row, fresh=True)]
+
+
+CEILING_LATENESS = 7 * DAY  # how late a store configuration or customer record may re-judge a sale
+SALES_KEPT = 500  # per location, the latest discounted sales
+
+
+def _tier_at(ctx: RuleContext, customer_id: str | None, ts: float) -> str | None:
+    """The customer's tier in force at ``ts`` (the latest record at or before it, else the earliest)."""
+    if not customer_id:
+        return None
+    held = ctx.customer(customer_id) or {}
+    tiers = [t for t in held.get("tiers", []) if t[1] is not None]
+    record = ctx.facts.customer
+    if record is not None and record.id == customer_id:
+        tiers = sorted([*tiers, [ctx.facts.ts, record.tier]], key=lambda t: (t[0], str(t[1])))
+    if not tiers:
+        return held.get("tier")
+    before = [t for t in tiers if t[0] <= ts]
+    return str((before[-1] if before else tiers[0])[1])
+
+
+def _rejudge(
+    ctx: RuleContext,
+    row: dict[str, Any],
+    *,
+    store: StoreConfig | None = None,
+    tier: str | None = None,
+    tier_ts: float | None = None,
+    fresh: bool = False,
+) -> list[Finding]:
+    """The sale's finding when its verdict changed (or its withdrawal), its row updated in memory."""
+    if store is None and ctx.flag("use_store_limits"):
+        store = ctx.store(row["location"])
+    if not ctx.flag("use_store_limits"):
+        store = None
     max_pct = (store.max_discount_pct if store and store.max_discount_pct else None) or ctx.num(
         "fallback_max_discount_pct"
     )
     max_cents = (store.max_discount_cents if store and store.max_discount_cents else None) or ctx.whole(
         "fallback_max_discount_cents"
     )
-    txn = ctx.facts.transaction
-    assert txn is not None  # _sale_lines returned lines
-    tier = ctx.tier(txn.customer_id) if txn.customer_id else None
-    trade = tier is not None and tier.upper() in {t.upper() for t in ctx.texts("trade_tiers")}
+    tier_now = _tier_at(ctx, row["customer"], float(row["ts"]))
+    if tier is not None and tier_ts is not None and tier_now is None:
+        tier_now = tier
+    trade = tier_now is not None and tier_now.upper() in {t.upper() for t in ctx.texts("trade_tiers")}
     if trade:
         max_pct = max(max_pct, ctx.num("trade_max_discount_pct"))
-    offending: list[LineItem] = []
     worst = 0.0
     details = []
-    for line, discount, base in discounted:
+    for line_no, item_id, discount, base, overridden, _category in row["lines"]:
         pct = discount * 100.0 / base
         if pct > max_pct or discount > max_cents:
-            offending.append(line)
             worst = max(worst, pct / max_pct, discount / max_cents)
             details.append(
                 {
-                    "line_no": line.line_no,
-                    "item_id": line.item_id,
+                    "line_no": line_no,
+                    "item_id": item_id,
                     "discount_cents": discount,
                     "discount_pct": round(pct, 2),
-                    "overridden": line.price_overridden,
+                    "overridden": overridden,
                 }
             )
-    if not offending:
+    severity = Severity.HIGH if worst >= 2 else None
+    verdict = None if not details else [str(severity), max_pct, max_cents, [d["line_no"] for d in details]]
+    if verdict == row["verdict"] and not fresh:
         return []
+    episode = f"ceiling|{row['id']}"
+    changed = verdict != row["verdict"]
+    row["verdict"] = verdict
+    if changed:
+        row["revision"] += 1
+    _store_row(ctx, row)
+    if not details:
+        return [Finding.withdrawal(episode, "within the ceilings known now", ctx.facts.occurred_at)]
+    offending = {d["item_id"] for d in details if d["item_id"]}
+    values = {k: tuple(v) if isinstance(v, list) else v for k, v in row["subject"].items()}
+    values["items"] = tuple(sorted(offending))
+    values["categories"] = tuple(sorted({c for _n, i, _d, _b, _o, c in row["lines"] if i in offending and c}))
+    values["customer_tier"] = tier_now
+    txn = ctx.facts.transaction
+    this = txn is not None and txn.id == row["id"]
     return [
         Finding(
-            summary=f"{len(offending)} line(s) discounted past the {'trade' if trade else 'store'} ceiling "
-            f"({max_pct:g} % / {money(max_cents, txn.currency)})",
-            subject=ctx.subject(offending),
-            occurred_at=txn.occurred_at,
-            entity_id=txn.id,
-            severity=Severity.HIGH if worst >= 2 else None,
+            summary=f"{len(details)} line(s) discounted past the {'trade' if trade else 'store'} ceiling "
+            f"({max_pct:g} % / {money(max_cents, row['currency'])})",
+            subject=Subject(**values),
+            occurred_at=datetime.fromisoformat(row["at"]),
+            entity_id=row["id"],
+            severity=severity,
             measurements={
                 "lines": details,
                 "max_discount_pct": max_pct,
                 "max_discount_cents": max_cents,
                 "limits_from": "store_config" if store and store.max_discount_pct else "parameters",
-                "trade_tier": tier if trade else None,
+                "trade_tier": tier_now if trade else None,
             },
-            evidence={"transaction": txn, "line_items": offending, "store_config": store},
+            evidence={
+                **(
+                    {
+                        "transaction": txn,
+                        "line_items": [
+                            li for li in ctx.facts.line_items if li.line_no in {d["line_no"] for d in details}
+                        ],
+                    }
+                    if this
+                    else {"transaction_id": row["id"]}
+                ),
+                "store_config": store,
+            },
+            episode=episode,
+            extent=int(row["revision"]),
         )
     ]
+
+
+def _store_row(ctx: RuleContext, row: dict[str, Any]) -> None:
+    key = f"location|{row['location']}"
+    held = ctx.memory.get(key)
+    if held is None:
+        return
+    sales = [row if r["id"] == row["id"] else r for r in held["sales"]]
+    ctx.memory.put(key, {**held, "sales": sales})
 
 
 # Q-DM-02's history: each item's price changes, 7 days behind the newest:

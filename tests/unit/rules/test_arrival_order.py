@@ -711,6 +711,62 @@ def test_reference_data_in_any_arrival_order_gives_the_event_time_detections(
     )
 
 
+# Q-DM-01: the store's ceilings and the customer's tier, before or after the sale ------------------
+
+# The store caps discounts at 25 %: a retail account's 35 % override is past it, a wholesale
+# account's 35 % is within the trade ceiling and its 70 % is past that; a walk-in's 40 % at a store
+# with no configuration is within the 50 % fallback. W2 became wholesale only after its 35 % ticket.
+CEILINGS = [
+    cp_store(max_discount_pct=25.0, max_discount_cents=10_000),
+    cp_customer("W1", at(days=-90), tier="WHOLESALE"),
+    cp_customer("R1", at(days=-90), tier="RETAIL"),
+    cp_customer("W2", at(days=-90), tier="RETAIL"),
+    cp_customer("W2", at(days=1), tier="WHOLESALE"),
+    cp_ticket("r1", at(), [L("MAPLE", 6_500, regular=10_000, overridden=True)], customer_no="R1"),
+    cp_ticket("w1", at(1), [L("MAPLE", 6_500, regular=10_000, overridden=True)], customer_no="W1"),
+    cp_ticket("w2", at(2), [L("MAPLE", 3_000, regular=10_000, overridden=True)], customer_no="W1"),
+    cp_ticket("v2", at(3), [L("MAPLE", 6_500, regular=10_000, overridden=True)], customer_no="W2"),
+    cp_ticket("s2", at(4), [L("MAPLE", 6_000, regular=10_000, overridden=True)], store="2"),
+]
+CEILING_RULE = only("Q-DM-01")
+
+
+def ceilings(found: Sequence[Evaluation]) -> set[tuple[Any, ...]]:
+    return {
+        (
+            ev.detection_id,
+            ev.finding.entity_id,
+            ev.severity.value,
+            ev.finding.measurements["max_discount_pct"],
+        )
+        for ev in found
+    }
+
+
+def test_q_dm_01_in_event_time_flags_past_the_store_and_trade_ceilings() -> None:
+    found = run_events(ENGINE, in_event_time(CEILINGS), CEILING_RULE)
+    assert sorted((ev.finding.entity_id, ev.finding.measurements["max_discount_pct"]) for ev in found) == [
+        ("cp:doc:r1", 25.0),
+        ("cp:doc:v2", 25.0),
+        ("cp:doc:w2", 50.0),
+    ]
+
+
+def test_q_dm_01_a_store_configuration_arriving_after_the_sales_re_judges_them() -> None:
+    late = [*CEILINGS[1:], CEILINGS[0]]
+    assert ceilings(run_events(ENGINE, late, CEILING_RULE)) == ceilings(
+        run_events(ENGINE, in_event_time(CEILINGS), CEILING_RULE)
+    )
+
+
+@settings(max_examples=60, deadline=None)
+@given(arrivals(CEILINGS))
+def test_q_dm_01_any_arrival_order_gives_the_event_time_detections(order: list[ParsedEvent]) -> None:
+    assert ceilings(run_events(ENGINE, order, CEILING_RULE)) == ceilings(
+        run_events(ENGINE, in_event_time(CEILINGS), CEILING_RULE)
+    )
+
+
 # Every rule over its own cases -----------------------------------------------------------------------
 
 # Rules whose cases still give different detections in some arrival order, and why (issue 15's
@@ -719,7 +775,6 @@ def test_reference_data_in_any_arrival_order_gives_the_event_time_detections(
 # rule listed here once its cases no longer do (so the list only shrinks).
 ORDER_DEPENDENT = {
     "Q-CT-01": "a customer's earlier tickets and items' first sales are read as they stand on arrival",
-    "Q-DM-01": "a store's discount ceilings are read as they stand when the sale arrives",
     "Q-DM-02": "a markdown arriving after the purchase is not matched to it",
     "Q-ME-01": "the week's margin shortfall and items' first sales are read as they stand on arrival",
 }
