@@ -7,7 +7,9 @@ parse is unchanged, has the same key and changes nothing; a replay whose parser 
 differently (a sale reclassified as a refund) has a new key, so the consumers apply it, as a
 correction of what that seq produced before (docs/tsp-ops.md, "Replay safety"). Applying it drops
 the keys of the entity's earlier parses (``positions.drop_earlier_parses``), so a replay back to an
-earlier parse is a correction again rather than a duplicate.
+earlier parse is a correction again rather than a duplicate. A retraction (a replay whose parse of
+the seq no longer names this kind and entity) is one more parse of the same prefix, so it too drops
+the earlier keys, and the entity coming back later is applied again.
 ``processed_messages.message_key`` holds at most 200 characters; a longer key keeps its seq and a
 digest of the entity id, so two different entities never share a key.
 """
@@ -24,7 +26,11 @@ DIGEST = 12  # hex characters
 
 
 def parse_digest(event: ParsedEvent) -> str:
-    """12 hex characters that change whenever the parse of the event changes."""
+    """12 hex characters that change whenever the parse of the event changes. A retraction (the seq
+    no longer produces this entity) has one digest of its own, whatever it removed, so it is applied
+    once however often a replay repeats it."""
+    if event.retracted:
+        return hashlib.sha256(b"retracted").hexdigest()[:DIGEST]
     occurred = event.occurred_at.isoformat() if event.occurred_at else ""
     body = json.dumps([occurred, event.facts], sort_keys=True, default=str, separators=(",", ":"))
     return hashlib.sha256(body.encode()).hexdigest()[:DIGEST]

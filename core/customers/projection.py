@@ -11,7 +11,9 @@ key and changes nothing. Within the transaction the projection
 - records which evidence seqs named which customer (for the right to be forgotten);
 - recomputes the affected customers and card profiles (``core.customers.aggregates``).
 Events derived from a payload erased under the right to be forgotten are skipped, so a stale
-message still in the stream cannot bring a forgotten vendor id back.
+message still in the stream cannot bring a forgotten vendor id back. A retraction (a replay whose
+parse of the seq no longer names the entity: core/pipeline/retraction.py) re-derives the
+transactions the parse stage removed from the canonical rows (``rebuild.rederive``).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from core.customers.aggregates import (
     recompute_cards,
     recompute_customers,
 )
+from core.customers.rebuild import rederive
 from core.customers.registry import reactivate, sync_archive_dates
 from core.db.dialect import insert_for
 from core.db.tables.customers import CustomerEvidence
@@ -72,14 +75,21 @@ class CustomerProjection(ParsedEventConsumer[ApplySummary]):
     def apply_batch(self, session: Session, batch: Batch[ParsedEvent]) -> ApplySummary:
         """One merchant's fresh events (the ``TrackedConsumer`` skeleton skips redeliveries)."""
         merchant_id = batch.merchant_id
-        erased = _erased_seqs(session, merchant_id, {e.evidence_seq for e in batch.fresh})
-        live = [e for e in batch.fresh if e.evidence_seq not in erased]
+        retracted = [e for e in batch.fresh if e.retracted]
+        events = [e for e in batch.fresh if not e.retracted]
+        erased = _erased_seqs(session, merchant_id, {e.evidence_seq for e in events})
+        live = [e for e in events if e.evidence_seq not in erased]
         summary = self._apply_events(session, merchant_id, live)
+        # A replay's retraction: the transactions it removed are re-derived from the canonical rows
+        # (gone, or an older seq's version), after this batch's own events.
+        removed = sorted({str(k[0]) for e in retracted for k in e.removed("transactions") if k})
+        if removed:
+            rederive(session, merchant_id, removed, self._clock.now())
         return ApplySummary(
             messages=batch.received,
             duplicates=batch.duplicates,
-            erased=len(batch.fresh) - len(live),
-            transactions=summary.transactions,
+            erased=len(events) - len(live),
+            transactions=summary.transactions + len(removed),
             customers=summary.customers,
             cards=summary.cards,
         )

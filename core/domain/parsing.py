@@ -64,6 +64,17 @@ class ParsedEvent(BaseModel):
     entity_id: str
     occurred_at: datetime | None = None
     facts: dict[str, Any]
+    # A retraction: a replay's new parse of this seq no longer produces this (kind, entity); the
+    # consumers withdraw what it contributed (docs/tsp-ops.md, "Replay safety"). ``facts`` then holds
+    # only ``removed``: the canonical rows of the seq the parse stage deleted, by table.
+    retracted: bool = False
+
+    def removed(self, table: str) -> list[list[Any]]:
+        """A retraction's deleted natural keys in this canonical table (none for other events)."""
+        if not self.retracted:
+            return []
+        keys = (self.facts.get("removed") or {}).get(table) or []
+        return [list(k) for k in keys if isinstance(k, list)]
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,9 @@ old status is counted out as the new one is counted in. The counts are exact bec
 reads the batch's old statuses only after taking the merchant's ``canary.ingestion_counts`` lock
 (Postgres; SQLite's write transaction is already exclusive), so no two transactions can both count
 the same row as new.
+
+Each row also keeps the (kind, entity) pairs its last reading published (``entities``), so a replay
+whose parse no longer names one can retract it (core/pipeline/retraction.py).
 """
 
 from __future__ import annotations
@@ -31,23 +34,47 @@ COUNTS: Table = IngestionCount.__table__  # type: ignore[attr-defined]
 COUNTS_LOCK = MerchantLock("canary.ingestion_counts")
 
 
+Previous = dict[int, tuple[str, list[list[str]] | None]]
+
+
+def previous(session: Session, merchant_id: str, seqs: Sequence[int]) -> Previous:
+    """What the log holds for these seqs (a redelivery or a replay): status and entities, by seq.
+    Takes the merchant's counts lock first, so ``record_outcomes`` may count from it exactly."""
+    COUNTS_LOCK.take(session, merchant_id)
+    ordered = sorted(set(seqs))
+    before: Previous = {}
+    for part in range(0, len(ordered), 500):
+        for seq, status, entities in session.execute(
+            select(LOG.c.seq, LOG.c.status, LOG.c.entities).where(
+                LOG.c.merchant_id == merchant_id, LOG.c.seq.in_(ordered[part : part + 500])
+            )
+        ):
+            before[seq] = (status, entities)
+    return before
+
+
+def entities_of(result: EventResult) -> list[list[str]] | None:
+    """The (kind, entity id) pairs a verdict publishes, sorted; None for a failure (which says
+    nothing about what the event is, so the log keeps what the last reading said)."""
+    if result.status == "failed":
+        return None
+    return [list(pair) for pair in sorted({(e.kind, e.entity_id) for e in result.events})]
+
+
 def record_outcomes(
-    session: Session, merchant_id: str, results: Sequence[EventResult], now: datetime
+    session: Session,
+    merchant_id: str,
+    results: Sequence[EventResult],
+    now: datetime,
+    before: Previous | None = None,
 ) -> None:
+    """Write the batch's log rows and counts. ``before`` is ``previous`` of the same transaction for
+    these seqs (read here when the caller has not)."""
     if not results:
         return
     dialect = session.get_bind().dialect.name
-    COUNTS_LOCK.take(session, merchant_id)
-    seqs = sorted({r.seq for r in results})
-    before: dict[int, str] = {}
-    for part in range(0, len(seqs), 500):
-        before.update(
-            session.execute(
-                select(LOG.c.seq, LOG.c.status).where(
-                    LOG.c.merchant_id == merchant_id, LOG.c.seq.in_(seqs[part : part + 500])
-                )
-            ).all()
-        )
+    if before is None:
+        before = previous(session, merchant_id, [r.seq for r in results])
     rows = [
         {
             "merchant_id": merchant_id,
@@ -59,6 +86,7 @@ def record_outcomes(
             "attempts": 1,
             "parser_version": PARSER_VERSION,
             "updated_at": now,
+            "entities": _entities(r, before),
         }
         for r in results
     ]
@@ -69,10 +97,17 @@ def record_outcomes(
     else:  # SQLite, or a seq twice in one call: each row's upsert in turn
         session.execute(_upsert(dialect), rows)
     delta: Counter[str] = Counter(final.values())
-    delta.subtract(before.values())
+    delta.subtract(status for status, _entities in before.values())
     changed = [{"merchant_id": merchant_id, "status": s, "events": n} for s, n in sorted(delta.items()) if n]
     if changed:
         session.execute(_add_counts(dialect), changed)
+
+
+def _entities(result: EventResult, before: Previous) -> list[list[str]] | None:
+    entities = entities_of(result)
+    if entities is None:  # a failure keeps what the last reading published
+        return before.get(result.seq, ("", None))[1]
+    return entities
 
 
 def counts(session: Session, merchant_id: str) -> dict[str, int]:
@@ -84,7 +119,7 @@ def counts(session: Session, merchant_id: str) -> dict[str, int]:
     )
 
 
-_REPLACED = ("status", "reason", "error_field", "records", "parser_version", "updated_at")
+_REPLACED = ("status", "reason", "error_field", "records", "parser_version", "updated_at", "entities")
 _PG_CONFLICT = (
     "ON CONFLICT (merchant_id, seq) DO UPDATE SET "
     + ", ".join(f"{c} = excluded.{c}" for c in _REPLACED)

@@ -10,6 +10,9 @@ A batch is parsed in Python first (``parse_plan.parse_event``), then written wit
 shape (``write_plans``) and one insert of the new log rows, and its parsed events are published
 in one round trip. If the database refuses the batch write, nothing of it is kept and the batch is
 written again event by event, each under a savepoint, so only the event at fault is ``failed``.
+A replay whose parse of a seq no longer names an entity its last reading published deletes that
+entity's canonical rows and publishes a retraction ahead of the seq's new events
+(core/pipeline/retraction.py).
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ from core.db.tables.ledger import EvidenceRecord, InboxEntry
 from core.db.tables.tenants import Location, Merchant
 from core.db.uow import Database
 from core.domain.parsing import ParseContext, ParsedEvent
-from core.pipeline.ingestion_log import record_outcomes
+from core.pipeline import retraction
+from core.pipeline.ingestion_log import previous, record_outcomes
 from core.pipeline.parse_plan import BatchDocuments, EventResult, failed, parse_event, raw_event
 from core.security.crypto import contact_hmac
 from core.security.keyring import MerchantKeyring
@@ -106,10 +110,19 @@ class ParseStage:
                 parse_event(row.seq, raw_event(data_key, merchant_id, row), ctx, documents) for row in rows
             ]
             hold_sqlite_transaction(session)  # the writes below and their log rows commit together
+            before = previous(session, merchant_id, [r.seq for r in results])
+            # A re-parse that no longer names an entity its seq's last reading published: that
+            # entity's canonical rows go first, so an older version replayed in this batch returns.
+            gone = retraction.dropped(before, results)
+            removed = retraction.remove_canonical(session, merchant_id, list(gone), results)
             if not self._write_batch(session, merchant_id, results):
                 results = self._write_one_by_one(session, merchant_id, results, ctx, documents)
-            record_outcomes(session, merchant_id, results, self._clock.now())
-        publish_parsed(self._bus, merchant_id, [e for r in results for e in r.events])
+            record_outcomes(session, merchant_id, results, self._clock.now(), before)
+        sources = {row.seq: (row.source, row.source_type) for row in rows}
+        retracted = retraction.retractions(merchant_id, gone, removed, sources)
+        publish_parsed(
+            self._bus, merchant_id, [e for r in results for e in (*retracted.get(r.seq, ()), *r.events)]
+        )
         counts = Counter(r.status for r in results)
         return ParseSummary(parsed=counts["parsed"], ignored=counts["ignored"], failed=counts["failed"])
 

@@ -34,6 +34,13 @@ def table_for(record_type: type[Canonical]) -> Table:
         raise LookupError(f"no table stores {record_type.__name__}; add one in core/db/tables") from None
 
 
+def canonical_tables() -> list[tuple[Table, tuple[str, ...]]]:
+    """Every canonical table with its natural key (without ``merchant_id``), in a stable order."""
+    if not _TABLE_FOR:
+        _build_registry()
+    return sorted(((t, r.natural_key) for r, t in _TABLE_FOR.items()), key=lambda pair: pair[0].name)
+
+
 def _build_registry() -> None:
     stack: list[type[Any]] = list(SQLModel.__subclasses__())
     while stack:

@@ -90,6 +90,8 @@ def transaction_ids(events: Iterable[ParsedEvent]) -> set[str]:
         txn = event.facts.get("transaction")
         if isinstance(txn, dict) and isinstance(txn.get("id"), str):
             found.add(txn["id"])
+        # a replay's retraction: the transactions it removed are re-attributed (gone or older)
+        found.update(str(key[0]) for key in event.removed("transactions") if key)
     return found
 
 
@@ -115,6 +117,11 @@ def refresh(session: Session, merchant_id: str, ids: Sequence[str]) -> int:
             )
         ]
         affected.update((a["device_id"], a["hour"]) for a in current if a["device_id"])
+        gone = sorted(set(part) - {a["transaction_id"] for a in current})
+        if gone:  # no canonical row any more (a replay retracted it): no attribution either
+            session.execute(
+                ATTR.delete().where(ATTR.c.merchant_id == merchant_id, ATTR.c.transaction_id.in_(gone))
+            )
         if current:
             insert = insert_for(session)(ATTR)
             session.execute(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import JSON, Index, UniqueConstraint
 from sqlmodel import Field
 
 from core.db.base import APP, TenantKey, utcnow
@@ -135,6 +135,10 @@ class IngestionLogEntry(TenantKey, table=True):
     attempts: int = 1
     parser_version: str = Field(max_length=32)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # The (kind, entity id) pairs the last parse that was not a failure published, as [[kind, id], …]:
+    # a replay whose parse no longer names one retracts it (core/pipeline/retraction.py). None on
+    # rows written before it was kept.
+    entities: list[list[str]] | None = Field(default=None, sa_type=JSON)
 
 
 class IngestionCount(TenantKey, table=True):

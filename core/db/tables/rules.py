@@ -32,6 +32,8 @@ class DetectionRow(TenantKey, table=True):
         Index("ix_detections_time", "merchant_id", "occurred_at"),
         Index("ix_detections_rule_time", "merchant_id", "rule_id", "occurred_at"),
         Index("ix_detections_alert_state", "merchant_id", "alert_state"),
+        # the detections an evidence seq triggered: what a replay that re-reads the seq supersedes
+        Index("ix_detections_seq", "merchant_id", "evidence_seq"),
         {"schema": APP},
     )
 

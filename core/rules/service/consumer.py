@@ -103,8 +103,17 @@ class ChirpStage(ParsedEventConsumer[BatchSummary]):
             if isinstance(t := e.facts.get("transaction"), dict) and (c := t.get("customer_id"))
         }
         store.preload_reference(session, merchant_id, state, customers)
-        # A replay whose parse changed: what the old parse triggered is superseded, not kept twice.
-        superseded = store.supersede(session, merchant_id, store.corrected(session, merchant_id, events), now)
+        # A replay whose parse changed: what the old parse triggered is superseded, not kept twice;
+        # a retraction (the seq no longer names that entity) supersedes it and drops its journal row.
+        retracted = [e for e in events if e.retracted]
+        events = [e for e in events if not e.retracted]
+        corrections = [*store.corrected(session, merchant_id, events), *retracted]
+        superseded = store.supersede(session, merchant_id, corrections, now)
+        store.unjournal(session, merchant_id, retracted)
+        if not events:
+            return
+        # an entity named again after a retraction: its superseded detections are revived
+        superseded = {**store.replayed(session, merchant_id, events), **superseded}
         rows, journal = [], []
         last: dict[str, tuple[int, str]] = {}  # per detection: its last revision and, if withdrawn, why
         # The merchant's state is long-lived and holds no reference cycles: the collector's passes

@@ -1,5 +1,6 @@
 """Replay safety on both backends: a replay whose parser reads a sealed event differently (a sale
-that is really a refund, and back) corrects what the consumers hold instead of adding to it. R's
+that is really a refund, and back; a ticket that is no transaction at all; a transaction under
+another id) corrects what the consumers hold instead of adding to it. R's
 projection and Chirp's live detections end as a clean first parse with the new parser would have
 left them, no detection is written twice, and a retracted one is kept, superseded, with an audit row.
 """
@@ -18,12 +19,15 @@ from starlette.testclient import TestClient
 
 import core.pipeline.parse_plan as parse_plan
 from core.bootstrap import Container
-from core.db.tables.customers import Customer, CustomerTransaction
+from core.db.tables.bubble import BubbleAttribution
+from core.db.tables.cases import FoxAlert
+from core.db.tables.customers import CardUse, Customer, CustomerTransaction
+from core.db.tables.documents import DocumentRow
 from core.db.tables.ledger import ProcessedMessage
-from core.db.tables.rules import DetectionRow, RuleAuditRow
-from core.db.tables.sales import TransactionRow
+from core.db.tables.rules import DetectionRow, RuleAuditRow, RuleEventJournalRow
+from core.db.tables.sales import LineItemRow, RefundLinkRow, TenderRow, TransactionRow
 from core.domain.parsing import ParseContext, Parsed, ParseOutcome, RawEvent
-from core.domain.sales import Transaction
+from core.domain.sales import LineItem, RefundLink, Tender, Transaction
 from core.ingest.backfill import accept_all, counterpoint_directory
 from core.pipeline.workers import drain
 from core.rules.service import ChirpService
@@ -178,3 +182,163 @@ def test_a_replay_that_reads_a_refund_back_as_a_sale_supersedes_its_detection_vi
     _replay(container, monkeypatch, merchant, as_refund)  # and forward again: revived, not doubled
     [revived] = _detections(container, merchant)
     assert (revived.id, revived.revision, revived.suppressed) == (fired.id, 2, False)
+
+
+# A reclassification that changes the event's kind or entity (docs/tsp-ops.md, "Replay safety"): the
+# seq's last reading named an entity its new parse does not, so that entity is retracted.
+
+SALE_PARTS = (Transaction, LineItem, Tender, RefundLink)
+
+
+def as_document(event: RawEvent, ctx: ParseContext) -> ParseOutcome:
+    """Parser "C": every ticket is read as a plain document, not a transaction (kind changes)."""
+    out = REAL(event, ctx)
+    if not isinstance(out, Parsed):
+        return out
+    records = [r for r in out.records if not isinstance(r, SALE_PARTS)]
+    detection = [
+        ev.model_copy(
+            update={
+                "kind": "document",
+                "facts": {**ev.facts, "transaction": None, "line_items": [], "tenders": []},
+            }
+        )
+        if ev.kind == "transaction"
+        else ev
+        for ev in out.events
+    ]
+    return Parsed(records, detection, out.merchant_status)
+
+
+def _renamed(value: str) -> str:
+    return f"{value}-R"
+
+
+def renamed_refund(event: RawEvent, ctx: ParseContext) -> ParseOutcome:
+    """Parser "D": parser "B" (sales are refunds), naming each transaction under another id."""
+    out = as_refund(event, ctx)
+    if not isinstance(out, Parsed):
+        return out
+    records = []
+    for r in out.records:
+        if isinstance(r, Transaction):
+            r = r.model_copy(update={"id": _renamed(r.id)})
+        elif isinstance(r, LineItem | Tender):
+            r = r.model_copy(update={"transaction_id": _renamed(r.transaction_id)})
+        elif isinstance(r, RefundLink):
+            r = r.model_copy(update={"refund_transaction_id": _renamed(r.refund_transaction_id)})
+        records.append(r)
+    detection = []
+    for ev in out.events:
+        txn = ev.facts.get("transaction")
+        if ev.kind == "transaction" and isinstance(txn, dict):
+            facts = {
+                **ev.facts,
+                "transaction": {**txn, "id": _renamed(txn["id"])},
+                "line_items": [
+                    {**li, "transaction_id": _renamed(li["transaction_id"])} for li in ev.facts["line_items"]
+                ],
+                "tenders": [
+                    {**t, "transaction_id": _renamed(t["transaction_id"])} for t in ev.facts["tenders"]
+                ],
+            }
+            ev = ev.model_copy(update={"entity_id": _renamed(ev.entity_id), "facts": facts})
+        detection.append(ev)
+    return Parsed(records, detection, out.merchant_status)
+
+
+def _full_state(container: Container, merchant: str) -> dict[str, list[str]]:
+    """``_state`` plus every canonical sale part, card uses and Bubble's attributions."""
+    state = _state(container, merchant)
+    for name, table in (
+        ("line_items", LineItemRow),
+        ("tenders", TenderRow),
+        ("refund_links", RefundLinkRow),
+        ("documents", DocumentRow),
+        ("card_uses", CardUse),
+        ("attributions", BubbleAttribution),
+    ):
+        state[name] = _rows(container, merchant, table, {"created_at", "updated_at"})
+    with container.db.tenant(merchant) as s:
+        journal = s.exec(select(RuleEventJournalRow).where(RuleEventJournalRow.merchant_id == merchant)).all()
+        state["journal"] = sorted(f"{j.seq}:{j.kind}:{j.entity_id}" for j in journal)
+    return state
+
+
+def _trail(container: Container, merchant: str, detection_id: str) -> list[tuple[str, str, Any]]:
+    with container.db.tenant(merchant) as s:
+        rows = s.exec(
+            select(RuleAuditRow).where(
+                RuleAuditRow.merchant_id == merchant, RuleAuditRow.target == detection_id
+            )
+        ).all()
+    return [(a.action, a.actor, (a.before or {}).get("revision")) for a in rows]
+
+
+def test_a_replay_that_reads_a_refund_as_a_plain_document_retracts_the_transaction(
+    canary: Canary, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    container, _ = canary
+    clean = _first_parse(container, tmp_path, monkeypatch, as_document)
+    merchant = _first_parse(container, tmp_path, monkeypatch, as_refund)
+    [fired] = _detections(container, merchant)
+    assert fired.rule_id == "Q-VR-02"
+    assert _full_state(container, merchant)["customer_transactions"]
+
+    _replay(container, monkeypatch, merchant, as_document)
+    assert _full_state(container, merchant) == _full_state(container, clean)
+    assert _full_state(container, merchant)["customer_transactions"] == []
+    [kept] = _detections(container, merchant)  # kept, superseded one revision on, with its trail
+    assert (kept.id, kept.revision, kept.suppressed, kept.suppression_reason) == (fired.id, 1, True, REPLAYED)
+    assert _trail(container, merchant, fired.id) == [("detection_superseded", "replay", 0)]
+
+    keys = _keys(container, merchant)  # the same replay again: every message is a duplicate
+    _replay(container, monkeypatch, merchant, as_document)
+    assert _keys(container, merchant) == keys
+    assert _full_state(container, merchant) == _full_state(container, clean)
+
+    _replay(container, monkeypatch, merchant, as_refund)  # read as a transaction again: revived
+    first = _first_parse(container, tmp_path, monkeypatch, as_refund)
+    assert _full_state(container, merchant) == _full_state(container, first)
+    [revived] = _detections(container, merchant)
+    assert (revived.id, revived.revision, revived.suppressed) == (fired.id, 2, False)
+
+
+def test_a_replay_that_names_the_transaction_under_another_id_fires_once_for_the_new_one(
+    canary: Canary, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    container, _ = canary
+    clean = _first_parse(container, tmp_path, monkeypatch, renamed_refund)
+    merchant = _first_parse(container, tmp_path, monkeypatch, as_refund)
+    [fired] = _detections(container, merchant)
+
+    _replay(container, monkeypatch, merchant, renamed_refund)
+    assert _full_state(container, merchant) == _full_state(container, clean)
+    assert "-R" in _full_state(container, merchant)["customer_transactions"][0]
+    detections = {d.id: d for d in _detections(container, merchant)}
+    live = [d for d in detections.values() if not d.suppressed]
+    assert [(d.rule_id, d.entity_id) for d in live] == [("Q-VR-02", _renamed(fired.entity_id or ""))]
+    old = detections[fired.id]
+    assert (old.revision, old.suppression_reason) == (1, REPLAYED)
+    assert _trail(container, merchant, fired.id) == [("detection_superseded", "replay", 0)]
+
+
+def test_a_retracted_published_alert_is_withdrawn_from_its_case(
+    canary: Canary, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    container, _ = canary
+    monkeypatch.setattr(parse_plan, "parse", as_refund)
+    merchant = _merchant(container, tmp_path)
+    ChirpService(container.db, container.clock).promote_rule(
+        merchant, "Q-VR-02", "alerting", actor="ops@test", reason="replay test", force=True
+    )
+    _ingest(container, tmp_path, merchant)
+    [fired] = _detections(container, merchant)
+    assert fired.alert_state == "published"
+
+    _replay(container, monkeypatch, merchant, as_document)
+    [kept] = _detections(container, merchant)
+    assert (kept.revision, kept.suppression_reason, kept.alert_state) == (1, REPLAYED, "published")
+    with container.db.tenant(merchant) as s:
+        members = s.exec(select(FoxAlert).where(FoxAlert.merchant_id == merchant)).all()
+    assert [(m.detection_id, m.withdrawn) for m in members] == [(fired.id, REPLAYED)]

@@ -24,7 +24,15 @@ from core.rules.service.store.config import (
     save_catalog_pin,
     write_rule_config,
 )
-from core.rules.service.store.corrections import REPLAYED, WITHDRAWN, corrected, supersede, withdraw
+from core.rules.service.store.corrections import (
+    REPLAYED,
+    WITHDRAWN,
+    corrected,
+    replayed,
+    supersede,
+    unjournal,
+    withdraw,
+)
 from core.rules.service.store.detections import (
     dashboard_tally,
     detection,
@@ -80,6 +88,7 @@ __all__ = [
     "preload_reference",
     "record_pack_application",
     "reference_fields",
+    "replayed",
     "rule_config",
     "save_allow_list_entry",
     "save_catalog_pin",
@@ -89,6 +98,7 @@ __all__ = [
     "substrate_state",
     "supersede",
     "superseded_alert_state",
+    "unjournal",
     "withdraw",
     "write_detections",
     "write_rule_config",

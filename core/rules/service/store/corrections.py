@@ -9,6 +9,11 @@ published as an alert is pending again, so the outbox tells Fox it is withdrawn.
 writes what the new parse finds, and a detection it finds again is revived one revision later
 still (docs/tsp-ops.md, "Replay safety").
 
+A retraction (the re-parse of the seq no longer names that kind and entity at all:
+core/pipeline/retraction.py) supersedes the same way and drops the entity's journal row; should a
+later replay name the entity again, ``replayed`` finds its superseded detections and they are
+revived like any found again.
+
 A rule that finds, on a later-arriving but earlier-timed event, that an episode it detected no longer
 holds (``Finding.withdrawal``: a baseline week that arrived late, an item whose category arrived
 after its write-offs) has the engine emit a withdrawal: ``withdraw`` supersedes the detection the
@@ -21,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, tuple_, update
+from sqlalchemy import and_, delete, tuple_, update
 from sqlmodel import Session, col, select
 
 from core.db.tables.rules import DetectionRow, RuleEventJournalRow
@@ -50,6 +55,51 @@ def corrected(session: Session, merchant_id: str, events: Sequence[ParsedEvent])
     return [wanted[key] for key in map(tuple, held) if key in wanted]
 
 
+def replayed(session: Session, merchant_id: str, events: Sequence[ParsedEvent]) -> dict[str, int]:
+    """The revisions of detections these events' (seq, kind, entity) triggered under an earlier
+    parse and a replay superseded, by id: a parse that names the entity again (a retraction undone)
+    finds them again and revives them one revision later."""
+    keys = {(e.evidence_seq, e.kind[:40], e.entity_id[:300]) for e in events}
+    if not keys:
+        return {}
+    found: dict[str, int] = {}
+    seqs = sorted({seq for seq, _k, _e in keys})
+    for start in range(0, len(seqs), 500):
+        for row in session.exec(
+            select(
+                DetectionRow.id,
+                DetectionRow.revision,
+                DetectionRow.evidence_seq,
+                DetectionRow.event_kind,
+                DetectionRow.entity_id,
+            ).where(
+                DetectionRow.merchant_id == merchant_id,
+                col(DetectionRow.evidence_seq).in_(seqs[start : start + 500]),
+                DetectionRow.suppression_reason == REPLAYED,
+            )
+        ).all():
+            if (row[2], row[3], row[4]) in keys:
+                found[row[0]] = row[1]
+    return found
+
+
+def unjournal(session: Session, merchant_id: str, events: Sequence[ParsedEvent]) -> None:
+    """Drop the journal rows of retracted (seq, kind, entity): a first parse with the new parser
+    never produced them, so backtests must not replay them."""
+    keys = sorted({(e.evidence_seq, e.kind[:40], e.entity_id[:300]) for e in events})
+    for start in range(0, len(keys), 500):
+        session.execute(
+            delete(RuleEventJournalRow).where(
+                col(RuleEventJournalRow.merchant_id) == merchant_id,
+                tuple_(
+                    col(RuleEventJournalRow.seq),
+                    col(RuleEventJournalRow.kind),
+                    col(RuleEventJournalRow.entity_id),
+                ).in_(keys[start : start + 500]),
+            )
+        )
+
+
 def supersede(
     session: Session, merchant_id: str, events: Sequence[ParsedEvent], now: datetime
 ) -> dict[str, int]:
@@ -61,6 +111,7 @@ def supersede(
     held = session.exec(
         select(DetectionRow).where(
             DetectionRow.merchant_id == merchant_id,
+            col(DetectionRow.evidence_seq).in_(sorted({seq for seq, _k, _e in keys})),
             tuple_(
                 col(DetectionRow.evidence_seq), col(DetectionRow.event_kind), col(DetectionRow.entity_id)
             ).in_(keys),

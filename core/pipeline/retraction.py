@@ -1,0 +1,131 @@
+"""Retractions: what a replay does when its new parse of a sealed event no longer names an entity
+the last parse of that seq published (a Counterpoint paid-out read as a post-void, a drawer event
+that turns out to be a transaction: another kind, another entity id).
+
+``ingestion_log.entities`` keeps the (kind, entity) pairs each seq's last reading published. When
+the parse stage re-parses a seq (parsed or ignored, not failed), the pairs it no longer produces are
+*dropped*. In the parse transaction, before the batch's writes, the canonical rows that seq last
+wrote and its new parse does not write are deleted (an earlier seq's older version of the same row,
+replayed in the same batch, is then written again, as a first parse would have left it); reference
+rows other events also name (customers, employees, devices, locations, store configurations,
+categories, loyalty accounts) are kept. After the commit one retraction per dropped pair goes to
+``canary:detection`` ahead of the seq's new events (``ParsedEvent.retracted``, ``facts`` =
+``{"removed": {table: [key, …]}}``), and each consumer withdraws that entity's contribution: R
+re-derives the removed transactions from the canonical rows, Bubble re-attributes them, Chirp
+supersedes the detections the entity triggered and drops its journal row (docs/tsp-ops.md, "Replay
+safety"). A retraction has one message key per (seq, kind, entity), so a repeated replay is a
+duplicate.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import and_, delete, select, tuple_
+from sqlmodel import Session
+
+from core.domain.parsing import ParsedEvent
+from core.pipeline.ingestion_log import Previous, entities_of
+from core.pipeline.parse_plan import EventResult
+from core.storage.canonical_writer import canonical_tables
+
+# Reference rows: many events name them, and the seq that last wrote one is not its only source.
+KEPT = frozenset(
+    {
+        "customers",
+        "contact_fingerprints",
+        "employees",
+        "devices",
+        "locations",
+        "store_configs",
+        "item_categories",
+        "loyalty_accounts",
+    }
+)
+Removed = dict[int, dict[str, list[list[Any]]]]
+
+
+def dropped(before: Previous, results: Sequence[EventResult]) -> dict[int, list[tuple[str, str]]]:
+    """Per seq, the (kind, entity) pairs its last reading published and this one does not."""
+    out: dict[int, list[tuple[str, str]]] = {}
+    for result in results:
+        new = entities_of(result)
+        old = before.get(result.seq, ("", None))[1]
+        if new is None or not old:  # a failure, or nothing known of the last reading
+            continue
+        now = {(kind, entity) for kind, entity in new}
+        gone = sorted({(kind, entity) for kind, entity in old} - now)
+        if gone:
+            out[result.seq] = gone
+    return out
+
+
+def remove_canonical(
+    session: Session, merchant_id: str, seqs: Sequence[int], results: Sequence[EventResult]
+) -> Removed:
+    """Delete the canonical rows these seqs last wrote that their new parse does not write; the
+    natural keys deleted, by seq and table."""
+    if not seqs:
+        return {}
+    wanted = sorted(set(seqs))
+    rewritten: set[tuple[str, tuple[Any, ...]]] = set()
+    for result in results:
+        if result.seq in wanted:
+            for group in result.writes:
+                cols = [c for c in group.key_cols if c != "merchant_id"]
+                rewritten.update((group.table.name, tuple(row[c] for c in cols)) for row in group.rows)
+    removed: Removed = defaultdict(dict)
+    for table, natural_key in canonical_tables():
+        if table.name in KEPT:
+            continue
+        keys = [table.c[c] for c in natural_key]
+        found = session.execute(
+            select(table.c.evidence_seq, *keys).where(
+                table.c.merchant_id == merchant_id, table.c.evidence_seq.in_(wanted)
+            )
+        ).all()
+        gone = [(row[0], tuple(row[1:])) for row in found if (table.name, tuple(row[1:])) not in rewritten]
+        if not gone:
+            continue
+        for start in range(0, len(gone), 500):
+            part = gone[start : start + 500]
+            match = (
+                keys[0].in_([k[0] for _s, k in part])
+                if len(keys) == 1
+                else tuple_(*keys).in_([k for _s, k in part])
+            )
+            session.execute(
+                delete(table).where(
+                    and_(table.c.merchant_id == merchant_id, table.c.evidence_seq.in_(wanted), match)
+                )
+            )
+        for seq, key in gone:
+            removed[seq].setdefault(table.name, []).append(list(key))
+    return dict(removed)
+
+
+def retractions(
+    merchant_id: str,
+    gone: Mapping[int, Sequence[tuple[str, str]]],
+    removed: Removed,
+    sources: Mapping[int, tuple[str, str]],
+) -> dict[int, list[ParsedEvent]]:
+    """The retraction events to publish ahead of each seq's new events."""
+    return {
+        seq: [
+            ParsedEvent(
+                merchant_id=merchant_id,
+                evidence_seq=seq,
+                source=sources[seq][0],
+                source_type=sources[seq][1],
+                kind=kind,
+                entity_id=entity,
+                facts={"removed": removed.get(seq, {})},
+                retracted=True,
+            )
+            for kind, entity in pairs
+        ]
+        for seq, pairs in gone.items()
+    }
