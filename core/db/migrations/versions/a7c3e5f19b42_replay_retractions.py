@@ -1,7 +1,7 @@
 """replay retractions: the entities each seq's parse published, detections by seq
 
 Revision ID: a7c3e5f19b42
-Revises: f3c1a7d95e20
+Revises: a7d3e5c91b42
 Create Date: 2026-12-04 18:40:00.000000
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "a7c3e5f19b42"
-down_revision: str | None = "f3c1a7d95e20"
+down_revision: str | None = "a7d3e5c91b42"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
