@@ -536,8 +536,10 @@ def _locations(ctx: RuleContext) -> list[str]:
     return found
 
 
-def _location_items(ctx: RuleContext, location: str) -> list[str]:
-    return list((ctx.memory.get(f"{location}|items") or {"items": []})["items"])
+def _location_items(ctx: RuleContext, location: str, *, copy: bool = True) -> list[str]:
+    """The location's items with write-offs (``copy=False``: the stored list, only to be read)."""
+    held = (ctx.memory.get(f"{location}|items") or {"items": []})["items"]
+    return list(held) if copy else held  # type: ignore[no-any-return]
 
 
 def _category(ctx: RuleContext, item: str) -> str:
@@ -551,7 +553,7 @@ def _moved(ctx: RuleContext) -> dict[str, str]:
     out = {}
     for item, category in named_categories(ctx.facts).items():
         old = item_category(ctx.state, item) or "uncategorized"
-        if old != category and any(item in _location_items(ctx, loc) for loc in _locations(ctx)):
+        if old != category and any(item in _location_items(ctx, loc, copy=False) for loc in _locations(ctx)):
             out[item] = old
     return out
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import operator
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ STATIONS: Window[dict[str, Any]] = Window(
 OLD_SESSIONS: Window[dict[str, Any]] = Window("sessions", key="station: its open session", shards=1)
 OLD_BASELINES: Window[list[Any]] = Window("baselines", key="station: closed sessions' shares", shards=1)
 _KEY, _FIRST, _LAST, _CASH, _TOTAL, _SALES, _SQUARES, _EMPLOYEE, _DAY, _CLOSED = range(10)
+_last_of = operator.itemgetter(_LAST)
 
 
 @dataclass(frozen=True)
@@ -276,7 +278,7 @@ def _fold_stations(state: RuleState, facts: Facts) -> None:
     if held is None:
         return
     station, rows, _judged = held
-    STATIONS.put(state, station, {"ts": max((r[_LAST] for r in rows), default=facts.ts), "s": rows})
+    STATIONS.put(state, station, {"ts": max(map(_last_of, rows), default=facts.ts), "s": rows})
     OLD_BASELINES.pop(state, station)
     OLD_SESSIONS.pop(state, station)
 
