@@ -19,6 +19,8 @@ class Config:
     prior_hours: float = 24.0  # pseudo-hours of the peer prior on rare counts
     correlation_prior: float = 200.0  # pseudo-hours pulling a device's correlation toward its store's
     odds_ratio: float = 3.0  # the shift the CUSUM is tuned to detect
+    burst_odds_ratio: float = 8.0  # the shift the burst CUSUM is tuned to detect (a spike over hours)
+    burst_cap: float = 16.0  # nats; low, so a burst's CUSUM drains within hours of its end
     cusum_cap: float = 30.0  # nats; bounds how long an excursion keeps the CUSUM up
     freeze_level: float = 4.0  # nats; a risk dimension's baseline is frozen while its CUSUM is above
     max_skip_hours: int = 168  # the poisoning guard stops skipping a device after this many hours
@@ -63,4 +65,5 @@ class Thresholds:
     device_cusum: float  # nats of a device's highest risk CUSUM
     store_hourly: float  # the store's common-mode statistic
     store_cusum: float  # nats of the store's leave-top-one-out CUSUM
+    device_burst: float = 12.0  # nats of a device's highest burst CUSUM (a multi-hour spike)
     source: str = "default"  # "default" or "calibrated until <ISO time> on N device-hours"

@@ -20,6 +20,7 @@ class DeviceScore:
     hourly: float  # raw D²
     drift: float  # raw highest risk CUSUM (nats), 0 on hours without a sale
     episode_id: str = ""
+    burst: float = 0.0  # raw highest burst CUSUM (nats), 0 on hours without a sale
     # Each dimension's expected value under the device's baseline and what was observed, in the
     # business units of core/bubble/dimensions.UNITS, in DIMENSIONS order (empty if not computed).
     expected: tuple[float, ...] = ()

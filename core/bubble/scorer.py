@@ -49,6 +49,7 @@ class Walk:
         self.base = Baselines(d, config.hourly_decay, config.weekly_decay)
         self.corr = Correlations(d, K)
         self.cusum = np.zeros((d, len(RISK)))
+        self.burst = np.zeros((d, len(RISK)))  # the short, capped CUSUMs: a burst over a few hours
         self.store_cusum = np.zeros((s, len(RISK)))
         self.store_m2 = np.ones((s, K))
         self.store_w = np.zeros(s)
@@ -65,6 +66,7 @@ class Walk:
         self.store_names = [frame.stores[s] for s in frame.device_store.tolist()]  # per device
         self.active_hours = np.zeros(d, dtype=int)  # hours with input so far (episode gaps count these)
         self.store_active_hours = np.zeros(s, dtype=int)
+        self.store_alarmed_at = np.full(s, -(10**9))  # the store's active-hour count at its last alarm
 
     def run(self) -> Result:
         f = self.f
@@ -104,42 +106,60 @@ class Walk:
         scored = present & self.sufficient
         active = obs.n > 0
         hourly_alarm = scored & obs.input_row & (d2 >= th.device_hourly)
-        llr = self._llr(obs, expected)
-        # A spike the hourly test caught must not spill into days of "drift": its hours, and the
-        # episode gap after it, feed no CUSUM, and the CUSUM restarts from the spike.
-        self.last_spike = np.where(hourly_alarm, hour.timestamp(), self.last_spike)
-        near_spike = hour.timestamp() - self.last_spike <= cfg.episode_gap_hours * 3600
-        llr[near_spike] = 0.0
-        self.cusum[hourly_alarm] = 0.0
-        mature = scored & (self.base.learned >= cfg.mature_hours) & (self.relearn <= 0)
-        llr[~mature] = 0.0  # no drift evidence before the device has a settled baseline of its own
         # A dimension drifting store-wide (the store's CUSUM on it above the freeze level) is the
         # store's: the devices' CUSUMs on it restart and gather nothing, so they do not saturate on
         # the store's drift and drain for days after it.
         store_held = self.store_cusum[store] >= cfg.freeze_level
+        # The burst channel: a CUSUM tuned to a large shift and capped low, on every scored device
+        # (a young one too, on its peer prior): a void spike spread over a few hours adds up here
+        # where no single hour's D² stands out from the clean tail.
+        blr = self._llr(obs, expected, cfg.burst_odds_ratio)
+        blr[~scored[:, None] | store_held] = 0.0
+        self.burst[store_held & present[:, None]] = 0.0
+        self.burst = np.where(present[:, None], tails.cusum_step(self.burst, blr, cfg.burst_cap), self.burst)
+        shared = self._shared(store, present & active)
+        burst = np.where(active, np.where(shared, 0.0, self.burst).max(axis=1), 0.0)
+        burst_alarm = scored & obs.input_row & active & (burst >= th.device_burst)
+        bursts = self.burst.copy()  # this hour's, for the shares
+        self.burst[hourly_alarm] = 0.0  # an hour the spike test caught: the burst restarts after it
+        spiking = hourly_alarm | burst_alarm
+        llr = self._llr(obs, expected, cfg.odds_ratio)
+        # A spike (hourly or burst) must not spill into days of "drift": its hours, and the episode
+        # gap after it, feed no slow CUSUM, and the CUSUM restarts from the spike.
+        self.last_spike = np.where(spiking, hour.timestamp(), self.last_spike)
+        near_spike = hour.timestamp() - self.last_spike <= cfg.episode_gap_hours * 3600
+        llr[near_spike] = 0.0
+        self.cusum[spiking] = 0.0
+        mature = scored & (self.base.learned >= cfg.mature_hours) & (self.relearn <= 0)
+        llr[~mature] = 0.0  # no drift evidence before the device has a settled baseline of its own
         evidence = llr.copy()  # the store's CUSUM still hears its devices, so it drains
         llr[store_held] = 0.0
         self.cusum[store_held & present[:, None]] = 0.0
         self.cusum = np.where(present[:, None], tails.cusum_step(self.cusum, llr, cfg.cusum_cap), self.cusum)
-        drift = np.where(active, self.cusum.max(axis=1), 0.0)
+        drift = np.where(active, np.where(shared, 0.0, self.cusum).max(axis=1), 0.0)
 
         observed = _observed_all(obs)
         store_alarm, store_row = self._store(hour, z, present, evidence, obs, expected, observed)
         drift_alarm = scored & obs.input_row & active & (drift >= th.device_cusum)
-        # Store precedence: drift shared by the store (its leave-top-one-out CUSUM is up) is the
-        # store's signal, not one per device.
-        store_drifting = store_alarm | (self.store_cusum.max(axis=1) >= cfg.freeze_level)
-        alert = hourly_alarm | (drift_alarm & ~store_drifting[store])
-        device_score = np.maximum(d2 / th.device_hourly, drift / th.device_cusum)
-        spike = d2 / th.device_hourly >= drift / th.device_cusum
-        shares = self._shares(contrib, spike)
+        # Store precedence: drift and bursts while the store's episode runs (it alarmed within the
+        # episode gap, or its leave-top-one-out CUSUM is up) are the store's signal, not one per
+        # device. A device's hourly spike still alerts on its own.
+        self.store_alarmed_at = np.where(store_alarm, self.store_active_hours, self.store_alarmed_at)
+        store_episode = self.store_active_hours - self.store_alarmed_at <= cfg.episode_gap_hours
+        store_drifting = store_episode | (self.store_cusum.max(axis=1) >= cfg.freeze_level)
+        alert = hourly_alarm | ((burst_alarm | drift_alarm) & ~store_drifting[store])
+        hourly_score, burst_score = d2 / th.device_hourly, burst / th.device_burst
+        spike_score = np.maximum(hourly_score, burst_score)
+        device_score = np.maximum(spike_score, drift / th.device_cusum)
+        spike = spike_score >= drift / th.device_cusum
+        shares = self._shares(contrib, spike, hourly_alarm | (hourly_score >= burst_score), bursts)
         rows = np.nonzero(obs.input_row)[0]
         top = shares[rows].argmax(axis=1)
         named = scored[rows] & (shares[rows].max(axis=1) > 0)
         states = np.where(scored[rows], np.where(alert[rows], ANOMALOUS, OK), INSUFFICIENT).tolist()
         device, store_id = self.f.devices, self.store_names
         append = self.result.devices.append
-        for i, state, t, has_top, sc, al, h, dr, exp, seen in zip(
+        for i, state, t, has_top, sc, al, h, dr, bu, exp, seen in zip(
             rows.tolist(),
             states,
             top.tolist(),
@@ -148,6 +168,7 @@ class Walk:
             alert[rows].tolist(),
             d2[rows].tolist(),
             drift[rows].tolist(),
+            burst[rows].tolist(),
             round4(expected[rows]).tolist(),
             round4(observed[rows]).tolist(),
             strict=True,
@@ -164,6 +185,7 @@ class Walk:
                     DIMENSIONS[t] if has_top else "",
                     h,
                     dr,
+                    burst=bu,
                     expected=tuple(exp),
                     observed=tuple(seen),
                 )
@@ -186,26 +208,42 @@ class Walk:
             self.result.stores.extend(store_row)
         self._learn(hour, obs, bucket, present, alert | store_alarm[store] & present, raw_u, lam)
 
-    def _llr(self, obs: Observed, expected: np.ndarray) -> np.ndarray:
+    def _shared(self, store: np.ndarray, live: np.ndarray) -> np.ndarray:
+        """Per device and risk dimension: at least two of its live store peers, and at least half of
+        them, are up on it too (slow or burst CUSUM above the freeze level). Such a shift is the
+        store's, not the device's: it does not raise a device's drift or burst alarm."""
+        level = self.cfg.freeze_level
+        up = ((self.cusum >= level) | (self.burst >= level)) & live[:, None]
+        counts = np.zeros((self.s, len(RISK)))
+        np.add.at(counts, store, up)
+        others = counts[store] - up
+        peers = (np.bincount(store, weights=live, minlength=self.s)[store] - live)[:, None]
+        return np.asarray((others >= 2) & (2 * others >= peers))
+
+    def _llr(self, obs: Observed, expected: np.ndarray, odds_ratio: float) -> np.ndarray:
         p = self.base.rate_means()
         out = np.zeros((self.d, len(RISK)))
         for j, dim in enumerate(RISK):
             if dim in RATES:
                 r = RATES.index(dim)
-                out[:, j] = tails.rate_llr(obs.k[:, r], obs.trials[:, r], p[:, r], self.cfg.odds_ratio)
+                out[:, j] = tails.rate_llr(obs.k[:, r], obs.trials[:, r], p[:, r], odds_ratio)
             else:
                 c = COUNTS.index(dim)
-                val = tails.count_llr(obs.counts[:, c], expected[:, dim], self.cfg.odds_ratio)
+                val = tails.count_llr(obs.counts[:, c], expected[:, dim], odds_ratio)
                 out[:, j] = np.where(obs.has_count[:, c], val, 0.0)
         return out
 
-    def _shares(self, contrib: np.ndarray, spike: np.ndarray) -> np.ndarray:
-        """Each dimension's share of the hour's excursion: positive D² contributions on a spike, the
-        risk CUSUMs on drift."""
+    def _shares(
+        self, contrib: np.ndarray, spike: np.ndarray, hourly: np.ndarray, bursts: np.ndarray
+    ) -> np.ndarray:
+        """Each dimension's share of the hour's excursion: positive D² contributions on an hourly
+        spike, the burst CUSUMs on a burst, the slow risk CUSUMs on drift."""
         pos = np.maximum(contrib, 0.0)
         drift = np.zeros_like(pos)
         drift[:, RISK_INDEX] = self.cusum
-        chosen = np.where(spike[:, None], pos, drift)
+        burst = np.zeros_like(pos)
+        burst[:, RISK_INDEX] = bursts
+        chosen = np.where(spike[:, None], np.where(hourly[:, None], pos, burst), drift)
         total = chosen.sum(axis=1, keepdims=True)
         return np.asarray(np.where(total > 0, chosen / np.maximum(total, 1e-12), 0.0))
 
@@ -356,6 +394,7 @@ class Walk:
         self.held[i].clear()
         self.skip_run[i] = 0
         self.cusum[i] = 0.0
+        self.burst[i] = 0.0
         self.relearn[i] = self.cfg.relearn_hours
         self.result.revisions.append(
             Revision(

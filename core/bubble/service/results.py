@@ -35,6 +35,11 @@ class Thresholds(_Result):
     device_cusum: float = Field(description="Nats of a device's risk CUSUM at which it alerts as drift.")
     store_hourly: float = Field(description="The store's common-mode statistic (dimensionless) that alerts.")
     store_cusum: float = Field(description="Nats of the store's leave-top-one-out CUSUM that alert.")
+    device_burst: float | None = Field(
+        default=None,
+        description="Nats of a device's burst CUSUM (a spike over a few hours) at which it alerts; "
+        "null for a run scored before the burst channel existed.",
+    )
     source: OurText = Field(description="'default', or the clean window the thresholds were calibrated on.")
 
 

@@ -180,6 +180,23 @@ def test_a_store_wide_drift_is_one_store_episode_and_leaves_no_device_drift_behi
     assert not any(r.alert for r in w.result.devices)
 
 
+def test_a_void_burst_no_single_hour_of_which_stands_out_alerts_on_the_burst_channel() -> None:
+    # three voids in ten tickets for four hours against 2.5 %: the hourly test is off (1e9), the
+    # burst CUSUM (odds ratio 8) gains about 4.6 nats an hour and crosses 8 in the second hour
+    burst = T0 + timedelta(days=20, hours=12)
+    rows = [
+        replace(r, voids=3) if burst <= r.hour < burst + timedelta(hours=4) else r for r in steady("D1", 22)
+    ]
+    th = Thresholds(device_hourly=1e9, device_cusum=1e9, store_hourly=1e9, store_cusum=1e9, device_burst=8.0)
+    (episode,) = score(rows, th).episodes
+    assert (episode.start, episode.channel, episode.top_dimension) == (
+        burst + timedelta(hours=1),
+        "hourly",
+        "void_rate",
+    )
+    assert episode.end < burst + timedelta(days=1)  # capped low, the CUSUM drains within hours
+
+
 def test_bad_input_is_refused_with_the_reason() -> None:
     row = steady("D1", 1)[0]
     with pytest.raises(InputError, match="two rows"):
