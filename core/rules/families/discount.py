@@ -312,8 +312,9 @@ ITEM_PRICES: Window[list[list[Any]]] = Window(
 PRICES_KEPT = 10
 
 
-@PRICE_CHANGES.folds
-def _fold_price_changes(state: RuleState, facts: Facts) -> None:
+def price_changes_of(state: RuleState, facts: Facts) -> list[tuple[str, float, str | None, int, int]]:
+    """The price changes this event brings: its price-change facts, and its item-master records'
+    prices that differ from the record before them in time (item, ts, employee, old, new)."""
     changes = [
         (
             change.item_id,
@@ -335,11 +336,67 @@ def _fold_price_changes(state: RuleState, facts: Facts) -> None:
         at = prices.index(row)
         if at > 0 and prices[at - 1][1] != master.price_cents:
             changes.append((master.id, facts.ts, master.maintained_by, prices[at - 1][1], master.price_cents))
-        ITEM_PRICES.put(state, master.id, prices[-PRICES_KEPT:])
+    return changes
+
+
+@PRICE_CHANGES.folds
+def _fold_price_changes(state: RuleState, facts: Facts) -> None:
+    changes = price_changes_of(state, facts)
+    for master in facts.catalog_items:
+        if master.price_cents is None:
+            continue
+        row = [facts.ts, master.price_cents, master.maintained_by]
+        prices = ITEM_PRICES.get(state, master.id) or []
+        if row not in prices:
+            prices = sorted([*prices, row], key=lambda r: (r[0], r[1]))
+            ITEM_PRICES.put(state, master.id, prices[-PRICES_KEPT:])
     for item, ts, employee, old, new in changes:
         rows = trimmed(PRICE_CHANGES.get(state, item) or [], facts.ts, 7 * DAY)
-        rows.append([ts, employee, old, new])
+        if [ts, employee, old, new] not in rows:
+            rows.append([ts, employee, old, new])
         PRICE_CHANGES.put(state, item, rows)
+
+
+# Q-DM-02's sales: each item's Counterpoint sale lines of the last 7 days (the latest 50), so a
+# markdown arriving after the purchase is matched to it: [ts, employee, unit price, transaction,
+# line, occurred at, location, station].
+ITEM_SALES: Window[list[list[Any]]] = Window(
+    "item_sales", key="item: its recent sale lines", retention=7 * DAY, shards=16
+)
+ITEM_SALES_KEPT = 50
+
+
+@ITEM_SALES.folds
+def _fold_item_sales(state: RuleState, facts: Facts) -> None:
+    txn = facts.transaction
+    if (
+        txn is None
+        or not txn.employee_id
+        or facts.source not in MARKDOWN_SOURCES
+        or txn.type not in SALE_TYPES
+    ):
+        return
+    for line in facts.line_items:
+        if line.line_type != "SALE" or not line.item_id:
+            continue
+        rows = [list(r) for r in ITEM_SALES.get(state, line.item_id) or []]
+        if any(r[3] == txn.id and r[4] == line.line_no for r in rows):
+            continue
+        row = [
+            facts.ts,
+            txn.employee_id,
+            line.unit_price_cents,
+            txn.id,
+            line.line_no,
+            txn.occurred_at.isoformat(),
+            txn.location_id,
+            txn.device_id,
+        ]
+        rows = sorted([*rows, row], key=lambda r: (float(r[0]), str(r[3]), int(r[4] or 0)))
+        ITEM_SALES.put(state, line.item_id, rows[-ITEM_SALES_KEPT:])
+
+
+MARKDOWN_SOURCES = frozenset({"COUNTERPOINT"})  # the substrates whose item master gives price changes
 
 
 @rule(
@@ -353,7 +410,7 @@ def _fold_price_changes(state: RuleState, facts: Facts) -> None:
         "line_items.item_id",
         "transaction.employee_id",
     ),
-    triggers=("transaction",),
+    triggers=("transaction", "price_changes", "catalog_items"),
     parameters=(
         Parameter("window_hours", 24, "How long after the markdown a purchase counts", 1, 168, unit="hours"),
         Parameter(
@@ -363,53 +420,108 @@ def _fold_price_changes(state: RuleState, facts: Facts) -> None:
     allow_scopes=(Scope.EMPLOYEE, Scope.ITEM, Scope.CATEGORY, Scope.LOCATION),
     severity=Severity.HIGH,
     substrates=(Substrate.COUNTERPOINT,),
-    history=(PRICE_CHANGES,),
+    history=(PRICE_CHANGES, ITEM_PRICES, ITEM_SALES),
 )
 def markdown_then_buy(ctx: RuleContext) -> Iterable[Finding]:
     """A user lowers an item's price and, within the window, rings a sale of that item at (or under)
-    the marked-down price. Joins price-change events to later sale lines on item and user."""
-    txn = ctx.facts.transaction
+    the marked-down price. Joins price-change events to later sale lines on item and user, whatever
+    order they arrive in: a markdown arriving after the purchase (within 7 days of it, event time)
+    is matched to the purchase when it arrives."""
+    facts = ctx.facts
+    out: list[Finding] = []
+    fresh = price_changes_of(ctx.state, facts) if facts.price_changes or facts.catalog_items else []
+    if fresh:
+        for item in sorted({c[0] for c in fresh}):
+            known = [
+                *(PRICE_CHANGES.get(ctx.state, item) or []),
+                *([c[1], c[2], c[3], c[4]] for c in fresh if c[0] == item),
+            ]
+            for row in ITEM_SALES.get(ctx.state, item) or []:
+                ts, employee, price, txn_id, _line, at, location, station = row
+                hits = _markdowns(ctx, known, employee, float(ts), price)
+                if any(h["marked_at"] in {c[1] for c in fresh if c[0] == item} for h in hits):
+                    subject = Subject(
+                        employee_id=employee, location_id=location, station_id=station, items=(item,)
+                    )
+                    out.append(_markdown_finding(ctx, txn_id, item, at, employee, hits, subject, None))
+    txn = facts.transaction
     if not PRICE_CHANGES.has(ctx.state):
-        return []  # no price change seen yet (Counterpoint's item master gives them; Square none so far)
+        return out  # no price change seen yet (Counterpoint's item master gives them; Square none so far)
     lines = _sale_lines(ctx)
     if txn is None or not txn.employee_id or not lines:
-        return []
+        return out
+    for line in lines:
+        if not line.item_id:
+            continue
+        hits = _markdowns(
+            ctx,
+            PRICE_CHANGES.get(ctx.state, line.item_id) or [],
+            txn.employee_id,
+            facts.ts,
+            line.unit_price_cents,
+        )
+        if hits:
+            out.append(
+                _markdown_finding(
+                    ctx,
+                    txn.id,
+                    line.item_id,
+                    txn.occurred_at.isoformat(),
+                    txn.employee_id,
+                    hits,
+                    ctx.subject([line]),
+                    line,
+                )
+            )
+    return out
+
+
+def _markdowns(
+    ctx: RuleContext, changes: list[list[Any]], employee: str, ts: float, price: int
+) -> list[dict[str, Any]]:
     window = ctx.whole("window_hours") * HOUR
     min_pct = ctx.num("min_markdown_pct")
     hits = []
-    for line in lines:
-        for at, employee, old, new in PRICE_CHANGES.get(ctx.state, line.item_id or "") or []:
-            if employee != txn.employee_id or not old or new >= old or not 0 <= ctx.facts.ts - at <= window:
-                continue
-            if (old - new) * 100.0 / old >= min_pct and line.unit_price_cents <= new:
-                hits.append(
-                    (
-                        line,
-                        {
-                            "item_id": line.item_id,
-                            "marked_at": at,
-                            "old_price_cents": old,
-                            "new_price_cents": new,
-                            "sold_price_cents": line.unit_price_cents,
-                        },
-                    )
-                )
-    if not hits:
-        return []
-    return [
-        Finding(
-            summary=f"{txn.employee_id} bought {len(hits)} item(s) they had marked down",
-            subject=ctx.subject([h[0] for h in hits]),
-            occurred_at=txn.occurred_at,
-            entity_id=txn.id,
-            measurements={"markdowns": [h[1] for h in hits], "window_hours": ctx.whole("window_hours")},
-            evidence={
-                "transaction": txn,
-                "line_items": [h[0] for h in hits],
-                "price_changes": [h[1] for h in hits],
-            },
-        )
-    ]
+    for at, by, old, new in sorted(changes, key=lambda c: (float(c[0]), str(c[1]))):
+        if by != employee or not old or new >= old or not 0 <= ts - at <= window:
+            continue
+        if (old - new) * 100.0 / old >= min_pct and price <= new:
+            hits.append(
+                {"marked_at": at, "old_price_cents": old, "new_price_cents": new, "sold_price_cents": price}
+            )
+    return hits
+
+
+def _markdown_finding(
+    ctx: RuleContext,
+    txn_id: str,
+    item: str,
+    at: str,
+    employee: str,
+    hits: list[dict[str, Any]],
+    subject: Subject,
+    line: LineItem | None,
+) -> Finding:
+    markdowns = [{"item_id": item, **h} for h in hits]
+    txn = ctx.facts.transaction
+    this = txn is not None and txn.id == txn_id
+    return Finding(
+        summary=f"{employee} bought {item} after marking it down",
+        subject=subject,
+        occurred_at=datetime.fromisoformat(at),
+        entity_id=txn_id,
+        measurements={"markdowns": markdowns, "window_hours": ctx.whole("window_hours")},
+        evidence={
+            **(
+                {"transaction": txn, "line_items": [line]}
+                if this and line is not None
+                else {"transaction_id": txn_id}
+            ),
+            "price_changes": markdowns,
+        },
+        episode=f"markdown|{txn_id}|{item}",
+        extent=len(hits),
+    )
 
 
 @rule(

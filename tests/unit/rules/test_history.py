@@ -73,6 +73,7 @@ def test_every_window_a_rule_declares_is_registered_with_its_retention_and_shard
         "voids": day,
         "cards": 7 * day,
         "price_changes": 7 * day,
+        "item_sales": 7 * day,
         "txn": 7 * day,
         "edit_versions": 7 * day,
         "swap_versions": 7 * day,
