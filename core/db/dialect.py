@@ -69,8 +69,7 @@ class MerchantLock:
     @contextmanager
     def tenant(self, db: Database, merchant_id: str) -> Iterator[Session]:
         """``db.tenant(merchant_id)`` with this lock held for the whole transaction."""
-        with self._local[merchant_id], db.tenant(merchant_id) as session:
-            advisory_xact_lock(session, self.key(merchant_id))
+        with self._local[merchant_id], db.tenant(merchant_id, lock=self.key(merchant_id)) as session:
             yield session
 
     def take(self, session: Session, merchant_id: str) -> None:

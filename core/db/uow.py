@@ -26,12 +26,24 @@ class Database:
         self.is_postgres = engine.dialect.name == "postgresql"
 
     @contextmanager
-    def tenant(self, merchant_id: str) -> Iterator[Session]:
-        """One transaction scoped to ``merchant_id``: commits on success, rolls back on error."""
+    def tenant(self, merchant_id: str, *, lock: str | None = None) -> Iterator[Session]:
+        """One transaction scoped to ``merchant_id``: commits on success, rolls back on error.
+
+        ``lock`` (Postgres) is the key of a transaction-scoped advisory lock taken in the same
+        statement as the tenant setting, before anything else runs (``MerchantLock``): one round
+        trip for both."""
         if not merchant_id:
             raise ValueError("a tenant unit of work needs a merchant id")
         with self._session() as session, session.begin():
-            if self.is_postgres:
+            if self.is_postgres and lock is not None:
+                session.execute(
+                    text(
+                        "SELECT set_config(:name, :merchant, true), "
+                        "pg_advisory_xact_lock(hashtextextended(:k, 0))"
+                    ),
+                    {"name": TENANT_SETTING, "merchant": merchant_id, "k": lock},
+                )
+            elif self.is_postgres:
                 session.execute(
                     text("SELECT set_config(:name, :merchant, true)"),
                     {"name": TENANT_SETTING, "merchant": merchant_id},
