@@ -27,6 +27,11 @@ from core.bubble.peers import device_residuals, leave_top_out_sum, store_common_
 from core.bubble.results import ANOMALOUS, INSUFFICIENT, OK, DeviceScore, Result, Revision, StoreScore
 
 RISK_INDEX = np.array(RISK)
+RISK_RATES = [j for j, dim in enumerate(RISK) if dim in RATES]  # columns of the risk arrays …
+RATE_OF_RISK = [RATES.index(RISK[j]) for j in RISK_RATES]  # … and their columns among the rates
+RISK_COUNTS = [j for j, dim in enumerate(RISK) if dim in COUNTS]
+COUNT_OF_RISK = [COUNTS.index(RISK[j]) for j in RISK_COUNTS]
+RISK_COUNT_DIMS = [RISK[j] for j in RISK_COUNTS]
 STORE_SPREAD_FLOOR = 0.2
 
 
@@ -214,23 +219,22 @@ class Walk:
         store's, not the device's: it does not raise a device's drift or burst alarm."""
         level = self.cfg.freeze_level
         up = ((self.cusum >= level) | (self.burst >= level)) & live[:, None]
-        counts = np.zeros((self.s, len(RISK)))
-        np.add.at(counts, store, up)
+        counts = np.stack(
+            [np.bincount(store, weights=up[:, j], minlength=self.s) for j in range(len(RISK))], 1
+        )
         others = counts[store] - up
         peers = (np.bincount(store, weights=live, minlength=self.s)[store] - live)[:, None]
         return np.asarray((others >= 2) & (2 * others >= peers))
 
     def _llr(self, obs: Observed, expected: np.ndarray, odds_ratio: float) -> np.ndarray:
+        """Each risk dimension's CUSUM evidence this hour (all rates, then all counts, at once)."""
         p = self.base.rate_means()
         out = np.zeros((self.d, len(RISK)))
-        for j, dim in enumerate(RISK):
-            if dim in RATES:
-                r = RATES.index(dim)
-                out[:, j] = tails.rate_llr(obs.k[:, r], obs.trials[:, r], p[:, r], odds_ratio)
-            else:
-                c = COUNTS.index(dim)
-                val = tails.count_llr(obs.counts[:, c], expected[:, dim], odds_ratio)
-                out[:, j] = np.where(obs.has_count[:, c], val, 0.0)
+        out[:, RISK_RATES] = tails.rate_llr(
+            obs.k[:, RATE_OF_RISK], obs.trials[:, RATE_OF_RISK], p[:, RATE_OF_RISK], odds_ratio
+        )
+        val = tails.count_llr(obs.counts[:, COUNT_OF_RISK], expected[:, RISK_COUNT_DIMS], odds_ratio)
+        out[:, RISK_COUNTS] = np.where(obs.has_count[:, COUNT_OF_RISK], val, 0.0)
         return out
 
     def _shares(
