@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -34,7 +34,7 @@ COUNTS: Table = IngestionCount.__table__  # type: ignore[attr-defined]
 COUNTS_LOCK = MerchantLock("canary.ingestion_counts")
 
 
-Previous = dict[int, tuple[str, list[list[str]] | None]]
+Previous = dict[int, tuple[str, dict[str, Any] | None]]
 
 
 def previous(session: Session, merchant_id: str, seqs: Sequence[int]) -> Previous:
@@ -67,9 +67,11 @@ def record_outcomes(
     results: Sequence[EventResult],
     now: datetime,
     before: Previous | None = None,
+    readings: Mapping[int, dict[str, Any]] | None = None,
 ) -> None:
     """Write the batch's log rows and counts. ``before`` is ``previous`` of the same transaction for
-    these seqs (read here when the caller has not)."""
+    these seqs (read here when the caller has not); ``readings`` the ``entities`` value of each seq
+    the parse stage worked out (core/pipeline/retraction.py), else the pairs its events name."""
     if not results:
         return
     dialect = session.get_bind().dialect.name
@@ -86,7 +88,7 @@ def record_outcomes(
             "attempts": 1,
             "parser_version": PARSER_VERSION,
             "updated_at": now,
-            "entities": _entities(r, before),
+            "entities": _entities(r, before, readings or {}),
         }
         for r in results
     ]
@@ -103,11 +105,13 @@ def record_outcomes(
         session.execute(_add_counts(dialect), changed)
 
 
-def _entities(result: EventResult, before: Previous) -> list[list[str]] | None:
-    entities = entities_of(result)
-    if entities is None:  # a failure keeps what the last reading published
+def _entities(
+    result: EventResult, before: Previous, readings: Mapping[int, dict[str, Any]]
+) -> dict[str, Any] | None:
+    named = entities_of(result)
+    if named is None:  # a failure keeps what the last reading published
         return before.get(result.seq, ("", None))[1]
-    return entities
+    return readings.get(result.seq) or {"named": named}
 
 
 def counts(session: Session, merchant_id: str) -> dict[str, int]:

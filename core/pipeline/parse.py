@@ -114,10 +114,11 @@ class ParseStage:
             # A re-parse that no longer names an entity its seq's last reading published: that
             # entity's canonical rows go first, so an older version replayed in this batch returns.
             gone = retraction.dropped(before, results)
-            removed = retraction.remove_canonical(session, merchant_id, list(gone), results)
+            removed_now = retraction.remove_canonical(session, merchant_id, list(gone), results)
+            readings, removed = retraction.readings(before, results, gone, removed_now)
             if not self._write_batch(session, merchant_id, results):
                 results = self._write_one_by_one(session, merchant_id, results, ctx, documents)
-            record_outcomes(session, merchant_id, results, self._clock.now(), before)
+            record_outcomes(session, merchant_id, results, self._clock.now(), before, readings)
         sources = {row.seq: (row.source, row.source_type) for row in rows}
         retracted = retraction.retractions(merchant_id, gone, removed, sources)
         publish_parsed(

@@ -2,9 +2,12 @@
 the last parse of that seq published (a Counterpoint paid-out read as a post-void, a drawer event
 that turns out to be a transaction: another kind, another entity id).
 
-``ingestion_log.entities`` keeps the (kind, entity) pairs each seq's last reading published. When
-the parse stage re-parses a seq (parsed or ignored, not failed), the pairs it no longer produces are
-*dropped*. In the parse transaction, before the batch's writes, the canonical rows that seq last
+``ingestion_log.entities`` keeps the (kind, entity) pairs each seq's last reading published
+(``named``), those it retracted and the canonical keys they removed. When the parse stage re-parses
+a seq (parsed or ignored, not failed), the pairs named or retracted before that it no longer
+produces are *dropped*; a retraction lost between the commit and the publish is so published again
+by the next parse of the seq (a redelivery, the sweeper), with what it removed. In the parse
+transaction, before the batch's writes, the canonical rows that seq last
 wrote and its new parse does not write are deleted (an earlier seq's older version of the same row,
 replayed in the same batch, is then written again, as a first parse would have left it); reference
 rows other events also name (customers, employees, devices, locations, store configurations,
@@ -47,19 +50,65 @@ KEPT = frozenset(
 Removed = dict[int, dict[str, list[list[Any]]]]
 
 
+def _pairs(values: Any) -> set[tuple[str, str]]:
+    return {(str(v[0]), str(v[1])) for v in values or () if isinstance(v, list) and len(v) == 2}
+
+
 def dropped(before: Previous, results: Sequence[EventResult]) -> dict[int, list[tuple[str, str]]]:
-    """Per seq, the (kind, entity) pairs its last reading published and this one does not."""
+    """Per seq, the (kind, entity) pairs an earlier reading published (or already retracted) that
+    this one does not name. Pairs retracted before are retracted again: their messages may have
+    been lost between the commit and the publish, and a consumer that had them skips them by key."""
     out: dict[int, list[tuple[str, str]]] = {}
     for result in results:
         new = entities_of(result)
         old = before.get(result.seq, ("", None))[1]
-        if new is None or not old:  # a failure, or nothing known of the last reading
+        if new is None or not isinstance(old, dict):  # a failure, or nothing known of the last one
             continue
-        now = {(kind, entity) for kind, entity in new}
-        gone = sorted({(kind, entity) for kind, entity in old} - now)
+        gone = sorted((_pairs(old.get("named")) | _pairs(old.get("retracted"))) - _pairs(new))
         if gone:
             out[result.seq] = gone
     return out
+
+
+def readings(
+    before: Previous,
+    results: Sequence[EventResult],
+    gone: Mapping[int, Sequence[tuple[str, str]]],
+    removed_now: Removed,
+) -> tuple[dict[int, dict[str, Any]], Removed]:
+    """The ``ingestion_log.entities`` of each seq with retractions, and the canonical keys its
+    retractions carry: those deleted now and by earlier readings, less what this parse writes again
+    (so a retraction published again after a lost one still names what it removed)."""
+    out: dict[int, dict[str, Any]] = {}
+    removed: Removed = {}
+    for result in results:
+        if result.seq not in gone or result.status == "failed":
+            continue
+        old = before.get(result.seq, ("", None))[1] or {}
+        rewritten = _written(result)
+        keys: dict[str, list[list[Any]]] = {}
+        for source in (old.get("removed") or {}, removed_now.get(result.seq, {})):
+            for table, found in source.items():
+                for key in found:
+                    held = keys.setdefault(table, [])
+                    if (table, tuple(key)) not in rewritten and list(key) not in held:
+                        held.append(list(key))
+        removed[result.seq] = {t: k for t, k in keys.items() if k}
+        out[result.seq] = {
+            "named": entities_of(result) or [],
+            "retracted": [list(p) for p in gone[result.seq]],
+            "removed": removed[result.seq],
+        }
+    return out, removed
+
+
+def _written(result: EventResult) -> set[tuple[str, tuple[Any, ...]]]:
+    """The (table, natural key) of every canonical row this parse writes."""
+    found: set[tuple[str, tuple[Any, ...]]] = set()
+    for group in result.writes:
+        cols = [c for c in group.key_cols if c != "merchant_id"]
+        found.update((group.table.name, tuple(row[c] for c in cols)) for row in group.rows)
+    return found
 
 
 def remove_canonical(
@@ -73,9 +122,7 @@ def remove_canonical(
     rewritten: set[tuple[str, tuple[Any, ...]]] = set()
     for result in results:
         if result.seq in wanted:
-            for group in result.writes:
-                cols = [c for c in group.key_cols if c != "merchant_id"]
-                rewritten.update((group.table.name, tuple(row[c] for c in cols)) for row in group.rows)
+            rewritten |= _written(result)
     removed: Removed = defaultdict(dict)
     for table, natural_key in canonical_tables():
         if table.name in KEPT:

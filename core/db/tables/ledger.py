@@ -8,6 +8,7 @@ Merkle nodes and inscriptions, never UPDATE or DELETE them (see ``core.db.roles`
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import JSON, Index, UniqueConstraint
 from sqlmodel import Field
@@ -135,10 +136,11 @@ class IngestionLogEntry(TenantKey, table=True):
     attempts: int = 1
     parser_version: str = Field(max_length=32)
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    # The (kind, entity id) pairs the last parse that was not a failure published, as [[kind, id], …]:
-    # a replay whose parse no longer names one retracts it (core/pipeline/retraction.py). None on
-    # rows written before it was kept.
-    entities: list[list[str]] | None = Field(default=None, sa_type=JSON)
+    # What the last parse that was not a failure made of the seq: ``named``, the (kind, entity id)
+    # pairs it published; ``retracted``, pairs earlier readings named that it retracts, and
+    # ``removed``, the canonical keys those retractions deleted (core/pipeline/retraction.py). None
+    # on rows written before it was kept.
+    entities: dict[str, Any] | None = Field(default=None, sa_type=JSON)
 
 
 class IngestionCount(TenantKey, table=True):

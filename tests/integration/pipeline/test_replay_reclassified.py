@@ -17,6 +17,7 @@ import pytest
 from sqlmodel import select
 from starlette.testclient import TestClient
 
+import core.pipeline.parse as parse_module
 import core.pipeline.parse_plan as parse_plan
 from core.bootstrap import Container
 from core.db.tables.bubble import BubbleAttribution
@@ -342,3 +343,22 @@ def test_a_retracted_published_alert_is_withdrawn_from_its_case(
     with container.db.tenant(merchant) as s:
         members = s.exec(select(FoxAlert).where(FoxAlert.merchant_id == merchant)).all()
     assert [(m.detection_id, m.withdrawn) for m in members] == [(fired.id, REPLAYED)]
+
+
+def test_a_retraction_lost_before_its_publish_is_published_by_the_next_parse_of_the_seq(
+    canary: Canary, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    container, _ = canary
+    clean = _first_parse(container, tmp_path, monkeypatch, as_document)
+    merchant = _first_parse(container, tmp_path, monkeypatch, as_refund)
+    [fired] = _detections(container, merchant)
+
+    publish = parse_module.publish_parsed
+    monkeypatch.setattr(parse_module, "publish_parsed", lambda *_args: None)  # lost after the commit
+    _replay(container, monkeypatch, merchant, as_document)
+    assert _full_state(container, merchant)["customer_transactions"] != []  # nobody heard of it
+    monkeypatch.setattr(parse_module, "publish_parsed", publish)
+    _replay(container, monkeypatch, merchant, as_document)  # a redelivery parses the seqs again
+    assert _full_state(container, merchant) == _full_state(container, clean)
+    [kept] = _detections(container, merchant)
+    assert (kept.id, kept.revision, kept.suppression_reason) == (fired.id, 1, REPLAYED)
