@@ -43,9 +43,10 @@ and any window of its own) and its cases in `tests/rules_cases/`.
 
 Vendors deliver out of order (Square retries for 24 hours; day 0 of a rollout is a backfill), so a rule
 with history must give the same detections whatever order the facts arrive in. Where a rule has been
-made order-independent (Q-VR-03, Q-TM-01, Q-AT-03, Q-IS-04, Q-TC-01, C-005 and Q-CT-02), it works out
-its pattern in event time over everything its window holds, and an event that arrives late counts in
-every window its timestamp falls into. `tests/unit/rules/test_arrival_order.py` and
+made order-independent (every rule with history but Q-CT-01 and Q-ME-01), it works out its pattern in
+event time (or, for a record's versions, in the vendor's version-key order) over everything its window
+holds, an event that arrives late counts in every window its timestamp falls into, and reference data
+arriving after the sales it applies to re-judges them. `tests/unit/rules/test_arrival_order.py` and
 `tests/integration/rules/test_arrival_order.py` deliver each scenario in random orders with
 redeliveries and compare with event-time order; the unit test also delivers every rule's own cases
 in shuffled orders and fails for any rule whose detections change, except those it lists as still
@@ -105,6 +106,28 @@ as long as the 110 weeks are held; a write-off older than that is not counted. Q
 counts each document once (while the 7-day transaction window holds it) and holds up to 500 documents
 per store while its usual stack is not yet known, judging them when it is; a stack that loses its
 dominance is not withdrawn from what was already flagged.
+Q-AT-01 and Q-TM-02 compare a transaction's versions in version-key order: each keeps the versions of
+a transaction seen more than once for 7 days (`edit_versions`, `swap_versions`; the newest 8), a
+version arriving between two known ones is judged against the one before it and the one after it is
+judged again (withdrawn if it no longer differs), one detection per version that changed. Q-DS-02
+and Q-DS-03 replay a drawer session's versions (the newest 20, 30 days) by version key: a close
+arriving after its tickets judges the session's 50 latest transactions, a reopening withdraws those
+no longer after a close, and a store configuration arriving later re-judges the store's reopened
+sessions (severity, or withdrawn where the store allows it and allowed reactivations are not
+flagged). Q-IS-03 keeps a route's last 100 closed transfers in event time (closed at the later side's
+time) and re-walks them when one closes late: a crossing it moves or removes is withdrawn. Q-ME-02
+(one user's free items in one session) and Q-TM-03 (one ticket's tenders) are one episode each,
+timed by their first member. Reference data that arrives late: Q-TC-02 keeps each customer's last 20
+records and 50 walk-in-shaped sales, judged by the exemption in force at each sale (the latest record
+at or before it, else the earliest); Q-MM-02 keeps each code's last 50 coded sales and re-judges them
+when the group (or an item-master record naming a member) arrives; Q-DM-01 keeps each location's
+discounted sales for 7 days (event time; at most 500) and re-judges them when the store's
+configuration or the customer's record arrives (the tier in force at the sale); Q-DM-02 keeps each
+item's Counterpoint sale lines for 7 days (the latest 50) and matches a markdown to the same user's
+sales within its window when it arrives. Past those bounds a late record judges only what is still
+held: an older sale keeps the verdict it had, never silently changed. Q-CT-01 and Q-ME-01 still read
+a customer's earlier tickets and items' first sales (and, for Q-ME-01, the week's shortfall) as they
+stand on arrival.
 
 | rule | family | title | severity | queue | substrates |
 |---|---|---|---|---|---|

@@ -336,6 +336,10 @@ def price_changes_of(state: RuleState, facts: Facts) -> list[tuple[str, float, s
         at = prices.index(row)
         if at > 0 and prices[at - 1][1] != master.price_cents:
             changes.append((master.id, facts.ts, master.maintained_by, prices[at - 1][1], master.price_cents))
+        if at + 1 < len(prices) and prices[at + 1][1] != master.price_cents:
+            # An earlier record arriving after a later one: the later one changed this record's price.
+            later = prices[at + 1]
+            changes.append((master.id, float(later[0]), later[2], master.price_cents, later[1]))
     return changes
 
 
