@@ -3,6 +3,7 @@ sales below cost."""
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Iterable
 from dataclasses import asdict
 from datetime import datetime
@@ -141,8 +142,17 @@ def price_override_beyond_ceiling(ctx: RuleContext) -> Iterable[Finding]:
         return out
     key = f"location|{txn.location_id}"
     held = ctx.memory.get(key) or {"ts": facts.ts, "sales": []}
-    if any(r["id"] == txn.id and r["version"] >= txn.version_key for r in held["sales"]):
-        return out  # a redelivery (or an older version) changes nothing
+    before: dict[str, Any] | None = None
+    newest = facts.ts
+    for kept_row in held["sales"]:  # one pass: a redelivery, the sale's earlier version, the newest time
+        if kept_row["id"] == txn.id:
+            if kept_row["version"] >= txn.version_key:
+                return out  # a redelivery (or an older version) changes nothing
+            if before is None:
+                before = kept_row
+        stamp = float(kept_row["ts"])
+        if stamp > newest:
+            newest = stamp
     subject = asdict(ctx.subject([line for line, _d, _b in discounted]))
     row: dict[str, Any] = {
         "ts": facts.ts,
@@ -160,14 +170,12 @@ def price_override_beyond_ceiling(ctx: RuleContext) -> Iterable[Finding]:
         "verdict": None,
         "revision": 0,
     }
-    before = next((r for r in held["sales"] if r["id"] == txn.id), None)
     if before is not None:
         row.update(verdict=before["verdict"], revision=before["revision"])
-    newest = max([facts.ts, *(float(r["ts"]) for r in held["sales"])])
     kept = [r for r in held["sales"] if r["id"] != txn.id and float(r["ts"]) >= newest - CEILING_LATENESS]
-    ctx.memory.put(
-        key, {"ts": newest, "sales": sorted([*kept, row], key=lambda r: (r["ts"], r["id"]))[-SALES_KEPT:]}
-    )
+    # The kept sales are stored in (ts, id) order, one per id: the sale goes in at its place.
+    bisect.insort(kept, row, key=_sale_order)
+    ctx.memory.put(key, {"ts": newest, "sales": kept[-SALES_KEPT:]})
     if txn.customer_id:
         index_key = f"customer|{txn.customer_id}"
         index = ctx.memory.get(index_key) or {"locations": []}
@@ -175,6 +183,10 @@ def price_override_beyond_ceiling(ctx: RuleContext) -> Iterable[Finding]:
             locations = sorted([*index["locations"], txn.location_id])
             ctx.memory.put(index_key, {"ts": facts.ts, "locations": locations})
     return [*out, *_rejudge(ctx, row, fresh=True)]
+
+
+def _sale_order(row: dict[str, Any]) -> tuple[float, str]:
+    return row["ts"], row["id"]
 
 
 CEILING_LATENESS = 7 * DAY  # how late a store configuration or customer record may re-judge a sale
