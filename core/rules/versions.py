@@ -13,10 +13,13 @@ judges the new version against its predecessor and its successor against it (doc
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from core.domain.sales import Transaction
+from core.rules.context import RuleContext
 from core.rules.facts import Facts
+from core.rules.model import Finding
 from core.rules.state import RuleState, Window
 from core.rules.windows import DAY, TXN, committed, line_signature, tender_split
 
@@ -100,3 +103,33 @@ class Versions:
             self.window.put(state, txn.id, rows)
         versions = [Version.of(r) for r in rows]
         return versions, rows.index(row)
+
+
+def version_finding(
+    ctx: RuleContext,
+    txn: Transaction,
+    versions: list[Version],
+    n: int,
+    *,
+    summary: str,
+    measurements: dict[str, object],
+    evidence: dict[str, object],
+) -> Finding:
+    """The finding on version ``n``: timed and evidenced by the event itself when it is that version
+    (``evidence``), else, a later-arriving version having re-judged it, by the version's own time
+    and the two version keys compared."""
+    this = versions[n].version_key == txn.version_key
+    return Finding(
+        summary=summary,
+        subject=ctx.subject(),
+        occurred_at=txn.occurred_at if this else datetime.fromtimestamp(versions[n].ts, UTC),
+        entity_id=txn.id,
+        measurements=measurements,
+        evidence=(
+            evidence
+            if this
+            else {"transaction_id": txn.id, "versions": [v.version_key for v in versions[n - 1 : n + 1]]}
+        ),
+        episode=f"{txn.id}|{versions[n].version_key}",
+        extent=len(versions),
+    )

@@ -10,7 +10,7 @@ from typing import Any
 from core.domain.sales import Transaction
 from core.rules.context import RuleContext
 from core.rules.model import Family, Finding, Parameter, Queue, Scope, Severity, Substrate, rule
-from core.rules.versions import Version, Versions
+from core.rules.versions import Version, Versions, version_finding
 from core.rules.windows import TXN, audit_mentions, committed, local_day, mentions
 
 EXEMPT_LINE_TYPES = frozenset({"ORDER", "LAYAWAY", "BACKORDER"})
@@ -102,21 +102,15 @@ def _edit(ctx: RuleContext, txn: Transaction, versions: list[Version], n: int) -
         return Finding.withdrawal(
             episode, "a version between them shows nothing changed", ctx.facts.occurred_at
         )
-    this = version.version_key == txn.version_key
     facts = ctx.facts
-    return Finding(
+    return version_finding(
+        ctx,
+        txn,
+        versions,
+        n,
         summary="committed transaction changed afterwards",
-        subject=ctx.subject(),
-        occurred_at=txn.occurred_at if this else datetime.fromtimestamp(version.ts, UTC),
-        entity_id=txn.id,
         measurements=changes,
-        evidence=(
-            {"transaction": txn, "line_items": facts.line_items, "audit_log": facts.audit_log}
-            if this
-            else {"transaction_id": txn.id, "versions": [v.version_key for v in versions[n - 1 : n + 1]]}
-        ),
-        episode=episode,
-        extent=len(versions),
+        evidence={"transaction": txn, "line_items": facts.line_items, "audit_log": facts.audit_log},
     )
 
 

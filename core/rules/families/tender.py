@@ -17,7 +17,7 @@ from core.rules.context import RuleContext
 from core.rules.facts import Facts
 from core.rules.model import Family, Finding, Parameter, Scope, Severity, rule
 from core.rules.state import RuleState, Window
-from core.rules.versions import Version, Versions
+from core.rules.versions import Version, Versions, version_finding
 from core.rules.windows import SALE_TYPES, TXN, audit_mentions, local_day, session_key, tender_split
 from core.text import money
 
@@ -471,20 +471,14 @@ def _swap(
             return None
         return Finding.withdrawal(episode, "a version between them shows no swap", ctx.facts.occurred_at)
     facts = ctx.facts
-    this = version.version_key == txn.version_key
-    return Finding(
+    return version_finding(
+        ctx,
+        txn,
+        versions,
+        n,
         summary="card tender replaced by cash after the sale",
-        subject=ctx.subject(),
-        occurred_at=txn.occurred_at if this else datetime.fromtimestamp(version.ts, UTC),
-        entity_id=txn.id,
         measurements={**how, "card_cents": version.card_cents, "cash_cents": version.cash_cents},
-        evidence=(
-            {"transaction": txn, "tenders": facts.tenders, "audit_log": facts.audit_log}
-            if this
-            else {"transaction_id": txn.id, "versions": [v.version_key for v in versions[n - 1 : n + 1]]}
-        ),
-        episode=episode,
-        extent=len(versions),
+        evidence={"transaction": txn, "tenders": facts.tenders, "audit_log": facts.audit_log},
     )
 
 
