@@ -286,6 +286,14 @@ def _field_keys(entity: str, names: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(f"{entity}.{name}" for name in names)
 
 
+@functools.cache
+def _in_order(present: frozenset[str]) -> tuple[str, ...]:
+    """The entities an event carried, sorted: a frozenset iterates in an order salted per process
+    (PYTHONHASHSEED), and the substrate record keeps its entities and fields in insertion order, so
+    iterating the set itself made the persisted slice differ byte for byte between two runs."""
+    return tuple(sorted(present))
+
+
 def _apply_substrate(state: RuleState, facts: Facts, tracked: Mapping[str, tuple[str, ...]]) -> None:
     entities = SUBSTRATE.get(state, "entities")
     fields = SUBSTRATE.get(state, "fields")
@@ -295,7 +303,7 @@ def _apply_substrate(state: RuleState, facts: Facts, tracked: Mapping[str, tuple
     ts = facts.ts
     horizon = ts - FIELD_RESOLUTION
     cache = state.cache
-    for entity in facts.present:
+    for entity in _in_order(facts.present):
         seen = entities.get(entity)
         if seen is None or len(seen) < 3:
             seen = entities[entity] = [ts, 0, -1.0]
