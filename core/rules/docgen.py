@@ -43,7 +43,7 @@ and any window of its own) and its cases in `tests/rules_cases/`.
 
 Vendors deliver out of order (Square retries for 24 hours; day 0 of a rollout is a backfill), so a rule
 with history must give the same detections whatever order the facts arrive in. Where a rule has been
-made order-independent (every rule with history but Q-CT-01 and Q-ME-01), it works out its pattern in
+made order-independent (every rule with history but Q-CT-01), it works out its pattern in
 event time (or, for a record's versions, in the vendor's version-key order) over everything its window
 holds, an event that arrives late counts in every window its timestamp falls into, and reference data
 arriving after the sales it applies to re-judges them. `tests/unit/rules/test_arrival_order.py` and
@@ -125,9 +125,12 @@ discounted sales for 7 days (event time; at most 500) and re-judges them when th
 configuration or the customer's record arrives (the tier in force at the sale); Q-DM-02 keeps each
 item's Counterpoint sale lines for 7 days (the latest 50) and matches a markdown to the same user's
 sales within its window when it arrives. Past those bounds a late record judges only what is still
-held: an older sale keeps the verdict it had, never silently changed. Q-CT-01 and Q-ME-01 still read
-a customer's earlier tickets and items' first sales (and, for Q-ME-01, the week's shortfall) as they
-stand on arrival.
+held: an older sale keeps the verdict it had, never silently changed. An item's first sale is the
+earliest in event time, so a later-arriving, earlier sale moves it back: Q-ME-01 holds each employee
+week's sale lines and re-judges the week when a category it sold in arrives or an earlier-timed sale
+moves an item's first sale (or where the item history begins), withdrawing a week that no longer
+passes (weeks within 400 days of the latest). Q-CT-01 still reads a customer's earlier tickets and
+items' first sales as they stand on arrival.
 
 | rule | family | title | severity | queue | substrates |
 |---|---|---|---|---|---|

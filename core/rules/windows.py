@@ -372,8 +372,14 @@ def _apply_reference(state: RuleState, facts: Facts) -> None:
         if line.item_id is None:
             continue
         item = ITEMS.get(state, line.item_id)
-        if item is None or item[0] is None or (line.category_id and item[1] != line.category_id):
-            first = item[0] if item is not None and item[0] is not None else facts.ts
+        known = item[0] if item is not None else None
+        if (
+            known is None
+            or facts.ts < known
+            or (item is not None and line.category_id and item[1] != line.category_id)
+        ):
+            # The first sale in event time: a later-arriving, earlier sale moves it back.
+            first = facts.ts if known is None else min(float(known), facts.ts)
             ITEMS.put(state, line.item_id, [first, line.category_id or (item[1] if item else None)])
 
 

@@ -5,12 +5,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import Any
 
 from core.domain.sales import LineItem
 from core.rules.context import RuleContext
 from core.rules.families.audit_trail import week_of
-from core.rules.model import Family, Finding, Parameter, Scope, Severity, Substrate, rule
-from core.rules.windows import ITEMS, SALE_TYPES, SUBSTRATE, item_is_new, local_day, session_key
+from core.rules.model import Family, Finding, Parameter, Scope, Severity, Subject, Substrate, rule
+from core.rules.windows import (
+    ITEMS,
+    SALE_TYPES,
+    SUBSTRATE,
+    item_first_seen,
+    items_since,
+    local_day,
+    session_key,
+)
 from core.text import money
 
 DAY = 86_400.0
@@ -39,7 +48,7 @@ def line_cost(line: LineItem) -> int | None:
         "item_category.min_profit_pct",
         "transaction.employee_id",
     ),
-    triggers=("transaction",),
+    triggers=("transaction", "item_category"),
     parameters=(
         Parameter("min_lines", 5, "Below-minimum lines in a week before it is reported", 1, 10_000),
         Parameter(
@@ -77,67 +86,184 @@ def line_cost(line: LineItem) -> int | None:
 )
 def margin_below_category(ctx: RuleContext) -> Iterable[Finding]:
     """Each sale line's margin (price minus cost over price) is compared with its category's
-    MIN_PFT_PCT. Lines below it are added up per employee per ISO week; the week is reported once,
-    when both its count of such lines and its money short of the minimum pass the thresholds."""
+    MIN_PFT_PCT. Lines below it are added up per employee per ISO week; the week is reported when
+    both its count of such lines and its money short of the minimum pass the thresholds. The week is
+    judged on all its sale lines known now, whatever order they arrived in: a category arriving after
+    the sales re-judges the weeks that sold in it, and an earlier-timed sale (which moves an item's
+    first sale, or where the item history begins) re-judges the later weeks. A week that no longer
+    passes, or passes on different lines, has its detection withdrawn (and reported again as it
+    stands)."""
     facts = ctx.facts
-    txn = facts.transaction
-    if txn is None or txn.type not in SALE_TYPES or not txn.employee_id:
-        return []
-    grace = ctx.whole("new_item_grace_days") * DAY
-    below: list[tuple[LineItem, int]] = []
-    for line in facts.line_items:
-        if line.line_type != "SALE" or line.extended_price_cents <= 0:
-            continue
-        if ctx.flag("exclude_mix_match_lines") and line.mix_match_code:
-            continue
-        if grace and item_is_new(ctx.state, line.item_id, facts.ts, grace):
-            continue
-        category = ctx.category(line.category_id)
-        cost = line_cost(line)
-        if category is None or not category.min_profit_pct or cost is None:
-            continue
-        price = line.extended_price_cents
-        short = round(price * category.min_profit_pct / 100.0) - (price - cost)
-        if short > 0:
-            below.append((line, short))
-    if not below:
-        return []
+    txn, record = facts.transaction, facts.item_category
+    judge: set[str] = set()
+    if record is not None:
+        judge.update(ctx.memory.get(f"category|{record.id}") or [])
+    if txn is not None and txn.type in SALE_TYPES and txn.employee_id:
+        key = _record_lines(ctx, txn)
+        if key is not None:
+            judge.add(key)
+    if facts.line_items and ctx.whole("new_item_grace_days"):
+        judge |= _reached_back(ctx)
+    out: list[Finding] = []
+    for key in sorted(judge):
+        out.extend(_judge_week(ctx, key))
+    return out
+
+
+WEEKS = "weeks"  # memory: {employee|week: latest sale line time}, the weeks held
+WEEKS_KEPT = 400 * DAY  # how far behind the latest week a late sale still re-judges
+
+
+def _record_lines(ctx: RuleContext, txn: Any) -> str | None:
+    """Hold the ticket's sale lines in its employee-week (a later version of a ticket already held
+    changes nothing); the week's key, or None for a ticket with no sale line."""
+    facts = ctx.facts
+    lines = [
+        [li.item_id, li.category_id, li.extended_price_cents, cost, bool(li.mix_match_code)]
+        for li in facts.line_items
+        if li.line_type == "SALE" and li.extended_price_cents > 0 and (cost := line_cost(li)) is not None
+    ]
+    if not lines:
+        return None
     week = week_of(local_day(txn))
     key = f"{txn.employee_id}|{week}"
-    held = ctx.memory.get(key) or {"lines": 0, "short": 0, "docs": []}
+    held = ctx.memory.get(key) or {"docs": {}}
     if txn.id in held["docs"]:
-        return []  # a later version of a ticket already counted this week
-    held = {
-        "ts": facts.ts,
-        "lines": held["lines"] + len(below),
-        "short": held["short"] + sum(s for _l, s in below),
-        "docs": [*held["docs"], txn.id][-200:],
-    }
-    ctx.memory.put(key, held)
-    if held["lines"] < ctx.whole("min_lines") or held["short"] < ctx.whole("min_shortfall_cents"):
+        return key
+    docs = {**held["docs"], txn.id: [facts.ts, txn.location_id, txn.currency, lines]}
+    ctx.memory.put(key, {**held, "ts": max(d[0] for d in docs.values()), "docs": docs})
+    for category in {line[1] for line in lines if line[1]}:
+        index = ctx.memory.get(f"category|{category}") or []
+        if key not in index:
+            ctx.memory.put(f"category|{category}", [*index, key])
+    weeks = ctx.memory.get(WEEKS) or {}
+    latest = max([facts.ts, *weeks.values()])
+    weeks = {k: v for k, v in weeks.items() if v >= latest - WEEKS_KEPT}
+    weeks[key] = max(facts.ts, weeks.get(key, facts.ts))
+    ctx.memory.put(WEEKS, weeks)
+    return key
+
+
+def _reached_back(ctx: RuleContext) -> set[str]:
+    """The weeks an earlier-timed sale re-judges: those with lines after it, when it moves where the
+    item history begins or an item's first sale earlier."""
+    facts = ctx.facts
+    since = items_since(ctx.state)
+    moved = since is None or facts.ts < since
+    for line in facts.line_items:
+        first = item_first_seen(ctx.state, line.item_id)
+        if first is not None and facts.ts < first:
+            moved = True
+    if not moved:
+        return set()
+    return {k for k, latest in (ctx.memory.get(WEEKS) or {}).items() if latest >= facts.ts}
+
+
+def _first_seen(ctx: RuleContext, item_id: str | None) -> float | None:
+    """The item's first sale with this event's lines counted (the windows fold it in after the rules)."""
+    first = item_first_seen(ctx.state, item_id)
+    if item_id and any(li.item_id == item_id for li in ctx.facts.line_items):
+        first = ctx.facts.ts if first is None else min(first, ctx.facts.ts)
+    return first
+
+
+def _is_new(ctx: RuleContext, item_id: str | None, now: float, grace: float) -> bool:
+    first = _first_seen(ctx, item_id)
+    since = items_since(ctx.state)
+    if ctx.facts.line_items:
+        since = ctx.facts.ts if since is None else min(since, ctx.facts.ts)
+    first = now if first is None else first
+    return now - first <= grace and since is not None and first - since >= grace
+
+
+def _category(ctx: RuleContext, category_id: str | None) -> Any:
+    record = ctx.facts.item_category
+    if record is not None and category_id == record.id:
+        return record  # the windows fold it in after the rules
+    return ctx.category(category_id)
+
+
+def _judge_week(ctx: RuleContext, key: str) -> list[Finding]:
+    """The week's finding as it stands on the lines and categories known now, when it changed: its
+    withdrawal first if it was reported on something else."""
+    held = ctx.memory.get(key)
+    if held is None:
         return []
-    return [
+    grace = ctx.whole("new_item_grace_days") * DAY
+    below: list[tuple[float, str, list[Any], int]] = []
+    for doc, (ts, _location, _currency, lines) in sorted(held["docs"].items(), key=lambda d: (d[1][0], d[0])):
+        for line in lines:
+            item, category_id, price, cost, mix = line
+            if ctx.flag("exclude_mix_match_lines") and mix:
+                continue
+            if grace and _is_new(ctx, item, ts, grace):
+                continue
+            category = _category(ctx, category_id)
+            if category is None or not category.min_profit_pct:
+                continue
+            short = round(price * category.min_profit_pct / 100.0) - (price - cost)
+            if short > 0:
+                below.append((ts, doc, line, short))
+    count, shortfall = len(below), sum(b[3] for b in below)
+    passes = count >= ctx.whole("min_lines") and shortfall >= ctx.whole("min_shortfall_cents")
+    verdict = [count, shortfall, max(b[0] for b in below)] if passes else None
+    if verdict == held.get("verdict"):
+        return []
+    ctx.memory.put(key, {**held, "verdict": verdict})
+    employee, _, week = key.partition("|")
+    out = []
+    if held.get("verdict") is not None:
+        out.append(
+            Finding.withdrawal(
+                key, f"{week} stands differently on the sales known now", ctx.facts.occurred_at
+            )
+        )
+    if verdict is None:
+        return out
+    docs = sorted({b[1] for b in below})
+    last = max(below, key=lambda b: (b[0], b[1]))
+    _ts, location, currency, _lines = held["docs"][last[1]]
+    at = datetime.fromtimestamp(verdict[2], UTC)
+    out.append(
         Finding(
-            summary=f"{txn.employee_id}: {held['lines']} lines below category margin in {week}, "
-            f"{money(held['short'], txn.currency)} short",
-            subject=ctx.subject([line for line, _s in below], customer_id=None, customer_tier=None),
-            occurred_at=txn.occurred_at,
+            summary=f"{employee}: {count} lines below category margin in {week}, "
+            f"{money(shortfall, currency)} short",
+            subject=Subject(
+                employee_id=employee,
+                location_id=location,
+                items=tuple(sorted({b[2][0] for b in below if b[2][0]})),
+                categories=tuple(sorted({b[2][1] for b in below if b[2][1]})),
+                local_time=at.isoformat(),
+            ),
+            occurred_at=at,
             entity_id=key,
             measurements={
                 "week": week,
-                "lines_below": held["lines"],
-                "shortfall_cents": held["short"],
-                "transactions": held["docs"],
+                "lines_below": count,
+                "shortfall_cents": shortfall,
+                "transactions": docs,
             },
             evidence={
-                "transaction": txn,
-                "line_items": [line for line, _s in below],
-                "item_categories": [ctx.category(line.category_id) for line, _s in below],
+                "lines": [
+                    {
+                        "transaction_id": doc,
+                        "at": ts,
+                        "item_id": line[0],
+                        "category_id": line[1],
+                        "price_cents": line[2],
+                        "cost_cents": line[3],
+                        "short_cents": short,
+                    }
+                    for ts, doc, line, short in below
+                ],
+                "item_categories": sorted({b[2][1] for b in below if b[2][1]}),
             },
-            dedupe_key=key,
-            bundle_key=f"Q-ME-01|{txn.employee_id}",
+            episode=key,
+            extent=count,
+            bundle_key=f"Q-ME-01|{employee}",
         )
-    ]
+    )
+    return out
 
 
 @rule(
