@@ -43,7 +43,7 @@ and any window of its own) and its cases in `tests/rules_cases/`.
 
 Vendors deliver out of order (Square retries for 24 hours; day 0 of a rollout is a backfill), so a rule
 with history must give the same detections whatever order the facts arrive in. Where a rule has been
-made order-independent (every rule with history but Q-CT-01), it works out its pattern in
+made order-independent (every rule with history), it works out its pattern in
 event time (or, for a record's versions, in the vendor's version-key order) over everything its window
 holds, an event that arrives late counts in every window its timestamp falls into, and reference data
 arriving after the sales it applies to re-judges them. `tests/unit/rules/test_arrival_order.py` and
@@ -129,8 +129,10 @@ held: an older sale keeps the verdict it had, never silently changed. An item's 
 earliest in event time, so a later-arriving, earlier sale moves it back: Q-ME-01 holds each employee
 week's sale lines and re-judges the week when a category it sold in arrives or an earlier-timed sale
 moves an item's first sale (or where the item history begins), withdrawing a week that no longer
-passes (weeks within 400 days of the latest). Q-CT-01 still reads a customer's earlier tickets and
-items' first sales as they stand on arrival.
+passes (weeks within 400 days of the latest). Q-CT-01 holds each customer's last 50 tickets in event
+time and judges each on the tickets up to it (the first in each cool-down period where the pattern
+holds), re-judging them when the customer's record arrives or an earlier-timed sale moves an item's
+first sale, and withdrawing a period that no longer holds or holds at another ticket.
 
 | rule | family | title | severity | queue | substrates |
 |---|---|---|---|---|---|

@@ -225,6 +225,42 @@ def first_seen_new(state: RuleState, first_seen: float, now: float, grace: float
     return now - first_seen <= grace and since is not None and first_seen - since >= grace
 
 
+def first_sale_now(state: RuleState, facts: Facts, item_id: str | None) -> float | None:
+    """The item's first sale in event time with ``facts``' lines counted (the windows fold an event
+    in after the rules read them)."""
+    first = item_first_seen(state, item_id)
+    if item_id and any(li.item_id == item_id for li in facts.line_items):
+        first = facts.ts if first is None else min(first, facts.ts)
+    return first
+
+
+def items_since_now(state: RuleState, facts: Facts) -> float | None:
+    """Where the item history begins with ``facts``' lines counted."""
+    since = items_since(state)
+    if facts.line_items:
+        since = facts.ts if since is None else min(since, facts.ts)
+    return since
+
+
+def new_as_of(since: float | None, first_seen: float, now: float, grace: float) -> bool:
+    """``first_seen_new`` with the history's beginning given."""
+    return now - first_seen <= grace and since is not None and first_seen - since >= grace
+
+
+def reaches_back(state: RuleState, facts: Facts) -> bool:
+    """Whether ``facts``' lines move where the item history begins, or an item's first sale, earlier:
+    what a rule judging "new to the catalog" must re-judge its later sales for."""
+    if not facts.line_items:
+        return False
+    since = items_since(state)
+    if since is None or facts.ts < since:
+        return True
+    return any(
+        (first := item_first_seen(state, li.item_id)) is not None and facts.ts < first
+        for li in facts.line_items
+    )
+
+
 def item_is_new(state: RuleState, item_id: str | None, now: float, grace: float) -> bool:
     first = item_first_seen(state, item_id)
     return first_seen_new(state, now if first is None else first, now, grace)

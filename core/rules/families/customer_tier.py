@@ -9,8 +9,17 @@ from itertools import pairwise
 from typing import Any
 
 from core.rules.context import RuleContext
-from core.rules.model import Family, Finding, Parameter, Queue, Scope, Severity, Substrate, rule
-from core.rules.windows import CUSTOMERS, ITEMS, SALE_TYPES, SUBSTRATE, first_seen_new, item_first_seen
+from core.rules.model import Family, Finding, Parameter, Queue, Scope, Severity, Subject, Substrate, rule
+from core.rules.windows import (
+    CUSTOMERS,
+    ITEMS,
+    SALE_TYPES,
+    SUBSTRATE,
+    first_sale_now,
+    items_since_now,
+    new_as_of,
+    reaches_back,
+)
 from core.text import money
 
 HOUR, DAY = 3600.0, 86_400.0
@@ -21,7 +30,7 @@ HOUR, DAY = 3600.0, 86_400.0
     family=Family.CUSTOMER_TIER,
     title="Wholesale or landscaper tier with a retail purchase pattern",
     requires=("customer.tier", "transaction.customer_id", "transaction.amount_cents"),
-    triggers=("transaction",),
+    triggers=("transaction", "customer"),
     parameters=(
         Parameter(
             "wholesale_tiers",
@@ -65,52 +74,150 @@ HOUR, DAY = 3600.0, 86_400.0
 def trade_tier_retail_pattern(ctx: RuleContext) -> Iterable[Finding]:
     """A customer in a trade tier (wholesale, landscaper) whose recent tickets look retail: a small
     average ticket and mostly single-line walk-in purchases. Queued for a tier review, once per
-    customer per cool-down period."""
+    customer per cool-down period. The tickets are read in event time, whatever order they arrived
+    in: each of the customer's last 50 tickets is judged on the tickets up to it, at the first in
+    each cool-down period where the pattern holds. A customer's record arriving after the tickets
+    re-judges them, and so does an earlier-timed sale that moves an item's first sale (or where the
+    item history begins) under a new-item grace; a period that no longer holds, or holds at another
+    ticket, is withdrawn."""
     facts = ctx.facts
-    txn = facts.transaction
-    if txn is None or txn.type not in SALE_TYPES or not txn.customer_id:
+    txn, record = facts.transaction, facts.customer
+    judge: set[str] = set()
+    if record is not None:
+        judge.add(record.id)
+    if txn is not None and txn.type in SALE_TYPES and txn.customer_id:
+        _hold_ticket(ctx, txn)
+        judge.add(txn.customer_id)
+    if ctx.whole("new_item_grace_days") and reaches_back(ctx.state, facts):
+        held = ctx.memory.get(CUSTOMERS_HELD) or {}
+        judge.update(c for c, latest in held.items() if latest >= facts.ts)
+    out: list[Finding] = []
+    for customer_id in sorted(judge):
+        out.extend(_judge_customer(ctx, customer_id))
+    return out
+
+
+CUSTOMERS_HELD = "customers"  # memory: {customer: latest ticket time}
+CUSTOMERS_KEPT = 400 * DAY  # how far behind the latest ticket a late sale still re-judges
+TICKETS_HELD = 50
+
+
+def _hold_ticket(ctx: RuleContext, txn: Any) -> None:
+    """The ticket in its customer's tickets, kept in event time (the latest 50; a redelivery or a
+    later version of a ticket already held changes nothing)."""
+    facts = ctx.facts
+    key = f"tickets|{txn.customer_id}"
+    held = ctx.memory.get(key) or {"tickets": {}}
+    if txn.id in held["tickets"]:
+        return
+    items = sorted({li.item_id for li in facts.line_items if li.item_id})
+    row = [facts.ts, txn.amount_cents, len(facts.line_items), items, txn.location_id, txn.currency]
+    tickets = sorted({**held["tickets"], txn.id: row}.items(), key=lambda t: (t[1][0], t[0]))
+    ctx.memory.put(key, {**held, "ts": tickets[-1][1][0], "tickets": dict(tickets[-TICKETS_HELD:])})
+    customers = ctx.memory.get(CUSTOMERS_HELD) or {}
+    latest = max([facts.ts, *customers.values()])
+    customers = {c: v for c, v in customers.items() if v >= latest - CUSTOMERS_KEPT}
+    customers[txn.customer_id] = max(facts.ts, customers.get(txn.customer_id, facts.ts))
+    ctx.memory.put(CUSTOMERS_HELD, customers)
+
+
+def _judge_customer(ctx: RuleContext, customer_id: str) -> list[Finding]:
+    """The customer's findings as they stand on the tickets and tier known now, for each cool-down
+    period whose verdict changed (its withdrawal first where it was reported otherwise)."""
+    key = f"tickets|{customer_id}"
+    held = ctx.memory.get(key)
+    if held is None:
         return []
-    tier = ctx.tier(txn.customer_id)
-    if not tier or tier.upper() not in {t.upper() for t in ctx.texts("wholesale_tiers")}:
-        return []
-    held = ctx.customer(txn.customer_id) or {}
-    ages = [facts.ts - (item_first_seen(ctx.state, li.item_id) or facts.ts) for li in facts.line_items]
-    tickets = [t for t in held.get("tickets", []) if t[3] != txn.id]
-    tickets.append([facts.ts, txn.amount_cents, len(facts.line_items), txn.id, max(ages, default=0.0)])
+    tier = ctx.tier(customer_id)
+    trade = tier is not None and tier.upper() in {t.upper() for t in ctx.texts("wholesale_tiers")}
     grace = ctx.whole("new_item_grace_days") * DAY
-    if grace:
-        # t[4] is the age of the ticket's oldest item, so t[0] - t[4] is when that item was first seen:
-        # a ticket is left out only when even its oldest item is new to the catalog.
-        tickets = [t for t in tickets if not first_seen_new(ctx.state, t[0] - t[4], t[0], grace)]
-    tickets = tickets[-2 * ctx.whole("min_tickets") :]
-    if len(tickets) < ctx.whole("min_tickets"):
-        return []
-    average = sum(t[1] for t in tickets) / len(tickets)
-    single = sum(1 for t in tickets if t[2] <= 1) / len(tickets)
-    if average > ctx.whole("max_avg_ticket_cents") or single < ctx.num("min_single_line_share"):
-        return []
-    return [
-        Finding(
-            summary=f"{tier} customer shops like retail: average {money(average, txn.currency)}, "
-            f"{single:.0%} single-line",
-            subject=ctx.subject([], employee_id=None),
-            occurred_at=txn.occurred_at,
-            entity_id=txn.customer_id,
-            measurements={
-                "tier": tier,
-                "tickets": len(tickets),
-                "average_ticket_cents": round(average),
-                "single_line_share": round(single, 3),
-            },
-            evidence={
-                "tickets": [
-                    {"at": t[0], "amount_cents": t[1], "lines": t[2], "transaction_id": t[3]} for t in tickets
-                ],
-                "customer": held,
-            },
-            dedupe_key=f"{txn.customer_id}|{int(facts.ts // (ctx.whole('cooldown_days') * DAY))}",
-        )
+    since = items_since_now(ctx.state, ctx.facts)
+    cooldown = ctx.whole("cooldown_days") * DAY
+    least = ctx.whole("min_tickets")
+    rows = [
+        [row[0], row[1], row[2], txn_id, row[3], row[4], row[5]] for txn_id, row in held["tickets"].items()
     ]
+    rows.sort(key=lambda t: (t[0], t[3]))
+    if grace:
+        kept = []
+        for t in rows:
+            firsts = [f for f in (first_sale_now(ctx.state, ctx.facts, i) for i in t[4]) if f is not None]
+            # A ticket is left out only when even its oldest item is new to the catalog.
+            if not new_as_of(since, min(firsts, default=t[0]), t[0], grace):
+                kept.append(t)
+        rows = kept
+    found: dict[str, Finding] = {}
+    verdicts: dict[str, list[Any]] = {}
+    for n in range(len(rows)) if trade else ():
+        tickets = rows[max(0, n + 1 - 2 * least) : n + 1]
+        if len(tickets) < least:
+            continue
+        episode = f"{customer_id}|{int(rows[n][0] // cooldown)}"
+        if episode in verdicts:
+            continue
+        average = sum(t[1] for t in tickets) / len(tickets)
+        single = sum(1 for t in tickets if t[2] <= 1) / len(tickets)
+        if average > ctx.whole("max_avg_ticket_cents") or single < ctx.num("min_single_line_share"):
+            continue
+        verdicts[episode] = [rows[n][3], len(tickets), round(average), round(single, 3)]
+        found[episode] = _finding(ctx, customer_id, str(tier), tickets, average, single, episode)
+    before = held.get("verdicts") or {}
+    if before == verdicts:
+        return []
+    ctx.memory.put(key, {**held, "verdicts": verdicts})
+    out = []
+    for episode in sorted(set(before) | set(verdicts)):
+        if before.get(episode) == verdicts.get(episode):
+            continue
+        if episode in before:
+            out.append(
+                Finding.withdrawal(
+                    episode, "the customer's tickets stand differently now", ctx.facts.occurred_at
+                )
+            )
+        if episode in found:
+            out.append(found[episode])
+    return out
+
+
+def _finding(
+    ctx: RuleContext,
+    customer_id: str,
+    tier: str,
+    tickets: list[list[Any]],
+    average: float,
+    single: float,
+    episode: str,
+) -> Finding:
+    last = tickets[-1]
+    at = datetime.fromtimestamp(last[0], UTC)
+    return Finding(
+        summary=f"{tier} customer shops like retail: average {money(average, last[6])}, "
+        f"{single:.0%} single-line",
+        subject=Subject(
+            customer_id=customer_id,
+            customer_tier=tier,
+            location_id=last[5],
+            items=tuple(sorted({i for t in tickets for i in t[4]})),
+            local_time=at.isoformat(),
+        ),
+        occurred_at=at,
+        entity_id=customer_id,
+        measurements={
+            "tier": tier,
+            "tickets": len(tickets),
+            "average_ticket_cents": round(average),
+            "single_line_share": round(single, 3),
+        },
+        evidence={
+            "tickets": [
+                {"at": t[0], "amount_cents": t[1], "lines": t[2], "transaction_id": t[3]} for t in tickets
+            ],
+            "customer": ctx.customer(customer_id) or {},
+        },
+        episode=episode,
+        extent=len(tickets),
+    )
 
 
 @rule(

@@ -15,9 +15,11 @@ from core.rules.windows import (
     ITEMS,
     SALE_TYPES,
     SUBSTRATE,
-    item_first_seen,
-    items_since,
+    first_sale_now,
+    items_since_now,
     local_day,
+    new_as_of,
+    reaches_back,
     session_key,
 )
 from core.text import money
@@ -147,33 +149,14 @@ def _record_lines(ctx: RuleContext, txn: Any) -> str | None:
 def _reached_back(ctx: RuleContext) -> set[str]:
     """The weeks an earlier-timed sale re-judges: those with lines after it, when it moves where the
     item history begins or an item's first sale earlier."""
-    facts = ctx.facts
-    since = items_since(ctx.state)
-    moved = since is None or facts.ts < since
-    for line in facts.line_items:
-        first = item_first_seen(ctx.state, line.item_id)
-        if first is not None and facts.ts < first:
-            moved = True
-    if not moved:
+    if not reaches_back(ctx.state, ctx.facts):
         return set()
-    return {k for k, latest in (ctx.memory.get(WEEKS) or {}).items() if latest >= facts.ts}
-
-
-def _first_seen(ctx: RuleContext, item_id: str | None) -> float | None:
-    """The item's first sale with this event's lines counted (the windows fold it in after the rules)."""
-    first = item_first_seen(ctx.state, item_id)
-    if item_id and any(li.item_id == item_id for li in ctx.facts.line_items):
-        first = ctx.facts.ts if first is None else min(first, ctx.facts.ts)
-    return first
+    return {k for k, latest in (ctx.memory.get(WEEKS) or {}).items() if latest >= ctx.facts.ts}
 
 
 def _is_new(ctx: RuleContext, item_id: str | None, now: float, grace: float) -> bool:
-    first = _first_seen(ctx, item_id)
-    since = items_since(ctx.state)
-    if ctx.facts.line_items:
-        since = ctx.facts.ts if since is None else min(since, ctx.facts.ts)
-    first = now if first is None else first
-    return now - first <= grace and since is not None and first - since >= grace
+    first = first_sale_now(ctx.state, ctx.facts, item_id)
+    return new_as_of(items_since_now(ctx.state, ctx.facts), now if first is None else first, now, grace)
 
 
 def _category(ctx: RuleContext, category_id: str | None) -> Any:
