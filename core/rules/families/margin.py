@@ -195,7 +195,9 @@ def _judge_week(ctx: RuleContext, key: str) -> list[Finding]:
     ctx.memory.put(key, {**held, "verdict": verdict})
     employee, _, week = key.partition("|")
     out = []
-    if held.get("verdict") is not None:
+    before = held.get("verdict")
+    if before is not None and (verdict is None or verdict[0] <= before[0]):
+        # A week that only grew is updated in place (its extent is larger); otherwise withdrawn first.
         out.append(
             Finding.withdrawal(
                 key, f"{week} stands differently on the sales known now", ctx.facts.occurred_at
