@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, update
 from sqlmodel import Session, col, select
 
 from core.bubble.results import Episode
@@ -136,27 +135,5 @@ def _same(before: DetectionRow, row: Mapping[str, Any]) -> bool:
 
 
 def _supersede(session: Session, merchant_id: str, row: DetectionRow, now: datetime) -> None:
-    revision = row.revision + 1
-    session.execute(
-        update(DetectionRow)
-        .where(and_(col(DetectionRow.merchant_id) == merchant_id, col(DetectionRow.id) == row.id))
-        .values(
-            suppressed=True,
-            suppression_reason=SUPERSEDED,
-            revision=revision,
-            updated_at=now,
-            alert_state=store.superseded_alert_state(row.alert_state, row.published_at),
-        )
-    )
-    store.audit(
-        session,
-        merchant_id,
-        at=now,
-        actor=ACTOR,
-        action="detection_superseded",
-        rule_id=row.rule_id,
-        target=row.id,
-        before={"revision": row.revision, "suppressed": row.suppressed, "reason": row.suppression_reason},
-        after={"revision": revision, "suppressed": True, "reason": SUPERSEDED},
-        reason=f"{SUPERSEDED}: episode {row.entity_id} is not among the run's episodes",
-    )
+    why = f"{SUPERSEDED}: episode {row.entity_id} is not among the run's episodes"
+    store.superseded(session, merchant_id, row, row.revision + 1, SUPERSEDED, actor=ACTOR, why=why, now=now)

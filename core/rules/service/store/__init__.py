@@ -30,6 +30,7 @@ from core.rules.service.store.corrections import (
     corrected,
     replayed,
     supersede,
+    superseded,
     unjournal,
     withdraw,
 )
@@ -97,6 +98,7 @@ __all__ = [
     "state_versions",
     "substrate_state",
     "supersede",
+    "superseded",
     "superseded_alert_state",
     "unjournal",
     "withdraw",

@@ -121,31 +121,9 @@ def supersede(
     for row in held:
         if row.suppression_reason == REPLAYED:
             continue
-        before = {"revision": row.revision, "suppressed": row.suppressed, "reason": row.suppression_reason}
         revision = row.revision + 1
-        session.execute(
-            update(DetectionRow)
-            .where(and_(col(DetectionRow.merchant_id) == merchant_id, col(DetectionRow.id) == row.id))
-            .values(
-                suppressed=True,
-                suppression_reason=REPLAYED,
-                revision=revision,
-                updated_at=now,
-                alert_state=superseded_alert_state(row.alert_state, row.published_at),
-            )
-        )
-        audit(
-            session,
-            merchant_id,
-            at=now,
-            actor=ACTOR,
-            action="detection_superseded",
-            rule_id=row.rule_id,
-            target=row.id,
-            before=before,
-            after={"revision": revision, "suppressed": True, "reason": REPLAYED},
-            reason=f"{REPLAYED}: evidence seq {row.evidence_seq} was re-parsed and reads differently",
-        )
+        why = f"{REPLAYED}: evidence seq {row.evidence_seq} was re-parsed and reads differently"
+        superseded(session, merchant_id, row, revision, REPLAYED, actor=ACTOR, why=why, now=now)
         revisions[row.id] = revision
     return revisions
 
@@ -171,29 +149,45 @@ def withdraw(
         revision, why = wanted[row.id]
         revision = max(revision, row.revision + 1)
         reason = f"{WITHDRAWN}: {why}"[:500]
-        before = {"revision": row.revision, "suppressed": row.suppressed, "reason": row.suppression_reason}
-        session.execute(
-            update(DetectionRow)
-            .where(and_(col(DetectionRow.merchant_id) == merchant_id, col(DetectionRow.id) == row.id))
-            .values(
-                suppressed=True,
-                suppression_reason=reason,
-                revision=revision,
-                updated_at=now,
-                alert_state=superseded_alert_state(row.alert_state, row.published_at),
-            )
-        )
-        audit(
-            session,
-            merchant_id,
-            at=now,
-            actor=ACTOR_RULES,
-            action="detection_superseded",
-            rule_id=row.rule_id,
-            target=row.id,
-            before=before,
-            after={"revision": revision, "suppressed": True, "reason": reason},
-            reason=reason,
-        )
+        superseded(session, merchant_id, row, revision, reason, actor=ACTOR_RULES, why=reason, now=now)
         done += 1
     return done
+
+
+def superseded(
+    session: Session,
+    merchant_id: str,
+    row: DetectionRow,
+    revision: int,
+    reason: str,
+    *,
+    actor: str,
+    why: str,
+    now: datetime,
+) -> None:
+    """Suppress ``row`` with ``reason`` at ``revision`` (an alert Fox was told about is pending again,
+    so the outbox republishes it withdrawn) and audit what it was."""
+    before = {"revision": row.revision, "suppressed": row.suppressed, "reason": row.suppression_reason}
+    session.execute(
+        update(DetectionRow)
+        .where(and_(col(DetectionRow.merchant_id) == merchant_id, col(DetectionRow.id) == row.id))
+        .values(
+            suppressed=True,
+            suppression_reason=reason,
+            revision=revision,
+            updated_at=now,
+            alert_state=superseded_alert_state(row.alert_state, row.published_at),
+        )
+    )
+    audit(
+        session,
+        merchant_id,
+        at=now,
+        actor=actor,
+        action="detection_superseded",
+        rule_id=row.rule_id,
+        target=row.id,
+        before=before,
+        after={"revision": revision, "suppressed": True, "reason": reason},
+        reason=why,
+    )
