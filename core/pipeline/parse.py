@@ -80,44 +80,33 @@ class ParseStage:
 
     def parse_seqs(self, merchant_id: str, seqs: Sequence[int]) -> ParseSummary:
         with self._db.tenant(merchant_id) as session:
-            rows = session.execute(
-                sa_select(  # columns, not entities: loading thousands of ORM objects costs more
-                    col(EvidenceRecord.seq),
-                    col(EvidenceRecord.source),
-                    col(EvidenceRecord.source_type),
-                    col(EvidenceRecord.source_event_id),
-                    col(EvidenceRecord.event_type),
-                    col(EvidenceRecord.received_at),
-                    col(InboxEntry.id).label("inbox_id"),
-                    col(InboxEntry.payload),
-                    col(InboxEntry.api_version),
-                )
-                .join(
-                    InboxEntry,
-                    (col(InboxEntry.merchant_id) == EvidenceRecord.merchant_id)
-                    & (col(InboxEntry.id) == EvidenceRecord.inbox_id),
-                )
-                .where(
-                    col(EvidenceRecord.merchant_id) == merchant_id,
-                    col(EvidenceRecord.seq).in_(list(set(seqs))),
-                )
-                .order_by(col(EvidenceRecord.seq))
-            ).all()
+            rows = self._sealed(session, merchant_id, seqs)
             ctx, documents = self._context(session, merchant_id)
             data_key = self._keyring.get(session, merchant_id, "data")
+
+            def parse_rows(found: Sequence[Any]) -> list[EventResult]:
+                return [
+                    parse_event(row.seq, raw_event(data_key, merchant_id, row), ctx, documents)
+                    for row in found
+                ]
+
+            def reparse(others: Sequence[int]) -> list[EventResult]:
+                return parse_rows(self._sealed(session, merchant_id, others))
+
             # Parse everything first (no writes), then write the batch in a few statements.
-            results = [
-                parse_event(row.seq, raw_event(data_key, merchant_id, row), ctx, documents) for row in rows
-            ]
+            results = parse_rows(rows)
             hold_sqlite_transaction(session)  # the writes below and their log rows commit together
             before = previous(session, merchant_id, [r.seq for r in results])
             # A re-parse that no longer names an entity its seq's last reading published: that
-            # entity's canonical rows go first, so an older version replayed in this batch returns.
+            # entity's canonical rows go first, so an older version replayed in this batch returns;
+            # one another seq also writes is then put back from that seq's parse (``restore``).
             gone = retraction.dropped(before, results)
             removed_now = retraction.remove_canonical(session, merchant_id, list(gone), results)
             readings, removed = retraction.readings(before, results, gone, removed_now)
             if not self._write_batch(session, merchant_id, results):
                 results = self._write_one_by_one(session, merchant_id, results, ctx, documents)
+            if removed_now:
+                retraction.restore(session, merchant_id, gone, removed_now, results, reparse)
             record_outcomes(session, merchant_id, results, self._clock.now(), before, readings)
         sources = {row.seq: (row.source, row.source_type) for row in rows}
         retracted = retraction.retractions(merchant_id, gone, removed, sources)
@@ -126,6 +115,32 @@ class ParseStage:
         )
         counts = Counter(r.status for r in results)
         return ParseSummary(parsed=counts["parsed"], ignored=counts["ignored"], failed=counts["failed"])
+
+    def _sealed(self, session: Session, merchant_id: str, seqs: Sequence[int]) -> Sequence[Any]:
+        """The sealed events ``seqs``, with their inbox payloads, in seq order."""
+        return session.execute(
+            sa_select(  # columns, not entities: loading thousands of ORM objects costs more
+                col(EvidenceRecord.seq),
+                col(EvidenceRecord.source),
+                col(EvidenceRecord.source_type),
+                col(EvidenceRecord.source_event_id),
+                col(EvidenceRecord.event_type),
+                col(EvidenceRecord.received_at),
+                col(InboxEntry.id).label("inbox_id"),
+                col(InboxEntry.payload),
+                col(InboxEntry.api_version),
+            )
+            .join(
+                InboxEntry,
+                (col(InboxEntry.merchant_id) == EvidenceRecord.merchant_id)
+                & (col(InboxEntry.id) == EvidenceRecord.inbox_id),
+            )
+            .where(
+                col(EvidenceRecord.merchant_id) == merchant_id,
+                col(EvidenceRecord.seq).in_(list(set(seqs))),
+            )
+            .order_by(col(EvidenceRecord.seq))
+        ).all()
 
     def _write_batch(self, session: Session, merchant_id: str, results: Sequence[EventResult]) -> bool:
         """Every parsed event's upserts at once, under one savepoint; False (nothing written) when

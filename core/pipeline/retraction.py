@@ -8,8 +8,9 @@ a seq (parsed or ignored, not failed), the pairs named or retracted before that 
 produces are *dropped*; a retraction lost between the commit and the publish is so published again
 by the next parse of the seq (a redelivery, the sweeper), with what it removed. In the parse
 transaction, before the batch's writes, the canonical rows that seq last
-wrote and its new parse does not write are deleted (an earlier seq's older version of the same row,
-replayed in the same batch, is then written again, as a first parse would have left it); reference
+wrote and its new parse does not write are deleted; after the batch's writes, a deleted row another
+seq also writes (an older version of the same order) is put back from that seq's parse, as a first
+parse would have left it (``restore``); reference
 rows other events also name (customers, employees, devices, locations, store configurations,
 categories, loyalty accounts) are kept. After the commit one retraction per dropped pair goes to
 ``canary:detection`` ahead of the seq's new events (``ParsedEvent.retracted``, ``facts`` =
@@ -22,17 +23,18 @@ duplicate.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import and_, delete, select, tuple_
+from sqlalchemy import String, and_, cast, delete, or_, select, tuple_
 from sqlmodel import Session
 
 from core.domain.parsing import ParsedEvent
-from core.pipeline.ingestion_log import Previous, entities_of
+from core.pipeline.ingestion_log import LOG, Previous, entities_of
 from core.pipeline.parse_plan import EventResult
-from core.storage.canonical_writer import canonical_tables
+from core.storage.canonical_writer import UpsertGroup, canonical_tables, write_plans
 
 # Reference rows: many events name them, and the seq that last wrote one is not its only source.
 KEPT = frozenset(
@@ -151,6 +153,85 @@ def remove_canonical(
         for seq, key in gone:
             removed[seq].setdefault(table.name, []).append(list(key))
     return dict(removed)
+
+
+def restore(
+    session: Session,
+    merchant_id: str,
+    gone: Mapping[int, Sequence[tuple[str, str]]],
+    removed_now: Removed,
+    results: Sequence[EventResult],
+    reparse: Callable[[Sequence[int]], Sequence[EventResult]],
+) -> list[int]:
+    """Put back, as a first parse would have left them, the canonical rows just deleted that another
+    seq also writes (an order several webhooks updated: the retracted seq held its newest version).
+    Run after the batch's own writes: a key the batch wrote again is already back. The other seqs
+    are those whose last reading named one of the dropped (kind, entity) pairs; each is re-parsed
+    from its sealed bytes (``reparse``, with the current parser) and its rows for the missing keys
+    are written in seq order, so the forward-only upsert leaves the newest remaining version with
+    the evidence seq that wrote it. Nothing else of those seqs is written or published. The keys
+    stay in the retraction's ``removed``: R and Bubble re-derive them from the restored rows.
+    Returns the seqs re-parsed."""
+    written: set[tuple[str, tuple[Any, ...]]] = set()
+    for result in results:
+        if result.status == "parsed":
+            written |= _written(result)
+    missing = {
+        (table, tuple(key))
+        for by_table in removed_now.values()
+        for table, keys in by_table.items()
+        for key in keys
+        if (table, tuple(key)) not in written
+    }
+    if not missing:
+        return []
+    pairs = {pair for seq, dropped_pairs in gone.items() if removed_now.get(seq) for pair in dropped_pairs}
+    others = writers(session, merchant_id, pairs, exclude={r.seq for r in results})
+    if not others:
+        return []
+    plans: list[list[UpsertGroup]] = []
+    for result in sorted(reparse(others), key=lambda r: r.seq):
+        if result.status != "parsed":
+            continue
+        plan = []
+        for group in result.writes:
+            cols = [c for c in group.key_cols if c != "merchant_id"]
+            rows = [r for r in group.rows if (group.table.name, tuple(r[c] for c in cols)) in missing]
+            if rows:
+                plan.append(UpsertGroup(group.table, group.key_cols, group.update_only, rows))
+        if plan:
+            plans.append(plan)
+    if plans:
+        write_plans(session, plans)
+    return others
+
+
+def writers(
+    session: Session, merchant_id: str, pairs: set[tuple[str, str]], *, exclude: set[int]
+) -> list[int]:
+    """The parsed seqs, other than ``exclude``, whose last reading named one of ``pairs``. The log
+    has no index on what a reading named, so this reads the merchant's log rows that mention one
+    of the entity ids (rare: only a batch with a retraction asks)."""
+    if not pairs:
+        return []
+    mentions = [
+        cast(LOG.c.entities, String).like(f"%{_escaped(json.dumps(entity)[1:-1])}%", escape="\\")
+        for entity in sorted({entity for _kind, entity in pairs})
+    ]
+    found = session.execute(
+        select(LOG.c.seq, LOG.c.entities).where(
+            LOG.c.merchant_id == merchant_id, LOG.c.status == "parsed", or_(*mentions)
+        )
+    ).all()
+    return sorted(
+        seq
+        for seq, entities in found
+        if seq not in exclude and isinstance(entities, dict) and _pairs(entities.get("named")) & pairs
+    )
+
+
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def retractions(
