@@ -11,7 +11,7 @@ per device-hour, one per store-hour, and the episodes (one signal per device or 
 
 from core.bubble.calibration import DEFAULT_THRESHOLDS, CalibrationError, calibrate
 from core.bubble.dimensions import DIMENSIONS, DeviceHour
-from core.bubble.model import Config, Rebaseline, Thresholds
+from core.bubble.model import Config, Rebaseline, StoreRebaseline, Thresholds
 from core.bubble.results import DeviceScore, Episode, Evidence, Result, StoreScore
 from core.bubble.scorer import score
 
@@ -26,6 +26,7 @@ __all__ = [
     "Evidence",
     "Rebaseline",
     "Result",
+    "StoreRebaseline",
     "StoreScore",
     "Thresholds",
     "calibrate",

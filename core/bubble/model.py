@@ -57,6 +57,19 @@ class Rebaseline:
 
 
 @dataclass(frozen=True)
+class StoreRebaseline:
+    """An analyst dismissed a store case (A-BUBBLE-STORE) as the new normal: at ``at`` every device of
+    the store re-baselines as a ``Rebaseline`` would (its common-mode shift is theirs), the store's
+    CUSUM and its episode restart, and for the next ``Config.relearn_hours`` of the store's active
+    hours the store gathers no drift evidence and raises nothing while its devices relearn, so the
+    same shift, the store's new normal, is not signalled again."""
+
+    store_id: str
+    at: datetime
+    reason: str = "dismissed as the new normal"
+
+
+@dataclass(frozen=True)
 class Thresholds:
     """Where each channel's raw statistic becomes an alert (score = statistic / threshold ≥ 1).
     ``calibrate`` sets them from a clean window; the defaults are docs/bubble.md's."""

@@ -22,7 +22,7 @@ from core.bubble.combine import Correlations, mahalanobis
 from core.bubble.dimensions import COUNTS, DIMENSIONS, NETWORK, NOSALE, RATES, RISK, DeviceHour, K
 from core.bubble.episodes import MEAN_DIMS, EpisodeBuilder, FlaggedHour
 from core.bubble.frame import Frame, bucket_of, build, observe
-from core.bubble.model import Config, Rebaseline, Thresholds
+from core.bubble.model import Config, Rebaseline, StoreRebaseline, Thresholds
 from core.bubble.peers import device_residuals, leave_top_out_sum, store_common_modes, store_residuals
 from core.bubble.results import ANOMALOUS, INSUFFICIENT, OK, DeviceScore, Result, Revision, StoreScore
 
@@ -39,14 +39,18 @@ def score(
     hours: Iterable[DeviceHour],
     thresholds: Thresholds,
     config: Config | None = None,
-    rebaselines: Sequence[Rebaseline] = (),
+    rebaselines: Sequence[Rebaseline | StoreRebaseline] = (),
 ) -> Result:
     return Walk(build(hours), thresholds, config or Config(), rebaselines).run()
 
 
 class Walk:
     def __init__(
-        self, frame: Frame, thresholds: Thresholds, config: Config, rebaselines: Sequence[Rebaseline]
+        self,
+        frame: Frame,
+        thresholds: Thresholds,
+        config: Config,
+        rebaselines: Sequence[Rebaseline | StoreRebaseline],
     ):
         self.f, self.th, self.cfg = frame, thresholds, config
         d, s = len(frame.devices), len(frame.stores)
@@ -65,7 +69,8 @@ class Walk:
         self.last_spike = np.full(d, -np.inf)
         self.held: list[list[tuple[datetime, Observed, int]]] = [[] for _ in range(d)]
         self.relearn = np.zeros(d)  # active hours left in a re-baseline's unguarded learning
-        self.rebaselines = sorted(rebaselines, key=lambda r: (r.at, r.device_id))
+        self.store_relearn = np.zeros(s)  # the store's active hours left in a store re-baseline
+        self.rebaselines = sorted(rebaselines, key=_action_order)
         self.result = Result()
         self.episodes = EpisodeBuilder(config.episode_gap_hours)
         self.store_names = [frame.stores[s] for s in frame.device_store.tolist()]  # per device
@@ -84,7 +89,11 @@ class Walk:
             if not present.any():
                 continue
             while pending and pending[0].at <= hour:
-                self._rebaseline(pending.pop(0))
+                action = pending.pop(0)
+                if isinstance(action, StoreRebaseline):
+                    self._rebaseline_store(action)
+                else:
+                    self._rebaseline(action)
             self._start_devices(hour, present)
             self._hour(hour, present, observe(f.by_hour.get(hour, []), self.d))
         self.result.episodes = self.episodes.finish(self.result)
@@ -268,12 +277,14 @@ class Walk:
         parts = (v / spread) ** 2
         hourly = parts.sum(axis=1)
         slr = leave_top_out_sum(llr, store, present & (obs.n > 0), self.s)
+        relearning = self.store_relearn > 0  # a store re-baseline: its devices relearn, it waits
+        slr[relearning] = 0.0
         self.store_cusum = tails.cusum_step(self.store_cusum, slr, self.cfg.cusum_cap)
         active = np.bincount(store, weights=(obs.n > 0) & present, minlength=self.s) > 0
         has_row = np.bincount(store, weights=obs.input_row, minlength=self.s) > 0
         drift = np.where(active, self.store_cusum.max(axis=1), 0.0)
         sc = np.maximum(hourly / th.store_hourly, drift / th.store_cusum)
-        alarm = has_row & (sc >= 1.0)
+        alarm = has_row & (sc >= 1.0) & ~relearning
         spike = hourly / th.store_hourly >= drift / th.store_cusum
         chosen = np.zeros((self.s, K))
         chosen[:, RISK_INDEX] = self.store_cusum
@@ -311,7 +322,8 @@ class Walk:
                 self.f.stores[s],
             )
         calm = counts >= 3
-        calm &= ~alarm
+        calm &= ~alarm & ~relearning
+        self.store_relearn = np.where(active, np.maximum(self.store_relearn - 1, 0), self.store_relearn)
         w = self.store_w[calm]
         self.store_m2[calm] = (
             self.cfg.hourly_decay * w[:, None] * self.store_m2[calm] + np.minimum(v[calm] ** 2, 16)
@@ -388,6 +400,39 @@ class Walk:
         if action.device_id not in self.f.devices:
             return
         i = self.f.devices.index(action.device_id)
+        released = self._relearn_device(i)
+        self.result.revisions.append(
+            Revision(
+                action.device_id,
+                action.at,
+                "rebaselined",
+                f"{action.reason}; {released} held-back hours learned",
+            )
+        )
+
+    def _rebaseline_store(self, action: StoreRebaseline) -> None:
+        """The store's shift is its new normal: each of its devices with a baseline re-baselines (a
+        revision each, naming the store), the store's CUSUM and episode restart, and for
+        ``relearn_hours`` of its active hours it gathers no drift evidence and raises nothing."""
+        if action.store_id not in self.f.stores:
+            return
+        s = self.f.stores.index(action.store_id)
+        for i in np.nonzero((self.f.device_store == s) & self.started)[0].tolist():
+            released = self._relearn_device(i)
+            self.result.revisions.append(
+                Revision(
+                    self.f.devices[i],
+                    action.at,
+                    "rebaselined",
+                    f"store {action.store_id}: {action.reason}; {released} held-back hours learned",
+                )
+            )
+        self.store_cusum[s] = 0.0
+        self.store_alarmed_at[s] = -(10**9)
+        self.store_relearn[s] = self.cfg.relearn_hours
+
+    def _relearn_device(self, i: int) -> int:
+        """Re-baseline device ``i`` (``Rebaseline``); how many held-back hours it learned."""
         self.base.discount(i, self.cfg.relearn_weight)
         for _hour, obs, bucket in self.held[i]:
             only = np.zeros(self.d, dtype=bool)
@@ -400,14 +445,14 @@ class Walk:
         self.cusum[i] = 0.0
         self.burst[i] = 0.0
         self.relearn[i] = self.cfg.relearn_hours
-        self.result.revisions.append(
-            Revision(
-                action.device_id,
-                action.at,
-                "rebaselined",
-                f"{action.reason}; {released} held-back hours learned",
-            )
-        )
+        return released
+
+
+def _action_order(action: Rebaseline | StoreRebaseline) -> tuple[datetime, int, str]:
+    """Analysts' actions in time order; at the same hour a store's before its devices'."""
+    if isinstance(action, StoreRebaseline):
+        return (action.at, 0, action.store_id)
+    return (action.at, 1, action.device_id)
 
 
 def _single(obs: Observed, i: int, d: int) -> Observed:

@@ -1,15 +1,16 @@
-"""Fox's outcomes feed Bubble: a device case closed as a false positive re-baselines the device
-(docs/bubble.md "Re-baselining from Fox").
+"""Fox's outcomes feed Bubble: a device case closed as a false positive re-baselines the device, a
+store case the store and its devices (docs/bubble.md "Re-baselining from Fox").
 
 When a Fox case is closed (``dismiss_case`` / ``resolve_case``) its outcome is written on each of its
 detections (``app.detections.outcome``). The next scoring run records, once, every A-BUBBLE-DEVICE
-detection whose outcome is ``false_positive`` in ``app.bubble_rebaselines``: its device, the end of
-its episode as it stood then (the time the device re-baselines from), the case and the analyst's
-reason. The run then passes a ``Rebaseline`` to the model for every recorded row whose detection
-still carries that outcome: reopening the case (which clears it) withdraws the re-baseline, closing
-it again as a false positive restores it at the same time. Because ``at`` is fixed when first
-recorded, later rescores are deterministic; the rows are analysts' decisions, so ``canary rebuild
-bubble`` keeps them.
+and A-BUBBLE-STORE detection whose outcome is ``false_positive`` in ``app.bubble_rebaselines``: its
+device (empty for a store detection, whose store is the detection's location), the end of its
+episode as it stood then (the time the device or store re-baselines from), the case and the
+analyst's reason. The run then passes a ``Rebaseline`` (``StoreRebaseline``) to the model for every
+recorded row whose detection still carries that outcome: reopening the case (which clears it)
+withdraws the re-baseline, closing it again as a false positive restores it at the same time.
+Because ``at`` is fixed when first recorded, later rescores are deterministic; the rows are
+analysts' decisions, so ``canary rebuild bubble`` keeps them.
 """
 
 from __future__ import annotations
@@ -17,16 +18,18 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 
-from sqlalchemy import Table, and_, select
+from sqlalchemy import Table, and_, or_, select
 from sqlmodel import Session
 
-from core.bubble import Rebaseline
+from core.bubble import Rebaseline, StoreRebaseline
 from core.db.dialect import insert_for
 from core.db.tables.bubble import BubbleRebaseline
 from core.db.tables.cases import FoxAlert, FoxTransition
 from core.db.tables.rules import DetectionRow
 
 DEVICE_RULE = "A-BUBBLE-DEVICE"
+STORE_RULE = "A-BUBBLE-STORE"
+RULES = (DEVICE_RULE, STORE_RULE)
 FALSE_POSITIVE = "false_positive"
 REBASELINES: Table = BubbleRebaseline.__table__  # type: ignore[attr-defined]
 DETECTIONS: Table = DetectionRow.__table__  # type: ignore[attr-defined]
@@ -35,16 +38,19 @@ TRANSITIONS: Table = FoxTransition.__table__  # type: ignore[attr-defined]
 
 
 def record(session: Session, merchant_id: str, now: datetime) -> int:
-    """Record the device detections closed as false positives since the last run; how many."""
+    """Record the device and store detections closed as false positives since the last run; how many."""
     d, r = DETECTIONS.c, REBASELINES.c
     fresh = session.execute(
-        select(d.id, d.station_id, d.measurements)
+        select(d.id, d.rule_id, d.station_id, d.location_id, d.measurements)
         .outerjoin(REBASELINES, and_(r.merchant_id == d.merchant_id, r.detection_id == d.id))
         .where(
             d.merchant_id == merchant_id,
-            d.rule_id == DEVICE_RULE,
+            d.rule_id.in_(RULES),
             d.outcome == FALSE_POSITIVE,
-            d.station_id.is_not(None),
+            or_(
+                and_(d.rule_id == DEVICE_RULE, d.station_id.is_not(None)),
+                and_(d.rule_id == STORE_RULE, d.location_id.is_not(None)),
+            ),
             r.detection_id.is_(None),
         )
     ).all()
@@ -64,7 +70,7 @@ def record(session: Session, merchant_id: str, now: datetime) -> int:
             {
                 "merchant_id": merchant_id,
                 "detection_id": row.id,
-                "device_id": row.station_id,
+                "device_id": row.station_id if row.rule_id == DEVICE_RULE else "",
                 "at": datetime.fromisoformat(row.measurements["end"]),
                 "case_id": case_id,
                 "reason": _reason(session, merchant_id, case_id)[:1_000],
@@ -75,25 +81,32 @@ def record(session: Session, merchant_id: str, now: datetime) -> int:
     return len(rows)
 
 
-def in_force(session: Session, merchant_id: str) -> list[Rebaseline]:
+def in_force(session: Session, merchant_id: str) -> list[Rebaseline | StoreRebaseline]:
     """The re-baselines whose detection is still closed as a false positive, in time order."""
     d, r = DETECTIONS.c, REBASELINES.c
     rows = session.execute(
-        select(r.device_id, r.at, r.reason)
+        select(r.device_id, r.at, r.reason, d.rule_id, d.location_id)
         .join(DETECTIONS, and_(d.merchant_id == r.merchant_id, d.id == r.detection_id))
         .where(r.merchant_id == merchant_id, d.outcome == FALSE_POSITIVE)
         .order_by(r.at, r.device_id, r.detection_id)
     ).all()
-    return [Rebaseline(row.device_id, row.at, row.reason or "closed as a false positive") for row in rows]
+    out: list[Rebaseline | StoreRebaseline] = []
+    for row in rows:
+        reason = row.reason or "closed as a false positive"
+        if row.rule_id == STORE_RULE:
+            out.append(StoreRebaseline(row.location_id, row.at, reason))
+        else:
+            out.append(Rebaseline(row.device_id, row.at, reason))
+    return out
 
 
 def fingerprint(session: Session, merchant_id: str) -> str:
-    """Which device detections are closed as false positives now: housekeeping rescores when it
-    changes (a case dismissed or reopened), not only when the device-hours do."""
+    """Which device and store detections are closed as false positives now: housekeeping rescores
+    when it changes (a case dismissed or reopened), not only when the device-hours do."""
     d = DETECTIONS.c
     ids = session.execute(
         select(d.id)
-        .where(d.merchant_id == merchant_id, d.rule_id == DEVICE_RULE, d.outcome == FALSE_POSITIVE)
+        .where(d.merchant_id == merchant_id, d.rule_id.in_(RULES), d.outcome == FALSE_POSITIVE)
         .order_by(d.id)
     ).scalars()
     return hashlib.sha256("|".join(ids).encode()).hexdigest()

@@ -20,7 +20,8 @@ thresholds give the same rows.
   the model: a rescore reproduces the same history).
 - ``bubble_scoring_runs``: the thresholds and the hour range of the merchant's latest run.
 - ``bubble_rebaselines``: analysts' decisions, not derived from the ledger: one row per A-BUBBLE-DEVICE
-  detection closed as a false positive (the new normal), with the time its device re-baselines from
+  or A-BUBBLE-STORE detection closed as a false positive (the new normal), with the time its device
+  (or store: ``device_id`` empty, the store is the detection's location) re-baselines from
   (core/bubble/service/rebaselines.py). Kept by ``canary rebuild bubble``.
 """
 

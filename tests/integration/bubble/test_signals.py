@@ -13,8 +13,11 @@ from typing import Any
 
 from sqlmodel import select
 
+from core.bubble import DEFAULT_THRESHOLDS
 from core.bubble.service.observations import HOURS
-from core.bubble.service.scoring import REVISIONS, rescore_if_changed, run
+from core.bubble.service.rebaselines import REBASELINES
+from core.bubble.service.scoring import EPISODES, REVISIONS, rescore_if_changed, run
+from core.bubble.service.scoring import snapshot as snapshot_scores
 from core.bubble.service.signals import SUPERSEDED
 from core.bus.port import ALERTS
 from core.cases.domain.model import Alert
@@ -267,3 +270,68 @@ def test_a_device_case_dismissed_as_a_false_positive_rebaselines_the_device(any_
     assert rescore_if_changed(any_db, merchant_id, clock=CLOCK) is not None  # the outcome changed
     (live,) = [d for d in _detections(any_db, merchant_id) if not d.suppressed]
     assert (live.id, live.measurements["hours"]) == (first.id, going_on.measurements["hours"])
+
+
+def test_a_store_case_dismissed_as_a_false_positive_rebaselines_the_store(any_db: Database) -> None:
+    """From day 13 every register of store L1 voids three tickets an hour (a new returns policy):
+    one store drift. The first day's store episode opens a store case; the analyst dismisses it as
+    a false positive; the next two weeks of the same drift raise nothing, store or device, where an
+    undismissed twin's store episode goes on for the whole fortnight. Each of the store's registers
+    has a `rebaselined` revision naming the store and the analyst's words, recorded once; a rerun
+    gives the same rows."""
+    start = T0 + timedelta(days=13)
+    rows = [
+        replace(r, voids=3) if r.store_id == "sq:location:L1" and r.hour >= start else r
+        for r in chain(days=28)
+    ]
+    first_day = [r for r in rows if r.hour < start + timedelta(days=1)]
+    merchant_id = seed(any_db, first_day)
+    _alerting(any_db, merchant_id, "A-BUBBLE-DEVICE", "A-BUBBLE-STORE")
+    alerts = Alerts()
+    run(any_db, merchant_id, publisher=alerts, clock=CLOCK)
+    (first,) = _detections(any_db, merchant_id)
+    assert (first.rule_id, first.location_id) == ("A-BUBBLE-STORE", "sq:location:L1")
+    _fox(any_db, merchant_id, alerts)
+    (case,) = _cases(any_db, merchant_id)
+    assert case.basis == "store"
+    FoxService(any_db, CLOCK).dismiss(
+        merchant_id, case.id, outcome="false_positive", reason="new returns policy at L1", actor="ana"
+    )
+    seed(any_db, [r for r in rows if r.hour >= start + timedelta(days=1)], merchant_id)
+    assert rescore_if_changed(any_db, merchant_id, publisher=alerts, clock=CLOCK) is not None
+    assert [(d.id, d.suppressed) for d in _detections(any_db, merchant_id)] == [(first.id, False)]
+    with any_db.tenant(merchant_id) as s:
+        episodes = s.execute(
+            select(EPISODES.c.rule_id, EPISODES.c.store_id, EPISODES.c.hours).where(
+                EPISODES.c.merchant_id == merchant_id
+            )
+        ).all()
+        revisions = s.execute(
+            select(REVISIONS.c.device_id, REVISIONS.c.at, REVISIONS.c.detail).where(
+                REVISIONS.c.merchant_id == merchant_id, REVISIONS.c.kind == "rebaselined"
+            )
+        ).all()
+        recorded = s.execute(
+            select(REBASELINES.c.device_id, REBASELINES.c.case_id).where(
+                REBASELINES.c.merchant_id == merchant_id
+            )
+        ).all()
+    assert [tuple(e) for e in episodes] == [("A-BUBBLE-STORE", "sq:location:L1", first.measurements["hours"])]
+    at = datetime.fromisoformat(first.measurements["end"])
+    assert sorted((r.device_id, r.at) for r in revisions) == [(f"sq:device:S1D{d}", at) for d in (1, 2, 3)]
+    assert all(
+        "store sq:location:L1" in r.detail and "by ana: new returns policy at L1" in r.detail
+        for r in revisions
+    )
+    assert [tuple(r) for r in recorded] == [("", case.id)]
+    before = snapshot_scores(any_db, merchant_id)
+    run(any_db, merchant_id, thresholds=DEFAULT_THRESHOLDS, clock=CLOCK)  # the rerun is the rebuild
+    assert snapshot_scores(any_db, merchant_id) == before
+    assert rescore_if_changed(any_db, merchant_id, clock=CLOCK) is None
+
+    twin = seed(any_db, rows)
+    _alerting(any_db, twin, "A-BUBBLE-DEVICE", "A-BUBBLE-STORE")
+    run(any_db, twin, clock=CLOCK)
+    (going_on,) = _detections(any_db, twin)
+    assert going_on.rule_id == "A-BUBBLE-STORE"
+    assert going_on.measurements["hours"] > 10 * first.measurements["hours"]

@@ -8,12 +8,20 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from core.bubble import DEFAULT_THRESHOLDS, Config, DeviceHour, Rebaseline, Thresholds, score
+from core.bubble import (
+    DEFAULT_THRESHOLDS,
+    Config,
+    DeviceHour,
+    Rebaseline,
+    StoreRebaseline,
+    Thresholds,
+    score,
+)
 from core.bubble.episodes import EpisodeBuilder, FlaggedHour
 from core.bubble.frame import InputError, build
 from core.bubble.results import Result
 from core.bubble.scorer import Walk
-from tests.support.bubble_world import world
+from tests.support.bubble_world import chain, world
 
 T0 = datetime(2026, 3, 2, tzinfo=UTC)
 LOW = Thresholds(device_hourly=30.0, device_cusum=50.0, store_hourly=1e9, store_cusum=1e9)
@@ -109,6 +117,32 @@ def test_a_lasting_change_dismissed_as_the_new_normal_stops_raising_episodes() -
     (kept,) = [e for e in after.episodes if e.scope == "device"]
     assert (kept.id, kept.end) == (first.id, dismissed)  # the dismissed part stays, nothing follows
     assert [r.kind for r in after.revisions if r.device_id == "sq:device:D1"][-1] == "rebaselined"
+
+
+def test_a_store_drift_dismissed_as_the_new_normal_rebaselines_the_store_and_its_devices() -> None:
+    """From day 13 every register of L1 voids three tickets an hour: one store episode for the whole
+    fortnight. Re-baselined at the end of its first day, the store's registers learn the new level:
+    the dismissed part stays, nothing follows (store or device), and each register has a revision."""
+    start = T0 + timedelta(days=13)
+    rows = [
+        replace(r, voids=3) if r.store_id == "sq:location:L1" and r.hour >= start else r
+        for r in chain(days=28)
+    ]
+    (first,) = score(rows, DEFAULT_THRESHOLDS).episodes
+    assert (first.scope, first.store_id) == ("store", "sq:location:L1")
+    assert first.end - first.start > timedelta(days=10)
+    dismissed = start + timedelta(hours=21)  # after the first day's last hour
+    after = score(rows, DEFAULT_THRESHOLDS, rebaselines=[StoreRebaseline("sq:location:L1", dismissed)])
+    (kept,) = after.episodes
+    assert (kept.id, kept.end) == (first.id, dismissed)
+    assert not any(d.alert for d in after.devices if d.hour >= dismissed)
+    assert not any(s.alert for s in after.stores if s.hour >= dismissed)
+    assert sorted((r.device_id, r.at) for r in after.revisions if r.kind == "rebaselined") == [
+        (f"sq:device:S1D{d}", dismissed) for d in (1, 2, 3)
+    ]
+    # a store the walk does not know changes nothing
+    unknown = score(rows, DEFAULT_THRESHOLDS, rebaselines=[StoreRebaseline("sq:location:L9", dismissed)])
+    assert unknown.episodes == score(rows, DEFAULT_THRESHOLDS).episodes
 
 
 def test_cold_start_borrows_a_store_peer_prior() -> None:
