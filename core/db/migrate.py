@@ -16,7 +16,7 @@ from sqlmodel import SQLModel
 import core.db.tables  # noqa: F401  (registers every table)
 from core.db.engine import make_engine
 from core.db.roles import ensure_app_role
-from core.db.sqlite_upgrade import add_missing_columns, fill_derived_tables
+from core.db.sqlite_upgrade import add_missing_columns, add_missing_indexes, fill_derived_tables
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -50,4 +50,5 @@ def create_sqlite_schema(engine: Engine) -> None:
         present = set(inspect(conn).get_table_names())
     SQLModel.metadata.create_all(engine)
     add_missing_columns(engine, SQLModel.metadata)
+    add_missing_indexes(engine, SQLModel.metadata)
     fill_derived_tables(engine, present)

@@ -4,7 +4,7 @@ Postgres is migrated by Alembic (`canary db upgrade`). The embedded file is crea
 with ``create_all``, which adds tables that are missing but never columns that a later version added
 to an existing table: a `var/canary.db` left by an older demo then fails deep inside a query with
 ``no such column``. Here the additive part of a schema change is applied in place (new columns,
-their indexes); a change SQLite cannot make with ``ALTER TABLE ADD COLUMN`` (a new NOT NULL column
+new indexes); a change SQLite cannot make with ``ALTER TABLE ADD COLUMN`` (a new NOT NULL column
 without a default, a new key column) is refused with one line that says what to do, instead of a
 traceback from the first query that touches it. A new table that only summarises an older one
 (``DERIVED``) is filled from it, as its Alembic migration does on Postgres.
@@ -69,6 +69,24 @@ def add_missing_columns(engine: Engine, metadata: MetaData) -> list[str]:
             if missing:
                 for index in table.indexes:
                     index.create(conn, checkfirst=True)
+    return added
+
+
+def add_missing_indexes(engine: Engine, metadata: MetaData) -> list[str]:
+    """Create the model indexes an existing file's tables lack (an index a later version declared
+    on a table that was already there, e.g. the canonical tables' ``evidence_seq``); returns their
+    names."""
+    added: list[str] = []
+    with engine.begin() as conn:
+        present = set(inspect(conn).get_table_names())
+        for table in metadata.sorted_tables:
+            if table.name not in present:
+                continue
+            have = {index["name"] for index in inspect(conn).get_indexes(table.name)}
+            for index in table.indexes:
+                if index.name not in have:
+                    index.create(conn, checkfirst=True)
+                    added.append(str(index.name))
     return added
 
 

@@ -28,27 +28,17 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import String, and_, cast, delete, or_, select, tuple_
+from sqlalchemy import Select, String, Table, and_, cast, delete, or_, select, tuple_
 from sqlmodel import Session
 
+from core.db.base import REFERENCE_TABLES
 from core.domain.parsing import ParsedEvent
 from core.pipeline.ingestion_log import LOG, Previous, entities_of
 from core.pipeline.parse_plan import EventResult
 from core.storage.canonical_writer import UpsertGroup, canonical_tables, write_plans
 
 # Reference rows: many events name them, and the seq that last wrote one is not its only source.
-KEPT = frozenset(
-    {
-        "customers",
-        "contact_fingerprints",
-        "employees",
-        "devices",
-        "locations",
-        "store_configs",
-        "item_categories",
-        "loyalty_accounts",
-    }
-)
+KEPT = REFERENCE_TABLES
 Removed = dict[int, dict[str, list[list[Any]]]]
 
 
@@ -130,11 +120,7 @@ def remove_canonical(
         if table.name in KEPT:
             continue
         keys = [table.c[c] for c in natural_key]
-        found = session.execute(
-            select(table.c.evidence_seq, *keys).where(
-                table.c.merchant_id == merchant_id, table.c.evidence_seq.in_(wanted)
-            )
-        ).all()
+        found = session.execute(last_written(table, natural_key, merchant_id, wanted)).all()
         gone = [(row[0], tuple(row[1:])) for row in found if (table.name, tuple(row[1:])) not in rewritten]
         if not gone:
             continue
@@ -232,6 +218,16 @@ def writers(
 
 def _escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def last_written(
+    table: Table, natural_key: Sequence[str], merchant_id: str, seqs: Sequence[int]
+) -> Select[Any]:
+    """The (evidence seq, natural key) of the rows of ``table`` these seqs last wrote: read through
+    ``ix_<table>_evidence_seq`` (core/db/base.py, ``evidence_tables``), not a scan."""
+    return select(table.c.evidence_seq, *(table.c[c] for c in natural_key)).where(
+        table.c.merchant_id == merchant_id, table.c.evidence_seq.in_(list(seqs))
+    )
 
 
 def retractions(

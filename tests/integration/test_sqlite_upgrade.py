@@ -108,3 +108,18 @@ def test_a_file_from_before_ingestion_counts_gets_them_from_its_log(tmp_path: Pa
     with sqlite3.connect(path) as conn:
         rows = conn.execute("SELECT status, events FROM ingestion_counts ORDER BY status").fetchall()
     assert rows == [("failed", 1), ("parsed", 2)]
+
+
+def test_a_file_missing_a_later_index_gains_it(tmp_path: Path) -> None:
+    path = _older_file(tmp_path)
+    with sqlite3.connect(path) as conn:  # as a file made before the retraction's look-up was indexed
+        conn.execute("DROP INDEX ix_transactions_evidence_seq")
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        create_sqlite_schema(engine)
+        create_sqlite_schema(engine)  # a second open changes nothing
+    finally:
+        engine.dispose()
+    with sqlite3.connect(path) as conn:
+        columns = [r[2] for r in conn.execute('PRAGMA index_info("ix_transactions_evidence_seq")')]
+    assert columns == ["merchant_id", "evidence_seq"]
