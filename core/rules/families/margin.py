@@ -3,6 +3,7 @@ with a price override."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
@@ -10,15 +11,13 @@ from typing import Any
 from core.domain.sales import LineItem
 from core.rules.context import RuleContext
 from core.rules.families.audit_trail import week_of
+from core.rules.families.margin_weeks import below_minimum, tally_add, tally_of, verdict_of
 from core.rules.model import Family, Finding, Parameter, Scope, Severity, Subject, Substrate, rule
 from core.rules.windows import (
     ITEMS,
     SALE_TYPES,
     SUBSTRATE,
-    first_sale_now,
-    items_since_now,
     local_day,
-    new_as_of,
     reaches_back,
     session_key,
 )
@@ -132,8 +131,11 @@ def _record_lines(ctx: RuleContext, txn: Any) -> str | None:
     held = ctx.memory.get(key) or {"docs": {}}
     if txn.id in held["docs"]:
         return key
-    docs = {**held["docs"], txn.id: [facts.ts, txn.location_id, txn.currency, lines]}
-    ctx.memory.put(key, {**held, "ts": max(d[0] for d in docs.values()), "docs": docs})
+    doc = [facts.ts, txn.location_id, txn.currency, lines]
+    docs = {**held["docs"], txn.id: doc}
+    # "ts" is the newest of the week's tickets, kept with every write of "docs" (docs only grow).
+    ctx.memory.put(key, {**held, "ts": max(held.get("ts", facts.ts), facts.ts), "docs": docs})
+    tally_add(ctx, key, held["docs"], docs, txn.id)
     for category in {line[1] for line in lines if line[1]}:
         index = ctx.memory.get(f"category|{category}") or []
         if key not in index:
@@ -154,42 +156,20 @@ def _reached_back(ctx: RuleContext) -> set[str]:
     return {k for k, latest in (ctx.memory.get(WEEKS) or {}).items() if latest >= ctx.facts.ts}
 
 
-def _is_new(ctx: RuleContext, item_id: str | None, now: float, grace: float) -> bool:
-    first = first_sale_now(ctx.state, ctx.facts, item_id)
-    return new_as_of(items_since_now(ctx.state, ctx.facts), now if first is None else first, now, grace)
-
-
-def _category(ctx: RuleContext, category_id: str | None) -> Any:
-    record = ctx.facts.item_category
-    if record is not None and category_id == record.id:
-        return record  # the windows fold it in after the rules
-    return ctx.category(category_id)
-
-
 def _judge_week(ctx: RuleContext, key: str) -> list[Finding]:
     """The week's finding as it stands on the lines and categories known now, when it changed: its
     withdrawal first if it was reported on something else."""
     held = ctx.memory.get(key)
     if held is None:
         return []
-    grace = ctx.whole("new_item_grace_days") * DAY
-    below: list[tuple[float, str, list[Any], int]] = []
-    for doc, (ts, _location, _currency, lines) in sorted(held["docs"].items(), key=lambda d: (d[1][0], d[0])):
-        for line in lines:
-            item, category_id, price, cost, mix = line
-            if ctx.flag("exclude_mix_match_lines") and mix:
-                continue
-            if grace and _is_new(ctx, item, ts, grace):
-                continue
-            category = _category(ctx, category_id)
-            if category is None or not category.min_profit_pct:
-                continue
-            short = round(price * category.min_profit_pct / 100.0) - (price - cost)
-            if short > 0:
-                below.append((ts, doc, line, short))
+    tally = tally_of(ctx, key, held)
+    if tally is not None and verdict_of(ctx, len(tally.below), tally.shortfall, tally.newest) == held.get(
+        "verdict"
+    ):
+        return []  # the usual ticket: the week's verdict stands
+    below = list(tally.below) if tally is not None else below_minimum(ctx, key, held)
     count, shortfall = len(below), sum(b[3] for b in below)
-    passes = count >= ctx.whole("min_lines") and shortfall >= ctx.whole("min_shortfall_cents")
-    verdict = [count, shortfall, max(b[0] for b in below)] if passes else None
+    verdict = verdict_of(ctx, count, shortfall, max((b[0] for b in below), default=-math.inf))
     if verdict == held.get("verdict"):
         return []
     ctx.memory.put(key, {**held, "verdict": verdict})
