@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from typing import Any
 
 from sqlalchemy import text
@@ -71,6 +71,27 @@ class MerchantLock:
         """``db.tenant(merchant_id)`` with this lock held for the whole transaction."""
         with self._local[merchant_id], db.tenant(merchant_id, lock=self.key(merchant_id)) as session:
             yield session
+
+    @contextmanager
+    def tenants(self, db: Database, merchant_ids: Iterable[str]) -> Iterator[tuple[Session, Callable[[str], None]]]:
+        """One transaction over several merchants (``db.tenants``), this lock held for each of them
+        until it ends. ``enter(merchant_id)`` binds the merchant and takes its lock; merchants must be
+        entered in sorted order (the process-local locks are taken up front, sorted too), so two
+        such transactions wait for each other at most, never in a cycle."""
+        ordered = sorted(set(merchant_ids))
+        last: list[str] = []
+        with ExitStack() as held:
+            for merchant_id in ordered:
+                held.enter_context(self._local[merchant_id])
+            with db.tenants() as (session, bind):
+
+                def enter(merchant_id: str) -> None:
+                    if merchant_id not in ordered or (last and merchant_id <= last[-1]):
+                        raise ValueError("merchants are entered once each, in sorted order")
+                    last.append(merchant_id)
+                    bind(merchant_id, lock=self.key(merchant_id))
+
+                yield session, enter
 
     def take(self, session: Session, merchant_id: str) -> None:
         """Only the cross-process half, for a caller already inside its own tenant transaction."""

@@ -8,8 +8,9 @@ carry one tenant's setting into another's transaction. On SQLite the repositorie
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Protocol
 
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
@@ -18,6 +19,12 @@ from sqlmodel import Session
 from core.db.engine import StorageUnavailableError, redact
 
 TENANT_SETTING = "canary.current_merchant_id"
+
+
+class Bind(Protocol):
+    """``Database.tenants``'s binder: the tenant (and optionally an advisory lock) for what follows."""
+
+    def __call__(self, merchant_id: str, *, lock: str | None = None) -> None: ...
 
 
 class Database:
@@ -51,19 +58,31 @@ class Database:
             yield session
 
     @contextmanager
-    def tenants(self) -> Iterator[tuple[Session, Callable[[str], None]]]:
+    def tenants(self) -> Iterator[tuple[Session, Bind]]:
         """One transaction over several tenants in turn: ``bind(merchant_id)`` before each tenant's
         statements, and every statement runs under the tenant bound last (on Postgres the same
         transaction-local setting as ``tenant``; on SQLite the statements filter by merchant as
-        always). For the ingress's group commit (``core/ingest/group_commit.py``), where a commit
-        per merchant per group was most of the database's work; it commits on success and rolls
-        back on error, all tenants together."""
+        always). For the ingress's group commit (``core/ingest/group_commit.py``) and the seal and
+        parse stages' batches, where a commit per merchant per batch was most of the database's
+        work; it commits on success and rolls back on error, all tenants together.
+
+        ``bind(merchant_id, lock=key)`` also takes a transaction-scoped advisory lock in the same
+        statement, as ``tenant(…, lock=…)`` does. Locks held across tenants must be taken in one
+        order by every such caller (the stages bind merchants sorted), so no two deadlock."""
         with self._session() as session, session.begin():
 
-            def bind(merchant_id: str) -> None:
+            def bind(merchant_id: str, *, lock: str | None = None) -> None:
                 if not merchant_id:
                     raise ValueError("a tenant unit of work needs a merchant id")
-                if self.is_postgres:
+                if self.is_postgres and lock is not None:
+                    session.execute(
+                        text(
+                            "SELECT set_config(:name, :merchant, true), "
+                            "pg_advisory_xact_lock(hashtextextended(:k, 0))"
+                        ),
+                        {"name": TENANT_SETTING, "merchant": merchant_id, "k": lock},
+                    )
+                elif self.is_postgres:
                     session.execute(
                         text("SELECT set_config(:name, :merchant, true)"),
                         {"name": TENANT_SETTING, "merchant": merchant_id},

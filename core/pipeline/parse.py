@@ -1,7 +1,9 @@
 """Parse: sealed events become canonical rows, and parsed events go to ``canary:detection``.
 
-Per merchant and batch, one transaction writes the canonical upserts and one ``ingestion_log`` row per
-event (parsed / ignored with why / failed with the error and the field). A failure is recorded and
+Per batch, one transaction writes the canonical upserts and one ``ingestion_log`` row per event
+(parsed / ignored with why / failed with the error and the field); a batch spanning merchants binds
+each in turn (sorted), and if any of it fails it is parsed again merchant by merchant, each in its
+own transaction. A failure is recorded and
 sealed evidence is never dropped; ``canary replay`` re-runs this stage after a parser fix. Parsed
 events are published after the commit; a crash in between means a redelivery re-parses (the upserts
 are idempotent) and re-publishes, and consumers de-duplicate on (merchant, seq).
@@ -55,6 +57,17 @@ class ParseSummary:
     failed: int = 0
 
 
+@dataclass(frozen=True)
+class _Parsed:
+    """One merchant's part of a batch, written; what publishing it after the commit needs."""
+
+    merchant_id: str
+    rows: Sequence[Any]
+    results: Sequence[EventResult]
+    gone: Any
+    removed: Any
+
+
 class ParseStage:
     name = "parse"
     stream = "sealed"
@@ -75,46 +88,86 @@ class ParseStage:
         by_merchant: dict[str, list[int]] = defaultdict(list)
         for message in batch:
             by_merchant[message.fields["merchant_id"]].append(int(message.fields["seq"]))
+        if len(by_merchant) > 1:
+            try:
+                self.parse_merchants(by_merchant)
+                return
+            except Exception as exc:
+                if is_transient(exc):  # the database, not an event: the runner retries the batch
+                    raise
+                # Nothing of the batch committed: merchant by merchant, so the others' commits stand.
+                log.info("batch parse failed; parsing merchant by merchant", exc_info=True)
+        errors = []
         for merchant_id, seqs in by_merchant.items():
-            self.parse_seqs(merchant_id, seqs)
+            try:
+                self.parse_seqs(merchant_id, seqs)
+            except Exception as exc:
+                if is_transient(exc):
+                    raise
+                errors.append(exc)  # the other merchants still parse; the runner retries this one
+        if errors:
+            raise errors[0]
 
     def parse_seqs(self, merchant_id: str, seqs: Sequence[int]) -> ParseSummary:
         with self._db.tenant(merchant_id) as session:
-            rows = self._sealed(session, merchant_id, seqs)
-            ctx, documents = self._context(session, merchant_id)
-            data_key = self._keyring.get(session, merchant_id, "data")
+            parsed = self._parse_in(session, merchant_id, seqs)
+        return self._publish([parsed])
 
-            def parse_rows(found: Sequence[Any]) -> list[EventResult]:
-                return [
-                    parse_event(row.seq, raw_event(data_key, merchant_id, row), ctx, documents)
-                    for row in found
-                ]
+    def parse_merchants(self, by_merchant: dict[str, list[int]]) -> ParseSummary:
+        """``parse_seqs`` for several merchants in one transaction (one commit instead of one each):
+        each merchant bound in turn, sorted, so the counts locks are taken in one order."""
+        done = []
+        with self._db.tenants() as (session, bind):
+            for merchant_id in sorted(by_merchant):
+                bind(merchant_id)
+                done.append(self._parse_in(session, merchant_id, by_merchant[merchant_id]))
+                session.flush()  # anything added through the ORM, under its own tenant binding
+        return self._publish(done)
 
-            def reparse(others: Sequence[int]) -> list[EventResult]:
-                return parse_rows(self._sealed(session, merchant_id, others))
-
-            # Parse everything first (no writes), then write the batch in a few statements.
-            results = parse_rows(rows)
-            hold_sqlite_transaction(session)  # the writes below and their log rows commit together
-            before = previous(session, merchant_id, [r.seq for r in results])
-            # A re-parse that no longer names an entity its seq's last reading published: that
-            # entity's canonical rows go first, so an older version replayed in this batch returns;
-            # one another seq also writes is then put back from that seq's parse (``restore``).
-            gone = retraction.dropped(before, results)
-            removed_now = retraction.remove_canonical(session, merchant_id, list(gone), results)
-            readings, removed = retraction.readings(before, results, gone, removed_now)
-            if not self._write_batch(session, merchant_id, results):
-                results = self._write_one_by_one(session, merchant_id, results, ctx, documents)
-            if removed_now:
-                retraction.restore(session, merchant_id, gone, removed_now, results, reparse)
-            record_outcomes(session, merchant_id, results, self._clock.now(), before, readings)
-        sources = {row.seq: (row.source, row.source_type) for row in rows}
-        retracted = retraction.retractions(merchant_id, gone, removed, sources)
-        publish_parsed(
-            self._bus, merchant_id, [e for r in results for e in (*retracted.get(r.seq, ()), *r.events)]
-        )
-        counts = Counter(r.status for r in results)
+    def _publish(self, done: Sequence[_Parsed]) -> ParseSummary:
+        """After the commit: each merchant's retractions and parsed events, in event order, all in
+        one round trip."""
+        by_merchant = []
+        counts: Counter[str] = Counter()
+        for parsed in done:
+            sources = {row.seq: (row.source, row.source_type) for row in parsed.rows}
+            retracted = retraction.retractions(parsed.merchant_id, parsed.gone, parsed.removed, sources)
+            events = [e for r in parsed.results for e in (*retracted.get(r.seq, ()), *r.events)]
+            by_merchant.append((parsed.merchant_id, events))
+            counts.update(r.status for r in parsed.results)
+        publish_parsed(self._bus, by_merchant)
         return ParseSummary(parsed=counts["parsed"], ignored=counts["ignored"], failed=counts["failed"])
+
+    def _parse_in(self, session: Session, merchant_id: str, seqs: Sequence[int]) -> _Parsed:
+        """One merchant's part of a batch, in the caller's transaction with the merchant bound."""
+        rows = self._sealed(session, merchant_id, seqs)
+        ctx, documents = self._context(session, merchant_id)
+        data_key = self._keyring.get(session, merchant_id, "data")
+
+        def parse_rows(found: Sequence[Any]) -> list[EventResult]:
+            return [
+                parse_event(row.seq, raw_event(data_key, merchant_id, row), ctx, documents) for row in found
+            ]
+
+        def reparse(others: Sequence[int]) -> list[EventResult]:
+            return parse_rows(self._sealed(session, merchant_id, others))
+
+        # Parse everything first (no writes), then write the batch in a few statements.
+        results = parse_rows(rows)
+        hold_sqlite_transaction(session)  # the writes below and their log rows commit together
+        before = previous(session, merchant_id, [r.seq for r in results])
+        # A re-parse that no longer names an entity its seq's last reading published: that
+        # entity's canonical rows go first, so an older version replayed in this batch returns;
+        # one another seq also writes is then put back from that seq's parse (``restore``).
+        gone = retraction.dropped(before, results)
+        removed_now = retraction.remove_canonical(session, merchant_id, list(gone), results)
+        readings, removed = retraction.readings(before, results, gone, removed_now)
+        if not self._write_batch(session, merchant_id, results):
+            results = self._write_one_by_one(session, merchant_id, results, ctx, documents)
+        if removed_now:
+            retraction.restore(session, merchant_id, gone, removed_now, results, reparse)
+        record_outcomes(session, merchant_id, results, self._clock.now(), before, readings)
+        return _Parsed(merchant_id, rows, results, gone, removed)
 
     def _sealed(self, session: Session, merchant_id: str, seqs: Sequence[int]) -> Sequence[Any]:
         """The sealed events ``seqs``, with their inbox payloads, in seq order."""
@@ -246,8 +299,8 @@ class ParseStage:
             )
 
 
-def publish_parsed(bus: StreamBus, merchant_id: str, events: Sequence[ParsedEvent]) -> None:
-    """After the commit, in event order, in one round trip."""
+def publish_parsed(bus: StreamBus, by_merchant: Sequence[tuple[str, Sequence[ParsedEvent]]]) -> None:
+    """After the commit: each merchant's events in event order, every merchant in one round trip."""
     bus.publish_many(
         PARSED_EVENTS,
         [
@@ -257,6 +310,7 @@ def publish_parsed(bus: StreamBus, merchant_id: str, events: Sequence[ParsedEven
                 "kind": event.kind,
                 "event": event.model_dump_json(),
             }
+            for merchant_id, events in by_merchant
             for event in events
         ],
     )
