@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     # Workers.
     worker_batch_size: int = Field(default=200, ge=1, le=10_000)
     worker_block_ms: int = Field(default=1_000, ge=0)
+    # Under load, how long a worker lets its next batch gather after a read of less than a full
+    # batch (core/workers/runner.py); after an idle read, none. 0 reads again at once.
+    worker_linger_ms: int = Field(default=50, ge=0, le=1_000)
     worker_claim_idle_ms: int = Field(default=30_000, ge=0)
     worker_max_deliveries: int = Field(default=5, ge=1)
     inbox_sweep_after_seconds: int = Field(default=60, ge=1)

@@ -179,6 +179,7 @@ def _env(settings: Settings, scratch: ScratchDatabase, redis_url: str, var_dir: 
             "CANARY_DATABASE_POOL_SIZE": str(settings.database_pool_size),
             "CANARY_WORKER_BATCH_SIZE": str(settings.worker_batch_size),
             "CANARY_WORKER_BLOCK_MS": str(settings.worker_block_ms),
+            "CANARY_WORKER_LINGER_MS": str(settings.worker_linger_ms),
             "CANARY_LOG_LEVEL": "WARNING",
         }
     )

@@ -90,6 +90,7 @@ def runner(pipeline: Pipeline, name: str, *, consumer: str | None = None) -> Wor
         block_ms=s.worker_block_ms,
         claim_idle_ms=s.worker_claim_idle_ms,
         max_deliveries=s.worker_max_deliveries,
+        linger_ms=s.worker_linger_ms,
     )
 
 

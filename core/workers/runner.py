@@ -81,10 +81,12 @@ class WorkerRunner:
         block_ms: int = 1_000,
         claim_idle_ms: int = 30_000,
         max_deliveries: int = 5,
+        linger_ms: int = 0,
         logger: logging.Logger | None = None,
     ) -> None:
         self.bus, self.stage, self.consumer = bus, stage, consumer
-        self.batch_size, self.block_ms = batch_size, block_ms
+        self.batch_size, self.block_ms, self.linger_ms = batch_size, block_ms, linger_ms
+        self._last_read = 0  # how many new messages the last read returned
         self.claim_idle_ms, self.max_deliveries = claim_idle_ms, max_deliveries
         self.log = logger or log
         self.processed = self.failed = self.dead_lettered = self.batches = 0
@@ -151,6 +153,11 @@ class WorkerRunner:
             self._process(claimed)
         if self.stopping:
             return len(claimed)
+        if self.linger_ms and block_ms and 0 < self._last_read < self.batch_size:
+            # Under load (the last read found work, but less than a batch) let a batch gather: a
+            # batch's round trips and commit cost the same for 20 events as for 200. After an idle
+            # read the first new message is handled at once.
+            self._stopping.wait(self.linger_ms / 1000)
         # Do not block for new work while reclaimed work shows the stream is busy.
         fresh = self.bus.read(
             self.stage.stream,
@@ -159,6 +166,7 @@ class WorkerRunner:
             count=self.batch_size,
             block_ms=0 if claimed else block_ms,
         )
+        self._last_read = len(fresh)
         if fresh:
             self._process(fresh)
         return len(claimed) + len(fresh)

@@ -318,3 +318,26 @@ def test_is_transient_tells_a_database_that_is_away_from_work_that_is_wrong(
     exc: BaseException, transient: bool
 ) -> None:
     assert is_transient(exc) is transient
+
+
+def test_under_load_a_batch_gathers_for_the_linger_and_an_idle_read_does_not_wait(bus: InProcessBus) -> None:
+    stage = ScriptedStage()
+    runner = WorkerRunner(bus, stage, consumer="c1", batch_size=10, block_ms=5, linger_ms=40)
+    waits: list[float] = []
+    runner._stopping.wait = lambda seconds: waits.append(seconds) or False  # type: ignore[method-assign]
+    publish(bus, 3)
+    runner.run_once(block_ms=5)  # after start-up (nothing read before): no wait
+    assert waits == []
+    publish(bus, 2)  # the last read found work, less than a batch: let the next gather
+    runner.run_once(block_ms=5)
+    assert waits == [0.04]
+    runner.run_once(block_ms=5)  # again after a read of 2, which returns nothing
+    runner.run_once(block_ms=5)  # after an empty read: no wait
+    assert waits == [0.04, 0.04]
+    publish(bus, 25)
+    runner.run_once(block_ms=5)
+    runner.run_once(block_ms=5)  # the last read was a full batch: a backlog, read at once
+    assert waits == [0.04, 0.04]
+    assert runner.run_once(block_ms=0) == 5  # run_until_idle's reads never wait
+    assert waits == [0.04, 0.04]
+    assert stage.batch_sizes == [3, 2, 10, 10, 5]
