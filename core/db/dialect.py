@@ -73,7 +73,9 @@ class MerchantLock:
             yield session
 
     @contextmanager
-    def tenants(self, db: Database, merchant_ids: Iterable[str]) -> Iterator[tuple[Session, Callable[[str], None]]]:
+    def tenants(
+        self, db: Database, merchant_ids: Iterable[str]
+    ) -> Iterator[tuple[Session, Callable[[str], None]]]:
         """One transaction over several merchants (``db.tenants``), this lock held for each of them
         until it ends. ``enter(merchant_id)`` binds the merchant and takes its lock; merchants must be
         entered in sorted order (the process-local locks are taken up front, sorted too), so two

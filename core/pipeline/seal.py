@@ -1,11 +1,12 @@
 """Seal: inbox rows become links of the merchant's hash chain and leaves of its Merkle log.
 
 Per batch, one transaction (a batch spanning merchants binds each in turn, sorted; if any of it
-fails, merchant by merchant, each in its own): per merchant, take ``pg_advisory_xact_lock`` on the merchant *before*
-reading the chain head (so ``seq`` and ``prev_chain_hash`` are assigned by one writer at a time and
-released at commit, safe with transaction pooling), re-verify each payload against the hash taken at
-ingress, append the links, the Merkle leaves and their perfect-subtree nodes, sign one checkpoint for
-the new tree size, mark the inbox rows sealed, commit. Then the sealed seqs go to ``canary:sealed``.
+fails, merchant by merchant, each in its own). For each merchant: take ``pg_advisory_xact_lock`` on
+the merchant *before* reading the chain head (so ``seq`` and ``prev_chain_hash`` are assigned by one
+writer at a time and released at commit, safe with transaction pooling), re-verify each payload
+against the hash taken at ingress, append the links, the Merkle leaves and their perfect-subtree
+nodes, sign one checkpoint for the new tree size, mark the inbox rows sealed. Commit; then the sealed
+seqs go to ``canary:sealed``.
 
 Idempotent: a redelivered inbox id is already sealed and is skipped; the unique constraints on
 (merchant, prev_chain_hash) and (merchant, inbox_id) turn any lock bypass into an error, not a fork.

@@ -17,6 +17,8 @@ from core.db.tables.ledger import EvidenceRecord, IngestionLogEntry
 from core.ledger.chain import chain_link, genesis_hash
 from core.pipeline import parse as parse_module
 from core.pipeline import seal as seal_module
+from core.pipeline.ingestion_log import record_outcomes
+from core.security.crypto import decrypt_payload
 from tests.support.pipeline import new_merchant, post, webhook
 
 Canary = tuple[Container, TestClient]
@@ -114,10 +116,9 @@ def test_a_bad_row_of_one_merchant_fails_only_that_merchant(
     merchants = _accept(canary, 3, 2)
     batch = [m for m in _take(container, EVENTS, "seal") if m.fields["merchant_id"] in merchants]
     bad = sorted(merchants)[1]  # in the middle of the batch's order: one before it, one after
-    decrypt = seal_module.decrypt_payload
 
     def tampered(key: Any, payload: bytes, *, merchant_id: str, inbox_id: str) -> bytes:
-        raw = decrypt(key, payload, merchant_id=merchant_id, inbox_id=inbox_id)
+        raw = decrypt_payload(key, payload, merchant_id=merchant_id, inbox_id=inbox_id)
         return raw + b" " if merchant_id == bad else raw
 
     monkeypatch.setattr(seal_module, "decrypt_payload", tampered)
@@ -140,15 +141,15 @@ def test_a_failed_parse_of_one_merchant_keeps_the_others(
 ) -> None:
     container, _ = canary
     merchants = _accept(canary, 3, 2)
-    container.seal.handle([m for m in _take(container, EVENTS, "seal") if m.fields["merchant_id"] in merchants])
+    accepted = [m for m in _take(container, EVENTS, "seal") if m.fields["merchant_id"] in merchants]
+    container.seal.handle(accepted)
     sealed = [m for m in _take(container, SEALED, "parse") if m.fields["merchant_id"] in merchants]
     bad = sorted(merchants)[1]
-    record = parse_module.record_outcomes
 
     def crash(session: Any, merchant_id: str, *args: Any) -> None:
         if merchant_id == bad:
             raise Crash
-        record(session, merchant_id, *args)
+        record_outcomes(session, merchant_id, *args)
 
     monkeypatch.setattr(parse_module, "record_outcomes", crash)
     with pytest.raises(Crash):

@@ -323,8 +323,13 @@ def test_is_transient_tells_a_database_that_is_away_from_work_that_is_wrong(
 def test_under_load_a_batch_gathers_for_the_linger_and_an_idle_read_does_not_wait(bus: InProcessBus) -> None:
     stage = ScriptedStage()
     runner = WorkerRunner(bus, stage, consumer="c1", batch_size=10, block_ms=5, linger_ms=40)
-    waits: list[float] = []
-    runner._stopping.wait = lambda seconds: waits.append(seconds) or False  # type: ignore[method-assign]
+    waits: list[float | None] = []
+
+    def wait(seconds: float | None = None) -> bool:
+        waits.append(seconds)
+        return False
+
+    runner._stopping.wait = wait  # type: ignore[method-assign,assignment]
     publish(bus, 3)
     runner.run_once(block_ms=5)  # after start-up (nothing read before): no wait
     assert waits == []
