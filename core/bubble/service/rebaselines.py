@@ -16,7 +16,8 @@ analysts' decisions, so ``canary rebuild bubble`` keeps them.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Table, and_, or_, select
 from sqlmodel import Session
@@ -39,6 +40,14 @@ TRANSITIONS: Table = FoxTransition.__table__  # type: ignore[attr-defined]
 
 def record(session: Session, merchant_id: str, now: datetime) -> int:
     """Record the device and store detections closed as false positives since the last run; how many."""
+    rows = _unrecorded(session, merchant_id, now)
+    if rows:
+        session.execute(insert_for(session)(REBASELINES).on_conflict_do_nothing(), rows)
+    return len(rows)
+
+
+def _unrecorded(session: Session, merchant_id: str, now: datetime) -> list[dict[str, Any]]:
+    """The rows ``record`` would add: closed as false positives, not recorded yet."""
     d, r = DETECTIONS.c, REBASELINES.c
     fresh = session.execute(
         select(d.id, d.rule_id, d.station_id, d.location_id, d.measurements)
@@ -55,7 +64,7 @@ def record(session: Session, merchant_id: str, now: datetime) -> int:
         )
     ).all()
     if not fresh:
-        return 0
+        return []
     cases = dict(
         session.execute(
             select(ALERTS.c.detection_id, ALERTS.c.case_id).where(
@@ -77,8 +86,7 @@ def record(session: Session, merchant_id: str, now: datetime) -> int:
                 "recorded_at": now,
             }
         )
-    session.execute(insert_for(session)(REBASELINES).on_conflict_do_nothing(), rows)
-    return len(rows)
+    return rows
 
 
 def in_force(session: Session, merchant_id: str) -> list[Rebaseline | StoreRebaseline]:
@@ -97,6 +105,25 @@ def in_force(session: Session, merchant_id: str) -> list[Rebaseline | StoreRebas
             out.append(StoreRebaseline(row.location_id, row.at, reason))
         else:
             out.append(Rebaseline(row.device_id, row.at, reason))
+    return out
+
+
+def would_be_in_force(session: Session, merchant_id: str) -> list[Rebaseline | StoreRebaseline]:
+    """What the next run would pass the model (``in_force`` after ``record``), without writing:
+    for a replay that must write nothing."""
+    out = in_force(session, merchant_id)
+    stores = dict(
+        session.execute(
+            select(DETECTIONS.c.id, DETECTIONS.c.location_id).where(
+                DETECTIONS.c.merchant_id == merchant_id, DETECTIONS.c.rule_id == STORE_RULE
+            )
+        ).all()
+    )
+    for row in _unrecorded(session, merchant_id, datetime.now(UTC)):
+        if row["device_id"]:
+            out.append(Rebaseline(row["device_id"], row["at"], row["reason"]))
+        else:
+            out.append(StoreRebaseline(stores[row["detection_id"]], row["at"], row["reason"]))
     return out
 
 

@@ -75,11 +75,13 @@ class RunSummary:
     published: int = 0  # alerts published to canary:alerts after the run
 
 
-def stored_hours(session: Session, merchant_id: str) -> list[DeviceHour]:
-    """The merchant's device-hours as the model reads them, in a stable order."""
-    rows = session.execute(
-        select(HOURS).where(HOURS.c.merchant_id == merchant_id).order_by(HOURS.c.hour, HOURS.c.device_id)
-    ).all()
+def stored_hours(session: Session, merchant_id: str, before: datetime | None = None) -> list[DeviceHour]:
+    """The merchant's device-hours as the model reads them (those before ``before`` when given), in a
+    stable order."""
+    query = select(HOURS).where(HOURS.c.merchant_id == merchant_id)
+    if before is not None:
+        query = query.where(HOURS.c.hour < before)
+    rows = session.execute(query.order_by(HOURS.c.hour, HOURS.c.device_id)).all()
     return [
         DeviceHour(
             device_id=r.device_id,

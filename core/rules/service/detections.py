@@ -11,11 +11,11 @@ from typing import Any
 
 from core.auth.principal import store_filter
 from core.paging import MAX_PAGE, as_datetime, decode_cursor, encode_cursor
-from core.rules.backtest import backtest
 from core.rules.errors import InvalidRequestError, NotFoundError
 from core.rules.model import Rule
 from core.rules.service import modes, store
 from core.rules.service.base import Chirp
+from core.rules.service.replays import replay
 from core.rules.service.views import (
     DetectionDetail,
     DetectionPage,
@@ -220,21 +220,20 @@ class DetectionsUseCase:
         if end <= start:
             raise InvalidRequestError("the dry run's end must be after its start")
         with self._c.db.tenant(merchant_id) as s:
-            config = store.load_config(s, merchant_id)
-            events = store.load_journal(
-                s, merchant_id, start - timedelta(days=warmup_days), end, reference_before=True
+            result = replay(
+                s,
+                self._c.engine,
+                merchant_id,
+                rule,
+                start,
+                end,
+                config=store.load_config(s, merchant_id),
+                warmup=timedelta(days=warmup_days),
+                proposed={rule.id: dict(params or {})},
+                reference_before=True,
             )
             outcomes = store.outcomes(s, merchant_id, rule_id, start - OUTCOME_LOOKBACK, end)
         false_positives = sum(1 for o in outcomes if o == modes.FALSE_POSITIVE)
-        result = backtest(
-            events,
-            self._c.engine,
-            rule_ids=[rule.id],
-            start=start,
-            end=end,
-            base=config,
-            proposed={rule.id: dict(params or {})},
-        )
         days = Counter(h.occurred_at.date().isoformat() for h in result.hits if not h.suppressed)
         return DryRunResult(
             rule_id=rule.id,

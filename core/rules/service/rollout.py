@@ -8,7 +8,6 @@ from datetime import timedelta
 from sqlmodel import Session
 
 from core.db.tables.rules import PackApplicationRow
-from core.rules.backtest import backtest
 from core.rules.errors import ChirpError
 from core.rules.model import Mode, Rule
 from core.rules.packs import VerticalPack, get_pack
@@ -16,6 +15,7 @@ from core.rules.phases import DeploymentStatus, assess
 from core.rules.service import modes, scorecard, store, tuning
 from core.rules.service.base import Chirp
 from core.rules.service.detection_rows import jsonable
+from core.rules.service.replays import replay
 from core.rules.service.views import (
     PackApplicationResult,
     PackChangeView,
@@ -48,8 +48,9 @@ class RolloutUseCase:
         policy, now = self.readiness, self._c.clock.now()
         start, end = now - timedelta(days=policy.lookback_days), now + timedelta(seconds=1)
         config = store.load_config(s, merchant_id)
-        events = store.load_journal(s, merchant_id, start - READINESS_WARMUP, end)
-        result = backtest(events, self._c.engine, rule_ids=[rule.id], start=start, end=end, base=config)
+        result = replay(
+            s, self._c.engine, merchant_id, rule, start, end, config=config, warmup=READINESS_WARMUP
+        )
         outcomes = store.outcomes(s, merchant_id, rule.id, now - timedelta(days=90))
         card = next(
             r for r in scorecard.load(s, merchant_id, self._c.catalog, now).rules if r.rule_id == rule.id

@@ -161,3 +161,31 @@ def test_a_vertical_pack_is_previewed_by_anyone_and_applied_by_an_operator_with_
     assert container.chirp_service.preview_vertical_pack(w.merchant_a, "garden-center").applied is True
     assert container.chirp_service.preview_vertical_pack(w.merchant_b, "garden-center").applied is False
     assert operator.get("/console/packs/nope").status_code == 404
+
+
+def test_a_bubble_rule_previews_what_bubble_would_raise_current_vs_proposed(world: Any) -> None:
+    """The rule page of A-BUBBLE-DEVICE previews from Bubble's stored device-hours (Chirp's journal
+    holds no episodes): register D1's void spike of the last week is one hit with the current
+    values, none with a floor on the peak score above it; nothing is written."""
+    from dataclasses import replace
+
+    from tests.support import bubble_world
+
+    container, w, app = world
+    shift = timedelta(weeks=7)  # the two-week world ends the day before the console's clock stops
+    rows = [replace(r, hour=r.hour + shift) for r in bubble_world.world(prefix="sq:device:bubble-")]
+    bubble_world.seed(container.db, rows, w.merchant_a)
+    c = signed_in(app, w.tokens["operator"])
+    version = container.chirp_service.get_rule(w.merchant_a, "A-BUBBLE-DEVICE").config_version
+    for days in ("7", "90"):
+        preview = c.post(
+            "/console/rules/A-BUBBLE-DEVICE/preview",
+            data={"csrf": csrf_of(c), "parameter": "min_peak_score", "value": "100", "days": days},
+        )
+        assert preview.status_code == 200
+        text = " ".join(preview.text.split())
+        assert f"Dry run over the last {days} days: min_peak_score = 100" in text
+        assert "With the current values: <strong>1</strong> hit(s)" in text
+        assert "With min_peak_score = 100: <strong>0</strong> hit(s)" in text
+    assert container.chirp_service.get_rule(w.merchant_a, "A-BUBBLE-DEVICE").config_version == version
+    assert container.chirp_service.query_detections(w.merchant_a, rule_id="A-BUBBLE-DEVICE").items == []
