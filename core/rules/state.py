@@ -248,6 +248,10 @@ class RuleMemory:
     def __init__(self, state: RuleState, rule_id: str) -> None:
         self._state, self._table = state, f"r:{rule_id}"
 
+    @property
+    def table(self) -> str:
+        return self._table
+
     def get(self, key: str) -> Any:
         return self._state.get(self._table, key)
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from itertools import pairwise
 from typing import Any
 
+from core.rules import recency
 from core.rules.context import RuleContext
 from core.rules.model import Family, Finding, Parameter, Queue, Scope, Severity, Subject, Substrate, rule
 from core.rules.windows import (
@@ -114,11 +115,7 @@ def _hold_ticket(ctx: RuleContext, txn: Any) -> None:
     row = [facts.ts, txn.amount_cents, len(facts.line_items), items, txn.location_id, txn.currency]
     tickets = sorted({**held["tickets"], txn.id: row}.items(), key=lambda t: (t[1][0], t[0]))
     ctx.memory.put(key, {**held, "ts": tickets[-1][1][0], "tickets": dict(tickets[-TICKETS_HELD:])})
-    customers = ctx.memory.get(CUSTOMERS_HELD) or {}
-    latest = max([facts.ts, *customers.values()])
-    customers = {c: v for c, v in customers.items() if v >= latest - CUSTOMERS_KEPT}
-    customers[txn.customer_id] = max(facts.ts, customers.get(txn.customer_id, facts.ts))
-    ctx.memory.put(CUSTOMERS_HELD, customers)
+    recency.touch(ctx.state, ctx.memory, CUSTOMERS_HELD, txn.customer_id, facts.ts, CUSTOMERS_KEPT)
 
 
 def _judge_customer(ctx: RuleContext, customer_id: str) -> list[Finding]:

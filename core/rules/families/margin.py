@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.domain.sales import LineItem
+from core.rules import recency
 from core.rules.context import RuleContext
 from core.rules.families.audit_trail import week_of
 from core.rules.families.margin_weeks import below_minimum, tally_add, tally_of, verdict_of
@@ -140,11 +141,7 @@ def _record_lines(ctx: RuleContext, txn: Any) -> str | None:
         index = ctx.memory.get(f"category|{category}") or []
         if key not in index:
             ctx.memory.put(f"category|{category}", [*index, key])
-    weeks = ctx.memory.get(WEEKS) or {}
-    latest = max([facts.ts, *weeks.values()])
-    weeks = {k: v for k, v in weeks.items() if v >= latest - WEEKS_KEPT}
-    weeks[key] = max(facts.ts, weeks.get(key, facts.ts))
-    ctx.memory.put(WEEKS, weeks)
+    recency.touch(ctx.state, ctx.memory, WEEKS, key, facts.ts, WEEKS_KEPT)
     return key
 
 
