@@ -72,6 +72,8 @@ def register(mcp: FastMCP) -> None:
         Use it to size a threshold change before tune_rule_threshold, or to judge a rule before
         promote_rule. Returns the hit count (and how many an allow-list entry suppressed), hits per
         UTC day, a sample of hits, and the false-positive rate of past outcomes when there are any.
+        For the Bubble rules (A-BUBBLE-DEVICE, A-BUBBLE-STORE) it replays the episodes Bubble's model
+        finds in the stored device-hours before the end, and the event counts are device-hours.
         Times are UTC.
         """
         deps, who = require(ctx)
