@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from core.rules.backtest import BacktestResult, backtest
-from core.rules.engine import Engine, TenantConfig
+from core.rules.engine import Engine, RuleSettings, TenantConfig
 from core.rules.model import Rule
 from core.rules.service import store
 
@@ -40,6 +40,8 @@ def replay(
     if BUBBLE_EPISODE in rule.triggers:
         from core.bubble.service.replay import episodes_before  # Bubble builds on Chirp, not the reverse
 
+        held = config.rules.get(rule.id, RuleSettings()).params
+        rule.resolve({**held, **(proposed or {}).get(rule.id, {})})  # bounds checked before scoring
         found = episodes_before(s, merchant_id, end)
         result = backtest(
             found.facts, engine, rule_ids=[rule.id], start=start, end=end, base=config, proposed=proposed

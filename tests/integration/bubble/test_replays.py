@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlmodel import select
 
 from core.bubble.service.observations import HOURS
@@ -16,6 +17,7 @@ from core.bubble.service.scoring import run, snapshot
 from core.clock import FixedClock
 from core.db.tables.rules import DetectionRow
 from core.db.uow import Database
+from core.rules.errors import ChirpError
 from core.rules.service import ChirpService
 from core.simulate.devices import device_world
 from tests.support.bubble_world import T0, chain, seed
@@ -126,3 +128,12 @@ def test_a_dry_run_of_a_bubble_rule_without_device_hours_finds_nothing(any_db: D
         merchant_id, "A-BUBBLE-DEVICE", datetime(2026, 3, 1, tzinfo=UTC), datetime(2026, 3, 20, tzinfo=UTC)
     )
     assert (result.hits, result.events_replayed, result.events_in_range) == (0, 0, 0)
+
+
+def test_a_proposed_value_out_of_bounds_is_refused_before_bubble_scores(any_db: Database) -> None:
+    merchant_id = seed(any_db, chain(stores=2))
+    chirp = ChirpService(any_db, FixedClock(T0 + timedelta(days=14)))
+    with pytest.raises(ChirpError, match="min_peak_score"):
+        chirp.dry_run_rule(
+            merchant_id, "A-BUBBLE-STORE", T0, T0 + timedelta(days=14), {"min_peak_score": 0.5}
+        )

@@ -278,7 +278,7 @@ def test_a_store_case_dismissed_as_a_false_positive_rebaselines_the_store(any_db
     a false positive; the next two weeks of the same drift raise nothing, store or device, where an
     undismissed twin's store episode goes on for the whole fortnight. Each of the store's registers
     has a `rebaselined` revision naming the store and the analyst's words, recorded once; a rerun
-    gives the same rows."""
+    gives the same rows. Reopening the case withdraws the re-baseline."""
     start = T0 + timedelta(days=13)
     rows = [
         replace(r, voids=3) if r.store_id == "sq:location:L1" and r.hour >= start else r
@@ -335,3 +335,8 @@ def test_a_store_case_dismissed_as_a_false_positive_rebaselines_the_store(any_db
     (going_on,) = _detections(any_db, twin)
     assert going_on.rule_id == "A-BUBBLE-STORE"
     assert going_on.measurements["hours"] > 10 * first.measurements["hours"]
+
+    FoxService(any_db, CLOCK).reopen(merchant_id, case.id, reason="not so sure", actor="ana")
+    assert rescore_if_changed(any_db, merchant_id, clock=CLOCK) is not None  # the outcome changed
+    (live,) = [d for d in _detections(any_db, merchant_id) if not d.suppressed]
+    assert (live.id, live.measurements["hours"]) == (first.id, going_on.measurements["hours"])
