@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, Table, func, literal, select, union
+from sqlalchemy import Select, Table, func, literal, select, union, update
 from sqlmodel import Session
 
 from core.clock import Clock
@@ -181,10 +181,31 @@ def rederive(session: Session, merchant_id: str, transaction_ids: Sequence[str],
         )
     if customers:
         recompute_customers(session, merchant_id, customers, now)
+        _reanchor_placeholders(session, merchant_id, sorted(customers))
         _drop_placeholders(session, merchant_id, sorted(customers))
     if fingerprints:
         recompute_cards(session, merchant_id, fingerprints)
     return len(ids)
+
+
+def _reanchor_placeholders(session: Session, merchant_id: str, customer_ids: Sequence[str]) -> None:
+    """A registry row the projection created for a customer a transaction named before any vendor
+    record (no version, no evidence seq) is active from that first transaction (``valid_from``). A
+    retraction that took that transaction away moves it to the first transaction that remains, where
+    a first parse would have begun it; a later activation (a re-activation) is left as it is."""
+    for start in range(0, len(customer_ids), 500):
+        session.execute(
+            update(CUSTOMERS)
+            .where(
+                CUSTOMERS.c.merchant_id == merchant_id,
+                CUSTOMERS.c.id.in_(customer_ids[start : start + 500]),
+                CUSTOMERS.c.version_key == "",
+                CUSTOMERS.c.evidence_seq.is_(None),
+                CUSTOMERS.c.first_seen_at.is_not(None),
+                CUSTOMERS.c.valid_from < CUSTOMERS.c.first_seen_at,
+            )
+            .values(valid_from=CUSTOMERS.c.first_seen_at)
+        )
 
 
 def _drop_placeholders(session: Session, merchant_id: str, customer_ids: Sequence[str]) -> None:

@@ -131,11 +131,15 @@ def detection_id(merchant_id: str, rule_id: str, facts: Facts, finding: Finding,
     """Deterministic, so a redelivered event rewrites the same detection instead of adding one. An
     episode's id depends on the episode alone, not on the event that completed or grew it."""
     if finding.episode is not None:
-        key = f"{merchant_id}|{rule_id}|episode|{finding.episode}"
-        return hashlib.sha256(key.encode()).hexdigest()[:32]
+        return episode_detection_id(merchant_id, f"{rule_id}|episode|{finding.episode}")
     what = finding.dedupe_key or finding.entity_id
     key = f"{merchant_id}|{rule_id}|{facts.seq}|{facts.entity_id}|{what}|{index}"
     return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def episode_detection_id(merchant_id: str, fired_key: str) -> str:
+    """An episode's detection id, from its ``FIRED`` key (``<rule>|episode|<episode>``)."""
+    return hashlib.sha256(f"{merchant_id}|{fired_key}".encode()).hexdigest()[:32]
 
 
 class Engine:

@@ -23,6 +23,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Protocol
 
 from sqlmodel import Session
@@ -34,7 +35,7 @@ from core.db.dialect import MerchantLock
 from core.db.tables.rules import DetectionRow
 from core.db.uow import Database
 from core.domain.parsing import ParsedEvent
-from core.rules import windows
+from core.rules import refold, windows
 from core.rules.catalog import Catalog, default_catalog
 from core.rules.engine import Engine
 from core.rules.facts import Facts
@@ -109,8 +110,18 @@ class ChirpStage(ParsedEventConsumer[BatchSummary]):
         events = [e for e in events if not e.retracted]
         corrections = [*store.corrected(session, merchant_id, events), *retracted]
         superseded = store.supersede(session, merchant_id, corrections, now)
+        # The windows the old readings were folded into are folded again without them (and again
+        # after the batch, with the new readings in their seq order): core/rules/refold.py.
+        refolding = self._refold_plan(session, merchant_id, state, corrections)
         store.unjournal(session, merchant_id, retracted)
+        if refolding is not None:
+            keys, start, skip = refolding
+            before = [f for f in store.load_journal(session, merchant_id, start, None) if _key(f) not in skip]
+            refold.refold(state, before, keys)
+            refold.reopen_episodes(state, merchant_id, superseded)
         if not events:
+            if refolding is not None:
+                store.save_state(session, merchant_id, state, versions, now)
             return
         # an entity named again after a retraction: its superseded detections are revived
         superseded = {**store.replayed(session, merchant_id, events), **superseded}
@@ -142,8 +153,27 @@ class ChirpStage(ParsedEventConsumer[BatchSummary]):
         withdrawals = [(d, revision, why) for d, (revision, why) in last.items() if why]
         counts["withdrawn"] += store.withdraw(session, merchant_id, withdrawals, now)
         store.journal(session, merchant_id, journal)
+        if refolding is not None:
+            keys, start, _skip = refolding
+            refold.refold(state, store.load_journal(session, merchant_id, start, None), keys)
         state.sweep(max(f.ts for _e, f in journal), self._retention)
         store.save_state(session, merchant_id, state, versions, now)
+
+    def _refold_plan(
+        self, session: Session, merchant_id: str, state: RuleState, corrections: Sequence[ParsedEvent]
+    ) -> tuple[refold.Touched, datetime, set[tuple[int, str, str]]] | None:
+        """For a batch with corrections: the window keys their old and new readings fold into, the
+        event time the journal is read from to rebuild them, and the (seq, kind, entity) of the old
+        readings the first rebuild leaves out; None when no window is touched."""
+        if not corrections:
+            return None
+        old = store.journalled(session, merchant_id, corrections)
+        new = [Facts.from_event(e, fallback_time=self._clock.now()) for e in corrections if not e.retracted]
+        keys = refold.touched([*old, *new])
+        if not keys:
+            return None
+        start = refold.horizon(state, keys, [*old, *new])
+        return keys, datetime.fromtimestamp(start, UTC), {_key(f) for f in old}
 
     def _state(self, session: Session, merchant_id: str) -> tuple[RuleState, dict[str, int]]:
         state, versions = self._states.get(merchant_id) or (RuleState(), {})
@@ -181,6 +211,10 @@ def publish_pending(db: Database, bus: Publisher, merchant_id: str, clock: Clock
         with db.tenant(merchant_id) as session:
             store.mark_published(session, merchant_id, sent, clock.now())
     return len(sent)
+
+
+def _key(facts: Facts) -> tuple[int, str, str]:
+    return (facts.seq, facts.kind[:40], facts.entity_id[:300])
 
 
 def _alert_fields(row: DetectionRow) -> dict[str, str]:

@@ -46,7 +46,7 @@ from core.rules.service.store.detections import (
     superseded_alert_state,
     write_detections,
 )
-from core.rules.service.store.ledger import CONSUMER, journal, journal_span, load_journal
+from core.rules.service.store.ledger import CONSUMER, journal, journal_span, journalled, load_journal
 from core.rules.service.store.sql import CHUNK, new_id, ordered_id
 from core.rules.service.store.state import (
     load_slices,
@@ -76,6 +76,7 @@ __all__ = [
     "entry_of",
     "journal",
     "journal_span",
+    "journalled",
     "load_config",
     "load_journal",
     "load_slices",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Text, cast, func
+from sqlalchemy import Text, cast, func, tuple_
 from sqlalchemy import select as core_select
 from sqlmodel import Session, select
 
@@ -101,3 +101,38 @@ def journal_span(session: Session, merchant_id: str) -> tuple[datetime | None, d
         ).where(RuleEventJournalRow.merchant_id == merchant_id)
     ).one()
     return row[0], row[1], int(row[2])
+
+
+def journalled(session: Session, merchant_id: str, events: Sequence[ParsedEvent]) -> list[Facts]:
+    """The journal's reading of these events' (seq, kind, entity), as the rules saw it: the old
+    reading of an event a replay has re-parsed, before its new one replaces it."""
+    keys = sorted({(e.evidence_seq, e.kind[:40], e.entity_id[:300]) for e in events})
+    table = RuleEventJournalRow.__table__  # type: ignore[attr-defined]
+    found: list[Facts] = []
+    for start in range(0, len(keys), CHUNK):
+        rows = session.execute(
+            core_select(
+                table.c.seq,
+                table.c.kind,
+                table.c.entity_id,
+                table.c.source,
+                table.c.occurred_at,
+                cast(table.c.facts, Text),
+            ).where(
+                table.c.merchant_id == merchant_id,
+                tuple_(table.c.seq, table.c.kind, table.c.entity_id).in_(keys[start : start + CHUNK]),
+            )
+        )
+        found += [
+            Facts.from_parts(
+                merchant_id=merchant_id,
+                seq=seq,
+                kind=kind,
+                entity_id=entity_id,
+                source=source,
+                occurred_at=occurred_at,
+                facts=loads_json(facts),
+            )
+            for seq, kind, entity_id, source, occurred_at, facts in rows
+        ]
+    return found
