@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Iterable
-from dataclasses import asdict
+from dataclasses import fields
 from datetime import datetime
 from typing import Any
 
@@ -13,6 +13,7 @@ from core.domain.sales import LineItem
 from core.domain.store_config import StoreConfig
 from core.rules.context import RuleContext
 from core.rules.facts import Facts
+from core.rules.families import discount_kept as kept_sales
 from core.rules.model import Family, Finding, Parameter, Scope, Severity, Subject, Substrate, rule
 from core.rules.state import RuleState, Window
 from core.rules.windows import DAY, SALE_TYPES, trimmed
@@ -142,18 +143,12 @@ def price_override_beyond_ceiling(ctx: RuleContext) -> Iterable[Finding]:
         return out
     key = f"location|{txn.location_id}"
     held = ctx.memory.get(key) or {"ts": facts.ts, "sales": []}
-    before: dict[str, Any] | None = None
-    newest = facts.ts
-    for kept_row in held["sales"]:  # one pass: a redelivery, the sale's earlier version, the newest time
-        if kept_row["id"] == txn.id:
-            if kept_row["version"] >= txn.version_key:
-                return out  # a redelivery (or an older version) changes nothing
-            if before is None:
-                before = kept_row
-        stamp = float(kept_row["ts"])
-        if stamp > newest:
-            newest = stamp
-    subject = asdict(ctx.subject([line for line, _d, _b in discounted]))
+    sales = held["sales"]
+    before = kept_sales.index_of(ctx.state, key, sales).get(txn.id)
+    if before is not None and before["version"] >= txn.version_key:
+        return out  # a redelivery (or an older version) changes nothing
+    newest = kept_sales.newest(sales, facts.ts)
+    subject = ctx.subject([line for line, _d, _b in discounted])
     row: dict[str, Any] = {
         "ts": facts.ts,
         "id": txn.id,
@@ -166,16 +161,15 @@ def price_override_beyond_ceiling(ctx: RuleContext) -> Iterable[Finding]:
             [line.line_no, line.item_id, discount, base, line.price_overridden, line.category_id]
             for line, discount, base in discounted
         ],
-        "subject": {k: list(v) if isinstance(v, tuple) else v for k, v in subject.items()},
+        "subject": _row_subject(subject),
         "verdict": None,
         "revision": 0,
     }
     if before is not None:
         row.update(verdict=before["verdict"], revision=before["revision"])
-    kept = [r for r in held["sales"] if r["id"] != txn.id and float(r["ts"]) >= newest - CEILING_LATENESS]
     # The kept sales are stored in (ts, id) order, one per id: the sale goes in at its place.
-    bisect.insort(kept, row, key=_sale_order)
-    ctx.memory.put(key, {"ts": newest, "sales": kept[-SALES_KEPT:]})
+    kept = kept_sales.replaced(ctx.state, key, sales, before, row, newest - CEILING_LATENESS, SALES_KEPT)
+    ctx.memory.put(key, {"ts": newest, "sales": kept})
     if txn.customer_id:
         index_key = f"customer|{txn.customer_id}"
         index = ctx.memory.get(index_key) or {"locations": []}
@@ -185,10 +179,17 @@ def price_override_beyond_ceiling(ctx: RuleContext) -> Iterable[Finding]:
     return [*out, *_rejudge(ctx, row, fresh=True)]
 
 
-def _sale_order(row: dict[str, Any]) -> tuple[float, str]:
-    return row["ts"], row["id"]
+def _row_subject(subject: Subject) -> dict[str, Any]:
+    """The subject as a sale row keeps it: ``dataclasses.asdict`` with tuples as lists, read field by
+    field (its fields are flat, and ``asdict``'s deep copy of each was a tenth of the rule's time)."""
+    out: dict[str, Any] = {}
+    for name in SUBJECT_FIELDS:
+        value = getattr(subject, name)
+        out[name] = list(value) if isinstance(value, tuple) else value
+    return out
 
 
+SUBJECT_FIELDS = tuple(f.name for f in fields(Subject))
 CEILING_LATENESS = 7 * DAY  # how late a store configuration or customer record may re-judge a sale
 SALES_KEPT = 500  # per location, the latest discounted sales
 
@@ -307,8 +308,10 @@ def _store_row(ctx: RuleContext, row: dict[str, Any]) -> None:
     held = ctx.memory.get(key)
     if held is None:
         return
-    sales = [row if r["id"] == row["id"] else r for r in held["sales"]]
-    ctx.memory.put(key, {**held, "sales": sales})
+    sales = held["sales"]
+    if not kept_sales.holds(ctx.state, key, sales, row):
+        sales = [row if r["id"] == row["id"] else r for r in sales]
+    ctx.memory.put(key, {**held, "sales": sales})  # the row was updated in place: rewrite the slice
 
 
 # Q-DM-02's history: each item's price changes, 7 days behind the newest:
@@ -395,7 +398,7 @@ def _fold_item_sales(state: RuleState, facts: Facts) -> None:
     for line in facts.line_items:
         if line.line_type != "SALE" or not line.item_id:
             continue
-        rows = [list(r) for r in ITEM_SALES.get(state, line.item_id) or []]
+        rows = ITEM_SALES.get(state, line.item_id) or []
         if any(r[3] == txn.id and r[4] == line.line_no for r in rows):
             continue
         row = [
@@ -408,8 +411,15 @@ def _fold_item_sales(state: RuleState, facts: Facts) -> None:
             txn.location_id,
             txn.device_id,
         ]
-        rows = sorted([*rows, row], key=lambda r: (float(r[0]), str(r[3]), int(r[4] or 0)))
+        # Stored in this order (always written here): the line goes in at its place, after its equals
+        # as a stable sort would put it, instead of copying and re-sorting all 50.
+        rows = list(rows)
+        bisect.insort(rows, row, key=_item_sale_order)
         ITEM_SALES.put(state, line.item_id, rows[-ITEM_SALES_KEPT:])
+
+
+def _item_sale_order(row: list[Any]) -> tuple[float, str, int]:
+    return float(row[0]), str(row[3]), int(row[4] or 0)
 
 
 MARKDOWN_SOURCES = frozenset({"COUNTERPOINT"})  # the substrates whose item master gives price changes

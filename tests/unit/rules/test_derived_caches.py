@@ -28,22 +28,23 @@ ENGINE = Engine(default_catalog())
 
 
 def stream(count: int) -> list[ParsedEvent]:
-    """The workload with reference records: half the categories before the sales, the rest a third
-    of the way in, four of them changed two thirds in; trade and retail customers throughout."""
+    """The workload with reference records: half the categories and a store's ceilings before the
+    sales, the rest a third of the way in, four categories and the ceilings changed two thirds in;
+    wholesale and retail customers throughout, some of them changing tier."""
     events: list[ParsedEvent] = list(workload(count, seed=11))
     categories = [cp_category(f"CAT{i}", 35.0 + 2 * i, 50.0) for i in range(12)]
     changed = [cp_category(f"CAT{i}", 48.0 - i, 55.0) for i in range(0, 12, 3)]
     customers = [
-        cp_customer(f"K{i}", at(days=i % 20), tier="TRADE" if i % 3 else "RETAIL") for i in range(0, 500, 7)
+        cp_customer(f"K{i}", at(days=i % 20), tier="WHOLESALE" if i % 3 else "RETAIL")
+        for i in [*range(0, 500, 7), *range(0, 500, 21)]
     ]
-    events[2 * count // 3 : 2 * count // 3] = changed
+    events[2 * count // 3 : 2 * count // 3] = [*changed, cp_store("1", max_discount_pct=20.0)]
     events[count // 3 : count // 3] = categories[6:]
-    events[0:0] = [*categories[:6], cp_store("1")]
+    events[0:0] = [*categories[:6], cp_store("1", max_discount_pct=10.0, max_discount_cents=500)]
     for n, record in enumerate(customers):
         events.insert(n * (len(events) // len(customers)), record)
-    return [
-        e.model_copy(update={"merchant_id": MERCHANT, "evidence_seq": n}) for n, e in enumerate(events, 1)
-    ]
+    update = [{"merchant_id": MERCHANT, "evidence_seq": n} for n in range(1, len(events) + 1)]
+    return [e.model_copy(update=u) for e, u in zip(events, update, strict=True)]
 
 
 def run(events: list[ParsedEvent], *, cached: bool) -> tuple[list[Any], dict[str, str]]:
@@ -72,5 +73,5 @@ def test_caches_change_no_finding_and_no_stored_state(shuffled: bool) -> None:
             rng.shuffle(block)
         events = [e for block in blocks for e in block]
     found, state = run(events, cached=True)
-    assert {"Q-ME-01"} <= {row[0] for row in found}  # the stream exercises the caches it checks
+    assert {"Q-ME-01", "Q-DM-01"} <= {row[0] for row in found}  # the stream exercises the caches it checks
     assert (found, state) == run(events, cached=False)
