@@ -15,6 +15,7 @@ a Square webhook (docs/benchmarks.md, "Webhooks").
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -68,8 +69,13 @@ def loads(
         found = depth(text)
         if found > max_depth:
             raise UnsafeJsonError(f"nested {found} levels deep (at most {max_depth})")
-    return json.loads(
-        text,
+    return _decoder(max_number_chars, parse_float).decode(text)
+
+
+@functools.lru_cache(maxsize=16)
+def _decoder(max_number_chars: int, parse_float: Callable[[str], Any]) -> json.JSONDecoder:
+    """One decoder per set of limits (what ``json.loads`` would build anew for every call)."""
+    return json.JSONDecoder(
         parse_int=_bounded(int, max_number_chars),
         parse_float=_bounded(parse_float, max_number_chars),
         parse_constant=_refuse_constant,

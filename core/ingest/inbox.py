@@ -201,21 +201,24 @@ class Inbox:
                         session, merchant_id, fitted[start : start + CHUNK], ids[start : start + CHUNK]
                     )
                 out[merchant_id] = answers
-        for merchant_id, answers in out.items():
-            self._publish(merchant_id, [a for a in answers if a.status == "accepted"])
+        self._publish_all([(m, [a for a in answers if a.status == "accepted"]) for m, answers in out.items()])
         return out
 
     def _publish(self, merchant_id: str, accepted: list[Acceptance]) -> None:
+        self._publish_all([(merchant_id, accepted)])
+
+    def _publish_all(self, accepted: list[tuple[str, list[Acceptance]]]) -> None:
         """After the commit the events are safe; a bus that is down must not turn that into an error
         (a retry would then be answered "duplicate"). The sweeper re-publishes what is not sealed."""
-        try:  # in acceptance order, in one round trip
+        try:  # each merchant's in acceptance order, every merchant in one round trip
             self._bus.publish_many(
-                EVENTS, [{"merchant_id": merchant_id, "inbox_id": a.inbox_id} for a in accepted]
+                EVENTS,
+                [{"merchant_id": m, "inbox_id": a.inbox_id} for m, answers in accepted for a in answers],
             )
         except BusError as exc:
             log.warning(
                 "accepted events not published; the sweeper will re-publish them",
-                extra={"merchant_id": merchant_id, "error": str(exc)},
+                extra={"merchant_id": ",".join(sorted({m for m, _ in accepted})), "error": str(exc)},
             )
 
     def _append_many(
